@@ -1,0 +1,75 @@
+// swift-tools-version:6.2
+// flowarc: an ingester and columnar LZ4 archive for AWS VPC Flow Logs.
+//
+// Module map (each layer only depends on the ones above it):
+//   CZlib, CLZ4, CISAL   C libraries as system-library targets (pkg-config + shim.h)
+//   FlowSupport          bytes, little-endian readers/writers, CRC-32, the Glibc calls, locks
+//   FlowCodecs           gzip inflaters (ISA-L igzip, zlib) and LZ4 block compression
+//   FlowLog              the VPC flow log record format: field catalog, header mapping, zero-copy parser
+//   FlowArchive          the flowarc archive format v1 (Formats/ARCHIVE.md): segments, blocks, indexes
+//   FlowIngest           the multithreaded ingest pipeline, source tracking, rejects, progress
+//   FlowGen              a deterministic synthetic flow log generator (demo, tests, benchmarks)
+//   flowarc              the command-line tool
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    // Needed to vend `RawSpan` views from owner types (as swift-nio does).
+    .enableExperimentalFeature("Lifetimes"),
+]
+
+let package = Package(
+    name: "flowarc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flowarc", targets: ["flowarc"]),
+        .library(name: "FlowArchive", targets: ["FlowArchive"]),
+        .library(name: "FlowIngest", targets: ["FlowIngest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+
+        .target(name: "FlowSupport", dependencies: ["CISAL"], swiftSettings: swiftSettings),
+        .target(name: "FlowCodecs", dependencies: ["FlowSupport", "CZlib", "CLZ4", "CISAL"],
+                swiftSettings: swiftSettings),
+        .target(name: "FlowLog", dependencies: ["FlowSupport"], swiftSettings: swiftSettings),
+        .target(name: "FlowArchive", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog"],
+                swiftSettings: swiftSettings),
+        .target(name: "FlowIngest", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog", "FlowArchive"],
+                swiftSettings: swiftSettings),
+        .target(name: "FlowGen", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog"],
+                swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "flowarc",
+            dependencies: [
+                "FlowSupport", "FlowCodecs", "FlowLog", "FlowArchive", "FlowIngest", "FlowGen",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "FlowCodecsTests", dependencies: ["FlowCodecs", "FlowSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FlowArchiveTests",
+            dependencies: [
+                "FlowArchive", "FlowLog", "FlowSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Golden")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "FlowIngestTests",
+                    dependencies: ["FlowIngest", "FlowArchive", "FlowLog", "FlowGen", "FlowCodecs", "FlowSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FlowGenTests", dependencies: ["FlowGen", "FlowLog", "FlowCodecs", "FlowSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["FlowSupport"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,64 @@
+import FlowLog
+
+/// One column of an encoded block: where it goes in the segment schema, its chunk and its index.
+public struct EncodedColumn: Sendable {
+    public var name: String
+    public var type: ColumnType
+    public var chunk: EncodedChunk
+    public var index: ColumnIndex
+}
+
+/// A block encoded and compressed, ready for a segment file.
+public struct EncodedBlock: Sendable {
+    public var rows: Int
+    public var columns: [EncodedColumn]
+    /// min(start) and max(end) of the block's records (for the manifest's time range).
+    public var minStart: Int64?
+    public var maxEnd: Int64?
+}
+
+/// Names of the columns flowarc adds to every record.
+public enum DerivedColumn {
+    public static let source = "$source"
+}
+
+public enum BlockEncoder {
+    static let portFields: Set<String> = ["srcport", "dstport"]
+
+    static func columnType(_ kind: FieldKind) -> ColumnType { ColumnType(rawValue: kind.rawValue)! }
+
+    /// Encodes every present column of `batch` (which must be padded to `rowCount`). Columns
+    /// that are null in every row are left out: a reader treats a missing column as all null.
+    public static func encode(_ batch: RecordBatch) -> EncodedBlock {
+        var cols: [EncodedColumn] = []
+        var minStart: Int64? = nil, maxEnd: Int64? = nil
+        for (id, spec) in FieldCatalog.fields.enumerated() {
+            switch spec.kind {
+            case .address:
+                guard let c = batch.addresses[id], c.nullCount < c.count else { continue }
+                cols.append(EncodedColumn(name: spec.name, type: .address, chunk: ColumnCodec.encode(c), index: ColumnIndex.build(c)))
+            case .string:
+                guard let c = batch.strings[id], c.dictionary.count > 0 else { continue }
+                cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
+            default:
+                guard let c = batch.ints[id], c.nullCount < c.count else { continue }
+                let index = ColumnIndex.build(c, isPort: portFields.contains(spec.name))
+                cols.append(EncodedColumn(name: spec.name, type: columnType(spec.kind), chunk: ColumnCodec.encode(c), index: index))
+                if id == FieldCatalog.start, let r = index.intRange { minStart = Int64(r.min) }
+                if id == FieldCatalog.end, let r = index.intRange { maxEnd = Int64(r.max) }
+            }
+        }
+        for (p, spec) in FieldCatalog.derived.enumerated() {
+            guard let c = batch.partitions[p], c.dictionary.count > 0 else { continue }
+            cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
+        }
+        for (name, c) in batch.extras where c.dictionary.count > 0 {
+            cols.append(EncodedColumn(name: name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
+        }
+        if let s = batch.sourceIDs, s.nullCount < s.count {
+            cols.append(EncodedColumn(name: DerivedColumn.source, type: .uint64, chunk: ColumnCodec.encode(s),
+                                      index: ColumnIndex.build(s, isPort: false)))
+        }
+        return EncodedBlock(rows: batch.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd)
+    }
+}

@@ -1,0 +1,307 @@
+import FlowCodecs
+import FlowLog
+import FlowSupport
+
+/// Per-block, per-column indexes, kept in the segment directory (outside the compressed data) so
+/// that a reader decides whether a block can hold matching rows without decompressing it.
+/// Every structure may answer "maybe" wrongly, never "no" wrongly.
+public enum IndexKind: UInt8, Sendable {
+    case none = 0
+    /// min and max of the non-null integer values.
+    case intRange = 1
+    /// min and max address, and a Bloom filter over addresses and their prefixes.
+    case address = 2
+    /// min and max, and an exact bitmap of the 65 536 port values present (LZ4-compressed).
+    case port = 3
+}
+
+/// The min/max of an integer column in a block.
+public struct IntRangeIndex: Sendable, Equatable {
+    public var min: UInt64
+    public var max: UInt64
+    public func mayContain(_ range: ClosedRange<UInt64>) -> Bool { range.lowerBound <= max && range.upperBound >= min }
+}
+
+/// An exact set of 16-bit values: answers "certainly not" for a value, a range or a list.
+public struct PortBitmap: Sendable, Equatable {
+    public var words: [UInt64]
+
+    public init() { words = [UInt64](repeating: 0, count: 1024) }
+    public init(words: [UInt64]) { self.words = words }
+
+    @inline(__always) public mutating func insert(_ v: UInt16) { words[Int(v >> 6)] |= 1 << UInt64(v & 63) }
+    @inline(__always) public func contains(_ v: UInt16) -> Bool { words[Int(v >> 6)] & (1 << UInt64(v & 63)) != 0 }
+
+    public func containsAny(in range: ClosedRange<UInt16>) -> Bool {
+        var v = Int(range.lowerBound)
+        let hi = Int(range.upperBound)
+        while v <= hi {
+            if v & 63 == 0 && v + 63 <= hi {
+                if words[v >> 6] != 0 { return true }
+                v += 64
+            } else {
+                if contains(UInt16(v)) { return true }
+                v += 1
+            }
+        }
+        return false
+    }
+}
+
+/// A Bloom filter over addresses and address prefixes, so it answers for single addresses, lists
+/// and CIDR ranges. Keys are (level, address masked to level bits) where levels are prefix
+/// lengths in the 128-bit space: for IPv4(-mapped) addresses /104, /112, /120, /128 (IPv4 /8,
+/// /16, /24, /32); for IPv6 /32, /48, /64, /128.
+public struct AddressBloom: Sendable, Equatable {
+    public static let ipv4Levels: [Int] = [104, 112, 120, 128]
+    public static let ipv6Levels: [Int] = [32, 48, 64, 128]
+    public var hashCount: Int
+    public var bits: [UInt64]  // bit count = bits.count * 64, a power of two
+
+    public init(expectedDistinct: Int) {
+        var m = 1024
+        let want = max(1024, expectedDistinct * 16)
+        while m < want && m < (1 << 22) { m <<= 1 }
+        bits = [UInt64](repeating: 0, count: m / 64)
+        hashCount = 6
+    }
+
+    public init(hashCount: Int, bits: [UInt64]) {
+        self.hashCount = hashCount
+        self.bits = bits
+    }
+
+    @inline(__always) static func mix64(_ x0: UInt64) -> UInt64 {
+        var x = x0
+        x ^= x >> 33; x = x &* 0xff51_afd7_ed55_8ccd
+        x ^= x >> 33; x = x &* 0xc4ce_b9fe_1a85_ec53
+        x ^= x >> 33
+        return x
+    }
+
+    @inline(__always) static func masked(_ a: IPAddress, _ level: Int) -> IPAddress {
+        if level >= 128 { return a }
+        if level <= 64 {
+            let h = level == 0 ? 0 : a.high & (UInt64.max << UInt64(64 - level))
+            return IPAddress(high: h, low: 0)
+        }
+        return IPAddress(high: a.high, low: a.low & (UInt64.max << UInt64(128 - level)))
+    }
+
+    @inline(__always) static func keyHash(_ a: IPAddress, _ level: Int) -> UInt64 {
+        mix64(mix64(a.low &+ UInt64(level) &* 0x9E37_79B9_7F4A_7C15) ^ a.high)
+    }
+
+    public static func levels(for a: IPAddress) -> [Int] { a.isIPv4 ? ipv4Levels : ipv6Levels }
+
+    @inline(__always) mutating func insertKey(_ h: UInt64) {
+        let mask = UInt64(bits.count * 64 - 1)
+        let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
+        for i in 0..<UInt64(hashCount) {
+            let bit = (h1 &+ i &* h2) & mask
+            bits[Int(bit >> 6)] |= 1 << (bit & 63)
+        }
+    }
+
+    @inline(__always) func containsKey(_ h: UInt64) -> Bool {
+        let mask = UInt64(bits.count * 64 - 1)
+        let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
+        for i in 0..<UInt64(hashCount) {
+            let bit = (h1 &+ i &* h2) & mask
+            if bits[Int(bit >> 6)] & (1 << (bit & 63)) == 0 { return false }
+        }
+        return true
+    }
+
+    public mutating func insert(_ a: IPAddress) {
+        for level in Self.levels(for: a) { insertKey(Self.keyHash(Self.masked(a, level), level)) }
+    }
+
+    public func mayContain(_ a: IPAddress) -> Bool { containsKey(Self.keyHash(a, 128)) }
+
+    /// May any address in `network/prefix` (prefix in the 128-bit space) be present?
+    public func mayContain(network: IPAddress, prefix: Int) -> Bool {
+        let net = Self.masked(network, prefix)
+        let isV4Range = prefix >= 96 && net.high == 0 && net.low >> 32 == 0xFFFF
+        let levels = isV4Range ? Self.ipv4Levels : Self.ipv6Levels
+        let coarse = levels.last(where: { $0 <= prefix })
+        if let coarse, !containsKey(Self.keyHash(Self.masked(net, coarse), coarse)) { return false }
+        if coarse == prefix { return true }
+        // Between stored levels: probe each sub-prefix of the next finer level, when that is at
+        // most 256 probes; otherwise the coarse answer (or "maybe") stands.
+        guard let fine = levels.first(where: { $0 > prefix }), fine - prefix <= 8 else { return true }
+        for k in 0..<(1 << (fine - prefix)) {
+            let sub = Self.addPrefixOffset(net, UInt64(k), level: fine)
+            if containsKey(Self.keyHash(sub, fine)) { return true }
+        }
+        return false
+    }
+
+    /// The highest address of `network/prefix`.
+    public static func lastAddress(_ network: IPAddress, _ prefix: Int) -> IPAddress {
+        if prefix >= 128 { return network }
+        if prefix <= 64 {
+            let hostBits: UInt64 = prefix == 0 ? .max : (prefix == 64 ? 0 : UInt64.max >> UInt64(prefix))
+            return IPAddress(high: network.high | hostBits, low: .max)
+        }
+        return IPAddress(high: network.high, low: network.low | (UInt64.max >> UInt64(prefix - 64)))
+    }
+
+    static func addPrefixOffset(_ a: IPAddress, _ k: UInt64, level: Int) -> IPAddress {
+        // Adds k * 2^(128-level) to the address.
+        if level <= 64 { return IPAddress(high: a.high &+ (k << UInt64(64 - level)), low: a.low) }
+        let shift = UInt64(128 - level)
+        let add = shift >= 64 ? 0 : k << shift
+        let (l, o) = a.low.addingReportingOverflow(add)
+        return IPAddress(high: a.high &+ (o ? 1 : 0), low: l)
+    }
+}
+
+/// The index of one address column in one block.
+public struct AddressIndex: Sendable, Equatable {
+    public var min: IPAddress
+    public var max: IPAddress
+    public var bloom: AddressBloom
+
+    public func mayContain(_ a: IPAddress) -> Bool { a >= min && a <= max && bloom.mayContain(a) }
+
+    public func mayContain(network: IPAddress, prefix: Int) -> Bool {
+        let lo = AddressBloom.masked(network, prefix)
+        let last = AddressBloom.lastAddress(network, prefix)
+        if lo > max || last < min { return false }
+        return bloom.mayContain(network: lo, prefix: prefix)
+    }
+}
+
+/// The index entry of one column in one block.
+public enum ColumnIndex: Sendable, Equatable {
+    case none
+    case intRange(IntRangeIndex)
+    case address(AddressIndex)
+    case port(IntRangeIndex, PortBitmap)
+
+    public var intRange: IntRangeIndex? {
+        switch self {
+        case .intRange(let r), .port(let r, _): return r
+        default: return nil
+        }
+    }
+
+    // MARK: building
+
+    static func build(_ c: IntColumn, isPort: Bool) -> ColumnIndex {
+        var lo = UInt64.max, hi = UInt64.min
+        var any = false
+        var bitmap = isPort ? PortBitmap() : nil
+        for i in 0..<c.count where !c.isNull(i) {
+            let v = c.values[i]
+            any = true
+            lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+            if isPort { bitmap!.insert(UInt16(truncatingIfNeeded: v)) }
+        }
+        if !any { return .none }
+        let r = IntRangeIndex(min: lo, max: hi)
+        if let bitmap { return .port(r, bitmap) }
+        return .intRange(r)
+    }
+
+    static func build(_ c: AddressColumn) -> ColumnIndex {
+        // Count distinct addresses (approximately, by hash) to size the filter.
+        var size = 16
+        while size < c.count * 2 { size <<= 1 }
+        var table = [UInt64](repeating: 0, count: size)
+        let mask = table.count - 1
+        var distinct = 0
+        var lo = IPAddress(high: .max, low: .max), hi = IPAddress(high: 0, low: 0)
+        var any = false
+        for i in 0..<c.count where !c.isNull(i) {
+            let a = IPAddress(high: c.high[i], low: c.low[i])
+            any = true
+            if a < lo { lo = a }
+            if a > hi { hi = a }
+            let h = AddressBloom.keyHash(a, 128) | 1
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while table[slot] != 0 && table[slot] != h { slot = (slot + 1) & mask }
+            if table[slot] == 0 { table[slot] = h; distinct += 1 }
+        }
+        if !any { return .none }
+        var bloom = AddressBloom(expectedDistinct: distinct)
+        var last = IPAddress(high: .max, low: .max)
+        for i in 0..<c.count where !c.isNull(i) {
+            let a = IPAddress(high: c.high[i], low: c.low[i])
+            if a == last { continue }
+            last = a
+            bloom.insert(a)
+        }
+        return .address(AddressIndex(min: lo, max: hi, bloom: bloom))
+    }
+
+    // MARK: serialization (see Formats/ARCHIVE.md §"Block indexes")
+
+    func write(to w: inout ByteWriter) {
+        switch self {
+        case .none:
+            w.writeInteger(IndexKind.none.rawValue)
+            w.writeInteger(UInt32(0))
+        case .intRange(let r):
+            w.writeInteger(IndexKind.intRange.rawValue)
+            w.writeInteger(UInt32(16))
+            w.writeInteger(r.min); w.writeInteger(r.max)
+        case .address(let a):
+            w.writeInteger(IndexKind.address.rawValue)
+            w.writeInteger(UInt32(32 + 4 + a.bloom.bits.count * 8))
+            w.writeInteger(a.min.high); w.writeInteger(a.min.low)
+            w.writeInteger(a.max.high); w.writeInteger(a.max.low)
+            w.writeInteger(UInt8(a.bloom.hashCount))
+            var log2 = 0
+            while (1 << log2) < a.bloom.bits.count * 64 { log2 += 1 }
+            w.writeInteger(UInt8(log2))
+            w.writeInteger(UInt16(0))
+            for word in a.bloom.bits { w.writeInteger(word) }
+        case .port(let r, let bitmap):
+            var compressed: [UInt8] = []
+            bitmap.words.withUnsafeBytes { _ = LZ4.compress($0, appendingTo: &compressed) }
+            w.writeInteger(IndexKind.port.rawValue)
+            w.writeInteger(UInt32(16 + compressed.count))
+            w.writeInteger(r.min); w.writeInteger(r.max)
+            w.writeBytes(compressed)
+        }
+    }
+
+    static func read(_ r: inout ByteReader) throws -> ColumnIndex {
+        let kind: UInt8 = try r.readInteger()
+        let length = Int(try r.readInteger(as: UInt32.self))
+        let body = try r.readRange(length)
+        var b = ByteReader(r.bytes, range: body, context: r.context + " index")
+        switch IndexKind(rawValue: kind) {
+        case .none?:
+            return .none
+        case .intRange?:
+            return .intRange(IntRangeIndex(min: try b.readInteger(), max: try b.readInteger()))
+        case .address?:
+            let minA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+            let maxA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+            let k = Int(try b.readInteger(as: UInt8.self))
+            let log2 = Int(try b.readInteger(as: UInt8.self))
+            _ = try b.readInteger(as: UInt16.self)
+            guard (1...16).contains(k), (6...26).contains(log2), b.remaining == (1 << log2) / 8 else {
+                throw ArchiveError("\(r.context): malformed address index")
+            }
+            var words = [UInt64]()
+            words.reserveCapacity((1 << log2) / 64)
+            for _ in 0..<((1 << log2) / 64) { words.append(try b.readInteger()) }
+            return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, bits: words)))
+        case .port?:
+            let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
+            let compressed = Array(r.bytes[b.offset..<body.upperBound])
+            var words = [UInt64](repeating: 0, count: 1024)
+            try compressed.withUnsafeBytes { src in
+                try words.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
+            }
+            return .port(range, PortBitmap(words: words))
+        case nil:
+            // An index kind from a newer minor version: skip it (the block is then never pruned on it).
+            return .none
+        }
+    }
+}

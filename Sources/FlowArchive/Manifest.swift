@@ -1,0 +1,160 @@
+import FlowSupport
+
+/// A committed segment, as the manifest lists it.
+public struct SegmentRecord: Sendable, Equatable {
+    public var id: UInt32
+    public var fileSize: UInt64
+    public var records: UInt64
+    public var blocks: UInt32
+    public var minStart: Int64?
+    public var maxEnd: Int64?
+    public var directoryCRC: UInt32
+    public var fileName: String { ArchiveFormat.segmentFileName(id) }
+}
+
+/// An input file the archive holds (or tried to hold), with its line accounting:
+/// `lines == records + rejected + headerLines + blankLines`.
+public struct SourceRecord: Sendable, Equatable {
+    public enum Status: UInt8, Sendable {
+        case ok = 0
+        /// The file was corrupt or truncated; the records decoded before the damage are stored.
+        case damaged = 1
+    }
+    public var id: UInt32
+    /// The S3 key (from `AWSLogs/` on) or the path as given.
+    public var key: String
+    public var size: UInt64
+    public var modifiedNanos: Int64
+    /// CRC-32 of the file's raw bytes.
+    public var checksum: UInt32
+    public var segment: UInt32
+    public var lines: UInt64
+    public var records: UInt64
+    public var rejected: UInt64
+    public var headerLines: UInt64
+    public var blankLines: UInt64
+    public var status: Status
+    public var error: String
+
+    public init(id: UInt32, key: String, size: UInt64, modifiedNanos: Int64, checksum: UInt32, segment: UInt32,
+                lines: UInt64, records: UInt64, rejected: UInt64, headerLines: UInt64, blankLines: UInt64,
+                status: Status, error: String) {
+        self.id = id; self.key = key; self.size = size; self.modifiedNanos = modifiedNanos; self.checksum = checksum
+        self.segment = segment; self.lines = lines; self.records = records; self.rejected = rejected
+        self.headerLines = headerLines; self.blankLines = blankLines; self.status = status; self.error = error
+    }
+}
+
+/// The archive's catalog: which segments are committed and which sources they hold. It is
+/// replaced atomically (write, fsync, rename) on every commit; a segment file not listed here
+/// does not exist for readers.
+public struct Manifest: Sendable, Equatable {
+    public var generation: UInt64 = 0
+    public var nextSegmentID: UInt32 = 1
+    public var segments: [SegmentRecord] = []
+    public var sources: [SourceRecord] = []
+
+    public init() {}
+
+    public var records: UInt64 { segments.reduce(0) { $0 + $1.records } }
+    public var rejectedLines: UInt64 { sources.reduce(0) { $0 + $1.rejected } }
+    public var nextSourceID: UInt32 { (sources.map(\.id).max() ?? 0) + 1 }
+
+    public func encode() -> [UInt8] {
+        var w = ByteWriter(capacity: 4096 + sources.count * 128)
+        w.writeInteger(ArchiveFormat.manifestMagic)
+        w.writeInteger(ArchiveFormat.majorVersion)
+        w.writeInteger(ArchiveFormat.minorVersion)
+        w.writeInteger(generation)
+        w.writeInteger(nextSegmentID)
+        w.writeInteger(UInt32(segments.count))
+        for s in segments {
+            w.writeInteger(s.id)
+            w.writeInteger(s.fileSize)
+            w.writeInteger(s.records)
+            w.writeInteger(s.blocks)
+            w.writeInteger(UInt8((s.minStart != nil ? 1 : 0) | (s.maxEnd != nil ? 2 : 0)))
+            w.writeInteger(s.minStart ?? 0)
+            w.writeInteger(s.maxEnd ?? 0)
+            w.writeInteger(s.directoryCRC)
+        }
+        w.writeInteger(UInt32(sources.count))
+        for s in sources {
+            w.writeInteger(s.id)
+            w.writeLengthPrefixedString(s.key)
+            w.writeInteger(s.size)
+            w.writeInteger(s.modifiedNanos)
+            w.writeInteger(s.checksum)
+            w.writeInteger(s.segment)
+            w.writeInteger(s.lines)
+            w.writeInteger(s.records)
+            w.writeInteger(s.rejected)
+            w.writeInteger(s.headerLines)
+            w.writeInteger(s.blankLines)
+            w.writeInteger(s.status.rawValue)
+            w.writeLengthPrefixedString(s.error)
+        }
+        w.writeInteger(CRC32.checksum(w.bytes))
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Manifest {
+        guard bytes.count >= 12 else { throw ArchiveError.corrupt(path, "manifest is \(bytes.count) bytes") }
+        let body = bytes.count - 4
+        var c = ByteReader(bytes, range: body..<bytes.count, context: path)
+        let stored: UInt32 = try c.readInteger()
+        var r = ByteReader(bytes, range: 0..<body, context: path)
+        guard try r.readInteger(as: UInt32.self) == ArchiveFormat.manifestMagic else {
+            throw ArchiveError.corrupt(path, "not a flowarc manifest (bad magic)")
+        }
+        let major: UInt16 = try r.readInteger()
+        guard major <= ArchiveFormat.majorVersion else {
+            throw ArchiveError("\(path): the archive was written by a newer flowarc (format version \(major)); this flowarc reads version \(ArchiveFormat.majorVersion)")
+        }
+        guard CRC32.checksum(bytes[0..<body]) == stored else { throw ArchiveError.corrupt(path, "manifest checksum mismatch") }
+        _ = try r.readInteger(as: UInt16.self)
+        var m = Manifest()
+        do {
+            m.generation = try r.readInteger()
+            m.nextSegmentID = try r.readInteger()
+            let nseg = Int(try r.readInteger(as: UInt32.self))
+            guard nseg <= r.remaining / 40 else { throw ArchiveError.corrupt(path, "segment count \(nseg)") }
+            for _ in 0..<nseg {
+                let id: UInt32 = try r.readInteger()
+                let size: UInt64 = try r.readInteger()
+                let recs: UInt64 = try r.readInteger()
+                let blocks: UInt32 = try r.readInteger()
+                let present: UInt8 = try r.readInteger()
+                let minS: Int64 = try r.readInteger()
+                let maxE: Int64 = try r.readInteger()
+                let crc: UInt32 = try r.readInteger()
+                m.segments.append(SegmentRecord(id: id, fileSize: size, records: recs, blocks: blocks,
+                                                minStart: present & 1 != 0 ? minS : nil,
+                                                maxEnd: present & 2 != 0 ? maxE : nil, directoryCRC: crc))
+            }
+            let nsrc = Int(try r.readInteger(as: UInt32.self))
+            guard nsrc <= r.remaining / 60 else { throw ArchiveError.corrupt(path, "source count \(nsrc)") }
+            for _ in 0..<nsrc {
+                let id: UInt32 = try r.readInteger()
+                let key = try r.readLengthPrefixedString()
+                let size: UInt64 = try r.readInteger()
+                let mtime: Int64 = try r.readInteger()
+                let sum: UInt32 = try r.readInteger()
+                let seg: UInt32 = try r.readInteger()
+                let lines: UInt64 = try r.readInteger()
+                let recs: UInt64 = try r.readInteger()
+                let rej: UInt64 = try r.readInteger()
+                let hdr: UInt64 = try r.readInteger()
+                let blank: UInt64 = try r.readInteger()
+                let st: UInt8 = try r.readInteger()
+                let err = try r.readLengthPrefixedString()
+                m.sources.append(SourceRecord(id: id, key: key, size: size, modifiedNanos: mtime, checksum: sum, segment: seg,
+                                              lines: lines, records: recs, rejected: rej, headerLines: hdr, blankLines: blank,
+                                              status: SourceRecord.Status(rawValue: st) ?? .damaged, error: err))
+            }
+        } catch let e as TruncatedError {
+            throw ArchiveError.corrupt(path, e.description)
+        }
+        return m
+    }
+}

@@ -1,0 +1,331 @@
+import FlowCodecs
+import FlowLog
+import FlowSupport
+
+/// A column in a segment's schema.
+public struct SchemaColumn: Sendable, Equatable {
+    public var name: String
+    public var type: ColumnType
+}
+
+/// Where a column chunk is and how to decode it (one directory entry).
+public struct ChunkEntry: Sendable {
+    public var column: Int
+    public var offset: UInt64
+    public var compressedLength: UInt32
+    public var rawLength: UInt32
+    public var encoding: UInt8
+    public var width: UInt8
+    public var flags: UInt8
+    public var nullCount: UInt32
+    public var crc: UInt32
+    public var index: ColumnIndex
+}
+
+/// A block as the directory describes it.
+public struct BlockEntry: Sendable {
+    public var rows: Int
+    public var chunks: [ChunkEntry]
+
+    public func chunk(forColumn c: Int) -> ChunkEntry? { chunks.first { $0.column == c } }
+}
+
+/// What a finished segment is, for the manifest.
+public struct SegmentSummary: Sendable {
+    public var fileSize: UInt64
+    public var records: UInt64
+    public var blocks: UInt32
+    public var minStart: Int64?
+    public var maxEnd: Int64?
+    public var directoryCRC: UInt32
+}
+
+/// Writes one segment file: header, column chunks as blocks arrive, then the directory (schema,
+/// block entries with their indexes) and the fixed trailer. Metadata goes last so a segment is
+/// written in one pass (as Parquet does); the file is fsynced before it is committed.
+public final class SegmentWriter {
+    public let path: String
+    private let file: WritableFile
+    private var offset: UInt64 = 0
+    private var schema: [SchemaColumn] = []
+    private var schemaIndex: [String: Int] = [:]
+    private var blocks: [BlockEntry] = []
+    private var records: UInt64 = 0
+    private var minStart: Int64? = nil
+    private var maxEnd: Int64? = nil
+
+    public init(path: String) throws {
+        self.path = path
+        file = try WritableFile(creating: path)
+        var w = ByteWriter(capacity: 8)
+        w.writeInteger(ArchiveFormat.segmentMagic)
+        w.writeInteger(ArchiveFormat.majorVersion)
+        w.writeInteger(ArchiveFormat.minorVersion)
+        try file.write(w.bytes)
+        offset = UInt64(w.count)
+    }
+
+    public var blockCount: Int { blocks.count }
+    public var recordCount: UInt64 { records }
+
+    public func append(_ block: EncodedBlock) throws {
+        var entries: [ChunkEntry] = []
+        for col in block.columns {
+            let ci: Int
+            if let i = schemaIndex[col.name] {
+                ci = i
+                guard schema[i].type == col.type else {
+                    throw ArchiveError("column \(col.name) changes type within a segment")
+                }
+            } else {
+                ci = schema.count
+                schema.append(SchemaColumn(name: col.name, type: col.type))
+                schemaIndex[col.name] = ci
+            }
+            try file.write(col.chunk.compressed)
+            entries.append(ChunkEntry(column: ci, offset: offset, compressedLength: UInt32(col.chunk.compressed.count),
+                                      rawLength: col.chunk.rawLength, encoding: col.chunk.encoding.rawValue,
+                                      width: col.chunk.width, flags: col.chunk.flags, nullCount: col.chunk.nullCount,
+                                      crc: col.chunk.crc, index: col.index))
+            offset += UInt64(col.chunk.compressed.count)
+        }
+        blocks.append(BlockEntry(rows: block.rows, chunks: entries))
+        records += UInt64(block.rows)
+        if let s = block.minStart { minStart = min(minStart ?? s, s) }
+        if let e = block.maxEnd { maxEnd = max(maxEnd ?? e, e) }
+    }
+
+    /// Writes the directory and trailer and fsyncs the file.
+    public func finish() throws -> SegmentSummary {
+        var d = ByteWriter(capacity: 1 << 16)
+        d.writeInteger(UInt32(schema.count))
+        for c in schema {
+            d.writeInteger(c.type.rawValue)
+            d.writeInteger(UInt8(0))
+            let name = Array(c.name.utf8)
+            d.writeInteger(UInt16(name.count))
+            d.writeBytes(name)
+        }
+        d.writeInteger(UInt32(blocks.count))
+        for b in blocks {
+            d.writeInteger(UInt32(b.rows))
+            d.writeInteger(UInt32(b.chunks.count))
+            for e in b.chunks {
+                d.writeInteger(UInt32(e.column))
+                d.writeInteger(e.offset)
+                d.writeInteger(e.compressedLength)
+                d.writeInteger(e.rawLength)
+                d.writeInteger(e.encoding)
+                d.writeInteger(e.width)
+                d.writeInteger(e.flags)
+                d.writeInteger(UInt8(0))
+                d.writeInteger(e.nullCount)
+                d.writeInteger(e.crc)
+                e.index.write(to: &d)
+            }
+        }
+        let crc = CRC32.checksum(d.bytes)
+        var t = ByteWriter(capacity: 24)
+        t.writeInteger(offset)                 // directory offset
+        t.writeInteger(UInt32(d.count))        // directory length
+        t.writeInteger(crc)                    // directory CRC-32
+        t.writeInteger(ArchiveFormat.majorVersion)
+        t.writeInteger(ArchiveFormat.minorVersion)
+        t.writeInteger(ArchiveFormat.segmentMagic)
+        try file.write(d.bytes)
+        try file.write(t.bytes)
+        try file.sync()
+        file.close()
+        let size = offset + UInt64(d.count) + UInt64(t.count)
+        return SegmentSummary(fileSize: size, records: records, blocks: UInt32(blocks.count),
+                              minStart: minStart, maxEnd: maxEnd, directoryCRC: crc)
+    }
+}
+
+/// Reads a segment file: checks header and trailer, loads the directory (schema and every block's
+/// chunk entries and indexes) in one read, and reads column chunks on demand with pread.
+public final class SegmentReader: @unchecked Sendable {
+    public let path: String
+    public let schema: [SchemaColumn]
+    public let blocks: [BlockEntry]
+    public let fileSize: Int64
+    public let directoryCRC: UInt32
+    private let file: ReadableFile
+    private let schemaIndex: [String: Int]
+
+    public init(path: String) throws {
+        self.path = path
+        let file = try ReadableFile(path: path)
+        self.file = file
+        let fileSize = try file.size()
+        self.fileSize = fileSize
+        let minSize = Int64(ArchiveFormat.segmentHeaderSize + ArchiveFormat.segmentTrailerSize)
+        guard fileSize >= minSize else { throw ArchiveError.corrupt(path, "segment is \(fileSize) bytes, shorter than header and trailer") }
+        var head = [UInt8](repeating: 0, count: ArchiveFormat.segmentHeaderSize)
+        _ = try head.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+        var h = ByteReader(head, context: path)
+        guard try h.readInteger(as: UInt32.self) == ArchiveFormat.segmentMagic else {
+            throw ArchiveError.corrupt(path, "not a flowarc segment (bad magic)")
+        }
+        let major: UInt16 = try h.readInteger()
+        guard major <= ArchiveFormat.majorVersion else {
+            throw ArchiveError("\(path): written by a newer flowarc (segment format version \(major)); this flowarc reads version \(ArchiveFormat.majorVersion)")
+        }
+        var tail = [UInt8](repeating: 0, count: ArchiveFormat.segmentTrailerSize)
+        _ = try tail.withUnsafeMutableBytes { try file.read(into: $0, at: fileSize - Int64(ArchiveFormat.segmentTrailerSize)) }
+        var t = ByteReader(tail, context: path + " trailer")
+        let dirOffset: UInt64 = try t.readInteger()
+        let dirLength = Int(try t.readInteger(as: UInt32.self))
+        let dirCRC: UInt32 = try t.readInteger()
+        let tMajor: UInt16 = try t.readInteger()
+        _ = try t.readInteger(as: UInt16.self)
+        guard try t.readInteger(as: UInt32.self) == ArchiveFormat.segmentMagic else {
+            throw ArchiveError.corrupt(path, "trailer magic missing (truncated or unfinished segment)")
+        }
+        guard tMajor <= ArchiveFormat.majorVersion else {
+            throw ArchiveError("\(path): written by a newer flowarc (segment format version \(tMajor))")
+        }
+        guard dirLength <= ArchiveFormat.maxDirectory,
+              dirOffset >= UInt64(ArchiveFormat.segmentHeaderSize),
+              dirOffset + UInt64(dirLength) + UInt64(ArchiveFormat.segmentTrailerSize) == UInt64(fileSize) else {
+            throw ArchiveError.corrupt(path, "directory position does not match the file size")
+        }
+        var dir = [UInt8](repeating: 0, count: dirLength)
+        _ = try dir.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(dirOffset)) }
+        guard CRC32.checksum(dir) == dirCRC else { throw ArchiveError.corrupt(path, "directory checksum mismatch") }
+        directoryCRC = dirCRC
+        var r = ByteReader(dir, context: path + " directory")
+        let columnCount = Int(try r.readInteger(as: UInt32.self))
+        guard columnCount <= ArchiveFormat.maxColumns else { throw ArchiveError.corrupt(path, "\(columnCount) columns") }
+        var schema: [SchemaColumn] = []
+        for _ in 0..<columnCount {
+            let typeRaw: UInt8 = try r.readInteger()
+            _ = try r.readInteger(as: UInt8.self)
+            let nameLen = Int(try r.readInteger(as: UInt16.self))
+            let name = String(decoding: try r.readBytes(nameLen), as: UTF8.self)
+            guard let type = ColumnType(rawValue: typeRaw) else {
+                throw ArchiveError("\(path): column \(name) has type \(typeRaw), unknown to this flowarc version")
+            }
+            schema.append(SchemaColumn(name: name, type: type))
+        }
+        let blockCount = Int(try r.readInteger(as: UInt32.self))
+        guard blockCount <= dirLength else { throw ArchiveError.corrupt(path, "block count \(blockCount)") }
+        var blocks: [BlockEntry] = []
+        blocks.reserveCapacity(blockCount)
+        for _ in 0..<blockCount {
+            let rows = Int(try r.readInteger(as: UInt32.self))
+            guard rows <= ArchiveFormat.maxBlockRows else { throw ArchiveError.corrupt(path, "block of \(rows) rows") }
+            let n = Int(try r.readInteger(as: UInt32.self))
+            guard n <= columnCount else { throw ArchiveError.corrupt(path, "block with \(n) chunks") }
+            var chunks: [ChunkEntry] = []
+            for _ in 0..<n {
+                let column = Int(try r.readInteger(as: UInt32.self))
+                guard column < columnCount else { throw ArchiveError.corrupt(path, "chunk of column \(column)") }
+                let off: UInt64 = try r.readInteger()
+                let clen: UInt32 = try r.readInteger()
+                let rlen: UInt32 = try r.readInteger()
+                let enc: UInt8 = try r.readInteger()
+                let width: UInt8 = try r.readInteger()
+                let flags: UInt8 = try r.readInteger()
+                _ = try r.readInteger(as: UInt8.self)
+                let nulls: UInt32 = try r.readInteger()
+                let crc: UInt32 = try r.readInteger()
+                let index = try ColumnIndex.read(&r)
+                guard off + UInt64(clen) <= dirOffset, Int(rlen) <= ArchiveFormat.maxRawChunk else {
+                    throw ArchiveError.corrupt(path, "chunk outside the data area")
+                }
+                chunks.append(ChunkEntry(column: column, offset: off, compressedLength: clen, rawLength: rlen, encoding: enc,
+                                         width: width, flags: flags, nullCount: nulls, crc: crc, index: index))
+            }
+            blocks.append(BlockEntry(rows: rows, chunks: chunks))
+        }
+        self.schema = schema
+        self.blocks = blocks
+        var si: [String: Int] = [:]
+        for (i, c) in schema.enumerated() { si[c.name] = i }
+        schemaIndex = si
+    }
+
+    public func columnIndex(named name: String) -> Int? { schemaIndex[name] }
+
+    /// The decompressed raw bytes of a chunk, after checking its CRC.
+    public func rawChunk(_ e: ChunkEntry, block: Int) throws -> [UInt8] {
+        let name = schema[e.column].name
+        var compressed = [UInt8](repeating: 0, count: Int(e.compressedLength))
+        let got = try compressed.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(e.offset)) }
+        guard got == compressed.count else { throw ArchiveError.corrupt(path, "block \(block) column \(name): chunk runs past the end of the file") }
+        guard CRC32.checksum(compressed) == e.crc else {
+            throw ArchiveError.corrupt(path, "block \(block) column \(name): checksum mismatch")
+        }
+        var raw = [UInt8](repeating: 0, count: Int(e.rawLength))
+        do {
+            try compressed.withUnsafeBytes { src in try raw.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) } }
+        } catch {
+            throw ArchiveError.corrupt(path, "block \(block) column \(name): \(error)")
+        }
+        return raw
+    }
+
+    private func decodeContext(_ e: ChunkEntry, _ block: Int) throws -> ColumnCodec.RawChunk {
+        let raw = try rawChunk(e, block: block)
+        guard let enc = ColumnEncoding(rawValue: e.encoding) else {
+            throw ArchiveError("\(path): block \(block) column \(schema[e.column].name) uses encoding \(e.encoding), unknown to this flowarc version")
+        }
+        guard e.flags & ~ChunkFlags.known == 0 else {
+            throw ArchiveError("\(path): block \(block) column \(schema[e.column].name) has unknown flags \(e.flags)")
+        }
+        return ColumnCodec.RawChunk(bytes: raw, rows: blocks[block].rows, encoding: enc, width: Int(e.width), flags: e.flags,
+                                    context: "\(path): block \(block) column \(schema[e.column].name)")
+    }
+
+    public func ints(block: Int, column: Int) throws -> IntColumn {
+        guard let e = blocks[block].chunk(forColumn: column) else {
+            var c = IntColumn(); c.appendNulls(blocks[block].rows); return c
+        }
+        do { return try ColumnCodec.decodeInts(try decodeContext(e, block)) } catch let err as TruncatedError {
+            throw ArchiveError.corrupt(path, err.description)
+        }
+    }
+
+    public func addresses(block: Int, column: Int) throws -> AddressColumn {
+        guard let e = blocks[block].chunk(forColumn: column) else {
+            var c = AddressColumn(); c.appendNulls(blocks[block].rows); return c
+        }
+        do { return try ColumnCodec.decodeAddresses(try decodeContext(e, block)) } catch let err as TruncatedError {
+            throw ArchiveError.corrupt(path, err.description)
+        }
+    }
+
+    public func strings(block: Int, column: Int) throws -> StringColumn {
+        guard let e = blocks[block].chunk(forColumn: column) else {
+            var c = StringColumn(); c.appendNulls(blocks[block].rows); return c
+        }
+        do { return try ColumnCodec.decodeStrings(try decodeContext(e, block)) } catch let err as TruncatedError {
+            throw ArchiveError.corrupt(path, err.description)
+        }
+    }
+
+    /// Every column of a block as a `RecordBatch` (round-trip tests, verify, export).
+    public func batch(block: Int) throws -> RecordBatch {
+        var b = RecordBatch()
+        b.rowCount = blocks[block].rows
+        for (ci, col) in schema.enumerated() {
+            if let id = FieldCatalog.id(of: col.name) {
+                let kind = FieldCatalog.fields[id].kind
+                switch kind {
+                case .address: b.addresses[id] = try addresses(block: block, column: ci)
+                case .string: b.strings[id] = try strings(block: block, column: ci)
+                default: b.ints[id] = try ints(block: block, column: ci)
+                }
+            } else if let p = FieldCatalog.derived.firstIndex(where: { $0.name == col.name }) {
+                b.partitions[p] = try strings(block: block, column: ci)
+            } else if col.name == DerivedColumn.source {
+                b.sourceIDs = try ints(block: block, column: ci)
+            } else if col.type == .string {
+                let k = b.ensureExtra(col.name)
+                b.extras[k].column = try strings(block: block, column: ci)
+            }
+        }
+        return b
+    }
+}

@@ -1,0 +1,95 @@
+/// Interns byte strings: each distinct value gets a code 1, 2, 3, ... in order of first sight
+/// (code 0 is reserved for null). Values live in one arena; the hash table is open addressing.
+/// Used per parse chunk (so hashing happens on the parallel workers) and per archive block.
+public struct ByteDictionary: Sendable {
+    /// Concatenated values.
+    public private(set) var arena: [UInt8] = []
+    /// `offsets[i]..<offsets[i+1]` is value with code i+1; starts as [0].
+    public private(set) var offsets: [UInt32] = [0]
+    private var table: [UInt32] = []  // slot -> code (0 = empty)
+    private var hashes: [UInt32] = [0] // code -> hash (index 0 unused)
+    private var mask = 0
+
+    public init() {}
+
+    public var count: Int { offsets.count - 1 }
+
+    public func value(_ code: UInt32) -> ArraySlice<UInt8> {
+        arena[Int(offsets[Int(code) - 1])..<Int(offsets[Int(code)])]
+    }
+
+    public func string(_ code: UInt32) -> String {
+        String(decoding: value(code), as: UTF8.self)
+    }
+
+    @inline(__always)
+    static func hash(_ p: UnsafeRawBufferPointer) -> UInt32 {
+        // FNV-1a over the bytes, finished with a multiply-xorshift so short ids spread well.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        h ^= h >> 29
+        h = h &* 0xbf58_476d_1ce4_e5b9
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    private mutating func grow() {
+        let newSize = max(64, table.count * 2)
+        table = [UInt32](repeating: 0, count: newSize)
+        mask = newSize - 1
+        for code in 1..<offsets.count {
+            var slot = Int(hashes[code]) & mask
+            while table[slot] != 0 { slot = (slot + 1) & mask }
+            table[slot] = UInt32(code)
+        }
+    }
+
+    /// Returns the code of `value`, adding it if new.
+    @inline(__always)
+    public mutating func intern(_ value: UnsafeRawBufferPointer) -> UInt32 {
+        if (count + 1) * 2 > table.count { grow() }
+        let h = Self.hash(value)
+        var slot = Int(h) & mask
+        while true {
+            let code = table[slot]
+            if code == 0 { break }
+            if hashes[Int(code)] == h {
+                let s = Int(offsets[Int(code) - 1]), e = Int(offsets[Int(code)])
+                if e - s == value.count {
+                    let equal = arena.withUnsafeBytes { a in
+                        value.count == 0 || memcmpBytes(a.baseAddress! + s, value.baseAddress!, value.count)
+                    }
+                    if equal { return code }
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+        arena.append(contentsOf: value)
+        offsets.append(UInt32(arena.count))
+        hashes.append(h)
+        let code = UInt32(offsets.count - 1)
+        table[slot] = code
+        return code
+    }
+
+    public mutating func intern(_ value: [UInt8]) -> UInt32 {
+        value.withUnsafeBytes { intern($0) }
+    }
+
+    public mutating func intern(_ value: String) -> UInt32 {
+        intern(Array(value.utf8))
+    }
+}
+
+@inline(__always)
+func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
+}

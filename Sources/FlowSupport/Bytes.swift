@@ -1,0 +1,132 @@
+// Little-endian byte writing and bounds-checked reading, in the manner of swift-nio's ByteBuffer:
+// every multi-byte access names its endianness (the archive format is little-endian throughout),
+// and every read checks bounds and throws instead of trapping on hostile input.
+
+#if _endian(big)
+#error("flowarc's archive code assumes a little-endian host")
+#endif
+
+/// An append-only byte buffer with explicit little-endian writers.
+public struct ByteWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public var count: Int { bytes.count }
+
+    public mutating func writeInteger<T: FixedWidthInteger>(_ value: T, endianness: Endianness = .little) {
+        let v = endianness == .little ? value.littleEndian : value.bigEndian
+        withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func writeBytes<C: Collection>(_ data: C) where C.Element == UInt8 {
+        bytes.append(contentsOf: data)
+    }
+
+    public mutating func writeBytes(_ data: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: data)
+    }
+
+    /// A UTF-8 string prefixed by its byte length as a little-endian UInt32.
+    public mutating func writeLengthPrefixedString(_ s: String) {
+        let utf8 = Array(s.utf8)
+        writeInteger(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    public mutating func writeZeros(_ n: Int) {
+        bytes.append(contentsOf: repeatElement(0, count: n))
+    }
+
+    /// Overwrites an integer written earlier (for lengths known only afterwards).
+    public mutating func setInteger<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { src in
+            for i in 0..<src.count { bytes[offset + i] = src[i] }
+        }
+    }
+
+    public mutating func reserveCapacity(_ n: Int) { bytes.reserveCapacity(n) }
+}
+
+public enum Endianness: Sendable { case little, big }
+
+/// Thrown by `ByteReader` when a structure would run past the end of its bytes.
+public struct TruncatedError: Error, CustomStringConvertible, Sendable {
+    public let context: String
+    public let offset: Int
+    public let needed: Int
+    public let available: Int
+    public var description: String {
+        "\(context): truncated (needed \(needed) bytes at offset \(offset), \(available) available)"
+    }
+}
+
+/// A bounds-checked little-endian reader over an owned byte array.
+public struct ByteReader: Sendable {
+    public let bytes: [UInt8]
+    public private(set) var offset: Int
+    public let end: Int
+    public var context: String
+
+    public init(_ bytes: [UInt8], context: String = "data") {
+        self.bytes = bytes
+        self.offset = 0
+        self.end = bytes.count
+        self.context = context
+    }
+
+    public init(_ bytes: [UInt8], range: Range<Int>, context: String) {
+        self.bytes = bytes
+        self.offset = range.lowerBound
+        self.end = range.upperBound
+        self.context = context
+    }
+
+    public var remaining: Int { end - offset }
+
+    private func check(_ n: Int) throws {
+        if n < 0 || n > end - offset {
+            throw TruncatedError(context: context, offset: offset, needed: n, available: end - offset)
+        }
+    }
+
+    public mutating func readInteger<T: FixedWidthInteger>(
+        endianness: Endianness = .little, as: T.Type = T.self
+    ) throws -> T {
+        let size = MemoryLayout<T>.size
+        try check(size)
+        var v: T = 0
+        withUnsafeMutableBytes(of: &v) { dst in
+            for i in 0..<size { dst[i] = bytes[offset + i] }
+        }
+        offset += size
+        return endianness == .little ? T(littleEndian: v) : T(bigEndian: v)
+    }
+
+    public mutating func readBytes(_ n: Int) throws -> ArraySlice<UInt8> {
+        try check(n)
+        defer { offset += n }
+        return bytes[offset..<offset + n]
+    }
+
+    public mutating func readRange(_ n: Int) throws -> Range<Int> {
+        try check(n)
+        defer { offset += n }
+        return offset..<offset + n
+    }
+
+    public mutating func skip(_ n: Int) throws {
+        try check(n)
+        offset += n
+    }
+
+    public mutating func readLengthPrefixedString(maxLength: Int = 1 << 20) throws -> String {
+        let n = Int(try readInteger(as: UInt32.self))
+        if n > maxLength { throw TruncatedError(context: context + " (string length)", offset: offset, needed: n, available: maxLength) }
+        let slice = try readBytes(n)
+        return String(decoding: slice, as: UTF8.self)
+    }
+}

@@ -1,0 +1,310 @@
+// Every Glibc call flowarc makes lives in this file (the swift-system way): thin wrappers that
+// retry on EINTR in one place and turn a failing call into a `SysError` that carries errno.
+#if canImport(Glibc)
+import Glibc
+#else
+#error("flowarc targets Linux (Glibc)")
+#endif
+
+/// A failed system call, with the operation, the path it was about and the errno it set.
+public struct SysError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let operation: String
+    public let path: String
+    public let errno: Int32
+
+    public init(_ operation: String, path: String, errno: Int32) {
+        self.operation = operation
+        self.path = path
+        self.errno = errno
+    }
+
+    public var description: String {
+        let reason = String(cString: strerror(errno))
+        switch errno {
+        case ENOSPC: return "\(path): \(operation) failed: no space left on device"
+        default: return "\(path): \(operation) failed: \(reason)"
+        }
+    }
+
+    public var isNotFound: Bool { errno == ENOENT }
+}
+
+/// Retries a system call that failed with EINTR; all wrappers below go through here.
+@inline(__always)
+func retryingOnInterrupt<T: BinaryInteger>(_ call: () -> T) -> (T, Int32) {
+    while true {
+        let result = call()
+        if result < 0 {
+            let err = Glibc.errno
+            if err == EINTR { continue }
+            return (result, err)
+        }
+        return (result, 0)
+    }
+}
+
+/// What `stat` says of a path.
+public struct FileStatus: Sendable, Equatable {
+    public enum Kind: Sendable { case regular, directory, other }
+    public let kind: Kind
+    public let size: Int64
+    /// Modification time, nanoseconds since the epoch.
+    public let modifiedNanos: Int64
+}
+
+public enum Sys {
+    public static func status(_ path: String) throws -> FileStatus {
+        var st = stat()
+        let (rc, err) = retryingOnInterrupt { stat(path, &st) }
+        if rc != 0 { throw SysError("stat", path: path, errno: err) }
+        let mode = st.st_mode & S_IFMT
+        let kind: FileStatus.Kind = mode == S_IFREG ? .regular : (mode == S_IFDIR ? .directory : .other)
+        let nanos = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+        return FileStatus(kind: kind, size: Int64(st.st_size), modifiedNanos: nanos)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// The entries of a directory, without "." and "..", sorted bytewise so that runs are deterministic.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SysError("opendir", path: path, errno: Glibc.errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            names.append(name)
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    public static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 {
+            let err = Glibc.errno
+            if err == EEXIST, (try? status(path))?.kind == .directory { return }
+            throw SysError("mkdir", path: path, errno: err)
+        }
+    }
+
+    /// `mkdir -p`.
+    public static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += part
+            try makeDirectory(prefix)
+            prefix += "/"
+        }
+    }
+
+    /// Atomically replaces `to` with `from` (POSIX rename).
+    public static func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw SysError("rename", path: to, errno: Glibc.errno) }
+    }
+
+    public static func remove(_ path: String) throws {
+        if unlink(path) != 0 { throw SysError("unlink", path: path, errno: Glibc.errno) }
+    }
+
+    /// fsyncs a directory so that renames and creations in it are durable.
+    public static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw SysError("open", path: path, errno: Glibc.errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw SysError("fsync", path: path, errno: Glibc.errno) }
+    }
+
+    /// Reads a whole (small) file: manifests, segment footers, test fixtures.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let file = try ReadableFile(path: path)
+        let size = Int(try file.size())
+        var out = [UInt8](repeating: 0, count: size)
+        let got = try out.withUnsafeMutableBytes { (buf) throws -> Int in
+            try file.read(into: buf, at: 0)
+        }
+        if got < size { out.removeLast(size - got) }
+        return out
+    }
+
+    /// Writes a file durably: a temporary name, fsync, rename, fsync of the directory.
+    public static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let tmp = path + ".tmp"
+        let file = try WritableFile(creating: tmp)
+        try bytes.withUnsafeBytes { (b) throws in try file.write(b) }
+        try file.sync()
+        file.close()
+        try rename(tmp, path)
+        try syncDirectory(directoryName(of: path))
+    }
+
+    public static func directoryName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static var onlineProcessors: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    public static var isStandardErrorTerminal: Bool { isatty(2) == 1 }
+    public static var isStandardOutputTerminal: Bool { isatty(1) == 1 }
+
+    /// Monotonic clock in nanoseconds.
+    public static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    public static func writeStandardError(_ text: String) {
+        var t = text
+        t.withUTF8 { buf in
+            var off = 0
+            while off < buf.count {
+                let (n, _) = retryingOnInterrupt { Glibc.write(2, buf.baseAddress! + off, buf.count - off) }
+                if n <= 0 { return }
+                off += n
+            }
+        }
+    }
+
+    /// Peak resident set size of this process, in bytes (from getrusage).
+    public static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+}
+
+/// A file open for reading; the descriptor is closed when the owner goes away.
+public final class ReadableFile: @unchecked Sendable {
+    public let path: String
+    let fd: Int32
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SysError("open", path: path, errno: Glibc.errno) }
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Standard input, for `flowarc ingest -`.
+    public init(standardInput: ()) {
+        self.fd = 0
+        self.path = "-"
+    }
+
+    deinit { if fd > 2 { close(fd) } }
+
+    public func size() throws -> Int64 {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw SysError("fstat", path: path, errno: Glibc.errno) }
+        return Int64(st.st_size)
+    }
+
+    /// Reads up to `buffer.count` bytes at the current position; 0 means end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        let (n, err) = retryingOnInterrupt { Glibc.read(fd, base, buffer.count) }
+        if n < 0 { throw SysError("read", path: path, errno: err) }
+        return n
+    }
+
+    /// Fills `buffer` from `offset` (pread), stopping early only at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var done = 0
+        while done < buffer.count {
+            let (n, err) = retryingOnInterrupt { pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done)) }
+            if n < 0 { throw SysError("pread", path: path, errno: err) }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+}
+
+/// A file open for writing (created or truncated).
+public final class WritableFile: @unchecked Sendable {
+    public let path: String
+    private var fd: Int32
+
+    public init(creating path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw SysError("open", path: path, errno: Glibc.errno) }
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Appends to a file, creating it if needed.
+    public init(appendingTo path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if fd < 0 { throw SysError("open", path: path, errno: Glibc.errno) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
+        var off = 0
+        while off < bytes.count {
+            let (n, err) = retryingOnInterrupt { Glibc.write(fd, base + off, bytes.count - off) }
+            if n < 0 { throw SysError("write", path: path, errno: err) }
+            off += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (b) throws in try write(b) }
+    }
+
+    public func sync() throws {
+        if fsync(fd) != 0 { throw SysError("fsync", path: path, errno: Glibc.errno) }
+    }
+
+    public func close() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+}
+
+/// An exclusive advisory lock (flock) on a file, held until the owner goes away, so that two
+/// ingest runs never write one archive at the same time.
+public final class FileLock: @unchecked Sendable {
+    private let fd: Int32
+
+    /// Takes the lock without waiting; throws EWOULDBLOCK when another process holds it.
+    public init(path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { throw SysError("open", path: path, errno: Glibc.errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let err = Glibc.errno
+            close(fd)
+            throw SysError("lock", path: path, errno: err)
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
+
+extension Sys {
+    /// `path` made absolute against the current directory (no symlink resolution).
+    public static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buf = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buf, buf.count) != nil else { return path }
+        let cwd = buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var p = Substring(path)
+        while p.hasPrefix("./") { p = p.dropFirst(2) }
+        return cwd == "/" ? "/" + p : cwd + "/" + p
+    }
+}
