@@ -24,6 +24,8 @@ public enum DerivedColumn {
 
 public enum BlockEncoder {
     static let portFields: Set<String> = ["srcport", "dstport"]
+    /// Packet-level addresses equal the ENI-level ones except behind NAT gateways, TGWs and EKS pods.
+    static let sameAsReference: [String: String] = ["pkt-srcaddr": "srcaddr", "pkt-dstaddr": "dstaddr"]
 
     static func columnType(_ kind: FieldKind) -> ColumnType { ColumnType(rawValue: kind.rawValue)! }
 
@@ -36,7 +38,13 @@ public enum BlockEncoder {
             switch spec.kind {
             case .address:
                 guard let c = batch.addresses[id], c.nullCount < c.count else { continue }
-                cols.append(EncodedColumn(name: spec.name, type: .address, chunk: ColumnCodec.encode(c), index: ColumnIndex.build(c)))
+                let d = AddressDictionary(c)
+                var chunk: EncodedChunk? = nil
+                if let refName = sameAsReference[spec.name], let ref = batch.addresses[FieldCatalog.id(of: refName)!], ref.nullCount < ref.count {
+                    chunk = ColumnCodec.encode(c, sameAs: ref, referenceName: refName)
+                }
+                cols.append(EncodedColumn(name: spec.name, type: .address, chunk: chunk ?? ColumnCodec.encode(c, dictionary: d),
+                                          index: ColumnIndex.build(d)))
             case .string:
                 guard let c = batch.strings[id], c.dictionary.count > 0 else { continue }
                 cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))

@@ -205,34 +205,10 @@ public enum ColumnIndex: Sendable, Equatable {
         return .intRange(r)
     }
 
-    static func build(_ c: AddressColumn) -> ColumnIndex {
-        // Count distinct addresses (approximately, by hash) to size the filter.
-        var size = 16
-        while size < c.count * 2 { size <<= 1 }
-        var table = [UInt64](repeating: 0, count: size)
-        let mask = table.count - 1
-        var distinct = 0
-        var lo = IPAddress(high: .max, low: .max), hi = IPAddress(high: 0, low: 0)
-        var any = false
-        for i in 0..<c.count where !c.isNull(i) {
-            let a = IPAddress(high: c.high[i], low: c.low[i])
-            any = true
-            if a < lo { lo = a }
-            if a > hi { hi = a }
-            let h = AddressBloom.keyHash(a, 128) | 1
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while table[slot] != 0 && table[slot] != h { slot = (slot + 1) & mask }
-            if table[slot] == 0 { table[slot] = h; distinct += 1 }
-        }
-        if !any { return .none }
-        var bloom = AddressBloom(expectedDistinct: distinct)
-        var last = IPAddress(high: .max, low: .max)
-        for i in 0..<c.count where !c.isNull(i) {
-            let a = IPAddress(high: c.high[i], low: c.low[i])
-            if a == last { continue }
-            last = a
-            bloom.insert(a)
-        }
+    static func build(_ d: AddressDictionary) -> ColumnIndex {
+        guard let lo = d.entries.first, let hi = d.entries.last else { return .none }
+        var bloom = AddressBloom(expectedDistinct: d.entries.count)
+        for a in d.entries { bloom.insert(a) }
         return .address(AddressIndex(min: lo, max: hi, bloom: bloom))
     }
 

@@ -106,11 +106,66 @@ enum ColumnCodec {
 
     // MARK: addresses
 
-    static func encode(_ c: AddressColumn) -> EncodedChunk {
+    /// An address column relative to `reference` (see `ColumnEncoding.addressSameAs`), or nil
+    /// when more than one row in eight differs (the column is then encoded on its own).
+    static func encode(_ c: AddressColumn, sameAs reference: AddressColumn, referenceName: String) -> EncodedChunk? {
         let n = c.count
-        var allV4 = true
-        for i in 0..<n where !c.isNull(i) {
-            if !(c.high[i] == 0 && c.low[i] >> 32 == 0xFFFF) { allV4 = false; break }
+        guard reference.count == n else { return nil }
+        var differs = [UInt8](repeating: 0, count: (n + 7) / 8)
+        var exceptions = AddressColumn()
+        for i in 0..<n {
+            let same = c.isNull(i) ? reference.isNull(i) : (!reference.isNull(i) && c.high[i] == reference.high[i] && c.low[i] == reference.low[i])
+            if same { continue }
+            differs[i >> 3] |= 1 << UInt8(i & 7)
+            if c.isNull(i) { exceptions.appendNull() } else { exceptions.append(IPAddress(high: c.high[i], low: c.low[i])) }
+            if exceptions.count * 8 > n { return nil }
+        }
+        let nested = encodeRaw(exceptions, dictionary: AddressDictionary(exceptions))
+        var w = ByteWriter(capacity: 16 + differs.count + nested.raw.count)
+        let name = Array(referenceName.utf8)
+        w.writeInteger(UInt16(name.count))
+        w.writeBytes(name)
+        w.writeBytes(differs)
+        w.writeInteger(UInt32(exceptions.count))
+        w.writeInteger(nested.encoding.rawValue)
+        w.writeInteger(UInt8(nested.width))
+        w.writeInteger(nested.flags)
+        w.writeBytes(nested.raw)
+        return finish(w.bytes, encoding: .addressSameAs, width: 0, flags: 0, nullCount: c.nullCount)
+    }
+
+    /// Addresses: a sorted dictionary when that is smaller (the usual case), else plain values.
+    static func encode(_ c: AddressColumn, dictionary d: AddressDictionary) -> EncodedChunk {
+        let r = encodeRaw(c, dictionary: d)
+        return finish(r.raw, encoding: r.encoding, width: r.width, flags: r.flags, nullCount: c.nullCount)
+    }
+
+    static func encodeRaw(_ c: AddressColumn, dictionary d: AddressDictionary) -> (raw: [UInt8], encoding: ColumnEncoding, width: Int, flags: UInt8) {
+        let n = c.count
+        var v4Count = 0
+        for a in d.entries where a.isIPv4 { v4Count += 1 }
+        let v6Count = d.entries.count - v4Count
+        let codeWidth = d.entries.count < 0xFF ? 1 : (d.entries.count < 0xFFFF ? 2 : 4)
+        let dictSize = 8 + 4 * v4Count + 16 * v6Count + n * codeWidth
+        let plainSize = n * (v6Count == 0 ? 4 : 16) + (c.nullCount > 0 ? (n + 7) / 8 : 0)
+        if dictSize <= plainSize {
+            // IPv4 entries sort before IPv6 ones only if no IPv6 entry is below ::ffff:0:0; codes
+            // are assigned family by family (IPv4 first), each family in ascending order.
+            let v4 = d.entries.filter { $0.isIPv4 }
+            let v6 = d.entries.filter { !$0.isIPv4 }
+            var remap = [UInt32](repeating: 0, count: d.entries.count + 1)
+            var k4 = 0, k6 = 0
+            for (i, a) in d.entries.enumerated() {
+                if a.isIPv4 { k4 += 1; remap[i + 1] = UInt32(k4) } else { k6 += 1; remap[i + 1] = UInt32(v4Count + k6) }
+            }
+            var w = ByteWriter(capacity: dictSize)
+            w.writeInteger(UInt32(v4Count))
+            w.writeInteger(UInt32(v6Count))
+            for a in v4 { w.writeInteger(UInt32(truncatingIfNeeded: a.low)) }
+            for a in v6 { w.writeInteger(a.high); w.writeInteger(a.low) }
+            var raw = w.bytes
+            appendFixed(d.codes.map { UInt64(remap[Int($0)]) }, width: codeWidth, into: &raw, shuffle: true)
+            return (raw, .addressDictionary, codeWidth, codeWidth > 1 ? ChunkFlags.shuffled : 0)
         }
         var raw: [UInt8] = []
         var flags: UInt8 = ChunkFlags.shuffled
@@ -118,10 +173,10 @@ enum ColumnCodec {
             flags |= ChunkFlags.validity
             appendValidity(nulls, into: &raw)
         }
-        if allV4 {
+        if v6Count == 0 {
             let values = (0..<n).map { c.isNull($0) ? 0 : c.low[$0] & 0xFFFF_FFFF }
             appendFixed(values, width: 4, into: &raw, shuffle: true)
-            return finish(raw, encoding: .ipv4, width: 4, flags: flags, nullCount: c.nullCount)
+            return (raw, .ipv4, 4, flags)
         }
         var packed = [UInt8]()
         packed.reserveCapacity(n * 16)
@@ -132,7 +187,7 @@ enum ColumnCodec {
             for _ in 0..<8 { packed.append(UInt8(truncatingIfNeeded: l)); l >>= 8 }
         }
         packed.withUnsafeBytes { Shuffle.shuffle($0, width: 16, into: &raw) }
-        return finish(raw, encoding: .ipv6, width: 16, flags: flags, nullCount: c.nullCount)
+        return (raw, .ipv6, 16, flags)
     }
 
     // MARK: strings
@@ -218,6 +273,48 @@ enum ColumnCodec {
         return col
     }
 
+    /// The reference column name of an `addressSameAs` chunk.
+    static func sameAsReference(_ c: RawChunk) throws -> String {
+        var r = ByteReader(c.bytes, context: c.context)
+        let n = Int(try r.readInteger(as: UInt16.self))
+        return String(decoding: try r.readBytes(n), as: UTF8.self)
+    }
+
+    static func decodeAddresses(_ c: RawChunk, sameAs reference: AddressColumn) throws -> AddressColumn {
+        var r = ByteReader(c.bytes, context: c.context)
+        let n = Int(try r.readInteger(as: UInt16.self))
+        try r.skip(n)
+        guard reference.count == c.rows else { throw ArchiveError("\(c.context): reference column has \(reference.count) rows, not \(c.rows)") }
+        let bits = try r.readBytes((c.rows + 7) / 8)
+        let exceptionCount = Int(try r.readInteger(as: UInt32.self))
+        let enc: UInt8 = try r.readInteger()
+        let width: UInt8 = try r.readInteger()
+        let flags: UInt8 = try r.readInteger()
+        guard let nestedEncoding = ColumnEncoding(rawValue: enc), nestedEncoding != .addressSameAs, exceptionCount <= c.rows else {
+            throw ArchiveError("\(c.context): malformed address exceptions")
+        }
+        let nested = RawChunk(bytes: Array(c.bytes[r.offset..<c.bytes.count]), rows: exceptionCount, encoding: nestedEncoding,
+                              width: Int(width), flags: flags, context: c.context + " exceptions")
+        let exceptions = try decodeAddresses(nested)
+        var col = AddressColumn()
+        col.reserveCapacity(c.rows)
+        var k = 0
+        let b0 = bits.startIndex
+        for i in 0..<c.rows {
+            if bits[b0 + (i >> 3)] & (1 << UInt8(i & 7)) != 0 {
+                guard k < exceptions.count else { throw ArchiveError("\(c.context): fewer exceptions than flagged rows") }
+                if let a = exceptions.value(k) { col.append(a) } else { col.appendNull() }
+                k += 1
+            } else if let a = reference.value(i) {
+                col.append(a)
+            } else {
+                col.appendNull()
+            }
+        }
+        guard k == exceptions.count else { throw ArchiveError("\(c.context): more exceptions than flagged rows") }
+        return col
+    }
+
     static func decodeAddresses(_ c: RawChunk) throws -> AddressColumn {
         var r = ByteReader(c.bytes, context: c.context)
         let nulls = try readValidity(&r, rows: c.rows, flags: c.flags)
@@ -244,6 +341,23 @@ enum ColumnCodec {
                 for b in 0..<8 { h |= UInt64(bytes[i * 16 + b]) << (8 * UInt64(b)) }
                 for b in 0..<8 { l |= UInt64(bytes[i * 16 + 8 + b]) << (8 * UInt64(b)) }
                 if let nulls, nulls[i] == 1 { col.appendNull() } else { col.append(IPAddress(high: h, low: l)) }
+            }
+        case .addressDictionary:
+            guard [1, 2, 4].contains(c.width) else { throw ArchiveError("\(c.context): bad code width \(c.width)") }
+            let v4Count = Int(try r.readInteger(as: UInt32.self))
+            let v6Count = Int(try r.readInteger(as: UInt32.self))
+            guard v4Count <= r.remaining / 4, v6Count <= r.remaining / 16 else {
+                throw ArchiveError("\(c.context): address dictionary does not fit")
+            }
+            var entries: [IPAddress] = [IPAddress(high: 0, low: 0)]
+            entries.reserveCapacity(v4Count + v6Count + 1)
+            for _ in 0..<v4Count { entries.append(IPAddress(ipv4: try r.readInteger())) }
+            for _ in 0..<v6Count { entries.append(IPAddress(high: try r.readInteger(), low: try r.readInteger())) }
+            let codes = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
+            for code in codes {
+                if code == 0 { col.appendNull(); continue }
+                guard code < UInt64(entries.count) else { throw ArchiveError("\(c.context): address code \(code) outside the dictionary") }
+                col.append(entries[Int(code)])
             }
         default:
             throw ArchiveError("\(c.context): encoding \(c.encoding) is not an address encoding")

@@ -51,6 +51,11 @@ public enum ColumnEncoding: UInt8, Sendable {
     case ipv6 = 4
     /// A dictionary of distinct values and a code per row (0 = null).
     case dictionary = 5
+    /// Sorted distinct addresses (IPv4 ones as 4 bytes, then IPv6 ones as 16) and a code per row.
+    case addressDictionary = 6
+    /// An address column that mostly repeats another one of the same block (pkt-srcaddr is
+    /// srcaddr on most records): the rows that differ, and their values as a nested chunk.
+    case addressSameAs = 7
 }
 
 /// Flag bits of a column chunk.

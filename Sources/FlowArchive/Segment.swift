@@ -291,7 +291,18 @@ public final class SegmentReader: @unchecked Sendable {
         guard let e = blocks[block].chunk(forColumn: column) else {
             var c = AddressColumn(); c.appendNulls(blocks[block].rows); return c
         }
-        do { return try ColumnCodec.decodeAddresses(try decodeContext(e, block)) } catch let err as TruncatedError {
+        do {
+            let ctx = try decodeContext(e, block)
+            if ctx.encoding == .addressSameAs {
+                let refName = try ColumnCodec.sameAsReference(ctx)
+                guard let ref = columnIndex(named: refName), ref != column, schema[ref].type == .address,
+                      blocks[block].chunk(forColumn: ref).map({ $0.encoding != ColumnEncoding.addressSameAs.rawValue }) ?? true else {
+                    throw ArchiveError.corrupt(path, "block \(block) column \(schema[column].name) refers to column '\(refName)', which is not a plain address column")
+                }
+                return try ColumnCodec.decodeAddresses(ctx, sameAs: try addresses(block: block, column: ref))
+            }
+            return try ColumnCodec.decodeAddresses(ctx)
+        } catch let err as TruncatedError {
             throw ArchiveError.corrupt(path, err.description)
         }
     }

@@ -11,6 +11,8 @@ enum ENIKind: UInt8, Sendable {
 
 struct ENI: Sendable {
     var account: Int
+    /// Index of its VPC within the account.
+    var vpc: Int
     var kind: ENIKind
     var accountID: Text
     var interfaceID: Text
@@ -38,8 +40,8 @@ struct AccountFleet: Sendable {
     /// Indices into `Fleet.enis`, busiest first (they are drawn with a Zipf distribution).
     var enis: [Int]
     var zipf: ZipfTable
-    /// ENIs that are instances, for NAT/endpoint peers.
-    var instances: [Int]
+    /// The instance ENIs of each VPC of the account (clients of its NAT gateways and endpoints).
+    var instancesByVPC: [[Int]]
 }
 
 struct StratumConnection: Sendable {
@@ -143,7 +145,7 @@ struct Fleet: Sendable {
             let clusters = (0..<(1 + rng.below(2))).map { _ in clusterNames[rng.below(clusterNames.count)] }
             var used = Set<UInt32>()
             var list: [Int] = []
-            var instances: [Int] = []
+            var instances: [[Int]] = Array(repeating: [], count: vpcs.count)
             for i in 0..<perAccount {
                 let isMiner = a == 0 && minerLocal.contains(i)
                 var kind = ENIKind.instance
@@ -155,7 +157,8 @@ struct Fleet: Sendable {
                     let r = rng.below(100)
                     if r < 5 { kind = .natGateway } else if r < 8 { kind = .interfaceEndpoint }
                 }
-                let vpc = vpcs[rng.below(vpcs.count)]
+                let vpcIndex = rng.below(vpcs.count)
+                let vpc = vpcs[vpcIndex]
                 let subnet = vpc.subnets[rng.below(vpc.subnets.count)]
                 var ip: UInt32
                 repeat { ip = subnet.base | UInt32(4 + rng.below(4090)) } while used.contains(ip) || ip & 255 == 255
@@ -191,15 +194,15 @@ struct Fleet: Sendable {
                 }
                 let index = enis.count
                 enis.append(ENI(
-                    account: a, kind: kind, accountID: accountText,
+                    account: a, vpc: vpcIndex, kind: kind, accountID: accountText,
                     interfaceID: arena.add("eni-0" + rng.hex(16)), instanceID: instanceID,
                     vpcID: vpc.id, subnetID: subnet.id, azID: subnet.az,
                     ipv4: ip, ipv6: arena.add(IPv6.string(v6)), ecsProfile: ecsProfile,
                     publicPath: rng.chance(3, in: 4) ? 8 : 2))
                 list.append(index)
-                if kind == .instance { instances.append(index) }
+                if kind == .instance { instances[vpcIndex].append(index) }
             }
-            accounts.append(AccountFleet(enis: list, zipf: ZipfTable(count: list.count), instances: instances))
+            accounts.append(AccountFleet(enis: list, zipf: ZipfTable(count: list.count), instancesByVPC: instances))
         }
 
         // The public internet: a few thousand IPv4 destinations, busiest first. Some busy ones are

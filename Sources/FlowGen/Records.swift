@@ -222,7 +222,7 @@ struct RecordMaker {
             r.dst = address(peer, v6: v6)
             r.dstPort = port
             r.tcpFlags = rng.pick(Self.clientFlags)
-            r.trafficPath = rng.chance(1, in: 20) ? 4 : 1
+            r.trafficPath = peer.vpc == e.vpc ? 1 : 4  // same VPC, or through VPC peering
         } else {
             r.egress = false
             r.src = address(peer, v6: v6)
@@ -233,11 +233,17 @@ struct RecordMaker {
         }
     }
 
+    /// An instance in the same VPC as a NAT gateway or endpoint ENI.
+    @inline(__always) private mutating func client(of e: ENI) -> ENI {
+        let candidates = account.instancesByVPC[e.vpc]
+        return candidates.isEmpty ? e : fleet.enis[candidates[rng.below(candidates.count)]]
+    }
+
     /// The four records a NAT gateway ENI sees for an instance's connection (AWS NAT example):
     /// instance→NAT (pkt-dstaddr = the internet host), NAT→host, host→NAT, NAT→instance
     /// (pkt-srcaddr = the internet host).
     private mutating func makeNATFlow(_ r: inout Record, _ e: ENI) {
-        let instance = account.instances.isEmpty ? e : fleet.enis[account.instances[rng.below(account.instances.count)]]
+        let instance = client(of: e)
         let d = fleet.destinationsV4[fleet.zipfV4.sample(&rng)]
         let port: Int32 = rng.chance(9, in: 10) ? 443 : 80
         let natPort = ephemeralPort()
@@ -275,7 +281,7 @@ struct RecordMaker {
     }
 
     private mutating func makeEndpointFlow(_ r: inout Record, _ e: ENI) {
-        let instance = account.instances.isEmpty ? e : fleet.enis[account.instances[rng.below(account.instances.count)]]
+        let instance = client(of: e)
         r.proto = 6
         r.packets = Int64(rng.heavyTail(minLevel: 0, maxLevel: 12))
         r.bytes = r.packets * Int64(40 + rng.below(1461))

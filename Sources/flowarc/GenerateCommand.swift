@@ -35,6 +35,9 @@ struct Generate: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Record format: v2 (default AWS format) or all fields up to v3, v4, v5 or v8.", valueName: "v2|v3|v4|v5|v8"))
     var fields: String = "v5"
 
+    @Option(name: .long, help: ArgumentHelp("zlib compression level of the .log.gz files (1 fastest … 9 smallest).", valueName: "1-9"))
+    var gzipLevel: Int32 = 1
+
     @Flag(name: .long, help: "Write uncompressed .log files instead of .log.gz.")
     var plain = false
 
@@ -44,6 +47,7 @@ struct Generate: ParsableCommand {
     func validate() throws {
         if records < 0 { throw ValidationError("--records must be 0 or more.") }
         if files < 1 { throw ValidationError("--files must be at least 1.") }
+        if !(1...9).contains(gzipLevel) { throw ValidationError("--gzip-level must be between 1 and 9.") }
         if FlowFormat(name: fields) == nil {
             throw ValidationError("Unknown --fields '\(fields)'; expected one of v2, v3, v4, v5, v8.")
         }
@@ -56,6 +60,7 @@ struct Generate: ParsableCommand {
         options.seed = seed
         options.format = FlowFormat(name: fields) ?? .v5
         options.gzip = !plain
+        options.gzipLevel = gzipLevel
         let summary = try FlowGenerator.generate(into: out, options: options)
         if quiet { return }
 

@@ -1,0 +1,107 @@
+import FlowLog
+import PropertyBased
+import Testing
+@testable import FlowArchive
+
+@Suite struct BlockIndexTests {
+    /// The index must never say "no" for a value that is in the block: for every present address,
+    /// the address itself and every CIDR that contains it (all prefix lengths) answer "maybe".
+    @Test func addressIndexNeverMissesPresentValues() async {
+        await propertyCheck(count: 60, input: Gen.uint64(), Gen.int(in: 1...3000), Gen.int(in: 0...40)) { seed, rows, v6Percent in
+            let c = Fixtures.addresses(rows, seed: seed, ipv6Share: Double(v6Percent) / 100)
+            guard case .address(let index) = ColumnIndex.build(AddressDictionary(c)) else {
+                #expect(c.nullCount == c.count)
+                return
+            }
+            var rng = SeededRandom(seed: seed)
+            for i in 0..<c.count where !c.isNull(i) {
+                let a = c.value(i)!
+                #expect(index.mayContain(a))
+                // A few random prefix lengths per address keep the test fast; all lengths are covered across rows.
+                for _ in 0..<3 {
+                    let p = a.isIPv4 ? 96 + Int.random(in: 0...32, using: &rng) : Int.random(in: 0...128, using: &rng)
+                    #expect(index.mayContain(network: a, prefix: p), "address \(a) prefix \(p)")
+                }
+            }
+        }
+    }
+
+    @Test func addressIndexSerializationRoundTrips() throws {
+        let c = Fixtures.addresses(5000, seed: 42)
+        let idx = ColumnIndex.build(AddressDictionary(c))
+        var w = ByteWriterShim()
+        let bytes = w.write(idx)
+        var r = ByteReaderShim.make(bytes)
+        let back = try ColumnIndex.read(&r)
+        #expect(back == idx)
+    }
+
+    /// An index that always said "maybe" would pass the test above; this one shows it prunes.
+    @Test func absentAddressesAreMostlyExcluded() {
+        let c = Fixtures.addresses(20_000, seed: 7, ipv6Share: 0.05)
+        guard case .address(let index) = ColumnIndex.build(AddressDictionary(c)) else { Issue.record("no index"); return }
+        let present = Set((0..<c.count).compactMap { c.value($0) })
+        var rng = SeededRandom(seed: 99)
+        var maybe = 0, trials = 0
+        while trials < 20_000 {
+            let a = IPAddress(ipv4: UInt32.random(in: 0...UInt32.max, using: &rng))
+            if present.contains(a) { continue }
+            trials += 1
+            if index.mayContain(a) { maybe += 1 }
+        }
+        #expect(Double(maybe) / Double(trials) < 0.02, "false positive rate \(maybe)/\(trials)")
+        // A /24 far from every present network is excluded.
+        #expect(!index.mayContain(network: IPAddress("203.0.113.0")!, prefix: 96 + 24) || present.contains { $0.ipv4.map { $0 >> 8 == 0xCB0071 } ?? false })
+    }
+
+    @Test func cidrPruningUsesPrefixKeys() {
+        var c = AddressColumn()
+        c.append(IPAddress("10.1.2.3")!)
+        c.append(IPAddress("10.1.200.7")!)
+        c.append(IPAddress("192.168.1.1")!)
+        c.append(IPAddress("2001:db8::1")!)
+        guard case .address(let index) = ColumnIndex.build(AddressDictionary(c)) else { Issue.record("no index"); return }
+        func cidr(_ s: String, _ p: Int) -> Bool {
+            let a = IPAddress(s)!
+            return index.mayContain(network: a, prefix: a.isIPv4 ? 96 + p : p)
+        }
+        #expect(cidr("10.0.0.0", 8))
+        #expect(cidr("10.1.0.0", 16))
+        #expect(cidr("10.1.192.0", 18))
+        #expect(!cidr("10.1.64.0", 18))      // between 10.1.2.3 and 10.1.200.7: inside min..max, so the Bloom answers
+        #expect(!cidr("172.16.0.0", 12))
+        #expect(cidr("192.168.0.0", 16))
+        #expect(!cidr("192.169.0.0", 16))
+        #expect(cidr("2001:db8::", 32))
+        #expect(!cidr("2001:db9::", 32))
+        #expect(cidr("0.0.0.0", 0))
+    }
+
+    @Test func portBitmapIsExact() async {
+        await propertyCheck(count: 50, input: Gen.uint16().array(of: 0...500), Gen.uint16(), Gen.uint16()) { ports, a, b in
+            var c = IntColumn()
+            for p in ports { c.append(UInt64(p)) }
+            let idx = ColumnIndex.build(c, isPort: true)
+            guard case .port(let range, let bitmap) = idx else {
+                #expect(ports.isEmpty)
+                return
+            }
+            #expect(range.min == UInt64(ports.min()!) && range.max == UInt64(ports.max()!))
+            for p in ports { #expect(bitmap.contains(p)) }
+            let lo = min(a, b), hi = max(a, b)
+            #expect(bitmap.containsAny(in: lo...hi) == ports.contains { $0 >= lo && $0 <= hi })
+        }
+    }
+}
+
+import FlowSupport
+struct ByteWriterShim {
+    mutating func write(_ idx: ColumnIndex) -> [UInt8] {
+        var w = ByteWriter()
+        idx.write(to: &w)
+        return w.bytes
+    }
+}
+enum ByteReaderShim {
+    static func make(_ b: [UInt8]) -> ByteReader { ByteReader(b, context: "test") }
+}

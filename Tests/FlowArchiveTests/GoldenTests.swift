@@ -1,0 +1,115 @@
+import FlowLog
+import FlowSupport
+import Testing
+@testable import FlowArchive
+
+/// Golden archive files pin format version 1. `Golden/v1/` holds an archive written from
+/// `input.log` and the rows it must decode to (`expected.tsv`). If a change makes these tests
+/// fail, the change altered the format: that needs a new format version, not new golden files.
+/// (To regenerate after an intended, versioned change: FLOWARC_UPDATE_GOLDEN=1 swift test --filter GoldenTests.)
+@Suite(.serialized) struct GoldenTests {
+    static let dir: String = {
+        let file = #filePath
+        return String(file[..<file.lastIndex(of: "/")!]) + "/Golden/v1"
+    }()
+
+    /// Builds the golden archive from `input.log` with fixed metadata (no paths or times of this machine).
+    static func build(into archive: String) throws {
+        let text = try Sys.readFile(dir + "/input.log")
+        var parser = RecordParser()
+        let parsed = text.withUnsafeBytes { parser.parse($0, mapping: .defaultV2) }
+        let writer = try ArchiveWriter(path: archive)
+        let (id, seg) = try writer.beginSegment()
+        // Two blocks, to pin multi-block directories.
+        let half = parsed.batch.rowCount / 2
+        for range in [0..<half, half..<parsed.batch.rowCount] {
+            var block = RecordBatch()
+            block.append(parsed.batch, range: range, sourceID: 1,
+                         partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
+            block.padAll()
+            try seg.append(BlockEncoder.encode(block))
+        }
+        let summary = try seg.finish()
+        let source = SourceRecord(id: 1, key: "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/05/golden.log", size: UInt64(text.count),
+                                  modifiedNanos: 1_704_412_800_000_000_000, checksum: CRC32.checksum(text), segment: id,
+                                  lines: UInt64(parsed.lines), records: UInt64(parsed.records), rejected: UInt64(parsed.rejects.count),
+                                  headerLines: UInt64(parsed.headerLines), blankLines: UInt64(parsed.blankLines), status: .ok, error: "")
+        try writer.commit(segmentID: id, summary: summary, sources: [source])
+    }
+
+    /// Every row of an archive as tab-separated text, columns in schema order (`\N` for null).
+    static func render(_ path: String) throws -> String {
+        let reader = try ArchiveReader(path: path)
+        var out = ""
+        for seg in reader.segments {
+            out += seg.schema.map(\.name).joined(separator: "\t") + "\n"
+            for b in seg.blocks.indices {
+                let rows = seg.blocks[b].rows
+                var cols: [[String]] = []
+                for (ci, col) in seg.schema.enumerated() {
+                    switch col.type {
+                    case .address:
+                        let c = try seg.addresses(block: b, column: ci)
+                        cols.append((0..<rows).map { c.value($0)?.description ?? "\\N" })
+                    case .string:
+                        let c = try seg.strings(block: b, column: ci)
+                        cols.append((0..<rows).map { c.value($0) ?? "\\N" })
+                    default:
+                        let c = try seg.ints(block: b, column: ci)
+                        cols.append((0..<rows).map { c.value($0).map { String($0) } ?? "\\N" })
+                    }
+                }
+                for r in 0..<rows { out += cols.map { $0[r] }.joined(separator: "\t") + "\n" }
+            }
+        }
+        let m = reader.manifest
+        for s in m.sources {
+            out += "source \(s.id) \(s.key) lines=\(s.lines) records=\(s.records) rejected=\(s.rejected) headers=\(s.headerLines) blank=\(s.blankLines)\n"
+        }
+        return out
+    }
+
+    static func tempDir(_ name: String) -> String {
+        let d = "/tmp/flowarc-golden-\(name)-\(UInt64.random(in: 0...UInt64.max))"
+        try? Sys.makeDirectories(d)
+        return d
+    }
+
+    @Test func goldenArchiveDecodesToExpectedRows() throws {
+        if Env.updateGolden {
+            let archive = Self.dir + "/archive"
+            for f in (try? Sys.listDirectory(archive + "/segments")) ?? [] { try? Sys.remove(archive + "/segments/" + f) }
+            try? Sys.remove(archive + "/MANIFEST")
+            try Self.build(into: archive)
+            try? Sys.remove(archive + "/LOCK")
+            let rendered = try Self.render(archive)
+            let f = try WritableFile(creating: Self.dir + "/expected.tsv")
+            try f.write(Array(rendered.utf8))
+        }
+        let expected = String(decoding: try Sys.readFile(Self.dir + "/expected.tsv"), as: UTF8.self)
+        let actual = try Self.render(Self.dir + "/archive")
+        #expect(actual == expected)
+        #expect(expected.contains("2001:db8:1234:a100:8d6e:3477:df66:f105"))
+        #expect(expected.contains("NODATA"))
+    }
+
+    @Test func writerStillProducesTheGoldenBytes() throws {
+        let tmp = Self.tempDir("write")
+        try Self.build(into: tmp + "/a")
+        let fresh = try Sys.readFile(tmp + "/a/segments/00000001.fseg")
+        let golden = try Sys.readFile(Self.dir + "/archive/segments/00000001.fseg")
+        #expect(fresh == golden, "segment bytes differ from Golden/v1: the writer changed the format")
+        #expect(try Sys.readFile(tmp + "/a/MANIFEST") == (try Sys.readFile(Self.dir + "/archive/MANIFEST")))
+    }
+}
+
+enum Env {
+    static var updateGolden: Bool {
+        guard let v = getenv("FLOWARC_UPDATE_GOLDEN") else { return false }
+        return String(cString: v) == "1"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
