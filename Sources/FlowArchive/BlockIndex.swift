@@ -123,6 +123,9 @@ public struct AddressBloom: Sendable, Equatable {
     public func mayContain(network: IPAddress, prefix: Int) -> Bool {
         let net = Self.masked(network, prefix)
         let isV4Range = prefix >= 96 && net.high == 0 && net.low >> 32 == 0xFFFF
+        // A range wider than /96 that covers ::ffff:0:0/96 holds IPv4 addresses, which are only
+        // keyed at IPv4 levels: the IPv6 levels cannot rule them out.
+        if prefix < 96 && Self.masked(IPAddress(high: 0, low: 0xFFFF_0000_0000), prefix) == net { return true }
         let levels = isV4Range ? Self.ipv4Levels : Self.ipv6Levels
         let coarse = levels.last(where: { $0 <= prefix })
         if let coarse, !containsKey(Self.keyHash(Self.masked(net, coarse), coarse)) { return false }
@@ -259,7 +262,7 @@ public enum ColumnIndex: Sendable, Equatable {
             let maxA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
             let k = Int(try b.readInteger(as: UInt8.self))
             let log2 = Int(try b.readInteger(as: UInt8.self))
-            _ = try b.readInteger(as: UInt16.self)
+            guard try b.readInteger(as: UInt16.self) == 0 else { throw ArchiveError("\(r.context): reserved bytes of an address index are not zero") }
             guard (1...16).contains(k), (6...26).contains(log2), b.remaining == (1 << log2) / 8 else {
                 throw ArchiveError("\(r.context): malformed address index")
             }
@@ -271,8 +274,12 @@ public enum ColumnIndex: Sendable, Equatable {
             let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
             let compressed = Array(r.bytes[b.offset..<body.upperBound])
             var words = [UInt64](repeating: 0, count: 1024)
-            try compressed.withUnsafeBytes { src in
-                try words.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
+            do {
+                try compressed.withUnsafeBytes { src in
+                    try words.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
+                }
+            } catch {
+                throw ArchiveError("\(r.context): port bitmap: \(error)")
             }
             return .port(range, PortBitmap(words: words))
         case nil:

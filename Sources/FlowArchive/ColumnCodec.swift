@@ -145,7 +145,7 @@ enum ColumnCodec {
         var v4Count = 0
         for a in d.entries where a.isIPv4 { v4Count += 1 }
         let v6Count = d.entries.count - v4Count
-        let codeWidth = d.entries.count < 0xFF ? 1 : (d.entries.count < 0xFFFF ? 2 : 4)
+        let codeWidth = d.entries.count <= 0xFF ? 1 : (d.entries.count <= 0xFFFF ? 2 : 4)
         let dictSize = 8 + 4 * v4Count + 16 * v6Count + n * codeWidth
         let plainSize = n * (v6Count == 0 ? 4 : 16) + (c.nullCount > 0 ? (n + 7) / 8 : 0)
         if dictSize <= plainSize {
@@ -199,7 +199,7 @@ enum ColumnCodec {
         for o in d.offsets { w.writeInteger(o) }
         w.writeBytes(d.arena)
         var raw = w.bytes
-        let width = d.count < 0xFF ? 1 : (d.count < 0xFFFF ? 2 : 4)
+        let width = d.count <= 0xFF ? 1 : (d.count <= 0xFFFF ? 2 : 4)
         var nulls = 0
         for code in c.codes where code == 0 { nulls += 1 }
         appendFixed(c.codes.map { UInt64($0) }, width: width, into: &raw, shuffle: true)
@@ -290,7 +290,8 @@ enum ColumnCodec {
         let enc: UInt8 = try r.readInteger()
         let width: UInt8 = try r.readInteger()
         let flags: UInt8 = try r.readInteger()
-        guard let nestedEncoding = ColumnEncoding(rawValue: enc), nestedEncoding != .addressSameAs, exceptionCount <= c.rows else {
+        guard let nestedEncoding = ColumnEncoding(rawValue: enc), nestedEncoding != .addressSameAs, exceptionCount <= c.rows,
+              flags & ~ChunkFlags.known == 0 else {
             throw ArchiveError("\(c.context): malformed address exceptions")
         }
         let nested = RawChunk(bytes: Array(c.bytes[r.offset..<c.bytes.count]), rows: exceptionCount, encoding: nestedEncoding,
@@ -344,6 +345,7 @@ enum ColumnCodec {
             }
         case .addressDictionary:
             guard [1, 2, 4].contains(c.width) else { throw ArchiveError("\(c.context): bad code width \(c.width)") }
+            guard nulls == nil else { throw ArchiveError("\(c.context): a dictionary chunk must not have a validity bitmap") }
             let v4Count = Int(try r.readInteger(as: UInt32.self))
             let v6Count = Int(try r.readInteger(as: UInt32.self))
             guard v4Count <= r.remaining / 4, v6Count <= r.remaining / 16 else {
@@ -368,6 +370,7 @@ enum ColumnCodec {
 
     static func decodeStrings(_ c: RawChunk) throws -> StringColumn {
         guard c.encoding == .dictionary else { throw ArchiveError("\(c.context): encoding \(c.encoding) is not a string encoding") }
+        guard c.flags & ChunkFlags.validity == 0 else { throw ArchiveError("\(c.context): a dictionary chunk must not have a validity bitmap") }
         guard [1, 2, 4].contains(c.width) else { throw ArchiveError("\(c.context): bad code width \(c.width)") }
         var r = ByteReader(c.bytes, context: c.context)
         let count = Int(try r.readInteger(as: UInt32.self))

@@ -185,22 +185,36 @@ public final class SegmentReader: @unchecked Sendable {
         guard tMajor <= ArchiveFormat.majorVersion else {
             throw ArchiveError("\(path): written by a newer flowarc (segment format version \(tMajor))")
         }
-        guard dirLength <= ArchiveFormat.maxDirectory,
-              dirOffset >= UInt64(ArchiveFormat.segmentHeaderSize),
-              dirOffset + UInt64(dirLength) + UInt64(ArchiveFormat.segmentTrailerSize) == UInt64(fileSize) else {
+        // The trailer has no checksum of its own: check its numbers without overflowing.
+        let (dirEnd, o1) = dirOffset.addingReportingOverflow(UInt64(dirLength))
+        let (fileEnd, o2) = dirEnd.addingReportingOverflow(UInt64(ArchiveFormat.segmentTrailerSize))
+        guard dirLength <= ArchiveFormat.maxDirectory, !o1, !o2,
+              dirOffset >= UInt64(ArchiveFormat.segmentHeaderSize), fileEnd == UInt64(fileSize) else {
             throw ArchiveError.corrupt(path, "directory position does not match the file size")
         }
         var dir = [UInt8](repeating: 0, count: dirLength)
         _ = try dir.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(dirOffset)) }
         guard CRC32.checksum(dir) == dirCRC else { throw ArchiveError.corrupt(path, "directory checksum mismatch") }
         directoryCRC = dirCRC
+        do {
+            (self.schema, self.blocks) = try Self.parseDirectory(dir, path: path, dirOffset: dirOffset)
+        } catch let e as TruncatedError {
+            throw ArchiveError.corrupt(path, e.description)
+        }
+        var si: [String: Int] = [:]
+        for (i, c) in schema.enumerated() { si[c.name] = i }
+        schemaIndex = si
+    }
+
+    private static func parseDirectory(_ dir: [UInt8], path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
+        let dirLength = dir.count
         var r = ByteReader(dir, context: path + " directory")
         let columnCount = Int(try r.readInteger(as: UInt32.self))
         guard columnCount <= ArchiveFormat.maxColumns else { throw ArchiveError.corrupt(path, "\(columnCount) columns") }
         var schema: [SchemaColumn] = []
         for _ in 0..<columnCount {
             let typeRaw: UInt8 = try r.readInteger()
-            _ = try r.readInteger(as: UInt8.self)
+            guard try r.readInteger(as: UInt8.self) == 0 else { throw ArchiveError.corrupt(path, "reserved byte of a schema entry is not zero") }
             let nameLen = Int(try r.readInteger(as: UInt16.self))
             let name = String(decoding: try r.readBytes(nameLen), as: UTF8.self)
             guard let type = ColumnType(rawValue: typeRaw) else {
@@ -227,11 +241,13 @@ public final class SegmentReader: @unchecked Sendable {
                 let enc: UInt8 = try r.readInteger()
                 let width: UInt8 = try r.readInteger()
                 let flags: UInt8 = try r.readInteger()
-                _ = try r.readInteger(as: UInt8.self)
+                guard try r.readInteger(as: UInt8.self) == 0 else { throw ArchiveError.corrupt(path, "reserved byte of a chunk entry is not zero") }
                 let nulls: UInt32 = try r.readInteger()
                 let crc: UInt32 = try r.readInteger()
                 let index = try ColumnIndex.read(&r)
-                guard off + UInt64(clen) <= dirOffset, Int(rlen) <= ArchiveFormat.maxRawChunk else {
+                let (chunkEnd, overflow) = off.addingReportingOverflow(UInt64(clen))
+                guard !overflow, off >= UInt64(ArchiveFormat.segmentHeaderSize), chunkEnd <= dirOffset,
+                      Int(rlen) <= ArchiveFormat.maxRawChunk else {
                     throw ArchiveError.corrupt(path, "chunk outside the data area")
                 }
                 chunks.append(ChunkEntry(column: column, offset: off, compressedLength: clen, rawLength: rlen, encoding: enc,
@@ -239,11 +255,8 @@ public final class SegmentReader: @unchecked Sendable {
             }
             blocks.append(BlockEntry(rows: rows, chunks: chunks))
         }
-        self.schema = schema
-        self.blocks = blocks
-        var si: [String: Int] = [:]
-        for (i, c) in schema.enumerated() { si[c.name] = i }
-        schemaIndex = si
+        guard r.remaining == 0 else { throw ArchiveError.corrupt(path, "\(r.remaining) unexpected bytes after the last block entry") }
+        return (schema, blocks)
     }
 
     public func columnIndex(named name: String) -> Int? { schemaIndex[name] }

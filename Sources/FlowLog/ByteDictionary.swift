@@ -12,6 +12,21 @@ public struct ByteDictionary: Sendable {
 
     public init() {}
 
+    /// A dictionary over existing values (`offsets` starts with 0); codes are positions + 1.
+    public init(arena: [UInt8], offsets: [UInt32]) {
+        self.arena = arena
+        self.offsets = offsets
+        hashes = [0]
+        hashes.reserveCapacity(offsets.count)
+        for code in 1..<offsets.count {
+            let h = arena.withUnsafeBytes { a in
+                Self.hash(UnsafeRawBufferPointer(rebasing: a[Int(offsets[code - 1])..<Int(offsets[code])]))
+            }
+            hashes.append(h)
+        }
+        if offsets.count > 1 { grow() }
+    }
+
     public var count: Int { offsets.count - 1 }
 
     public func value(_ code: UInt32) -> ArraySlice<UInt8> {
@@ -33,7 +48,8 @@ public struct ByteDictionary: Sendable {
     }
 
     private mutating func grow() {
-        let newSize = max(64, table.count * 2)
+        var newSize = max(64, table.count * 2)
+        while newSize < (count + 1) * 2 { newSize *= 2 }
         table = [UInt32](repeating: 0, count: newSize)
         mask = newSize - 1
         for code in 1..<offsets.count {

@@ -11,6 +11,13 @@ public struct IntColumn: Sendable, Equatable {
 
     public init() {}
 
+    /// A column from finished arrays; `nulls` must have `values.count` entries when given.
+    public init(values: [UInt64], nulls: [UInt8]?, nullCount: Int) {
+        self.values = values
+        self.nulls = nullCount > 0 ? nulls : nil
+        self.nullCount = nullCount
+    }
+
     public var count: Int { values.count }
 
     @inline(__always)
@@ -73,6 +80,13 @@ public struct AddressColumn: Sendable, Equatable {
 
     public init() {}
 
+    public init(high: [UInt64], low: [UInt64], nulls: [UInt8]?, nullCount: Int) {
+        self.high = high
+        self.low = low
+        self.nulls = nullCount > 0 ? nulls : nil
+        self.nullCount = nullCount
+    }
+
     public var count: Int { low.count }
 
     @inline(__always)
@@ -126,6 +140,11 @@ public struct StringColumn: Sendable {
     public var dictionary = ByteDictionary()
 
     public init() {}
+
+    public init(codes: [UInt32], dictionary: ByteDictionary) {
+        self.codes = codes
+        self.dictionary = dictionary
+    }
 
     public var count: Int { codes.count }
     public var nullCount: Int { codes.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } }

@@ -1,6 +1,7 @@
 /// The zero-copy record parser: it scans a chunk of flow log text in place (memchr for line ends,
-/// one forward pass per line for fields, digits and addresses parsed straight from the bytes) and
-/// appends values to column vectors. No `String` is made for a field unless a line is rejected.
+/// one forward pass per line that finds each field and parses its digits or address as it goes)
+/// and writes values straight into column buffers. No `String` is made for a field unless a line
+/// is rejected.
 
 #if canImport(Glibc)
 import Glibc
@@ -30,16 +31,14 @@ public struct ParsedChunk: Sendable {
     public var records: Int { batch.rowCount }
 }
 
-/// Parses chunks of complete lines. One parser per worker; it keeps scratch space between chunks.
+/// Parses chunks of complete lines. One parser per worker; it reuses its column buffers from
+/// chunk to chunk.
 public struct RecordParser {
     public static let maxFields = 128
 
+    private var store = ColumnStore()
     private var starts = [Int](repeating: 0, count: RecordParser.maxFields + 1)
     private var ends = [Int](repeating: 0, count: RecordParser.maxFields + 1)
-    // Per-position scratch for one row, validated before anything is appended.
-    private var intScratch = [UInt64](repeating: 0, count: RecordParser.maxFields)
-    private var nullScratch = [Bool](repeating: false, count: RecordParser.maxFields)
-    private var addrScratch = [IPAddress](repeating: IPAddress(high: 0, low: 0), count: RecordParser.maxFields)
 
     public init() {}
 
@@ -49,159 +48,205 @@ public struct RecordParser {
         var out = ParsedChunk(startMapping: mapping, endMapping: mapping)
         out.bytes = text.count
         guard let base = text.baseAddress, text.count > 0 else { return out }
-        var plan = ColumnPlan(mapping: mapping, batch: &out.batch)
-        var pos = 0
         let n = text.count
+        // Count lines first (memchr runs at memory speed) so every column buffer has a fixed size.
+        var lineCount = 0
+        var p = 0
+        while p < n {
+            guard let nl = memchr(base + p, 0x0A, n - p) else { lineCount += 1; break }
+            lineCount += 1
+            p = (nl - UnsafeMutableRawPointer(mutating: base)) + 1
+        }
+        store.reset(capacity: lineCount)
+        var plan = LinePlan(mapping: mapping, store: store)
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var row = 0
+        var pos = 0
         var lineNo = 0
         while pos < n {
             lineNo += 1
             let nl = memchr(base + pos, 0x0A, n - pos)
             var lineEnd = nl.map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? n
             let next = lineEnd + 1
-            if lineEnd > pos && text[lineEnd - 1] == 0x0D { lineEnd -= 1 }  // CRLF
-            parseLine(text, pos, lineEnd, lineNo, &out, &plan)
+            if lineEnd > pos && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }  // CRLF
+            // Skip leading blanks; an empty line is counted, not rejected.
+            var i = pos
+            while i < lineEnd && (bytes[i] == 0x20 || bytes[i] == 0x09) { i &+= 1 }
+            if i == lineEnd {
+                out.blankLines += 1
+            } else if bytes[i] >= 0x61 && bytes[i] <= 0x7A, let header = headerMapping(text, i, lineEnd) {
+                // A header line (the first line of every S3 object; files concatenated) switches the mapping.
+                switch header {
+                case .success(let m):
+                    out.headerLines += 1
+                    if m != out.endMapping {
+                        out.endMapping = m
+                        plan = LinePlan(mapping: m, store: store)
+                    }
+                case .failure(let why):
+                    reject(&out, lineNo, text, pos, lineEnd, why)
+                }
+            } else if let why = parseRecord(bytes, i, lineEnd, row, &plan) {
+                reject(&out, lineNo, text, pos, lineEnd, why(out.endMapping))
+            } else {
+                row &+= 1
+            }
             pos = next
         }
         out.lines = lineNo
-        out.batch.padAll()
+        out.batch = store.makeBatch(rows: row)
         return out
     }
 
+    /// Parses one record into row `row` of the column buffers. Returns nil when stored, or a
+    /// function making the reason when rejected (the row's values are then rolled back).
     @inline(__always)
-    private mutating func parseLine(_ text: UnsafeRawBufferPointer, _ from: Int, _ to: Int, _ lineNo: Int,
-                                    _ out: inout ParsedChunk, _ plan: inout ColumnPlan) {
-        // Split on runs of spaces/tabs; leading and trailing blanks are ignored.
-        var count = 0
+    private func parseRecord(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ row: Int,
+                             _ plan: inout LinePlan) -> ((FieldMapping) -> String)? {
+        let count = plan.kinds.count
         var i = from
-        var tooMany = false
-        while i < to {
-            while i < to && (text[i] == 0x20 || text[i] == 0x09) { i &+= 1 }
-            if i >= to { break }
+        var f = 0
+        while f < count {
+            while i < end && (p[i] == 0x20 || p[i] == 0x09) { i &+= 1 }
+            if i >= end {
+                plan.rollback(row, upTo: f)
+                return { m in "expected \(m.count) fields (\(m.names.first ?? "")...\(m.names.last ?? "")), found \(f)" }
+            }
             let s = i
-            while i < to && text[i] != 0x20 && text[i] != 0x09 { i &+= 1 }
-            if count == RecordParser.maxFields { tooMany = true; break }
-            starts[count] = s
-            ends[count] = i
-            count &+= 1
-        }
-        if count == 0 { out.blankLines += 1; return }
-        if tooMany {
-            reject(&out, lineNo, text, from, to, "more than \(RecordParser.maxFields) fields")
-            return
-        }
-
-        // A header line (files concatenated, or the first line of every S3 object) switches the mapping.
-        let first = text[starts[0]]
-        if first >= 0x61 && first <= 0x7A, let header = headerMapping(text, count) {
-            switch header {
-            case .success(let m):
-                out.headerLines += 1
-                if m != out.endMapping {
-                    out.endMapping = m
-                    plan = ColumnPlan(mapping: m, batch: &out.batch)
-                }
-            case .failure(let why):
-                reject(&out, lineNo, text, from, to, why)
-            }
-            return
-        }
-
-        let fieldCount = plan.kinds.count
-        if count != fieldCount {
-            reject(&out, lineNo, text, from, to,
-                   "expected \(fieldCount) fields (\(out.endMapping.names.first ?? "")...\(out.endMapping.names.last ?? "")), found \(count)")
-            return
-        }
-
-        // Pass 1: validate and convert every numeric and address field.
-        for f in 0..<fieldCount {
-            let s = starts[f], e = ends[f]
-            if e - s == 1 && text[s] == 0x2D { nullScratch[f] = true; continue }
-            nullScratch[f] = false
-            let kind = plan.kinds[f]
-            switch kind {
-            case .string:
-                continue
-            case .address:
-                guard let a = IPAddress.parse(UnsafeRawBufferPointer(rebasing: text[s..<e])) else {
-                    reject(&out, lineNo, text, from, to, "field \(f + 1) (\(out.endMapping.names[f])): '\(String(decoding: text[s..<e], as: UTF8.self))' is not an IP address")
-                    return
-                }
-                addrScratch[f] = a
-            default:
-                var v: UInt64 = 0
-                var ok = e - s <= 20
-                var j = s
-                while ok && j < e {
-                    let d = text[j] &- 0x30
-                    if d >= 10 { ok = false; break }
-                    let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                    let (a, o2) = m.addingReportingOverflow(UInt64(d))
-                    if o1 || o2 { ok = false; break }
-                    v = a
-                    j &+= 1
-                }
-                if !ok {
-                    reject(&out, lineNo, text, from, to, "field \(f + 1) (\(out.endMapping.names[f])): '\(String(decoding: text[s..<e], as: UTF8.self))' is not a number")
-                    return
-                }
-                if v > kind.maxValue {
-                    reject(&out, lineNo, text, from, to, "field \(f + 1) (\(out.endMapping.names[f])): \(v) is out of range (0 to \(kind.maxValue))")
-                    return
-                }
-                intScratch[f] = v
-            }
-        }
-
-        // Pass 2: append. Columns this format does not have are padded later.
-        let row = out.batch.rowCount
-        for f in 0..<fieldCount {
-            let slot = plan.slots[f]
-            let isNull = nullScratch[f]
             switch plan.kinds[f] {
             case .string:
-                if slot >= 0 {
-                    out.batch.strings[slot]!.pad(to: row)
-                    if isNull { out.batch.strings[slot]!.codes.append(0) } else {
-                        let code = plan.intern(f, text, starts[f], ends[f], &out.batch.strings[slot]!.dictionary)
-                        out.batch.strings[slot]!.codes.append(code)
-                    }
+                while i < end && p[i] != 0x20 && p[i] != 0x09 { i &+= 1 }
+                if i - s == 1 && p[s] == 0x2D {
+                    plan.codes[f]![row] = 0
                 } else {
-                    let k = -slot - 1
-                    out.batch.extras[k].column.pad(to: row)
-                    if isNull { out.batch.extras[k].column.codes.append(0) } else {
-                        let code = plan.intern(f, text, starts[f], ends[f], &out.batch.extras[k].column.dictionary)
-                        out.batch.extras[k].column.codes.append(code)
-                    }
+                    plan.codes[f]![row] = plan.intern(f, p, s, i, store)
                 }
             case .address:
-                out.batch.addresses[slot]!.pad(to: row)
-                if isNull { out.batch.addresses[slot]!.appendNull() } else { out.batch.addresses[slot]!.append(addrScratch[f]) }
+                // IPv4 inline while scanning; anything else (IPv6) is parsed from the token after.
+                var value: UInt32 = 0, octet: UInt32 = 0, digits = 0, dots = 0
+                var v4 = true
+                while i < end {
+                    let c = p[i]
+                    if c == 0x20 || c == 0x09 { break }
+                    let d = c &- 0x30
+                    if d < 10 {
+                        if digits == 1 && octet == 0 { v4 = false }
+                        octet = octet &* 10 &+ UInt32(d)
+                        digits &+= 1
+                        if digits > 3 || octet > 255 { v4 = false }
+                    } else if c == 0x2E {
+                        if digits == 0 || dots == 3 { v4 = false }
+                        value = value << 8 | octet
+                        octet = 0; digits = 0; dots &+= 1
+                    } else {
+                        v4 = false
+                    }
+                    i &+= 1
+                }
+                if v4 && dots == 3 && digits > 0 {
+                    plan.hi[f]![row] = 0
+                    plan.lo[f]![row] = 0x0000_FFFF_0000_0000 | UInt64(value << 8 | octet)
+                    plan.nulls[f]![row] = 0
+                } else if i - s == 1 && p[s] == 0x2D {
+                    plan.nulls[f]![row] = 1
+                } else if let a = IPAddress.parse(UnsafeRawBufferPointer(start: p + s, count: i - s)) {
+                    plan.hi[f]![row] = a.high
+                    plan.lo[f]![row] = a.low
+                    plan.nulls[f]![row] = 0
+                } else {
+                    plan.rollback(row, upTo: f)
+                    let token = String(decoding: UnsafeBufferPointer(start: p + s, count: i - s), as: UTF8.self)
+                    return { m in "field \(f + 1) (\(m.names[f])): '\(token)' is not an IP address" }
+                }
             default:
-                out.batch.ints[slot]!.pad(to: row)
-                if isNull { out.batch.ints[slot]!.appendNull() } else { out.batch.ints[slot]!.append(intScratch[f]) }
+                var v: UInt64 = 0
+                var bad = false
+                while i < end {
+                    let c = p[i]
+                    if c == 0x20 || c == 0x09 { break }
+                    let d = c &- 0x30
+                    if d >= 10 { bad = true }
+                    v = v &* 10 &+ UInt64(d)
+                    i &+= 1
+                }
+                let len = i - s
+                if len == 1 && p[s] == 0x2D {
+                    plan.nulls[f]![row] = 1
+                } else {
+                    if !bad && len >= 20 {
+                        // Only 20-digit values can wrap: check those exactly.
+                        var exact: UInt64 = 0
+                        for k in s..<i {
+                            let (m1, o1) = exact.multipliedReportingOverflow(by: 10)
+                            let (m2, o2) = m1.addingReportingOverflow(UInt64(p[k] &- 0x30))
+                            if o1 || o2 { bad = true; break }
+                            exact = m2
+                        }
+                    }
+                    let kind = plan.kinds[f]
+                    if bad || len == 0 {
+                        plan.rollback(row, upTo: f)
+                        let token = String(decoding: UnsafeBufferPointer(start: p + s, count: len), as: UTF8.self)
+                        let what = token.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? "is too large" : "is not a number"
+                        return { m in "field \(f + 1) (\(m.names[f])): '\(token)' \(what)" }
+                    }
+                    if v > kind.maxValue {
+                        plan.rollback(row, upTo: f)
+                        return { m in "field \(f + 1) (\(m.names[f])): \(v) is out of range (0 to \(kind.maxValue))" }
+                    }
+                    plan.values[f]![row] = v
+                    plan.nulls[f]![row] = 0
+                }
             }
+            f &+= 1
         }
-        out.batch.rowCount = row + 1
+        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i &+= 1 }
+        if i < end {
+            plan.rollback(row, upTo: count)
+            var extra = 0
+            var k = i
+            while k < end {
+                while k < end && (p[k] == 0x20 || p[k] == 0x09) { k &+= 1 }
+                if k < end { extra += 1 }
+                while k < end && p[k] != 0x20 && p[k] != 0x09 { k &+= 1 }
+            }
+            let found = count + extra
+            return { m in "expected \(m.count) fields (\(m.names.first ?? "")...\(m.names.last ?? "")), found \(found)" }
+        }
+        return nil
     }
 
     private enum HeaderResult { case success(FieldMapping), failure(String) }
 
     /// A line is a header when every token could be a field name and at least half of them are
     /// known fields (a data line of ids like `eni-...` has none).
-    private func headerMapping(_ text: UnsafeRawBufferPointer, _ count: Int) -> HeaderResult? {
-        var known = 0
-        for f in 0..<count {
-            let tok = UnsafeRawBufferPointer(rebasing: text[starts[f]..<ends[f]])
+    private mutating func headerMapping(_ text: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> HeaderResult? {
+        var count = 0
+        var i = from
+        while i < to {
+            while i < to && (text[i] == 0x20 || text[i] == 0x09) { i &+= 1 }
+            if i >= to { break }
+            let s = i
+            while i < to && text[i] != 0x20 && text[i] != 0x09 { i &+= 1 }
+            if count == RecordParser.maxFields { return nil }
+            let tok = UnsafeRawBufferPointer(rebasing: text[s..<i])
             if !FieldMapping.isPlausibleFieldName(tok) { return nil }
-            if FieldCatalog.id(ofBytes: tok) != nil { known += 1 }
+            starts[count] = s
+            ends[count] = i
+            count &+= 1
+        }
+        var known = 0
+        for f in 0..<count where FieldCatalog.id(ofBytes: UnsafeRawBufferPointer(rebasing: text[starts[f]..<ends[f]])) != nil {
+            known += 1
         }
         if known * 2 < count || known == 0 { return nil }
         var names: [String] = []
         var seen = Set<String>()
         for f in 0..<count {
             let name = String(decoding: text[starts[f]..<ends[f]], as: UTF8.self)
-            if !seen.insert(name).inserted { return .failure("header line names field '\(name)' twice; the previous field list stays in force") }
+            if !seen.insert(name).inserted {
+                return .failure("header line names field '\(name)' twice; the previous field list stays in force")
+            }
             names.append(name)
         }
         return .success(FieldMapping(names: names))
@@ -213,33 +258,167 @@ public struct RecordParser {
     }
 }
 
-/// Per-mapping lookups for the hot loop: the kind and column slot of every position, and the
+/// Column buffers for one chunk: fixed-size unsafe buffers (the chunk's line count is known
+/// before parsing), one per field that occurs, kept between chunks to avoid reallocating. Null
+/// flags start at 1 and string codes at 0 (null), so rows of fields a line's format lacks are
+/// null without any padding. The only unsafe memory of the parser lives here.
+final class ColumnStore {
+    private(set) var capacity = 0
+    private(set) var rows = 0
+    var values: [UnsafeMutablePointer<UInt64>?]
+    var high: [UnsafeMutablePointer<UInt64>?]
+    var low: [UnsafeMutablePointer<UInt64>?]
+    var nulls: [UnsafeMutablePointer<UInt8>?]
+    var codes: [UnsafeMutablePointer<UInt32>?]
+    var dictionaries: [InternTable]
+    var used: [Bool]
+    // Fields a header named that flowarc does not know: text columns by name.
+    var extraNames: [String] = []
+    var extraCodes: [UnsafeMutablePointer<UInt32>] = []
+    var extraDictionaries: [InternTable] = []
+
+    init() {
+        let n = FieldCatalog.fields.count
+        values = Array(repeating: nil, count: n)
+        high = Array(repeating: nil, count: n)
+        low = Array(repeating: nil, count: n)
+        nulls = Array(repeating: nil, count: n)
+        codes = Array(repeating: nil, count: n)
+        dictionaries = (0..<n).map { _ in InternTable() }
+        used = Array(repeating: false, count: n)
+    }
+
+    deinit { freeAll() }
+
+    private func freeAll() {
+        for p in values { p?.deallocate() }
+        for p in high { p?.deallocate() }
+        for p in low { p?.deallocate() }
+        for p in nulls { p?.deallocate() }
+        for p in codes { p?.deallocate() }
+        for p in extraCodes { p.deallocate() }
+        for i in values.indices { values[i] = nil; high[i] = nil; low[i] = nil; nulls[i] = nil; codes[i] = nil }
+        extraCodes = []
+    }
+
+    /// Prepares for a chunk of at most `capacity` rows.
+    func reset(capacity newCapacity: Int) {
+        if newCapacity > capacity {
+            freeAll()
+            capacity = max(newCapacity, 1024)
+        } else {
+            for p in extraCodes { p.deallocate() }
+            extraCodes = []
+        }
+        for i in used.indices where used[i] {
+            nulls[i]?.update(repeating: 1, count: capacity)
+            codes[i]?.update(repeating: 0, count: capacity)
+            dictionaries[i].reset()
+            used[i] = false
+        }
+        extraNames = []
+        extraDictionaries = []
+    }
+
+    /// Makes the buffers of field `id` ready.
+    func prepare(_ id: Int) {
+        if used[id] { return }
+        used[id] = true
+        switch FieldCatalog.fields[id].kind {
+        case .string:
+            if codes[id] == nil { codes[id] = .allocate(capacity: capacity) }
+            codes[id]!.update(repeating: 0, count: capacity)
+        case .address:
+            if high[id] == nil { high[id] = .allocate(capacity: capacity); low[id] = .allocate(capacity: capacity) }
+            if nulls[id] == nil { nulls[id] = .allocate(capacity: capacity) }
+            nulls[id]!.update(repeating: 1, count: capacity)
+        default:
+            if values[id] == nil { values[id] = .allocate(capacity: capacity) }
+            if nulls[id] == nil { nulls[id] = .allocate(capacity: capacity) }
+            nulls[id]!.update(repeating: 1, count: capacity)
+        }
+    }
+
+    func prepareExtra(_ name: String) -> Int {
+        if let i = extraNames.firstIndex(of: name) { return i }
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        p.update(repeating: 0, count: capacity)
+        extraNames.append(name)
+        extraCodes.append(p)
+        extraDictionaries.append(InternTable())
+        return extraNames.count - 1
+    }
+
+    /// Copies the first `rows` rows out into a `RecordBatch`.
+    func makeBatch(rows: Int) -> RecordBatch {
+        var b = RecordBatch()
+        b.rowCount = rows
+        for id in used.indices where used[id] {
+            switch FieldCatalog.fields[id].kind {
+            case .string:
+                b.strings[id] = StringColumn(codes: Array(UnsafeBufferPointer(start: codes[id]!, count: rows)),
+                                             dictionary: dictionaries[id].makeDictionary())
+            case .address:
+                let (n, nullCount) = nullsArray(id, rows)
+                b.addresses[id] = AddressColumn(high: Array(UnsafeBufferPointer(start: high[id]!, count: rows)),
+                                                low: Array(UnsafeBufferPointer(start: low[id]!, count: rows)), nulls: n, nullCount: nullCount)
+                // Null rows may hold stale values; zero them so equal columns compare equal.
+                if let nn = b.addresses[id]!.nulls {
+                    for r in 0..<rows where nn[r] == 1 { b.addresses[id]!.high[r] = 0; b.addresses[id]!.low[r] = 0 }
+                }
+            default:
+                let (n, nullCount) = nullsArray(id, rows)
+                var c = IntColumn(values: Array(UnsafeBufferPointer(start: values[id]!, count: rows)), nulls: n, nullCount: nullCount)
+                if let nn = c.nulls { for r in 0..<rows where nn[r] == 1 { c.values[r] = 0 } }
+                b.ints[id] = c
+            }
+        }
+        for (k, name) in extraNames.enumerated() {
+            b.extras.append((name, StringColumn(codes: Array(UnsafeBufferPointer(start: extraCodes[k], count: rows)),
+                                                dictionary: extraDictionaries[k].makeDictionary())))
+        }
+        return b
+    }
+
+    private func nullsArray(_ id: Int, _ rows: Int) -> ([UInt8]?, Int) {
+        let p = nulls[id]!
+        var count = 0
+        for r in 0..<rows { count &+= Int(p[r]) }
+        return (count > 0 ? Array(UnsafeBufferPointer(start: p, count: rows)) : nil, count)
+    }
+}
+
+/// Per-mapping lookups for the hot loop: the kind and buffers of every position, and the
 /// previous value of every string position (consecutive records of one ENI repeat most ids, so a
 /// byte compare with the last value saves a hash lookup).
-struct ColumnPlan {
-    var kinds: [FieldKind]
-    var slots: [Int]
-    var lastStart: [Int]
-    var lastLen: [Int]
-    var lastCode: [UInt32]
-    var lastBase: UnsafeRawPointer? = nil
+struct LinePlan {
+    var kinds: [FieldKind] = []
+    var values: [UnsafeMutablePointer<UInt64>?] = []
+    var hi: [UnsafeMutablePointer<UInt64>?] = []
+    var lo: [UnsafeMutablePointer<UInt64>?] = []
+    var nulls: [UnsafeMutablePointer<UInt8>?] = []
+    var codes: [UnsafeMutablePointer<UInt32>?] = []
+    /// For string positions: the field id, or -(extra index + 1).
+    var tables: [InternTable?] = []
+    var lastStart: [Int] = []
+    var lastLen: [Int] = []
+    var lastCode: [UInt32] = []
+    var lastBase: UnsafePointer<UInt8>? = nil
 
-    init(mapping: FieldMapping, batch: inout RecordBatch) {
-        kinds = []
-        slots = []
+    init(mapping: FieldMapping, store: ColumnStore) {
         for (i, id) in mapping.fieldIDs.enumerated() {
             if id >= 0 {
-                let spec = FieldCatalog.fields[id]
-                kinds.append(spec.kind)
-                slots.append(id)
-                switch spec.kind {
-                case .string: if batch.strings[id] == nil { batch.strings[id] = StringColumn() }
-                case .address: if batch.addresses[id] == nil { batch.addresses[id] = AddressColumn() }
-                default: if batch.ints[id] == nil { batch.ints[id] = IntColumn() }
-                }
+                store.prepare(id)
+                kinds.append(FieldCatalog.fields[id].kind)
+                values.append(store.values[id]); hi.append(store.high[id]); lo.append(store.low[id])
+                nulls.append(store.nulls[id]); codes.append(store.codes[id])
+                tables.append(FieldCatalog.fields[id].kind == .string ? store.dictionaries[id] : nil)
             } else {
+                let k = store.prepareExtra(mapping.names[i])
                 kinds.append(.string)
-                slots.append(-(batch.ensureExtra(mapping.names[i]) + 1))
+                values.append(nil); hi.append(nil); lo.append(nil); nulls.append(nil)
+                codes.append(store.extraCodes[k])
+                tables.append(store.extraDictionaries[k])
             }
         }
         lastStart = Array(repeating: 0, count: kinds.count)
@@ -247,16 +426,22 @@ struct ColumnPlan {
         lastCode = Array(repeating: 0, count: kinds.count)
     }
 
+    /// Undoes the values a rejected line wrote to positions `0..<upTo`.
+    func rollback(_ row: Int, upTo: Int) {
+        for f in 0..<upTo {
+            if kinds[f] == .string { codes[f]![row] = 0 } else { nulls[f]![row] = 1 }
+        }
+    }
+
     @inline(__always)
-    mutating func intern(_ f: Int, _ text: UnsafeRawBufferPointer, _ s: Int, _ e: Int, _ dict: inout ByteDictionary) -> UInt32 {
+    mutating func intern(_ f: Int, _ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, _ store: ColumnStore) -> UInt32 {
         let len = e - s
-        if lastLen[f] == len && lastBase == text.baseAddress,
-           memcmpBytes(text.baseAddress! + lastStart[f], text.baseAddress! + s, len) {
+        if lastLen[f] == len && lastBase == p && memcmpBytes(p + lastStart[f], p + s, len) {
             lastStart[f] = s
             return lastCode[f]
         }
-        lastBase = text.baseAddress
-        let code = dict.intern(UnsafeRawBufferPointer(rebasing: text[s..<e]))
+        lastBase = p
+        let code = tables[f].unsafelyUnwrapped.intern(p + s, len)
         lastStart[f] = s
         lastLen[f] = len
         lastCode[f] = code

@@ -31,11 +31,8 @@ struct Demo: ParsableCommand {
         let logs = dir + "/logs"
         let archive = dir + "/flows.arc"
         print("== generating \(Human.count(UInt64(records))) records in \(files) files under \(logs)")
-        var gen = Generate()
-        gen.out = logs
-        gen.records = records
-        gen.files = files
-        gen.quiet = false
+        let gen = try Generate.parse(["--out", logs, "--records", "\(records)", "--files", "\(files)"])
+        try gen.validate()
         try gen.run()
         print("\n== ingesting into \(archive)")
         var ingest = try Ingest.parse([archive, logs])

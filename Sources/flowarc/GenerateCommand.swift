@@ -61,13 +61,21 @@ struct Generate: ParsableCommand {
         options.format = FlowFormat(name: fields) ?? .v5
         options.gzip = !plain
         options.gzipLevel = gzipLevel
+        try Self.generate(into: out, options: options, quiet: quiet)
+    }
+
+    /// Generates and prints the summary. For other commands (`demo`): a `Generate()` made in code
+    /// cannot be run, as ArgumentParser traps when an unset option of it is read; call this, or
+    /// `Generate.parse(["--out", dir, ...]).run()`.
+    @discardableResult
+    static func generate(into out: String, options: GeneratorOptions, quiet: Bool = false) throws -> GenerationSummary {
         let summary = try FlowGenerator.generate(into: out, options: options)
-        if quiet { return }
+        if quiet { return summary }
 
         let incident = summary.incident
         var lines: [String] = []
         lines.append("Wrote \(summary.files.count) file\(summary.files.count == 1 ? "" : "s") "
-            + "(\(summary.records) records, \(options.format.name), \(Self.formatBytes(summary.bytesWritten))) under \(out)")
+            + "(\(summary.records) records, \(options.format.name), \(formatBytes(summary.bytesWritten))) under \(out)")
         let shown = summary.files.count <= 8 ? summary.files : Array(summary.files.prefix(3)) + ["…"] + Array(summary.files.suffix(2))
         for file in shown { lines.append("  \(file)") }
         lines.append("Injected cryptomining incident (\(incident.records) records):")
@@ -79,6 +87,7 @@ struct Generate: ParsableCommand {
         lines.append("  window (UTC):     \(FlowGenerator.iso8601(epochSeconds: incident.start)) .. "
             + "\(FlowGenerator.iso8601(epochSeconds: incident.end))")
         print(lines.joined(separator: "\n"))
+        return summary
     }
 
     static func formatBytes(_ n: Int64) -> String {

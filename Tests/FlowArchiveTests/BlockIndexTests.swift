@@ -77,6 +77,21 @@ import Testing
         #expect(cidr("0.0.0.0", 0))
     }
 
+    /// Regression: an IPv6 range wider than /96 that covers the IPv4-mapped space must not rule
+    /// out IPv4 addresses (they are keyed at IPv4 levels only).
+    @Test func wideIPv6RangesCoverIPv4Addresses() {
+        var c = AddressColumn()
+        c.append(IPAddress("10.1.2.3")!)
+        guard case .address(let index) = ColumnIndex.build(AddressDictionary(c)) else { Issue.record("no index"); return }
+        // ::/80 is the narrowest range from :: that still covers ::ffff:0:0/96.
+        for p in [0, 1, 24, 32, 48, 64, 80] {
+            #expect(index.mayContain(network: IPAddress(high: 0, low: 0), prefix: p), "::/\(p)")
+        }
+        #expect(!index.mayContain(network: IPAddress(high: 0, low: 0), prefix: 96))
+        #expect(index.mayContain(network: IPAddress(high: 0, low: 0xFFFF_0000_0000), prefix: 96))
+        #expect(!index.mayContain(network: IPAddress("2001:db8::")!, prefix: 32))
+    }
+
     @Test func portBitmapIsExact() async {
         await propertyCheck(count: 50, input: Gen.uint16().array(of: 0...500), Gen.uint16(), Gen.uint16()) { ports, a, b in
             var c = IntColumn()

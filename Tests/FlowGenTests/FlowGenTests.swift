@@ -196,7 +196,7 @@ import Testing
             #expect(raw.first != 0x1f)
             #expect(try String(decoding: raw, as: UTF8.self) == decodedText(g))
         }
-        #expect(sp.bytesWritten > sg.bytesWritten * 4)
+        #expect(sp.bytesWritten > sg.bytesWritten * 3)
     }
 
     @Test func civilTime() {

@@ -1,0 +1,92 @@
+import FlowLog
+import FlowSupport
+
+/// Reads a whole archive and reports every problem it finds (for `flowarc verify`): checksums
+/// and decoding of every chunk, indexes that disagree with the data (an index that says "no"
+/// for a value in the block would silently drop rows from query results), record counts, and
+/// the line accounting of every source.
+public enum Verifier {
+    public struct Report: Sendable {
+        public var problems: [String] = []
+        public var segments = 0
+        public var chunks = 0
+        public var records: UInt64 = 0
+        public var sources = 0
+    }
+
+    public static func verify(_ archive: String) throws -> Report {
+        var report = Report()
+        let manifest = try Archive.readManifest(archive)
+        report.sources = manifest.sources.count
+        for s in manifest.segments {
+            let path = Archive.segmentPath(archive, s.id)
+            let seg: SegmentReader
+            do { seg = try SegmentReader(path: path) } catch {
+                report.problems.append("\(error)")
+                continue
+            }
+            report.segments += 1
+            if UInt64(seg.fileSize) != s.fileSize || seg.directoryCRC != s.directoryCRC {
+                report.problems.append("\(path): does not match the manifest (size or directory checksum differs)")
+            }
+            var rows: UInt64 = 0
+            for (bi, b) in seg.blocks.enumerated() {
+                rows += UInt64(b.rows)
+                for c in b.chunks {
+                    report.chunks += 1
+                    do {
+                        try check(seg, block: bi, chunk: c)
+                    } catch {
+                        report.problems.append("\(error)")
+                    }
+                }
+            }
+            if rows != s.records { report.problems.append("\(path): \(rows) records, the manifest says \(s.records)") }
+            report.records += rows
+        }
+        var sourceRecords: UInt64 = 0
+        for s in manifest.sources {
+            sourceRecords += s.records
+            if s.lines != s.records + s.rejected + s.headerLines + s.blankLines {
+                report.problems.append("source \(s.key): \(s.lines) lines but \(s.records) records + \(s.rejected) rejected + \(s.headerLines) headers + \(s.blankLines) blank")
+            }
+        }
+        if sourceRecords != manifest.records {
+            report.problems.append("the sources account for \(sourceRecords) records, the segments hold \(manifest.records)")
+        }
+        return report
+    }
+
+    static func check(_ seg: SegmentReader, block: Int, chunk c: ChunkEntry) throws {
+        let name = seg.schema[c.column].name
+        let at = "\(seg.path): block \(block) column \(name)"
+        switch seg.schema[c.column].type {
+        case .address:
+            let col = try seg.addresses(block: block, column: c.column)
+            if UInt32(col.nullCount) != c.nullCount { throw ArchiveError("\(at): \(col.nullCount) nulls, the directory says \(c.nullCount)") }
+            if case .address(let idx) = c.index {
+                for i in 0..<col.count { if let a = col.value(i), !idx.mayContain(a) { throw ArchiveError("\(at): the index excludes \(a), which is in the block") } }
+            }
+        case .string:
+            let col = try seg.strings(block: block, column: c.column)
+            if UInt32(col.nullCount) != c.nullCount { throw ArchiveError("\(at): \(col.nullCount) nulls, the directory says \(c.nullCount)") }
+        default:
+            let col = try seg.ints(block: block, column: c.column)
+            if UInt32(col.nullCount) != c.nullCount { throw ArchiveError("\(at): \(col.nullCount) nulls, the directory says \(c.nullCount)") }
+            let limit = seg.schema[c.column].type == .uint8 ? 255 : (seg.schema[c.column].type == .uint16 ? 65_535 : UInt64.max)
+            for i in 0..<col.count {
+                guard let v = col.value(i) else { continue }
+                if v > limit { throw ArchiveError("\(at): value \(v) is out of range for its type") }
+                switch c.index {
+                case .intRange(let r):
+                    if !r.mayContain(v...v) { throw ArchiveError("\(at): the index range excludes \(v), which is in the block") }
+                case .port(let r, let bitmap):
+                    if !r.mayContain(v...v) || !bitmap.contains(UInt16(truncatingIfNeeded: v)) {
+                        throw ArchiveError("\(at): the port index excludes \(v), which is in the block")
+                    }
+                default: break
+                }
+            }
+        }
+    }
+}
