@@ -196,11 +196,16 @@ public enum ColumnIndex: Sendable, Equatable {
         var lo = UInt64.max, hi = UInt64.min
         var any = false
         var bitmap = isPort ? PortBitmap() : nil
-        for i in 0..<c.count where !c.isNull(i) {
-            let v = c.values[i]
-            any = true
-            lo = Swift.min(lo, v); hi = Swift.max(hi, v)
-            if isPort { bitmap!.insert(UInt16(truncatingIfNeeded: v)) }
+        c.values.withUnsafeBufferPointer { v in
+            let nulls = c.nullCount > 0 ? c.nulls : nil
+            for i in 0..<v.count {
+                if let nulls, nulls[i] == 1 { continue }
+                let x = v[i]
+                any = true
+                if x < lo { lo = x }
+                if x > hi { hi = x }
+                if isPort { bitmap!.insert(UInt16(truncatingIfNeeded: x)) }
+            }
         }
         if !any { return .none }
         let r = IntRangeIndex(min: lo, max: hi)

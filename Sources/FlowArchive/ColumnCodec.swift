@@ -34,18 +34,29 @@ enum ColumnCodec {
         raw.append(contentsOf: bytes)
     }
 
+    /// Appends `values` at `width` bytes each, little-endian; with `shuffle`, byte plane by byte
+    /// plane (all low bytes first), written directly without an unshuffled copy.
     static func appendFixed(_ values: [UInt64], width: Int, into raw: inout [UInt8], shuffle: Bool) {
         if width == 0 { return }
-        var packed = [UInt8]()
-        packed.reserveCapacity(values.count * width)
-        for v in values {
-            var x = v
-            for _ in 0..<width { packed.append(UInt8(truncatingIfNeeded: x)); x >>= 8 }
-        }
-        if shuffle && width > 1 {
-            packed.withUnsafeBytes { Shuffle.shuffle($0, width: width, into: &raw) }
-        } else {
-            raw.append(contentsOf: packed)
+        let n = values.count
+        let start = raw.count
+        raw.append(contentsOf: repeatElement(0, count: n * width))
+        raw.withUnsafeMutableBytes { dst in
+            let out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
+            values.withUnsafeBufferPointer { v in
+                if shuffle && width > 1 {
+                    for b in 0..<width {
+                        let plane = out + b * n
+                        let shift = UInt64(8 * b)
+                        for i in 0..<n { plane[i] = UInt8(truncatingIfNeeded: v[i] >> shift) }
+                    }
+                } else {
+                    for i in 0..<n {
+                        var x = v[i]
+                        for b in 0..<width { out[i * width + b] = UInt8(truncatingIfNeeded: x); x >>= 8 }
+                    }
+                }
+            }
         }
     }
 
@@ -62,27 +73,50 @@ enum ColumnCodec {
         let n = c.count
         var lo = UInt64.max, hi = UInt64.min
         var first: UInt64? = nil
-        for i in 0..<n where !c.isNull(i) {
-            let v = c.values[i]
-            if first == nil { first = v }
-            lo = min(lo, v); hi = max(hi, v)
+        // Nulls hold 0 in `values`; they repeat the previous value for delta (so they cost a zero
+        // delta) and are stored as the base for frame of reference.
+        var filled = c.values
+        if let nulls = c.nulls, c.nullCount > 0 {
+            var prev: UInt64? = nil
+            for i in 0..<n {
+                if nulls[i] == 1 {
+                    if let p = prev { filled[i] = p }
+                } else {
+                    let v = filled[i]
+                    if first == nil { first = v }
+                    lo = min(lo, v); hi = max(hi, v)
+                    prev = v
+                }
+            }
+            // Leading nulls take the first value.
+            if let f = first {
+                var i = 0
+                while i < n && nulls[i] == 1 { filled[i] = f; i += 1 }
+            }
+        } else if n > 0 {
+            first = filled[0]
+            for v in filled { lo = min(lo, v); hi = max(hi, v) }
         }
         let base = first ?? 0
         if first == nil { lo = 0; hi = 0 }
-        // Delta: nulls repeat the previous value, so they cost a zero.
         var deltas = [UInt64](repeating: 0, count: n)
-        var prev = base
         var maxZ: UInt64 = 0
-        for i in 0..<n {
-            let v = c.isNull(i) ? prev : c.values[i]
-            let z = zigzag(Int64(bitPattern: v &- prev))
-            deltas[i] = z
-            maxZ = max(maxZ, z)
-            prev = v
+        filled.withUnsafeBufferPointer { v in
+            deltas.withUnsafeMutableBufferPointer { d in
+                var prev = base
+                for i in 0..<n {
+                    let x = v[i]
+                    let z = zigzag(Int64(bitPattern: x &- prev))
+                    d[i] = z
+                    maxZ |= z
+                    prev = x
+                }
+            }
         }
         let forWidth = byteWidth(hi &- lo)
         let deltaWidth = byteWidth(maxZ)
         var raw: [UInt8] = []
+        raw.reserveCapacity(16 + n * max(1, min(forWidth, deltaWidth)) + n / 8)
         var flags: UInt8 = 0
         if let nulls = c.nulls, c.nullCount > 0 {
             flags |= ChunkFlags.validity
@@ -98,13 +132,16 @@ enum ColumnCodec {
         }
         w.writeInteger(lo)
         raw.append(contentsOf: w.bytes)
-        let offsets = (0..<n).map { c.isNull($0) ? 0 : c.values[$0] &- lo }
+        // Frame of reference stores null rows as offset 0.
+        if let nulls = c.nulls, c.nullCount > 0 {
+            for i in 0..<n { filled[i] = nulls[i] == 1 ? 0 : filled[i] &- lo }
+        } else {
+            for i in 0..<n { filled[i] = filled[i] &- lo }
+        }
         if forWidth > 1 { flags |= ChunkFlags.shuffled }
-        appendFixed(offsets, width: forWidth, into: &raw, shuffle: true)
+        appendFixed(filled, width: forWidth, into: &raw, shuffle: true)
         return finish(raw, encoding: .frameOfReference, width: forWidth, flags: flags, nullCount: c.nullCount)
     }
-
-    // MARK: addresses
 
     /// An address column relative to `reference` (see `ColumnEncoding.addressSameAs`), or nil
     /// when more than one row in eight differs (the column is then encoded on its own).
