@@ -9,6 +9,7 @@
 //   FlowArchive          the flowarc archive format v1 (Formats/ARCHIVE.md): segments, blocks, indexes
 //   FlowIngest           the multithreaded ingest pipeline, source tracking, rejects, progress
 //   FlowGen              a deterministic synthetic flow log generator (demo, tests, benchmarks)
+//   FlowQuery            Athena (Trino) SQL over an archive: parser, binder, planner, vectorized executor
 //   flowarc              the command-line tool
 import PackageDescription
 
@@ -44,6 +45,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "FlowGen", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog"],
                 swiftSettings: swiftSettings),
+        .target(name: "FlowQuery", dependencies: ["FlowSupport", "FlowLog", "FlowArchive"],
+                swiftSettings: swiftSettings),
         .executableTarget(
             name: "flowarc",
             dependencies: [
@@ -68,6 +71,8 @@ let package = Package(
                     dependencies: ["FlowIngest", "FlowArchive", "FlowLog", "FlowGen", "FlowCodecs", "FlowSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FlowGenTests", dependencies: ["FlowGen", "FlowLog", "FlowCodecs", "FlowSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "FlowArchive", "FlowSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["FlowSupport"], swiftSettings: swiftSettings),
     ],

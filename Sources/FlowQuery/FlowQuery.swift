@@ -1,0 +1,1 @@
+// The SQL front end and executor live here (see Package.swift).
