@@ -72,6 +72,7 @@ public enum Ingest {
     /// assembled in that order, so the same inputs always give the same archive bytes.
     public static func run(_ options: IngestOptions) throws -> IngestSummary {
         let t0 = Sys.monotonicNanos()
+        Sys.tuneAllocatorForLargeBuffers()
         let writer: ArchiveWriter
         do { writer = try ArchiveWriter(path: options.archivePath) } catch {
             throw IngestError(description: "\(error)")

@@ -273,16 +273,25 @@ final class PipelineRun: @unchecked Sendable {
         let hint = f.isStandardInput ? options.chunkBytes : Int(min(Int64(options.chunkBytes), max(65_536, f.size * 16)))
         var want = hint
         while true {
+            // Read straight into uninitialized capacity: zero-filling 4 MiB per chunk showed up in profiles.
             let start = buf.count
-            buf.append(contentsOf: repeatElement(0, count: want))
-            do {
-                let n = try buf.withUnsafeMutableBytes { try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
-                buf.removeLast(want - n)
-                if n < want { eof = true }
-            } catch {
-                buf.removeLast(want)
+            var readError: (any Error)? = nil
+            var got = 0
+            let grown = [UInt8](unsafeUninitializedCapacity: start + want) { out, initialized in
+                if start > 0 { _ = out.initialize(fromContentsOf: buf) }
+                do {
+                    got = try stream.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[start..<(start + want)])))
+                } catch {
+                    readError = error
+                }
+                initialized = start + got
+            }
+            buf = grown
+            if let readError {
                 eof = true
-                failure = "\(error)"
+                failure = "\(readError)"
+            } else if got < want {
+                eof = true
             }
             if eof { break }
             if buf.lastIndex(of: 0x0A) != nil { break }
@@ -441,6 +450,7 @@ final class PipelineRun: @unchecked Sendable {
         block.padAll()
         let b = block
         block = RecordBatch()
+        block.reserveCapacity(like: b, rows: options.blockRows)
         monitor.withLock {
             encodeQueue.append((nextSeq, b))
             nextSeq += 1

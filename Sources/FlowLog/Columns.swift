@@ -272,6 +272,16 @@ public struct RecordBatch: Sendable {
         for k in extras.indices { extras[k].column.pad(to: rowCount) }
     }
 
+    /// Creates the columns `other` has, each with room for `rows` rows, so that filling a block
+    /// does not reallocate its columns as they grow.
+    public mutating func reserveCapacity(like other: RecordBatch, rows: Int) {
+        for i in ints.indices where other.ints[i] != nil { ints[i] = IntColumn(); ints[i]!.reserveCapacity(rows) }
+        for i in addresses.indices where other.addresses[i] != nil { addresses[i] = AddressColumn(); addresses[i]!.reserveCapacity(rows) }
+        for i in strings.indices where other.strings[i] != nil { var c = StringColumn(); c.codes.reserveCapacity(rows); strings[i] = c }
+        for p in 0..<3 where other.partitions[p] != nil { var c = StringColumn(); c.codes.reserveCapacity(rows); partitions[p] = c }
+        if other.sourceIDs != nil { sourceIDs = IntColumn(); sourceIDs!.reserveCapacity(rows) }
+    }
+
     /// Appends `range` of a parsed chunk, tagging the rows with their source and partitions.
     public mutating func append(_ other: RecordBatch, range: Range<Int>, sourceID: UInt64, partitionValues: [String?]) {
         let before = rowCount
