@@ -9,17 +9,22 @@ public enum InflaterKind: String, Sendable, CaseIterable {
     case zlib
 }
 
-/// One step of raw-deflate-in-gzip decoding into a caller's buffer.
+/// One step of raw deflate decoding into a caller's buffer.
 public struct InflateStep: Sendable {
     public var consumed: Int
     public var produced: Int
-    /// The current gzip member ended (its trailer was read and its CRC verified).
+    /// The deflate stream ended; input after it (the gzip trailer) was not consumed.
     public var memberFinished: Bool
+    /// Bytes past the end of the deflate stream that the engine had already taken in (ISA-L
+    /// reads ahead into a 64-bit bit buffer); the caller must read them again, before its input.
+    public var readAhead: [UInt8] = []
 }
 
-/// A streaming gzip member decoder. Implementations own C state at a stable heap address.
+/// A streaming raw deflate decoder (RFC 1951). The gzip header and trailer (RFC 1952) are read
+/// and checked by `DecodedStream`, the same way for both engines, so they behave identically on
+/// damaged input. Implementations own C state at a stable heap address.
 public protocol GzipMemberInflater: AnyObject {
-    /// Starts a new gzip member.
+    /// Starts a new deflate stream.
     func reset() throws
     /// Decodes from `input` into `output`; may consume or produce nothing when it needs more of either.
     func inflate(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer) throws -> InflateStep
@@ -39,14 +44,14 @@ final class ISALInflater: GzipMemberInflater {
     init() {
         state = .allocate(capacity: 1)
         isal_inflate_init(state)
-        state.pointee.crc_flag = UInt32(ISAL_GZIP)
+        state.pointee.crc_flag = UInt32(ISAL_DEFLATE)
     }
 
     deinit { state.deallocate() }
 
     func reset() throws {
         isal_inflate_reset(state)
-        state.pointee.crc_flag = UInt32(ISAL_GZIP)
+        state.pointee.crc_flag = UInt32(ISAL_DEFLATE)
     }
 
     func inflate(input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer) throws -> InflateStep {
@@ -73,12 +78,23 @@ final class ISALInflater: GzipMemberInflater {
         case ISAL_NEED_DICT: throw CodecError.needsDictionary
         default: throw CodecError.internalState("isal_inflate returned \(rc)")
         }
-        return InflateStep(consumed: consumed, produced: produced,
-                           memberFinished: state.pointee.block_state == ISAL_BLOCK_FINISH)
+        let finished = state.pointee.block_state == ISAL_BLOCK_FINISH
+        var readAhead: [UInt8] = []
+        if finished {
+            // The end of the deflate stream is a bit position: what is left in the bit buffer
+            // after the padding to a byte boundary is the start of the gzip trailer.
+            let bits = Int(state.pointee.read_in_length)
+            let pad = bits % 8
+            let word = state.pointee.read_in
+            for k in 0..<(bits / 8) { readAhead.append(UInt8(truncatingIfNeeded: word >> UInt64(pad + 8 * k))) }
+            state.pointee.read_in = 0
+            state.pointee.read_in_length = 0
+        }
+        return InflateStep(consumed: consumed, produced: produced, memberFinished: finished, readAhead: readAhead)
     }
 }
 
-/// zlib's inflate in gzip mode (windowBits 15+16). The z_stream stays at one heap address.
+/// zlib's inflate in raw deflate mode (windowBits -15). The z_stream stays at one heap address.
 final class ZlibInflater: GzipMemberInflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private var finished = false
@@ -86,7 +102,7 @@ final class ZlibInflater: GzipMemberInflater {
     init() throws {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        let rc = czlib_inflateInit2(stream, 15 + 16)
+        let rc = czlib_inflateInit2(stream, -15)
         if rc != Z_OK {
             stream.deallocate()
             throw rc == Z_MEM_ERROR ? CodecError.outOfMemory : CodecError.internalState("inflateInit2 returned \(rc)")

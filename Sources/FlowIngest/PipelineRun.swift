@@ -277,10 +277,18 @@ final class PipelineRun: @unchecked Sendable {
             let start = buf.count
             var readError: (any Error)? = nil
             var got = 0
+            var ended = false
             let grown = [UInt8](unsafeUninitializedCapacity: start + want) { out, initialized in
                 if start > 0 { _ = out.initialize(fromContentsOf: buf) }
+                // Fill the window: a short read means the end of the file or damage right after
+                // (the stream returns the bytes before an error first), so read until either shows.
                 do {
-                    got = try stream.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[start..<(start + want)])))
+                    while got < want {
+                        let n = try stream.read(into: UnsafeMutableRawBufferPointer(
+                            UnsafeMutableBufferPointer(rebasing: out[(start + got)..<(start + want)])))
+                        if n == 0 { ended = true; break }
+                        got += n
+                    }
                 } catch {
                     readError = error
                 }
@@ -290,7 +298,7 @@ final class PipelineRun: @unchecked Sendable {
             if let readError {
                 eof = true
                 failure = "\(readError)"
-            } else if got < want {
+            } else if ended {
                 eof = true
             }
             if eof { break }
@@ -420,7 +428,9 @@ final class PipelineRun: @unchecked Sendable {
         let f = files[seqFile]
         if end.opened {
             let record = SourceRecord(
-                id: f.sourceID, key: f.key, size: UInt64(end.rawBytes), modifiedNanos: f.modifiedNanos,
+                // The size is what stat said (what the next run compares with), also for a file
+                // that broke off early; the checksum covers the bytes actually read.
+                id: f.sourceID, key: f.key, size: UInt64(f.isStandardInput ? end.rawBytes : f.size), modifiedNanos: f.modifiedNanos,
                 checksum: end.rawChecksum, segment: 0, lines: UInt64(fileCounts.lines), records: UInt64(fileCounts.records),
                 rejected: UInt64(fileCounts.rejected), headerLines: UInt64(fileCounts.headers),
                 blankLines: UInt64(fileCounts.blanks), status: end.error == nil ? .ok : .damaged, error: end.error ?? "")
@@ -496,10 +506,11 @@ final class PipelineRun: @unchecked Sendable {
                         for i in sources.indices where sources[i].records > 0 { sources[i].segment = seg.id }
                         try writer.commit(segmentID: seg.id, summary: summary, sources: sources)
                         segment = nil
+                        monitor.withLock { stats.commits += 1 }
                     } else if !sources.isEmpty {
+                        // Files without records (empty, or every line rejected) are recorded too.
                         try writer.commit(segmentID: 0, summary: nil, sources: sources)
                     }
-                    monitor.withLock { stats.commits += 1 }
                 }
             } catch {
                 monitor.withLock { writing = false }

@@ -138,6 +138,21 @@ final class InternTable {
         s.pointee.mask = mask
     }
 
+    /// Forgets the values with codes above `count` (those of a rejected line). Only the newest
+    /// entries are removed, and the probe chain of an older entry never passes through a newer
+    /// entry's slot, so clearing those slots restores the table exactly.
+    func truncate(to count: Int) {
+        let s = state
+        while s.pointee.count > count {
+            let code = UInt32(s.pointee.count)
+            var slot = Int(s.pointee.hashes[Int(code)]) & s.pointee.mask
+            while s.pointee.table[slot] != code { slot = (slot &+ 1) & s.pointee.mask }
+            s.pointee.table[slot] = 0
+            s.pointee.arenaCount = Int(s.pointee.offsets[Int(code) - 1])
+            s.pointee.count -= 1
+        }
+    }
+
     /// The values as a `ByteDictionary` (same codes).
     func makeDictionary() -> ByteDictionary {
         let s = state.pointee

@@ -100,6 +100,25 @@ public struct RecordParser {
 
     /// Parses one record into row `row` of the column buffers. Returns nil when stored, or a
     /// function making the reason when rejected (the row's values are then rolled back).
+    /// The number of blank-separated tokens in `from..<end`.
+    static func countTokens(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
+        var k = from, n = 0
+        while k < end {
+            while k < end && (p[k] == 0x20 || p[k] == 0x09) { k &+= 1 }
+            if k < end { n += 1 }
+            while k < end && p[k] != 0x20 && p[k] != 0x09 { k &+= 1 }
+        }
+        return n
+    }
+
+    /// A line with the wrong number of fields is reported as such, even when a value in it
+    /// failed to parse first (the count is the real cause: columns are shifted).
+    static func countReason(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ expected: Int) -> ((FieldMapping) -> String)? {
+        let found = countTokens(p, from, end)
+        if found == expected { return nil }
+        return { m in "expected \(m.count) fields (\(m.names.first ?? "")...\(m.names.last ?? "")), found \(found)" }
+    }
+
     @inline(__always)
     private func parseRecord(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ row: Int,
                              _ plan: inout LinePlan) -> ((FieldMapping) -> String)? {
@@ -118,6 +137,7 @@ public struct RecordParser {
                 i = RecordParser.tokenEnd(p, i, end)
                 if i - s == 1 && p[s] == 0x2D {
                     plan.codes[f]![row] = 0
+                    plan.inserted[f] = false
                 } else {
                     plan.codes[f]![row] = plan.intern(f, p, s, i, store)
                 }
@@ -155,6 +175,7 @@ public struct RecordParser {
                     plan.nulls[f]![row] = 0
                 } else {
                     plan.rollback(row, upTo: f)
+                    if let why = RecordParser.countReason(p, from, end, count) { return why }
                     let token = String(decoding: UnsafeBufferPointer(start: p + s, count: i - s), as: UTF8.self)
                     return { m in "field \(f + 1) (\(m.names[f])): '\(token)' is not an IP address" }
                 }
@@ -186,12 +207,14 @@ public struct RecordParser {
                     let kind = plan.kinds[f]
                     if bad || len == 0 {
                         plan.rollback(row, upTo: f)
+                        if let why = RecordParser.countReason(p, from, end, count) { return why }
                         let token = String(decoding: UnsafeBufferPointer(start: p + s, count: len), as: UTF8.self)
                         let what = token.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? "is too large" : "is not a number"
                         return { m in "field \(f + 1) (\(m.names[f])): '\(token)' \(what)" }
                     }
                     if v > kind.maxValue {
                         plan.rollback(row, upTo: f)
+                        if let why = RecordParser.countReason(p, from, end, count) { return why }
                         return { m in "field \(f + 1) (\(m.names[f])): \(v) is out of range (0 to \(kind.maxValue))" }
                     }
                     plan.values[f]![row] = v
@@ -203,14 +226,7 @@ public struct RecordParser {
         while i < end && (p[i] == 0x20 || p[i] == 0x09) { i &+= 1 }
         if i < end {
             plan.rollback(row, upTo: count)
-            var extra = 0
-            var k = i
-            while k < end {
-                while k < end && (p[k] == 0x20 || p[k] == 0x09) { k &+= 1 }
-                if k < end { extra += 1 }
-                while k < end && p[k] != 0x20 && p[k] != 0x09 { k &+= 1 }
-            }
-            let found = count + extra
+            let found = count + RecordParser.countTokens(p, i, end)
             return { m in "expected \(m.count) fields (\(m.names.first ?? "")...\(m.names.last ?? "")), found \(found)" }
         }
         return nil
@@ -423,6 +439,8 @@ struct LinePlan {
     var lastStart: [Int] = []
     var lastLen: [Int] = []
     var lastCode: [UInt32] = []
+    /// Whether the current line added its value at a position to the dictionary (undone on reject).
+    var inserted: [Bool] = []
     var lastBase: UnsafePointer<UInt8>? = nil
 
     init(mapping: FieldMapping, store: ColumnStore) {
@@ -444,13 +462,23 @@ struct LinePlan {
         lastStart = Array(repeating: 0, count: kinds.count)
         lastLen = Array(repeating: -1, count: kinds.count)
         lastCode = Array(repeating: 0, count: kinds.count)
+        inserted = Array(repeating: false, count: kinds.count)
     }
 
-    /// Undoes the values a rejected line wrote to positions `0..<upTo`.
-    func rollback(_ row: Int, upTo: Int) {
+    /// Undoes what a rejected line wrote to positions `0..<upTo`: values, and dictionary entries
+    /// it added, so a rejected line leaves no trace.
+    mutating func rollback(_ row: Int, upTo: Int) {
         for f in 0..<upTo {
-            if kinds[f] == .string { codes[f]![row] = 0 } else { nulls[f]![row] = 1 }
+            if kinds[f] == .string {
+                let code = Int(codes[f]![row])
+                if inserted[f], code > 0, let table = tables[f] { table.truncate(to: code - 1) }
+                inserted[f] = false
+                codes[f]![row] = 0
+            } else {
+                nulls[f]![row] = 1
+            }
         }
+        for f in lastLen.indices { lastLen[f] = -1 }
     }
 
     @inline(__always)
@@ -458,10 +486,14 @@ struct LinePlan {
         let len = e - s
         if lastLen[f] == len && lastBase == p && memcmpBytes(p + lastStart[f], p + s, len) {
             lastStart[f] = s
+            inserted[f] = false
             return lastCode[f]
         }
         lastBase = p
-        let code = tables[f].unsafelyUnwrapped.intern(p + s, len)
+        let table = tables[f].unsafelyUnwrapped
+        let before = table.count
+        let code = table.intern(p + s, len)
+        inserted[f] = table.count > before
         lastStart[f] = s
         lastLen[f] = len
         lastCode[f] = code

@@ -67,7 +67,11 @@ struct Ingest: ParsableCommand {
         if blockRows < 1024 || blockRows > ArchiveFormat.maxBlockRows {
             throw ValidationError("--block-rows must be between 1024 and \(ArchiveFormat.maxBlockRows)")
         }
-        if let fields { _ = try FieldMapping.parse(userFormat: fields) }
+        if let fields {
+            do { _ = try FieldMapping.parse(userFormat: fields) } catch {
+                throw ValidationError("--fields: \(error)")
+            }
+        }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be named only once") }
     }
 
