@@ -21,7 +21,7 @@ public struct SourceRecord: Sendable, Equatable {
         case damaged = 1
     }
     public var id: UInt32
-    /// The S3 key (from `AWSLogs/` on) or the path as given.
+    /// The S3 key (from `AWSLogs/` on), or else the absolute path of the file (`-` for standard input).
     public var key: String
     public var size: UInt64
     public var modifiedNanos: Int64
