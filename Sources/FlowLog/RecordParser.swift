@@ -86,7 +86,7 @@ public struct RecordParser {
                 case .failure(let why):
                     reject(&out, lineNo, text, pos, lineEnd, why)
                 }
-            } else if let why = parseRecord(bytes, i, lineEnd, row, &plan) {
+            } else if let why = parseRecord(bytes, i, lineEnd, row, plan) {
                 reject(&out, lineNo, text, pos, lineEnd, why(out.endMapping))
             } else {
                 row &+= 1
@@ -121,8 +121,9 @@ public struct RecordParser {
 
     @inline(__always)
     private func parseRecord(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ row: Int,
-                             _ plan: inout LinePlan) -> ((FieldMapping) -> String)? {
-        let count = plan.kinds.count
+                             _ plan: LinePlan) -> ((FieldMapping) -> String)? {
+        let count = plan.count
+        let info = plan.info
         var i = from
         var f = 0
         while f < count {
@@ -132,14 +133,14 @@ public struct RecordParser {
                 return { m in "expected \(m.count) fields (\(m.names.first ?? "")...\(m.names.last ?? "")), found \(f)" }
             }
             let s = i
-            switch plan.kinds[f] {
+            switch info[f].kind {
             case .string:
                 i = RecordParser.tokenEnd(p, i, end)
                 if i - s == 1 && p[s] == 0x2D {
-                    plan.codes[f]![row] = 0
-                    plan.inserted[f] = false
+                    info[f].codes.unsafelyUnwrapped[row] = 0
+                    info[f].inserted = false
                 } else {
-                    plan.codes[f]![row] = plan.intern(f, p, s, i, store)
+                    info[f].codes.unsafelyUnwrapped[row] = plan.intern(f, p, s, i)
                 }
             case .address:
                 // IPv4 inline while scanning; anything else (IPv6) is parsed from the token after.
@@ -164,15 +165,15 @@ public struct RecordParser {
                     i &+= 1
                 }
                 if v4 && dots == 3 && digits > 0 {
-                    plan.hi[f]![row] = 0
-                    plan.lo[f]![row] = 0x0000_FFFF_0000_0000 | UInt64(value << 8 | octet)
-                    plan.nulls[f]![row] = 0
+                    info[f].hi.unsafelyUnwrapped[row] = 0
+                    info[f].lo.unsafelyUnwrapped[row] = 0x0000_FFFF_0000_0000 | UInt64(value << 8 | octet)
+                    info[f].nulls.unsafelyUnwrapped[row] = 0
                 } else if i - s == 1 && p[s] == 0x2D {
-                    plan.nulls[f]![row] = 1
+                    info[f].nulls.unsafelyUnwrapped[row] = 1
                 } else if let a = IPAddress.parse(UnsafeRawBufferPointer(start: p + s, count: i - s)) {
-                    plan.hi[f]![row] = a.high
-                    plan.lo[f]![row] = a.low
-                    plan.nulls[f]![row] = 0
+                    info[f].hi.unsafelyUnwrapped[row] = a.high
+                    info[f].lo.unsafelyUnwrapped[row] = a.low
+                    info[f].nulls.unsafelyUnwrapped[row] = 0
                 } else {
                     plan.rollback(row, upTo: f)
                     if let why = RecordParser.countReason(p, from, end, count) { return why }
@@ -192,7 +193,7 @@ public struct RecordParser {
                 }
                 let len = i - s
                 if len == 1 && p[s] == 0x2D {
-                    plan.nulls[f]![row] = 1
+                    info[f].nulls.unsafelyUnwrapped[row] = 1
                 } else {
                     if !bad && len >= 20 {
                         // Only 20-digit values can wrap: check those exactly.
@@ -204,7 +205,7 @@ public struct RecordParser {
                             exact = m2
                         }
                     }
-                    let kind = plan.kinds[f]
+                    let kind = info[f].kind
                     if bad || len == 0 {
                         plan.rollback(row, upTo: f)
                         if let why = RecordParser.countReason(p, from, end, count) { return why }
@@ -217,8 +218,8 @@ public struct RecordParser {
                         if let why = RecordParser.countReason(p, from, end, count) { return why }
                         return { m in "field \(f + 1) (\(m.names[f])): \(v) is out of range (0 to \(kind.maxValue))" }
                     }
-                    plan.values[f]![row] = v
-                    plan.nulls[f]![row] = 0
+                    info[f].values.unsafelyUnwrapped[row] = v
+                    info[f].nulls.unsafelyUnwrapped[row] = 0
                 }
             }
             f &+= 1
@@ -424,79 +425,96 @@ final class ColumnStore {
     }
 }
 
-/// Per-mapping lookups for the hot loop: the kind and buffers of every position, and the
-/// previous value of every string position (consecutive records of one ENI repeat most ids, so a
-/// byte compare with the last value saves a hash lookup).
-struct LinePlan {
-    var kinds: [FieldKind] = []
-    var values: [UnsafeMutablePointer<UInt64>?] = []
-    var hi: [UnsafeMutablePointer<UInt64>?] = []
-    var lo: [UnsafeMutablePointer<UInt64>?] = []
-    var nulls: [UnsafeMutablePointer<UInt8>?] = []
-    var codes: [UnsafeMutablePointer<UInt32>?] = []
-    /// For string positions: the field id, or -(extra index + 1).
-    var tables: [InternTable?] = []
-    var lastStart: [Int] = []
-    var lastLen: [Int] = []
-    var lastCode: [UInt32] = []
-    /// Whether the current line added its value at a position to the dictionary (undone on reject).
-    var inserted: [Bool] = []
+/// What the hot loop needs about one field position of the current mapping.
+struct PositionInfo {
+    var kind: FieldKind
+    var values: UnsafeMutablePointer<UInt64>?
+    var hi: UnsafeMutablePointer<UInt64>?
+    var lo: UnsafeMutablePointer<UInt64>?
+    var nulls: UnsafeMutablePointer<UInt8>?
+    var codes: UnsafeMutablePointer<UInt32>?
+    /// The dictionary of a text position (owned by the `ColumnStore`, which outlives the plan).
+    var table: Unmanaged<InternTable>?
+    // The previous record's value at this position: consecutive records of one ENI repeat most
+    // ids, so a byte compare with the last value saves a hash lookup.
+    var lastStart: Int
+    var lastLen: Int
+    var lastCode: UInt32
+    /// Whether the current line added its value here to the dictionary (undone on reject).
+    var inserted: Bool
+}
+
+/// Per-mapping lookups for the hot loop, in one raw array of `PositionInfo` so that reading and
+/// updating them costs no bounds, uniqueness or exclusivity checks.
+final class LinePlan {
+    let count: Int
+    let info: UnsafeMutablePointer<PositionInfo>
     var lastBase: UnsafePointer<UInt8>? = nil
+    private let store: ColumnStore
 
     init(mapping: FieldMapping, store: ColumnStore) {
+        self.store = store
+        count = mapping.count
+        info = .allocate(capacity: max(1, count))
         for (i, id) in mapping.fieldIDs.enumerated() {
+            var p = PositionInfo(kind: .string, values: nil, hi: nil, lo: nil, nulls: nil, codes: nil, table: nil,
+                                 lastStart: 0, lastLen: -1, lastCode: 0, inserted: false)
             if id >= 0 {
                 store.prepare(id)
-                kinds.append(FieldCatalog.fields[id].kind)
-                values.append(store.values[id]); hi.append(store.high[id]); lo.append(store.low[id])
-                nulls.append(store.nulls[id]); codes.append(store.codes[id])
-                tables.append(FieldCatalog.fields[id].kind == .string ? store.dictionaries[id] : nil)
+                p.kind = FieldCatalog.fields[id].kind
+                p.values = store.values[id]; p.hi = store.high[id]; p.lo = store.low[id]
+                p.nulls = store.nulls[id]; p.codes = store.codes[id]
+                if p.kind == .string { p.table = Unmanaged.passUnretained(store.dictionaries[id]) }
             } else {
                 let k = store.prepareExtra(mapping.names[i])
-                kinds.append(.string)
-                values.append(nil); hi.append(nil); lo.append(nil); nulls.append(nil)
-                codes.append(store.extraCodes[k])
-                tables.append(store.extraDictionaries[k])
+                p.codes = store.extraCodes[k]
+                p.table = Unmanaged.passUnretained(store.extraDictionaries[k])
             }
+            (info + i).initialize(to: p)
         }
-        lastStart = Array(repeating: 0, count: kinds.count)
-        lastLen = Array(repeating: -1, count: kinds.count)
-        lastCode = Array(repeating: 0, count: kinds.count)
-        inserted = Array(repeating: false, count: kinds.count)
+    }
+
+    deinit {
+        info.deinitialize(count: count)
+        info.deallocate()
     }
 
     /// Undoes what a rejected line wrote to positions `0..<upTo`: values, and dictionary entries
     /// it added, so a rejected line leaves no trace.
-    mutating func rollback(_ row: Int, upTo: Int) {
+    func rollback(_ row: Int, upTo: Int) {
         for f in 0..<upTo {
-            if kinds[f] == .string {
-                let code = Int(codes[f]![row])
-                if inserted[f], code > 0, let table = tables[f] { table.truncate(to: code - 1) }
-                inserted[f] = false
-                codes[f]![row] = 0
+            if info[f].kind == .string {
+                let code = Int(info[f].codes![row])
+                if info[f].inserted, code > 0, let table = info[f].table { table.takeUnretainedValue().truncate(to: code - 1) }
+                info[f].inserted = false
+                info[f].codes![row] = 0
             } else {
-                nulls[f]![row] = 1
+                info[f].nulls![row] = 1
             }
         }
-        for f in lastLen.indices { lastLen[f] = -1 }
+        for f in 0..<count { info[f].lastLen = -1 }
     }
 
     @inline(__always)
-    mutating func intern(_ f: Int, _ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int, _ store: ColumnStore) -> UInt32 {
+    func intern(_ f: Int, _ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> UInt32 {
         let len = e - s
-        if lastLen[f] == len && lastBase == p && memcmpBytes(p + lastStart[f], p + s, len) {
-            lastStart[f] = s
-            inserted[f] = false
-            return lastCode[f]
+        let pos = info + f
+        if pos.pointee.lastLen == len && lastBase == p && memcmpBytes(p + pos.pointee.lastStart, p + s, len) {
+            pos.pointee.lastStart = s
+            pos.pointee.inserted = false
+            return pos.pointee.lastCode
         }
         lastBase = p
-        let table = tables[f].unsafelyUnwrapped
-        let before = table.count
-        let code = table.intern(p + s, len)
-        inserted[f] = table.count > before
-        lastStart[f] = s
-        lastLen[f] = len
-        lastCode[f] = code
+        // `_withUnsafeGuaranteedRef`: the store keeps the table alive, so no retain/release per value.
+        let (code, inserted) = pos.pointee.table.unsafelyUnwrapped._withUnsafeGuaranteedRef { table in
+            let before = table.count
+            let code = table.intern(p + s, len)
+            return (code, table.count > before)
+        }
+        pos.pointee.inserted = inserted
+        pos.pointee.lastStart = s
+        pos.pointee.lastLen = len
+        pos.pointee.lastCode = code
         return code
     }
 }
