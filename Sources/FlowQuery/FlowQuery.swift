@@ -1,1 +1,0 @@
-// The SQL front end and executor live here (see Package.swift).
