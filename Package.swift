@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "flowarc",
             dependencies: [
-                "FlowSupport", "FlowCodecs", "FlowLog", "FlowArchive", "FlowIngest", "FlowGen",
+                "FlowSupport", "FlowCodecs", "FlowLog", "FlowArchive", "FlowIngest", "FlowGen", "FlowQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

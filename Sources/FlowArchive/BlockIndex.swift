@@ -79,7 +79,7 @@ public struct AddressBloom: Sendable, Equatable {
         return x
     }
 
-    @inline(__always) static func masked(_ a: IPAddress, _ level: Int) -> IPAddress {
+    @inline(__always) public static func masked(_ a: IPAddress, _ level: Int) -> IPAddress {
         if level >= 128 { return a }
         if level <= 64 {
             let h = level == 0 ? 0 : a.high & (UInt64.max << UInt64(64 - level))

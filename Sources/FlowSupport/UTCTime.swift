@@ -43,3 +43,16 @@ public enum UTCTime {
         return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension UTCTime {
+    /// The current time, Unix seconds (wall clock).
+    public static func nowSeconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec)
+    }
+}

@@ -17,7 +17,7 @@ struct Flowarc: ParsableCommand {
             `flowarc demo` does all of this in a temporary directory.
             """,
         version: "0.1.0",
-        subcommands: [Ingest.self, Info.self, Verify.self, Generate.self, Demo.self])
+        subcommands: [Ingest.self, Query.self, Info.self, Verify.self, Generate.self, Demo.self])
 }
 
 /// Options every command that reads or writes an archive shares.

@@ -1,0 +1,462 @@
+import FlowArchive
+import FlowLog
+import FlowSupport
+
+/// A query bound to the archive: which columns to read, the filter, and what to compute.
+struct QueryPlan {
+    struct Output { var name: String; var expr: CExpr; var type: ValueType }
+    struct Order { var expr: CExpr; var ascending: Bool; var nullsFirst: Bool }
+
+    var columns: [ColumnDef] = []
+    var filter: CExpr?
+    /// The filter's source, for block pruning.
+    var filterAST: Expr?
+    var isAggregate = false
+    var groupKeys: [CExpr] = []
+    var aggregates: [AggregateSpec] = []
+    var having: CExpr?
+    var outputs: [Output] = []
+    /// Hidden outputs appended for ORDER BY expressions that are not selected.
+    var hiddenOutputs = 0
+    var orderBy: [Order] = []
+    var distinct = false
+    var limit: Int64?
+}
+
+/// Resolves names, checks types and turns the AST into a `QueryPlan`.
+struct Binder {
+    let source: String
+    var plan = QueryPlan()
+    private var slots: [String: Int] = [:]
+    private var groupExprs: [Expr] = []
+    private var aggregateCalls: [(FunctionCall, Int)] = []
+    let now: Int64
+
+    init(source: String, now: Int64) {
+        self.source = source
+        self.now = now
+    }
+
+    func error(_ message: String, _ at: SourcePosition, hint: String? = nil) -> SQLError {
+        SQLError(message, at: at, hint: hint, source: source)
+    }
+
+    mutating func bind(_ q: Query) throws -> QueryPlan {
+        guard let from = q.from else { throw error("a query needs FROM (any table name means the archive)", q.position) }
+        switch from.kind {
+        case .table: break
+        case .subquery: throw error("a subquery in FROM is not supported yet", from.position)
+        case .join: throw error("JOIN is not supported yet", from.position)
+        }
+        plan.distinct = q.distinct
+        plan.limit = q.limit
+        if let w = q.whereClause {
+            let (e, t) = try bindExpr(w, post: false)
+            guard t == .boolean || t == .unknown else { throw error("WHERE must be a boolean expression, not \(t)", w.start) }
+            plan.filter = e
+            plan.filterAST = w
+        }
+        // Expand the select list.
+        var items: [(name: String, expr: Expr)] = []
+        for item in q.selectItems {
+            switch item.kind {
+            case .wildcard, .qualifiedWildcard:
+                for (name, _) in Catalog.starColumns {
+                    items.append((name, Expr(.column(QualifiedName([Identifier(name, position: item.position)])), position: item.position)))
+                }
+            case .expression(let e, let alias):
+                items.append((alias?.name ?? Self.defaultName(e, index: items.count), e))
+            }
+        }
+        let hasAggregate = items.contains { Self.containsAggregate($0.expr) }
+            || q.having.map(Self.containsAggregate) == true || q.orderBy.contains { Self.containsAggregate($0.expression) }
+        plan.isAggregate = !q.groupBy.isEmpty || hasAggregate
+        if plan.isAggregate {
+            for g in q.groupBy {
+                var ge = g
+                if let n = g.ordinal {
+                    guard n >= 1 && n <= Int64(items.count) else { throw error("GROUP BY position \(n) is not in the select list (1 to \(items.count))", g.start) }
+                    ge = items[Int(n) - 1].expr
+                } else if case .column(let qn) = g.kind, qn.parts.count == 1, Catalog.column(qn.name.name) == nil,
+                          let item = items.first(where: { $0.name == qn.name.name }) {
+                    ge = item.expr  // a select alias
+                }
+                if Self.containsAggregate(ge) { throw error("GROUP BY cannot contain an aggregate function", g.start) }
+                let (e, _) = try bindExpr(ge, post: false)
+                groupExprs.append(ge)
+                plan.groupKeys.append(e)
+            }
+        }
+        for (name, e) in items {
+            let (ce, t) = try bindExpr(e, post: plan.isAggregate)
+            plan.outputs.append(.init(name: name, expr: ce, type: t))
+        }
+        if let h = q.having {
+            guard plan.isAggregate else { throw error("HAVING needs GROUP BY or an aggregate", h.start) }
+            let (e, t) = try bindExpr(h, post: true)
+            guard t == .boolean || t == .unknown else { throw error("HAVING must be a boolean expression", h.start) }
+            plan.having = e
+        }
+        for o in q.orderBy {
+            var index: Int? = nil
+            if let n = o.expression.ordinal {
+                guard n >= 1 && n <= Int64(items.count) else { throw error("ORDER BY position \(n) is not in the select list (1 to \(items.count))", o.expression.start) }
+                index = Int(n) - 1
+            } else if case .column(let qn) = o.expression.kind, qn.parts.count == 1, let i = items.firstIndex(where: { $0.name == qn.name.name }) {
+                index = i  // an output name (alias) wins, as in Trino
+            } else if let i = items.firstIndex(where: { $0.expr == o.expression }) {
+                index = i
+            }
+            let expr: CExpr
+            if let index {
+                expr = plan.outputs[index].expr
+            } else {
+                expr = try bindExpr(o.expression, post: plan.isAggregate).0
+            }
+            plan.orderBy.append(.init(expr: expr, ascending: o.ascending, nullsFirst: o.nullsFirst))
+        }
+        return plan
+    }
+
+    static func defaultName(_ e: Expr, index: Int) -> String {
+        if case .column(let qn) = e.kind { return qn.name.name }
+        return "_col\(index)"
+    }
+
+    static let aggregateNames: Set<String> = ["count", "sum", "min", "max", "avg", "approx_distinct", "array_agg"]
+
+    static func containsAggregate(_ e: Expr) -> Bool {
+        var found = false
+        e.walk { sub in
+            if case .function(let f) = sub.kind, aggregateNames.contains(f.name.name) { found = true }
+        }
+        return found
+    }
+
+    mutating func slot(_ def: ColumnDef) -> Int {
+        if let s = slots[def.archiveName] { return s }
+        plan.columns.append(def)
+        slots[def.archiveName] = plan.columns.count - 1
+        return plan.columns.count - 1
+    }
+
+    // MARK: expressions
+
+    mutating func bindExpr(_ e: Expr, post: Bool) throws -> (CExpr, ValueType) {
+        if post {
+            if let k = groupExprs.firstIndex(of: e) {
+                return (.groupKey(k), try typeOfGroupKey(k))
+            }
+            if case .function(let f) = e.kind, Self.aggregateNames.contains(f.name.name) {
+                return try bindAggregate(f, e)
+            }
+        }
+        switch e.kind {
+        case .literal(let lit):
+            return try bindLiteral(lit, e.start)
+        case .column(let qn):
+            let name = qn.name.name
+            guard let def = Catalog.column(name) else {
+                let s = Catalog.suggestions(for: name)
+                throw error("unknown column '\(name)'", qn.parts.last?.position ?? e.start,
+                            hint: s.isEmpty ? nil : "did you mean \(s.joined(separator: ", "))?")
+            }
+            if post {
+                throw error("'\(name)' must be an aggregate expression or appear in GROUP BY", e.start)
+            }
+            return (.column(slot: slot(def), kind: def.kind), def.type)
+        case .unary(let op, let x):
+            let (cx, t) = try bindExpr(x, post: post)
+            switch op {
+            case .not:
+                try expect(t, .boolean, x.start, "NOT")
+                return (.not(cx), .boolean)
+            case .negate:
+                guard t == .bigint || t == .double else { throw error("cannot negate \(t)", x.start) }
+                return (.negate(cx), t)
+            case .plus:
+                return (cx, t)
+            }
+        case .and(let terms), .or(let terms):
+            var out: [CExpr] = []
+            for t in terms {
+                let (c, ty) = try bindExpr(t, post: post)
+                try expect(ty, .boolean, t.start, "AND/OR")
+                out.append(c)
+            }
+            if case .and = e.kind { return (.and(out), .boolean) }
+            return (.or(out), .boolean)
+        case .binary(let op, let l, let r):
+            let (cl, tl) = try bindExpr(l, post: post)
+            let (cr, tr) = try bindExpr(r, post: post)
+            if op.isComparison {
+                try checkComparable(tl, tr, op, e.start)
+                return (.compare(op, cl, cr), .boolean)
+            }
+            if op == .concat { throw error("|| is not supported yet", e.start) }
+            guard (tl == .bigint || tl == .double || tl == .unknown) && (tr == .bigint || tr == .double || tr == .unknown) else {
+                throw error("cannot apply operator \(op.rawValue) to \(tl) and \(tr)", e.start)
+            }
+            let t: ValueType = (tl == .double || tr == .double) ? .double : .bigint
+            return (.arithmetic(op, cl, cr), t)
+        case .between(let x, let lo, let hi, let negated):
+            let (cx, tx) = try bindExpr(x, post: post)
+            let (cl, tl) = try bindExpr(lo, post: post)
+            let (ch, th) = try bindExpr(hi, post: post)
+            try checkComparable(tx, tl, .lessOrEqual, lo.start)
+            try checkComparable(tx, th, .lessOrEqual, hi.start)
+            return (.between(cx, cl, ch, negated: negated), .boolean)
+        case .inList(let x, let list, let negated):
+            let (cx, tx) = try bindExpr(x, post: post)
+            var items: [CExpr] = []
+            for i in list {
+                let (ci, ti) = try bindExpr(i, post: post)
+                try checkComparable(tx, ti, .equal, i.start)
+                items.append(ci)
+            }
+            return (.inList(cx, items, negated: negated), .boolean)
+        case .like(let x, let pattern, let escape, let negated):
+            let (cx, tx) = try bindExpr(x, post: post)
+            guard tx == .varchar || tx == .unknown else { throw error("LIKE needs a varchar, not \(tx)", x.start) }
+            guard case .literal(.string(let p)) = pattern.kind else { throw error("LIKE patterns must be string constants here", pattern.start) }
+            var esc: UInt8? = nil
+            if let escape {
+                guard case .literal(.string(let s)) = escape.kind, s.utf8.count == 1 else { throw error("ESCAPE must be a single character", escape.start) }
+                esc = s.utf8.first
+            }
+            return (.like(cx, LikePattern(p, escape: esc), negated: negated), .boolean)
+        case .isNull(let x, let negated):
+            let (cx, _) = try bindExpr(x, post: post)
+            return (.isNull(cx, negated: negated), .boolean)
+        case .cast(let x, let to, let isTry):
+            let (cx, tx) = try bindExpr(x, post: post)
+            switch to {
+            case .ipaddress:
+                guard tx == .varchar || tx == .ipaddress else { throw error("cannot cast \(tx) to ipaddress", e.start) }
+                return (tx == .ipaddress ? cx : .toIP(cx, isTry: isTry), .ipaddress)
+            case .varchar:
+                return (.castToVarchar(cx), .varchar)
+            case .bigint, .integer, .smallint, .tinyint:
+                return (.castToBigint(cx, isTry: isTry), .bigint)
+            default:
+                throw error("CAST to \(to) is not supported yet", e.start)
+            }
+        case .function(let f):
+            return try bindFunction(f, e, post: post)
+        case .caseWhen(let c):
+            var whens: [(CExpr, CExpr)] = []
+            var resultType: ValueType = .unknown
+            let operand = try c.operand.map { try bindExpr($0, post: post) }
+            for w in c.whenClauses {
+                var (cond, tc) = try bindExpr(w.condition, post: post)
+                if let operand { cond = .compare(.equal, operand.0, cond); tc = .boolean }
+                try expect(tc, .boolean, w.condition.start, "WHEN")
+                let (r, tr) = try bindExpr(w.result, post: post)
+                if resultType == .unknown { resultType = tr }
+                whens.append((cond, r))
+            }
+            let els = try c.elseResult.map { try bindExpr($0, post: post).0 }
+            return (.caseWhen(whens, els), resultType)
+        case .currentTime(let kind, _):
+            guard kind == .currentTimestamp || kind == .localTimestamp else { throw error("\(kind.rawValue) is not supported yet", e.start) }
+            return (.constant(.timestamp(now)), .timestamp)
+        default:
+            throw error("this kind of expression is not supported yet: \(e)", e.start)
+        }
+    }
+
+    func typeOfGroupKey(_ k: Int) throws -> ValueType {
+        var copy = self
+        return try copy.bindExpr(groupExprs[k], post: false).1
+    }
+
+    func expect(_ t: ValueType, _ want: ValueType, _ at: SourcePosition, _ what: String) throws {
+        if t != want && t != .unknown { throw error("\(what) needs \(want), not \(t)", at) }
+    }
+
+    func checkComparable(_ a: ValueType, _ b: ValueType, _ op: BinaryOperator, _ at: SourcePosition) throws {
+        if a == .unknown || b == .unknown { return }
+        let numeric: Set<String> = ["bigint", "double"]
+        if a == b || (numeric.contains(a.description) && numeric.contains(b.description)) { return }
+        throw error("cannot apply operator \(op.rawValue) to \(a) and \(b)", at)
+    }
+
+    func bindLiteral(_ lit: Literal, _ at: SourcePosition) throws -> (CExpr, ValueType) {
+        switch lit {
+        case .null: return (.constant(.null), .unknown)
+        case .boolean(let b): return (.constant(.bool(b)), .boolean)
+        case .integer(let v): return (.constant(.int(v)), .bigint)
+        case .decimal(let s):
+            guard let d = Double(s) else { throw error("bad number \(s)", at) }
+            return (.constant(.double(d)), .double)
+        case .double(let d):
+            return (.constant(.double(d)), .double)
+        case .string(let s): return (.constant(.string(s)), .varchar)
+        case .typed(let type, let text):
+            switch type {
+            case .ipaddress:
+                guard let a = IPAddress(text) else { throw error("'\(text)' is not a valid IP address", at) }
+                return (.constant(.ip(a)), .ipaddress)
+            case .timestamp:
+                guard let ms = Self.parseTimestamp(text) else { throw error("'\(text)' is not a valid timestamp", at) }
+                return (.constant(.timestamp(ms)), .timestamp)
+            default:
+                throw error("\(type) literals are not supported yet", at)
+            }
+        default:
+            throw error("this literal is not supported yet", at)
+        }
+    }
+
+    /// `YYYY-MM-DD[ HH:MM:SS[.fff]]`
+    static func parseTimestamp(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        func num(_ r: Range<Int>) -> Int? {
+            guard r.upperBound <= b.count else { return nil }
+            var v = 0
+            for i in r { guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }; v = v * 10 + Int(b[i] - 0x30) }
+            return v
+        }
+        guard b.count >= 10, let y = num(0..<4), let m = num(5..<7), let d = num(8..<10) else { return nil }
+        var h = 0, mi = 0, sec = 0, ms = 0
+        if b.count >= 19 { guard let hh = num(11..<13), let mm = num(14..<16), let ss = num(17..<19) else { return nil }; h = hh; mi = mm; sec = ss }
+        if b.count > 20 { var f = 0, k = 0; for i in 20..<min(b.count, 23) { f = f * 10 + Int(b[i] - 0x30); k += 1 }; while k < 3 { f *= 10; k += 1 }; ms = f }
+        return UTCTime.seconds(year: y, month: m, day: d, hour: h, minute: mi, second: sec) * 1000 + Int64(ms)
+    }
+
+    mutating func bindAggregate(_ f: FunctionCall, _ e: Expr) throws -> (CExpr, ValueType) {
+        let name = f.name.name
+        var spec: AggregateSpec
+        if f.isStar {
+            guard name == "count" else { throw error("\(name)(*) is not a function; only count(*) is", e.start) }
+            spec = AggregateSpec(function: .countStar, argument: nil, type: .bigint)
+        } else {
+            guard f.arguments.count == 1 else { throw error("\(name) takes one argument", e.start) }
+            let arg = f.arguments[0]
+            if Self.containsAggregate(arg) { throw error("aggregate functions cannot be nested", arg.start) }
+            let (ca, ta) = try bindExpr(arg, post: false)
+            switch name {
+            case "count": spec = AggregateSpec(function: f.distinct ? .countDistinct : .count, argument: ca, type: .bigint)
+            case "approx_distinct": spec = AggregateSpec(function: .countDistinct, argument: ca, type: .bigint)
+            case "sum":
+                guard ta == .bigint || ta == .double else { throw error("sum needs a number, not \(ta)", arg.start) }
+                spec = AggregateSpec(function: .sum, argument: ca, type: ta)
+            case "avg":
+                guard ta == .bigint || ta == .double else { throw error("avg needs a number, not \(ta)", arg.start) }
+                spec = AggregateSpec(function: .avg, argument: ca, type: .double)
+            case "min": spec = AggregateSpec(function: .min, argument: ca, type: ta)
+            case "max": spec = AggregateSpec(function: .max, argument: ca, type: ta)
+            case "array_agg":
+                let et: ValueType.ElementType
+                switch ta {
+                case .bigint: et = .bigint
+                case .ipaddress: et = .ipaddress
+                case .timestamp: et = .timestamp
+                case .double: et = .double
+                case .boolean: et = .boolean
+                default: et = .varchar
+                }
+                spec = AggregateSpec(function: f.distinct ? .arrayAggDistinct : .arrayAgg, argument: ca, type: .array(et))
+            default: throw error("unknown aggregate \(name)", e.start)
+            }
+        }
+        plan.aggregates.append(spec)
+        return (.aggregate(plan.aggregates.count - 1), spec.type)
+    }
+
+    mutating func bindFunction(_ f: FunctionCall, _ e: Expr, post: Bool) throws -> (CExpr, ValueType) {
+        let name = f.name.name
+        if Self.aggregateNames.contains(name) {
+            if !post { throw error("aggregate function \(name) is not allowed here", e.start) }
+            return try bindAggregate(f, e)
+        }
+        func arg(_ i: Int) throws -> (CExpr, ValueType) { try bindExpr(f.arguments[i], post: post) }
+        func arity(_ n: Int) throws { if f.arguments.count != n { throw error("\(name) takes \(n) argument\(n == 1 ? "" : "s")", e.start) } }
+        switch name {
+        case "from_unixtime":
+            try arity(1)
+            let (a, t) = try arg(0)
+            guard t == .bigint || t == .double else { throw error("from_unixtime needs a number, not \(t)", e.start) }
+            return (.fromUnixtime(a), .timestamp)
+        case "to_unixtime":
+            try arity(1)
+            let (a, t) = try arg(0)
+            try expect(t, .timestamp, e.start, "to_unixtime")
+            return (.toUnixtime(a), .double)
+        case "contains":
+            try arity(2)
+            guard case .literal(.string(let cidr)) = f.arguments[0].kind, let (net, prefix) = Self.parseCIDR(cidr) else {
+                throw error("contains needs a CIDR string constant such as '172.16.0.0/12' as its first argument", f.arguments[0].start)
+            }
+            let (a, t) = try arg(1)
+            try expect(t, .ipaddress, f.arguments[1].start, "contains")
+            return (.cidrContains(network: net, prefix: prefix, a), .boolean)
+        case "date_format":
+            try arity(2)
+            let (a, t) = try arg(0)
+            try expect(t, .timestamp, e.start, "date_format")
+            guard case .literal(.string(let fmt)) = f.arguments[1].kind else { throw error("date_format needs a constant format", e.start) }
+            return (.dateFormat(a, format: fmt), .varchar)
+        case "date_trunc":
+            try arity(2)
+            guard case .literal(.string(let unit)) = f.arguments[0].kind,
+                  ["second", "minute", "hour", "day", "month", "year"].contains(unit.lowercased()) else {
+                throw error("date_trunc needs a unit constant: second, minute, hour, day, month or year", e.start)
+            }
+            let (a, t) = try arg(1)
+            try expect(t, .timestamp, e.start, "date_trunc")
+            return (.dateTrunc(unit: unit.lowercased(), a), .timestamp)
+        case "date_add":
+            try arity(3)
+            guard case .literal(.string(let unit)) = f.arguments[0].kind,
+                  ["second", "minute", "hour", "day"].contains(unit.lowercased()) else {
+                throw error("date_add needs a unit constant: second, minute, hour or day", e.start)
+            }
+            let (n, tn) = try arg(1)
+            try expect(tn, .bigint, e.start, "date_add")
+            let (ts, tt) = try arg(2)
+            try expect(tt, .timestamp, e.start, "date_add")
+            return (.dateAdd(unit: unit.lowercased(), n, ts), .timestamp)
+        default:
+            throw error("unknown or unsupported function \(name)", e.start)
+        }
+    }
+
+    /// `a.b.c.d/p` or an IPv6 CIDR; the prefix is returned in the 128-bit space.
+    static func parseCIDR(_ s: String) -> (IPAddress, Int)? {
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let a = IPAddress(String(parts[0])), let p = Int(parts[1]) else { return nil }
+        let prefix = a.isIPv4 ? 96 + p : p
+        guard (a.isIPv4 ? 0...32 : 0...128).contains(p) else { return nil }
+        return (a, prefix)
+    }
+}
+
+extension Expr {
+    /// Visits this expression and every subexpression (not into subqueries).
+    func walk(_ visit: (Expr) -> Void) {
+        visit(self)
+        switch kind {
+        case .unary(_, let x), .isNull(let x, _), .cast(let x, _, _), .subscripted(let x, _):
+            x.walk(visit)
+        case .and(let ts), .or(let ts):
+            for t in ts { t.walk(visit) }
+        case .binary(_, let l, let r), .isDistinctFrom(let l, let r, _):
+            l.walk(visit); r.walk(visit)
+        case .between(let x, let lo, let hi, _):
+            x.walk(visit); lo.walk(visit); hi.walk(visit)
+        case .inList(let x, let list, _):
+            x.walk(visit); for i in list { i.walk(visit) }
+        case .like(let x, let p, let esc, _):
+            x.walk(visit); p.walk(visit); esc?.walk(visit)
+        case .function(let f):
+            for a in f.arguments { a.walk(visit) }
+        case .caseWhen(let c):
+            c.operand?.walk(visit)
+            for w in c.whenClauses { w.condition.walk(visit); w.result.walk(visit) }
+            c.elseResult?.walk(visit)
+        default:
+            break
+        }
+    }
+}

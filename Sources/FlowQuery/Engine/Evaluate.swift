@@ -1,0 +1,358 @@
+import FlowArchive
+import FlowLog
+import FlowSupport
+
+/// The decoded columns of one block that a query reads, by slot.
+final class BlockData {
+    var rows = 0
+    var ints: [IntColumn?]
+    var addresses: [AddressColumn?]
+    var strings: [StringColumn?]
+
+    init(slots: Int) {
+        ints = Array(repeating: nil, count: slots)
+        addresses = Array(repeating: nil, count: slots)
+        strings = Array(repeating: nil, count: slots)
+    }
+}
+
+/// Where an expression's inputs come from: a row of a block, or (after aggregation) a group's
+/// key values and aggregate results.
+struct EvalContext {
+    var block: BlockData?
+    var row = 0
+    var keys: [Scalar] = []
+    var aggregates: [Scalar] = []
+}
+
+/// Runtime errors Trino would raise (they abort the query with a message).
+struct QueryRuntimeError: Error, CustomStringConvertible {
+    let description: String
+}
+
+enum Evaluator {
+    static func eval(_ e: CExpr, _ c: EvalContext) throws -> Scalar {
+        switch e {
+        case .constant(let s):
+            return s
+        case .column(let slot, let kind):
+            let b = c.block.unsafelyUnwrapped
+            switch kind {
+            case .string:
+                let code = b.strings[slot].unsafelyUnwrapped.codes[c.row]
+                return code == 0 ? .null : .text(slot: slot, code: code)
+            case .address:
+                let col = b.addresses[slot].unsafelyUnwrapped
+                if let n = col.nulls, n[c.row] == 1 { return .null }
+                return .addr(IPAddress(high: col.high[c.row], low: col.low[c.row]))
+            default:
+                let col = b.ints[slot].unsafelyUnwrapped
+                if let n = col.nulls, n[c.row] == 1 { return .null }
+                return .int(Int64(bitPattern: col.values[c.row]))
+            }
+        case .groupKey(let k):
+            return c.keys[k]
+        case .aggregate(let j):
+            return c.aggregates[j]
+        case .not(let x):
+            switch try eval(x, c) {
+            case .bool(let v): return .bool(!v)
+            default: return .null
+            }
+        case .and(let terms):
+            var sawNull = false
+            for t in terms {
+                switch try eval(t, c) {
+                case .bool(false): return .bool(false)
+                case .bool(true): continue
+                default: sawNull = true
+                }
+            }
+            return sawNull ? .null : .bool(true)
+        case .or(let terms):
+            var sawNull = false
+            for t in terms {
+                switch try eval(t, c) {
+                case .bool(true): return .bool(true)
+                case .bool(false): continue
+                default: sawNull = true
+                }
+            }
+            return sawNull ? .null : .bool(false)
+        case .compare(let op, let l, let r):
+            let a = try eval(l, c), b = try eval(r, c)
+            guard let order = compare(a, b, c) else { return .null }
+            switch op {
+            case .equal: return .bool(order == 0)
+            case .notEqual: return .bool(order != 0)
+            case .less: return .bool(order < 0)
+            case .lessOrEqual: return .bool(order <= 0)
+            case .greater: return .bool(order > 0)
+            case .greaterOrEqual: return .bool(order >= 0)
+            default: return .null
+            }
+        case .arithmetic(let op, let l, let r):
+            return try arithmetic(op, try eval(l, c), try eval(r, c))
+        case .negate(let x):
+            switch try eval(x, c) {
+            case .int(let v): return .int(0 &- v)
+            case .double(let d): return .double(-d)
+            default: return .null
+            }
+        case .like(let x, let pattern, let negated):
+            let v = try eval(x, c)
+            if v.isNull { return .null }
+            let m = withText(v, c) { pattern.matches($0) }
+            return .bool(m != negated)
+        case .inList(let x, let items, let negated):
+            let v = try eval(x, c)
+            if v.isNull { return .null }
+            var sawNull = false
+            for i in items {
+                let w = try eval(i, c)
+                guard let o = compare(v, w, c) else { sawNull = true; continue }
+                if o == 0 { return .bool(!negated) }
+            }
+            return sawNull ? .null : .bool(negated)
+        case .between(let x, let lo, let hi, let negated):
+            let v = try eval(x, c)
+            guard let a = compare(v, try eval(lo, c), c), let b = compare(v, try eval(hi, c), c) else { return .null }
+            return .bool((a >= 0 && b <= 0) != negated)
+        case .isNull(let x, let negated):
+            return .bool(try eval(x, c).isNull != negated)
+        case .toIP(let x, let isTry):
+            let v = try eval(x, c)
+            switch v {
+            case .null: return .null
+            case .addr(let a), .ip(let a): return .ip(a)
+            default:
+                let parsed: IPAddress? = withText(v, c) { IPAddress.parse($0) }
+                if let parsed { return .ip(parsed) }
+                if isTry { return .null }
+                throw QueryRuntimeError(description: "Cannot cast value to IPADDRESS: \(textValue(v, c))")
+            }
+        case .cidrContains(let net, let prefix, let x):
+            guard case .ip(let a) = try eval(x, c) else { return .null }
+            let lo = AddressBloom.masked(net, prefix)
+            return .bool(AddressBloom.masked(a, prefix) == lo)
+        case .fromUnixtime(let x):
+            switch try eval(x, c) {
+            case .int(let s): return .timestamp(s &* 1000)
+            case .double(let d): return .timestamp(Int64((d * 1000).rounded(.down)))
+            default: return .null
+            }
+        case .toUnixtime(let x):
+            guard case .timestamp(let ms) = try eval(x, c) else { return .null }
+            return .double(Double(ms) / 1000)
+        case .castToVarchar(let x):
+            let v = try eval(x, c)
+            if v.isNull { return .null }
+            return .string(textValue(v, c))
+        case .castToBigint(let x, let isTry):
+            let v = try eval(x, c)
+            switch v {
+            case .null: return .null
+            case .int: return v
+            case .double(let d): return .int(Int64(d.rounded()))
+            default:
+                if let n = Int64(textValue(v, c)) { return .int(n) }
+                if isTry { return .null }
+                throw QueryRuntimeError(description: "Cannot cast '\(textValue(v, c))' to BIGINT")
+            }
+        case .dateFormat(let x, let fmt):
+            guard case .timestamp(let ms) = try eval(x, c) else { return .null }
+            return .string(DateFunctions.format(ms, fmt))
+        case .dateTrunc(let unit, let x):
+            guard case .timestamp(let ms) = try eval(x, c) else { return .null }
+            return .timestamp(DateFunctions.trunc(ms, unit))
+        case .dateAdd(let unit, let n, let x):
+            guard case .int(let k) = try eval(n, c), case .timestamp(let ms) = try eval(x, c) else { return .null }
+            let unitMs: Int64 = ["second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000][unit] ?? 0
+            return .timestamp(ms &+ k &* unitMs)
+        case .caseWhen(let whens, let els):
+            for (cond, result) in whens {
+                if case .bool(true) = try eval(cond, c) { return try eval(result, c) }
+            }
+            return try els.map { try eval($0, c) } ?? .null
+        }
+    }
+
+    static func arithmetic(_ op: BinaryOperator, _ a: Scalar, _ b: Scalar) throws -> Scalar {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            let r: (Int64, Bool)
+            switch op {
+            case .add: r = x.addingReportingOverflow(y)
+            case .subtract: r = x.subtractingReportingOverflow(y)
+            case .multiply: r = x.multipliedReportingOverflow(by: y)
+            case .divide:
+                if y == 0 { throw QueryRuntimeError(description: "Division by zero") }
+                r = x.dividedReportingOverflow(by: y)
+            case .modulo:
+                if y == 0 { throw QueryRuntimeError(description: "Division by zero") }
+                r = x.remainderReportingOverflow(dividingBy: y)
+            default: return .null
+            }
+            if r.1 { throw QueryRuntimeError(description: "bigint overflow in \(x) \(op.rawValue) \(y)") }
+            return .int(r.0)
+        case (.int, .double), (.double, .int), (.double, .double):
+            let x = toDouble(a)!, y = toDouble(b)!
+            switch op {
+            case .add: return .double(x + y)
+            case .subtract: return .double(x - y)
+            case .multiply: return .double(x * y)
+            case .divide: return .double(x / y)
+            case .modulo: return .double(x.truncatingRemainder(dividingBy: y))
+            default: return .null
+            }
+        default:
+            return .null
+        }
+    }
+
+    static func toDouble(_ s: Scalar) -> Double? {
+        switch s {
+        case .int(let v): return Double(v)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    /// Three-way comparison; nil when either side is NULL.
+    static func compare(_ a: Scalar, _ b: Scalar, _ c: EvalContext) -> Int? {
+        switch (a, b) {
+        case (.null, _), (_, .null): return nil
+        case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.ip(let x), .ip(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
+        case (.addr(let x), .addr(let y)) where x == y: return 0
+        case (.text(let s1, let c1), .text(let s2, let c2)) where s1 == s2 && c1 == c2: return 0
+        default:
+            if let x = toDouble(a), let y = toDouble(b) { return x < y ? -1 : (x > y ? 1 : 0) }
+            // Text: bytewise on UTF-8, as Trino compares varchar.
+            return withText(a, c) { ta in
+                withText(b, c) { tb in
+                    let n = min(ta.count, tb.count)
+                    for i in 0..<n where ta[i] != tb[i] { return ta[i] < tb[i] ? -1 : 1 }
+                    return ta.count == tb.count ? 0 : (ta.count < tb.count ? -1 : 1)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on the UTF-8 text of a text-like value without making a String for archive
+    /// text (dictionary bytes) or IPv4 addresses (formatted on the stack).
+    static func withText<R>(_ v: Scalar, _ c: EvalContext, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch v {
+        case .text(let slot, let code):
+            return c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary.value(code).withUnsafeBytes(body)
+        case .addr(let a):
+            if let v4 = a.ipv4 {
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
+                    var n = 0
+                    for shift in [24, 16, 8, 0] as [UInt32] {
+                        let o = Int((v4 >> shift) & 0xFF)
+                        if o >= 100 { buf[n] = UInt8(0x30 + o / 100); n += 1 }
+                        if o >= 10 { buf[n] = UInt8(0x30 + (o / 10) % 10); n += 1 }
+                        buf[n] = UInt8(0x30 + o % 10); n += 1
+                        if shift != 0 { buf[n] = 0x2E; n += 1 }
+                    }
+                    return body(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
+                }
+            }
+            var s = a.description
+            return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        default:
+            var s = textValue(v, c)
+            return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    static func textValue(_ v: Scalar, _ c: EvalContext) -> String {
+        switch v {
+        case .null: return "NULL"
+        case .int(let x): return String(x)
+        case .double(let d): return Value.formatDouble(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .ip(let a), .addr(let a): return a.description
+        case .text(let slot, let code): return c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary.string(code)
+        case .string(let s): return s
+        case .timestamp(let ms): return Value.formatTimestamp(ms)
+        }
+    }
+
+    /// The result value of a scalar (strings are made here: once per result row).
+    static func value(_ v: Scalar, _ c: EvalContext) -> Value {
+        switch v {
+        case .null: return .null
+        case .int(let x): return .int(x)
+        case .double(let d): return .double(d)
+        case .bool(let b): return .bool(b)
+        case .ip(let a): return .ip(a)
+        case .addr(let a): return .string(a.description)
+        case .text, .string: return .string(textValue(v, c))
+        case .timestamp(let ms): return .timestamp(ms)
+        }
+    }
+
+    /// A Value back into the scalar domain (for expressions over aggregated results).
+    static func scalar(_ v: Value) -> Scalar {
+        switch v {
+        case .null, .array: return .null
+        case .int(let x): return .int(x)
+        case .double(let d): return .double(d)
+        case .bool(let b): return .bool(b)
+        case .string(let s): return .string(s)
+        case .ip(let a): return .ip(a)
+        case .timestamp(let ms): return .timestamp(ms)
+        }
+    }
+}
+
+/// Trino's date functions on millisecond timestamps (UTC).
+enum DateFunctions {
+    /// MySQL-style formats as Trino's date_format: %Y %m %d %H %i %s %f %y %M? (the common ones).
+    static func format(_ ms: Int64, _ fmt: String) -> String {
+        let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let c = UTCTime.civil(secs)
+        func p(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        var out = ""
+        var it = fmt.makeIterator()
+        while let ch = it.next() {
+            guard ch == "%" else { out.append(ch); continue }
+            guard let f = it.next() else { out.append("%"); break }
+            switch f {
+            case "Y": out += p(c.year, 4)
+            case "y": out += p(c.year % 100, 2)
+            case "m": out += p(c.month, 2)
+            case "c": out += String(c.month)
+            case "d": out += p(c.day, 2)
+            case "e": out += String(c.day)
+            case "H": out += p(c.hour, 2)
+            case "k": out += String(c.hour)
+            case "i": out += p(c.minute, 2)
+            case "s", "S": out += p(c.second, 2)
+            case "f": out += p(Int(ms - secs * 1000) * 1000, 6)
+            case "T": out += "\(p(c.hour, 2)):\(p(c.minute, 2)):\(p(c.second, 2))"
+            case "%": out += "%"
+            default: out.append("%"); out.append(f)
+            }
+        }
+        return out
+    }
+
+    static func trunc(_ ms: Int64, _ unit: String) -> Int64 {
+        func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+        switch unit {
+        case "second": return floorDiv(ms, 1000) * 1000
+        case "minute": return floorDiv(ms, 60_000) * 60_000
+        case "hour": return floorDiv(ms, 3_600_000) * 3_600_000
+        case "day": return floorDiv(ms, 86_400_000) * 86_400_000
+        case "month", "year":
+            let c = UTCTime.civil(floorDiv(ms, 1000))
+            return UTCTime.seconds(year: c.year, month: unit == "year" ? 1 : c.month, day: 1) * 1000
+        default: return ms
+        }
+    }
+}

@@ -1,0 +1,305 @@
+import FlowArchive
+import FlowLog
+import FlowSupport
+
+/// What a query scanned and skipped (printed by `--explain`).
+public struct QueryStats: Sendable {
+    public var segments = 0
+    public var blocks = 0
+    public var blocksSkipped = 0
+    public var rowsScanned = 0
+    public var rowsMatched = 0
+    public var seconds = 0.0
+}
+
+public struct QueryResult: Sendable {
+    public var columns: [String]
+    public var types: [ValueType]
+    public var rows: [[Value]]
+    public var stats: QueryStats
+    public var plan: String
+}
+
+/// Runs bound queries over an archive: blocks in parallel, each worker filtering rows and
+/// updating its own groups, the workers' groups merged once at the end.
+public enum QueryEngine {
+    public static func run(_ text: String, statement: Statement, archive: ArchiveReader, threads: Int,
+                           now: Int64 = Int64(UTCTime.nowSeconds()) * 1000) throws -> QueryResult {
+        let t0 = Sys.monotonicNanos()
+        var binder = Binder(source: text, now: now)
+        let plan = try binder.bind(statement.query)
+        let prune = plan.filterAST.map(PruneCondition.from) ?? .maybe
+        var blocks: [(Int, Int)] = []
+        var stats = QueryStats()
+        stats.segments = archive.segments.count
+        for (si, seg) in archive.segments.enumerated() {
+            for bi in seg.blocks.indices {
+                stats.blocks += 1
+                if prune.mayMatch(seg, seg.blocks[bi]) { blocks.append((si, bi)) } else { stats.blocksSkipped += 1 }
+            }
+        }
+        let workers = max(1, min(threads, blocks.count))
+        let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers)
+        runThreads(workers) { w in shared.work(w) }
+        if let e = shared.failure { throw e }
+        var result = try shared.finish()
+        stats.rowsScanned = shared.partials.reduce(0) { $0 + $1.rowsScanned }
+        stats.rowsMatched = shared.partials.reduce(0) { $0 + $1.rowsMatched }
+        stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
+        result.stats = stats
+        result.plan = describe(plan, prune)
+        return result
+    }
+
+    static func describe(_ plan: QueryPlan, _ prune: PruneCondition) -> String {
+        var lines: [String] = []
+        lines.append("scan archive columns: " + plan.columns.map(\.archiveName).joined(separator: ", "))
+        lines.append("block index pruning: " + (prune.isUseful ? prune.description : "none (no indexed predicate in WHERE)"))
+        if plan.filter != nil { lines.append("filter: WHERE") }
+        if plan.isAggregate {
+            lines.append("aggregate: \(plan.groupKeys.count) group keys, \(plan.aggregates.count) aggregates" + (plan.having != nil ? ", HAVING" : ""))
+        }
+        if !plan.orderBy.isEmpty { lines.append("sort: \(plan.orderBy.count) keys") }
+        if let l = plan.limit { lines.append("limit: \(l)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// One worker's results.
+final class Partial {
+    var rowsScanned = 0
+    var rowsMatched = 0
+    var strings = StringTable()
+    var groups: GroupTable
+    /// Non-aggregate results per block index: (output values, order values).
+    var rows: [Int: [([Value], [Value])]] = [:]
+    var sawRow = false
+
+    init(keys: Int, aggs: Int) { groups = GroupTable(keyCount: keys, aggCount: aggs) }
+}
+
+final class SharedScan: @unchecked Sendable {
+    let plan: QueryPlan
+    let archive: ArchiveReader
+    let blocks: [(Int, Int)]
+    let monitor = Monitor()
+    var next = 0
+    var failure: (any Error)? = nil
+    var partials: [Partial]
+    var collected = 0
+
+    init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
+        self.plan = plan
+        self.archive = archive
+        self.blocks = blocks
+        partials = (0..<workers).map { _ in Partial(keys: plan.groupKeys.count, aggs: plan.aggregates.count) }
+    }
+
+    /// For LIMIT without ORDER BY, DISTINCT or aggregation: enough rows found, stop scanning.
+    var canStopEarly: Bool { !plan.isAggregate && plan.orderBy.isEmpty && !plan.distinct && plan.limit != nil }
+
+    func work(_ w: Int) {
+        let p = partials[w]
+        let data = BlockData(slots: plan.columns.count)
+        while true {
+            let idx: Int? = monitor.withLock {
+                if failure != nil || next >= blocks.count { return nil }
+                if canStopEarly, let l = plan.limit, collected >= l { return nil }
+                next += 1
+                return next - 1
+            }
+            guard let idx else { return }
+            do {
+                try scan(block: idx, into: p, data)
+            } catch {
+                monitor.withLock { if failure == nil { failure = error } }
+                return
+            }
+        }
+    }
+
+    func load(_ seg: SegmentReader, _ b: Int, _ data: BlockData) throws {
+        data.rows = seg.blocks[b].rows
+        for (slot, def) in plan.columns.enumerated() {
+            let ci = seg.columnIndex(named: def.archiveName)
+            switch def.kind {
+            case .string:
+                if let ci { data.strings[slot] = try seg.strings(block: b, column: ci) } else {
+                    var c = StringColumn(); c.appendNulls(data.rows); data.strings[slot] = c
+                }
+            case .address:
+                if let ci { data.addresses[slot] = try seg.addresses(block: b, column: ci) } else {
+                    var c = AddressColumn(); c.appendNulls(data.rows); data.addresses[slot] = c
+                }
+            default:
+                if let ci { data.ints[slot] = try seg.ints(block: b, column: ci) } else {
+                    var c = IntColumn(); c.appendNulls(data.rows); data.ints[slot] = c
+                }
+            }
+        }
+    }
+
+    func scan(block idx: Int, into p: Partial, _ data: BlockData) throws {
+        let (si, bi) = blocks[idx]
+        let seg = archive.segments[si]
+        try load(seg, bi, data)
+        p.strings.beginBlock(data)
+        var c = EvalContext(block: data)
+        p.rowsScanned += data.rows
+        var key = [PackedScalar](repeating: PackedScalar(tag: 0, a: 0, b: 0), count: plan.groupKeys.count)
+        var out: [([Value], [Value])] = []
+        for row in 0..<data.rows {
+            c.row = row
+            if let f = plan.filter {
+                guard case .bool(true) = try Evaluator.eval(f, c) else { continue }
+            }
+            p.rowsMatched += 1
+            if plan.isAggregate {
+                for (k, ke) in plan.groupKeys.enumerated() { key[k] = p.strings.pack(try Evaluator.eval(ke, c), c) }
+                let g = p.groups.group(key)
+                let base = g * plan.aggregates.count
+                for (j, spec) in plan.aggregates.enumerated() {
+                    try update(&p.groups.states[base + j], spec, c, p.strings)
+                }
+            } else {
+                let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
+                let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
+                out.append((values, order))
+                if canStopEarly, let l = plan.limit, out.count >= l { break }
+            }
+        }
+        if !plan.isAggregate {
+            p.rows[idx] = out
+            if canStopEarly { monitor.withLock { collected += out.count } }
+        }
+    }
+
+    func update(_ s: inout AggState, _ spec: AggregateSpec, _ c: EvalContext, _ strings: StringTable) throws {
+        if spec.function == .countStar { s.count += 1; return }
+        let v = try Evaluator.eval(spec.argument!, c)
+        if v.isNull { return }
+        switch spec.function {
+        case .count: s.count += 1
+        case .sum, .avg:
+            s.count += 1
+            switch v {
+            case .int(let x):
+                let (r, o) = s.sumInt.addingReportingOverflow(x)
+                s.sumInt = r
+                if o { s.overflow = true }
+                s.sumDouble += Double(x)
+            case .double(let d):
+                s.isDouble = true
+                s.sumDouble += d
+            default: break
+            }
+        case .min, .max:
+            if let best = s.bestPacked {
+                let current = strings.unpackScalar(best)
+                if let o = Evaluator.compare(v, current, c), spec.function == .min ? o < 0 : o > 0 {
+                    s.bestPacked = strings.pack(v, c)
+                }
+            } else {
+                s.bestPacked = strings.pack(v, c)
+            }
+        case .countDistinct, .arrayAggDistinct:
+            if s.set == nil { s.set = [] }
+            s.set!.insert(strings.pack(v, c))
+        case .arrayAgg:
+            if s.list == nil { s.list = [] }
+            s.list!.append(strings.pack(v, c))
+        case .countStar: break
+        }
+    }
+
+    // MARK: finishing
+
+    func finish() throws -> QueryResult {
+        let names = plan.outputs.map(\.name)
+        let types = plan.outputs.map(\.type)
+        var rows: [([Value], [Value])] = []
+        if plan.isAggregate {
+            var merged: [[Value]: [FinalAgg]] = [:]
+            var order: [[Value]] = []
+            for p in partials {
+                let g = p.groups
+                for gi in 0..<g.groupCount {
+                    let key = (0..<g.keyCount).map { p.strings.unpack(g.keys[gi * g.keyCount + $0]) }
+                    let finals = (0..<g.aggCount).map { j -> FinalAgg in
+                        let s = g.states[gi * g.aggCount + j]
+                        var f = FinalAgg(count: s.count, sumInt: s.sumInt, sumDouble: s.sumDouble, overflow: s.overflow, isDouble: s.isDouble)
+                        f.best = s.bestPacked.map { p.strings.unpack($0) }
+                        f.set = s.set.map { Set($0.map { p.strings.unpack($0) }) }
+                        f.list = s.list.map { $0.map { p.strings.unpack($0) } }
+                        return f
+                    }
+                    if var existing = merged[key] {
+                        for j in existing.indices { existing[j].merge(finals[j], plan.aggregates[j].function) }
+                        merged[key] = existing
+                    } else {
+                        merged[key] = finals
+                        order.append(key)
+                    }
+                }
+            }
+            // A global aggregate (no GROUP BY) over no rows still returns one row.
+            if plan.groupKeys.isEmpty && merged.isEmpty {
+                merged[[]] = Array(repeating: FinalAgg(), count: plan.aggregates.count)
+                order.append([])
+            }
+            for key in order {
+                let finals = merged[key]!
+                var c = EvalContext()
+                c.keys = key.map(Evaluator.scalar)
+                c.aggregates = try zip(finals, plan.aggregates).map { Evaluator.scalar(try $0.result($1)) }
+                let aggValues = try zip(finals, plan.aggregates).map { try $0.result($1) }
+                if let h = plan.having {
+                    guard case .bool(true) = try Evaluator.eval(h, c) else { continue }
+                }
+                let values = try plan.outputs.map { o -> Value in
+                    if case .aggregate(let j) = o.expr { return aggValues[j] }  // arrays pass through
+                    return Evaluator.value(try Evaluator.eval(o.expr, c), c)
+                }
+                let orderValues = try plan.orderBy.map { o -> Value in
+                    if case .aggregate(let j) = o.expr { return aggValues[j] }
+                    return Evaluator.value(try Evaluator.eval(o.expr, c), c)
+                }
+                rows.append((values, orderValues))
+            }
+        } else {
+            for p in partials {
+                for (idx, r) in p.rows { rows.append(contentsOf: r.map { ($0.0, $0.1 + [.int(Int64(idx))]) }) }
+            }
+            // Without ORDER BY, keep archive order (block order) so output is stable.
+            if plan.orderBy.isEmpty { rows.sort { $0.1.last! < $1.1.last! } }
+        }
+        if plan.distinct {
+            var seen = Set<[Value]>()
+            rows = rows.filter { seen.insert($0.0).inserted }
+        }
+        if !plan.orderBy.isEmpty {
+            let specs = plan.orderBy
+            rows.sort { a, b in
+                for (i, s) in specs.enumerated() {
+                    let x = a.1[i], y = b.1[i]
+                    if x == y { continue }
+                    if x.isNull { return s.nullsFirst }
+                    if y.isNull { return !s.nullsFirst }
+                    return s.ascending ? x < y : y < x
+                }
+                return false
+            }
+        }
+        if let l = plan.limit, rows.count > Int(l) { rows.removeLast(rows.count - Int(l)) }
+        return QueryResult(columns: names, types: types, rows: rows.map(\.0), stats: QueryStats(), plan: "")
+    }
+}
+
+extension StringTable {
+    func unpackScalar(_ p: PackedScalar) -> Scalar {
+        switch p.tag {
+        case 5: return .addr(IPAddress(high: p.a, low: p.b))
+        default: return Evaluator.scalar(unpack(p))
+        }
+    }
+}

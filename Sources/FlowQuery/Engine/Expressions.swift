@@ -1,0 +1,126 @@
+import FlowArchive
+import FlowLog
+
+/// An expression bound to archive columns and checked for types, ready to evaluate per row.
+indirect enum CExpr {
+    case constant(Scalar)
+    /// An archive column, by its slot in the query's column list.
+    case column(slot: Int, kind: FieldKind)
+    case not(CExpr)
+    case and([CExpr])
+    case or([CExpr])
+    case compare(BinaryOperator, CExpr, CExpr)
+    case arithmetic(BinaryOperator, CExpr, CExpr)
+    case negate(CExpr)
+    case like(CExpr, LikePattern, negated: Bool)
+    case inList(CExpr, [CExpr], negated: Bool)
+    case between(CExpr, CExpr, CExpr, negated: Bool)
+    case isNull(CExpr, negated: Bool)
+    /// CAST(varchar AS IPADDRESS)
+    case toIP(CExpr, isTry: Bool)
+    /// contains(cidr, ip)
+    case cidrContains(network: IPAddress, prefix: Int, CExpr)
+    case fromUnixtime(CExpr)
+    case toUnixtime(CExpr)
+    case castToVarchar(CExpr)
+    case castToBigint(CExpr, isTry: Bool)
+    case dateFormat(CExpr, format: String)
+    case dateTrunc(unit: String, CExpr)
+    case dateAdd(unit: String, CExpr, CExpr)
+    /// After aggregation: group key i, aggregate j.
+    case groupKey(Int)
+    case aggregate(Int)
+    case caseWhen([(CExpr, CExpr)], CExpr?)
+}
+
+/// A LIKE pattern compiled once: `%` any run, `_` one character (byte-wise on UTF-8, which is
+/// exact for ASCII patterns; flow log text is ASCII).
+struct LikePattern {
+    enum Piece { case literal([UInt8]), any, one }
+    let pieces: [Piece]
+    /// When the pattern is `literal%` with no other wildcard: the literal prefix.
+    let prefixOnly: [UInt8]?
+    let text: String
+
+    init(_ pattern: String, escape: UInt8? = nil) {
+        text = pattern
+        var pieces: [Piece] = []
+        var lit: [UInt8] = []
+        var bytes = Array(pattern.utf8)[...]
+        while let c = bytes.popFirst() {
+            if let escape, c == escape, let next = bytes.popFirst() { lit.append(next); continue }
+            if c == 0x25 || c == 0x5F {
+                if !lit.isEmpty { pieces.append(.literal(lit)); lit = [] }
+                pieces.append(c == 0x25 ? .any : .one)
+            } else {
+                lit.append(c)
+            }
+        }
+        if !lit.isEmpty { pieces.append(.literal(lit)) }
+        self.pieces = pieces
+        if pieces.count == 2, case .literal(let l) = pieces[0], case .any = pieces[1] { prefixOnly = l } else { prefixOnly = nil }
+    }
+
+    func matches(_ s: UnsafeRawBufferPointer) -> Bool {
+        if let p = prefixOnly {
+            guard s.count >= p.count else { return false }
+            for i in 0..<p.count where s[i] != p[i] { return false }
+            return true
+        }
+        return match(pieces[...], s, 0)
+    }
+
+    private func match(_ ps: ArraySlice<Piece>, _ s: UnsafeRawBufferPointer, _ from: Int) -> Bool {
+        var i = from
+        var rest = ps
+        while let p = rest.first {
+            switch p {
+            case .literal(let l):
+                guard s.count - i >= l.count else { return false }
+                for k in 0..<l.count where s[i + k] != l[k] { return false }
+                i += l.count
+            case .one:
+                guard i < s.count else { return false }
+                i += 1
+            case .any:
+                let after = rest.dropFirst()
+                if after.isEmpty { return true }
+                var j = i
+                while j <= s.count {
+                    if match(after, s, j) { return true }
+                    j += 1
+                }
+                return false
+            }
+            rest = rest.dropFirst()
+        }
+        return i == s.count
+    }
+
+    /// For an address column: the CIDR ranges whose text forms start with the prefix, when the
+    /// prefix is whole dotted-decimal octets followed by a dot (`10.`, `192.168.`), so the LIKE
+    /// runs as a range check and the block indexes can prune with it.
+    var ipv4OctetPrefix: (network: IPAddress, prefix: Int)? {
+        guard let p = prefixOnly, p.last == 0x2E else { return nil }
+        let parts = p.dropLast().split(separator: 0x2E, omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            if part.count > 1 && part.first == 0x30 { return nil }
+            let v = part.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            guard v <= 255 else { return nil }
+            value = value << 8 | UInt32(v)
+        }
+        value <<= UInt32(8 * (4 - parts.count))
+        return (IPAddress(ipv4: value), 96 + 8 * parts.count)
+    }
+}
+
+/// An aggregate to compute per group.
+struct AggregateSpec {
+    enum Function { case count, countStar, sum, min, max, avg, countDistinct, arrayAggDistinct, arrayAgg }
+    var function: Function
+    var argument: CExpr?
+    var type: ValueType
+}

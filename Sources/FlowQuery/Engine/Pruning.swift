@@ -1,0 +1,182 @@
+import FlowArchive
+import FlowLog
+
+/// What the block indexes can tell about a filter: a tree of conditions that may answer "no
+/// row of this block can match" without reading the block. Anything it does not understand
+/// answers "maybe".
+indirect enum PruneCondition: CustomStringConvertible {
+    case maybe
+    case all([PruneCondition])
+    case any([PruneCondition])
+    /// The address column holds one of these addresses.
+    case addressIn(String, [IPAddress])
+    /// The address column holds an address in network/prefix (prefix in the 128-bit space).
+    case addressInNetwork(String, IPAddress, Int)
+    /// The integer column holds a value in one of these ranges.
+    case intIn(String, [ClosedRange<UInt64>])
+
+    var description: String {
+        switch self {
+        case .maybe: return "-"
+        case .all(let cs): return "(" + cs.map(\.description).joined(separator: " AND ") + ")"
+        case .any(let cs): return "(" + cs.map(\.description).joined(separator: " OR ") + ")"
+        case .addressIn(let c, let a): return "\(c) in {\(a.map(\.description).joined(separator: ","))}"
+        case .addressInNetwork(let c, let n, let p): return "\(c) in \(n)/\(n.isIPv4 ? p - 96 : p)"
+        case .intIn(let c, let rs): return "\(c) in \(rs.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ","))"
+        }
+    }
+
+    var isUseful: Bool {
+        switch self {
+        case .maybe: return false
+        case .all(let cs): return cs.contains { $0.isUseful }
+        case .any(let cs): return cs.allSatisfy { $0.isUseful }
+        default: return true
+        }
+    }
+
+    /// Builds the condition from a WHERE clause.
+    static func from(_ e: Expr) -> PruneCondition {
+        switch e.kind {
+        case .and(let ts): return simplify(.all(ts.map(from)))
+        case .or(let ts): return simplify(.any(ts.map(from)))
+        case .binary(let op, let l, let r) where op.isComparison:
+            if let c = columnAndConstant(l, r) { return comparison(op, c.0, c.1) }
+            if let c = columnAndConstant(r, l) { return comparison(op.flipped, c.0, c.1) }
+            return .maybe
+        case .inList(let x, let items, false):
+            guard let col = column(x) else { return .maybe }
+            var conds: [PruneCondition] = []
+            for i in items {
+                guard let k = constant(i) else { return .maybe }
+                conds.append(comparison(.equal, col, k))
+            }
+            return simplify(.any(conds))
+        case .between(let x, let lo, let hi, false):
+            guard let col = column(x), let a = constant(lo), let b = constant(hi) else { return .maybe }
+            return simplify(.all([comparison(.greaterOrEqual, col, a), comparison(.lessOrEqual, col, b)]))
+        case .like(let x, let pattern, nil, false):
+            guard let col = column(x), col.kind == .address, case .literal(.string(let p)) = pattern.kind,
+                  let (net, prefix) = LikePattern(p).ipv4OctetPrefix else { return .maybe }
+            return .addressInNetwork(col.archiveName, net, prefix)
+        case .function(let f) where f.name.name == "contains" && f.arguments.count == 2:
+            guard case .literal(.string(let cidr)) = f.arguments[0].kind, let (net, prefix) = Binder.parseCIDR(cidr),
+                  let col = column(f.arguments[1]), col.kind == .address else { return .maybe }
+            return .addressInNetwork(col.archiveName, net, prefix)
+        default:
+            return .maybe
+        }
+    }
+
+    static func simplify(_ c: PruneCondition) -> PruneCondition {
+        switch c {
+        case .all(let cs):
+            let useful = cs.filter { if case .maybe = $0 { return false }; return true }
+            return useful.isEmpty ? .maybe : (useful.count == 1 ? useful[0] : .all(useful))
+        case .any(let cs):
+            if cs.contains(where: { if case .maybe = $0 { return true }; return false }) { return .maybe }
+            return cs.count == 1 ? cs[0] : .any(cs)
+        default:
+            return c
+        }
+    }
+
+    enum Constant { case int(Int64), text(String), ip(IPAddress) }
+
+    /// A column reference, also through CAST(x AS IPADDRESS).
+    static func column(_ e: Expr) -> ColumnDef? {
+        switch e.kind {
+        case .column(let qn): return Catalog.column(qn.name.name)
+        case .cast(let x, .ipaddress, _): return column(x)
+        default: return nil
+        }
+    }
+
+    static func constant(_ e: Expr) -> Constant? {
+        switch e.kind {
+        case .literal(.integer(let v)): return .int(v)
+        case .literal(.string(let s)): return .text(s)
+        case .literal(.typed(.ipaddress, let s)): return IPAddress(s).map { .ip($0) }
+        default: return nil
+        }
+    }
+
+    static func columnAndConstant(_ a: Expr, _ b: Expr) -> (ColumnDef, Constant)? {
+        guard let c = column(a), let k = constant(b) else { return nil }
+        return (c, k)
+    }
+
+    static func comparison(_ op: BinaryOperator, _ col: ColumnDef, _ k: Constant) -> PruneCondition {
+        switch (col.kind, k) {
+        case (.address, .text(let s)):
+            // Equality with a string compares text forms: exact when the literal is an address's canonical text.
+            guard op == .equal, let a = IPAddress(s), a.description == s else { return .maybe }
+            return .addressIn(col.archiveName, [a])
+        case (.address, .ip(let a)):
+            let lo = IPAddress(high: 0, low: 0), hi = IPAddress(high: .max, low: .max)
+            switch op {
+            case .equal: return .addressIn(col.archiveName, [a])
+            default: _ = (lo, hi); return .maybe
+            }
+        case (.string, _), (.address, _):
+            return .maybe
+        case (_, .int(let v)):
+            let u = UInt64(max(0, v))
+            switch op {
+            case .equal: return v < 0 ? .intIn(col.archiveName, []) : .intIn(col.archiveName, [u...u])
+            case .less: return v <= 0 ? .intIn(col.archiveName, []) : .intIn(col.archiveName, [0...(u - 1)])
+            case .lessOrEqual: return v < 0 ? .intIn(col.archiveName, []) : .intIn(col.archiveName, [0...u])
+            case .greater: return v < 0 ? .maybe : (u == .max ? .intIn(col.archiveName, []) : .intIn(col.archiveName, [(u + 1)...UInt64.max]))
+            case .greaterOrEqual: return v <= 0 ? .maybe : .intIn(col.archiveName, [u...UInt64.max])
+            default: return .maybe
+            }
+        default:
+            return .maybe
+        }
+    }
+
+    /// Whether the block may hold matching rows, by its indexes.
+    func mayMatch(_ seg: SegmentReader, _ block: BlockEntry) -> Bool {
+        switch self {
+        case .maybe: return true
+        case .all(let cs): return cs.allSatisfy { $0.mayMatch(seg, block) }
+        case .any(let cs): return cs.contains { $0.mayMatch(seg, block) }
+        case .addressIn(let col, let addrs):
+            guard let ci = seg.columnIndex(named: col) else { return false }  // column absent: all null
+            guard let chunk = block.chunk(forColumn: ci) else { return false }
+            guard case .address(let idx) = chunk.index else { return true }
+            return addrs.contains { idx.mayContain($0) }
+        case .addressInNetwork(let col, let net, let prefix):
+            guard let ci = seg.columnIndex(named: col), let chunk = block.chunk(forColumn: ci) else { return false }
+            guard case .address(let idx) = chunk.index else { return true }
+            return idx.mayContain(network: net, prefix: prefix)
+        case .intIn(let col, let ranges):
+            guard let ci = seg.columnIndex(named: col), let chunk = block.chunk(forColumn: ci) else { return false }
+            switch chunk.index {
+            case .intRange(let r):
+                return ranges.contains { r.mayContain($0) }
+            case .port(let r, let bitmap):
+                return ranges.contains { range in
+                    guard r.mayContain(range) else { return false }
+                    let lo = UInt16(clamping: range.lowerBound), hi = UInt16(clamping: range.upperBound)
+                    return bitmap.containsAny(in: lo...hi)
+                }
+            default:
+                return true
+            }
+        }
+    }
+}
+
+extension BinaryOperator {
+    /// The operator with its operands swapped (`5 < x` is `x > 5`).
+    var flipped: BinaryOperator {
+        switch self {
+        case .less: return .greater
+        case .lessOrEqual: return .greaterOrEqual
+        case .greater: return .less
+        case .greaterOrEqual: return .lessOrEqual
+        default: return self
+        }
+    }
+}

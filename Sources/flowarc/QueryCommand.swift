@@ -1,0 +1,157 @@
+import ArgumentParser
+import FlowArchive
+import FlowQuery
+import FlowSupport
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run Athena (Trino) SQL over an archive.",
+        discussion: """
+            The SQL comes as an argument, from -f FILE, or from standard input; a file may hold several statements separated by ';' (comments with -- and /* */ are fine). Any table name means the archive (flows, vpcflow, "db"."table"). Columns answer to the AWS field names ("flow-direction"), the Athena DDL names (srcaddr, log_status, flow_direction) and the Security Analytics Bootstrap / incident-response workshop names (sourceaddress, destinationport, numpackets, starttime, ...), plus date_partition ('YYYY/MM/DD'), region_partition and account_partition.
+
+            Blocks whose indexes rule out a predicate on addresses (=, IN, LIKE '10.%', contains('10.0.0.0/8', CAST(x AS IPADDRESS))), ports or times are skipped without being read; --explain shows how many.
+
+            Example:
+              flowarc query flows.arc "SELECT destinationport, count(*) AS n FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationport ORDER BY n DESC LIMIT 10"
+
+            Not yet supported: JOIN, subqueries in FROM, window functions (a clear error names what is missing).
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json, ndjson }
+
+    @OptionGroup var target: ArchiveOptions
+
+    @Argument(help: ArgumentHelp("The SQL (omit to read -f FILE or standard input).", valueName: "sql"))
+    var sql: String?
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("Read the SQL from this file.", valueName: "file"))
+    var file: String?
+
+    @Option(name: .long, help: "Output format: table (default on a terminal), csv (RFC 4180 with a header row), json or ndjson.")
+    var format: Format?
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int = Sys.onlineProcessors
+
+    @Flag(name: .long, help: "Print the plan and, after running, blocks and rows scanned and blocks skipped by the indexes.")
+    var explain = false
+
+    mutating func validate() throws {
+        if sql != nil && file != nil { throw ValidationError("give the SQL either as an argument or with -f, not both") }
+        if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    func run() throws {
+        let text: String
+        do {
+            if let sql { text = sql } else if let file {
+                text = String(decoding: try Sys.readFile(file), as: UTF8.self)
+            } else {
+                var bytes: [UInt8] = []
+                let stdin = ReadableFile(standardInput: ())
+                var buf = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let n = try buf.withUnsafeMutableBytes { try stdin.read(into: $0) }
+                    if n == 0 { break }
+                    bytes.append(contentsOf: buf[..<n])
+                }
+                text = String(decoding: bytes, as: UTF8.self)
+            }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        let statements: [Statement]
+        do { statements = try SQLParser.parseScript(text) } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        if statements.isEmpty {
+            printError("no SQL statement given")
+            throw ExitCode.failure
+        }
+        let archive: ArchiveReader
+        do { archive = try ArchiveReader(path: target.archive) } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        let fmt = format ?? (Sys.isStandardOutputTerminal ? .table : .csv)
+        for (i, st) in statements.enumerated() {
+            let result: QueryResult
+            do {
+                result = try QueryEngine.run(text, statement: st, archive: archive, threads: threads)
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
+            if i > 0 && fmt == .table { print("") }
+            if explain { Sys.writeStandardError(result.plan + "\n") }
+            print(ResultFormatter.render(result, fmt), terminator: "")
+            if explain {
+                let s = result.stats
+                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rows.count) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms\n")
+            }
+        }
+    }
+}
+
+enum ResultFormatter {
+    static func render(_ r: QueryResult, _ f: Query.Format) -> String {
+        switch f {
+        case .csv:
+            var out = r.columns.map(csvField).joined(separator: ",") + "\r\n"
+            for row in r.rows { out += row.map { $0.isNull ? "" : csvField($0.description) }.joined(separator: ",") + "\r\n" }
+            return out
+        case .ndjson:
+            return r.rows.map { row in object(r.columns, row).render(pretty: false) + "\n" }.joined()
+        case .json:
+            return JSON.array(r.rows.map { object(r.columns, $0) }).render() + "\n"
+        case .table:
+            let cells = r.rows.map { $0.map(\.description) }
+            var widths = r.columns.map(\.count)
+            for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+            func line(_ items: [String], right: [Bool]) -> String {
+                zip(items, widths).enumerated().map { i, p in
+                    let pad = String(repeating: " ", count: p.1 - p.0.count)
+                    return right[i] ? pad + p.0 : p.0 + pad
+                }.joined(separator: " | ")
+            }
+            let right = r.types.map { $0 == .bigint || $0 == .double }
+            var out = line(r.columns, right: Array(repeating: false, count: r.columns.count)) + "\n"
+            out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n"
+            for row in cells { out += line(row, right: right) + "\n" }
+            out += "(\(r.rows.count) row\(r.rows.count == 1 ? "" : "s"))\n"
+            return out
+        }
+    }
+
+    static func csvField(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingQuotes() + "\""
+        }
+        return s
+    }
+
+    static func object(_ columns: [String], _ row: [Value]) -> JSON {
+        .object(zip(columns, row).map { ($0, json($1)) })
+    }
+
+    static func json(_ v: Value) -> JSON {
+        switch v {
+        case .null: return .null
+        case .int(let x): return .int(x)
+        case .double(let d): return .double(d)
+        case .bool(let b): return .bool(b)
+        case .array(let a): return .array(a.map(json))
+        default: return .string(v.description)
+        }
+    }
+}
+
+extension String {
+    func replacingQuotes() -> String {
+        var out = ""
+        for c in self { if c == "\"" { out += "\"\"" } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// flowarc's answers against an independent engine: DuckDB over the same raw logs
+/// (`Tests/Differential/duckdb_reference.py` loads the .gz files with Athena's types and the
+/// three naming schemes). Results must match exactly: as ordered lists where ORDER BY fixes the
+/// order, as multisets (plus a check of the ORDER BY key's monotonicity) where it leaves ties.
+@Suite(.serialized) struct DifferentialTests {
+    static let fixture: (logs: String, archive: String, pool: String)? = {
+        guard let scratch = try? Scratch("differential") else { return nil }
+        let logs = scratch.sub("logs"), archive = scratch.sub("flows.arc")
+        guard let gen = try? CLI.run(["generate", "--out", logs, "--records", "60000", "--files", "6", "--seed", "7"]),
+              gen.status == 0,
+              let ing = try? CLI.run(["ingest", archive, logs, "--block-rows", "4096", "--quiet"]), ing.status == 0 else { return nil }
+        // The first mining pool address the generator reports.
+        let poolLine = gen.stdout.split(separator: "\n").first { $0.contains("mining pools:") } ?? ""
+        let pool = poolLine.split(separator: ":", maxSplits: 1).last.map { $0.split(separator: ",")[0].trimmingCharacters(in: .whitespaces) } ?? ""
+        return (logs, archive, pool)
+    }()
+
+    static func reference(_ sql: String, logs: String) throws -> CLI.Result {
+        let script = CLI.packageRoot + "/Tests/Differential/duckdb_reference.py"
+        return try CLI.runProgram("/usr/bin/env", ["python3", script, logs], stdin: Array(sql.utf8))
+    }
+
+    static func parseCSV(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = [], field = "", inQuotes = false
+        var it = Array(text).makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? it.next() {
+            pending = nil
+            if inQuotes {
+                if c == "\"" {
+                    if let n = it.next() { if n == "\"" { field.append("\"") } else { inQuotes = false; pending = n } } else { inQuotes = false }
+                } else { field.append(c) }
+            } else if c == "\"" { inQuotes = true }
+            else if c == "," { row.append(field); field = "" }
+            else if c == "\r\n" || c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
+            else if c == "\r" { continue }
+            else { field.append(c) }
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var sql: String
+        /// Whether ORDER BY fixes the whole order (else rows are compared as a multiset).
+        var ordered: Bool
+        var description: String { sql }
+    }
+
+    static let cases: [Case] = [
+        Case(sql: """
+            SELECT numpackets, sourceaddress, destinationaddress, destinationport
+            FROM "irworkshopgluedatabase"."irworkshopgluetablevpcflow"
+            WHERE flow_direction = 'egress' AND
+            destinationaddress NOT LIKE '192.168.%' AND
+            destinationaddress NOT LIKE '10.%' AND
+            destinationaddress NOT LIKE '172.%'
+            GROUP BY numpackets, sourceaddress, destinationaddress, destinationport
+            ORDER BY numpackets DESC
+            """, ordered: false),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow", ordered: true),
+        Case(sql: "SELECT action, logstatus, count(*) AS n, count(action) AS a, count(sourceaddress) AS s FROM vpcflow GROUP BY action, logstatus ORDER BY action, logstatus", ordered: true),
+        Case(sql: "SELECT destinationport, sum(numbytes) AS b, count(*) AS n FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationport ORDER BY b DESC, destinationport LIMIT 10", ordered: true),
+        Case(sql: "SELECT sourceaddress, count(DISTINCT destinationaddress) AS d, sum(numpackets) AS p FROM vpcflow GROUP BY sourceaddress ORDER BY d DESC, sourceaddress LIMIT 25", ordered: true),
+        Case(sql: "SELECT logstatus, count(*) AS n, min(starttime) AS first, max(endtime) AS last FROM vpcflow GROUP BY logstatus ORDER BY logstatus", ordered: true),
+        Case(sql: "SELECT count(*) AS n, count(sourceaddress) AS a, count(srcport) AS p, sum(numbytes) AS b FROM vpcflow WHERE logstatus = 'NODATA'", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress LIKE '2600:%' OR destinationaddress LIKE '%::%'", ordered: true),
+        Case(sql: "SELECT protocol, avg(numpackets) AS a, max(numbytes) AS m FROM vpcflow WHERE protocol IS NOT NULL GROUP BY protocol ORDER BY protocol", ordered: true),
+        Case(sql: "SELECT date_partition, region_partition, account_partition, count(*) AS n FROM vpcflow GROUP BY date_partition, region_partition, account_partition ORDER BY date_partition", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE destinationport IN (3333, 4444, 14444, 45700) AND numbytes BETWEEN 100 AND 100000000", ordered: true),
+        Case(sql: "SELECT DISTINCT destinationport FROM vpcflow WHERE destinationport < 1024 ORDER BY destinationport", ordered: true),
+        Case(sql: "SELECT interfaceid, instanceid, sum(numbytes) AS b FROM vpcflow WHERE flow_direction = 'egress' AND destinationport = 443 GROUP BY interfaceid, instanceid HAVING sum(numbytes) > 1000 ORDER BY b DESC, interfaceid LIMIT 15", ordered: true),
+        Case(sql: "SELECT \"flow-direction\", srcaddr, dstaddr, srcport, dstport, packets, start FROM vpcflow WHERE dstport = 4444 ORDER BY start, srcaddr, dstaddr, srcport, packets LIMIT 50", ordered: true),
+        Case(sql: "SELECT sourceport, destinationport, numpackets * 2 + 1 AS x FROM vpcflow WHERE sourceport BETWEEN 50000 AND 50010 ORDER BY sourceport, destinationport, x", ordered: true),
+    ]
+
+    @Test("flowarc and DuckDB give the same answers", arguments: cases)
+    func sameAnswers(_ c: Case) throws {
+        let f = try #require(Self.fixture, "could not generate and ingest the test data")
+        let ours = try CLI.run(["query", f.archive, c.sql, "--format", "csv"])
+        #expect(ours.status == 0, "\(ours)")
+        let duckSQL = c.sql.replacingOccurrences(of: "\"irworkshopgluedatabase\".\"irworkshopgluetablevpcflow\"", with: "vpcflow")
+        let theirs = try Self.reference(duckSQL, logs: f.logs)
+        try #require(theirs.status == 0, "DuckDB failed: \(theirs.stderr)")
+        var a = Self.parseCSV(ours.stdout), b = Self.parseCSV(theirs.stdout)
+        #expect(a.count == b.count, "row counts differ: flowarc \(a.count - 1), DuckDB \(b.count - 1)")
+        guard !a.isEmpty, !b.isEmpty else { return }
+        #expect(a[0].count == b[0].count, "column counts differ")
+        let headerA = a.removeFirst(), _ = b.removeFirst()
+        if c.ordered {
+            for (i, (x, y)) in zip(a, b).enumerated() where x != y {
+                Issue.record("row \(i + 1) differs: flowarc \(x), DuckDB \(y)")
+                break
+            }
+        } else {
+            #expect(a.sorted { $0.lexicographicallyPrecedes($1) } == b.sorted { $0.lexicographicallyPrecedes($1) }, "rows differ as multisets")
+            // ORDER BY numpackets DESC: the first column never increases.
+            let keys = a.compactMap { Int64($0[0]) }
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 >= $1 }, "\(headerA[0]) is not in descending order")
+        }
+        #expect(a.count > 0 || c.sql.contains("LIMIT"), "the query returned nothing: the test data should exercise it")
+    }
+
+    /// The indexes skip blocks for a selective address query, and the answer is still DuckDB's.
+    @Test func selectiveAddressQueryPrunesBlocks() throws {
+        let f = try #require(Self.fixture)
+        try #require(!f.pool.isEmpty, "no pool address in the generator's output")
+        let sql = "SELECT sourceaddress, destinationaddress, destinationport, sum(numbytes) AS b FROM vpcflow WHERE sourceaddress = '\(f.pool)' OR destinationaddress = '\(f.pool)' GROUP BY sourceaddress, destinationaddress, destinationport ORDER BY b DESC, sourceaddress, destinationport"
+        let ours = try CLI.run(["query", f.archive, sql, "--format", "csv", "--explain"])
+        #expect(ours.status == 0, "\(ours)")
+        let theirs = try Self.reference(sql, logs: f.logs)
+        #expect(Self.parseCSV(ours.stdout) == Self.parseCSV(theirs.stdout))
+        #expect(Self.parseCSV(ours.stdout).count > 1, "the pool address should appear in the data")
+        // "scanned X of Y blocks (Z skipped by the indexes)"
+        let line = ours.stderr.split(separator: "\n").first { $0.hasPrefix("scanned") } ?? ""
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count >= 3 && numbers[2] > 0, "no block was skipped: \(line)")
+    }
+}
