@@ -224,7 +224,11 @@ struct Binder {
                 guard case .literal(.string(let s)) = escape.kind, s.utf8.count == 1 else { throw error("ESCAPE must be a single character", escape.start) }
                 esc = s.utf8.first
             }
-            return (.like(cx, LikePattern(p, escape: esc), negated: negated), .boolean)
+            let compiled = LikePattern(p, escape: esc)
+            if case .column(_, .address) = cx, esc == nil, let (net, prefix) = compiled.ipv4OctetPrefix {
+                return (.likeAddressPrefix(cx, network: net, prefix: prefix, negated: negated), .boolean)
+            }
+            return (.like(cx, compiled, negated: negated), .boolean)
         case .isNull(let x, let negated):
             let (cx, _) = try bindExpr(x, post: post)
             return (.isNull(cx, negated: negated), .boolean)

@@ -104,6 +104,9 @@ enum Evaluator {
             if v.isNull { return .null }
             let m = withText(v, c) { pattern.matches($0) }
             return .bool(m != negated)
+        case .likeAddressPrefix(let x, let net, let prefix, let negated):
+            guard case .addr(let a) = try eval(x, c) else { return .null }
+            return .bool((AddressBloom.masked(a, prefix) == net) != negated)
         case .inList(let x, let items, let negated):
             let v = try eval(x, c)
             if v.isNull { return .null }

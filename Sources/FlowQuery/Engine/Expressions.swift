@@ -13,6 +13,9 @@ indirect enum CExpr {
     case arithmetic(BinaryOperator, CExpr, CExpr)
     case negate(CExpr)
     case like(CExpr, LikePattern, negated: Bool)
+    /// `addresscolumn [NOT] LIKE 'a.b.%'` run as a range check: the text of an address starts
+    /// with whole octets `a.b.` exactly when it is an IPv4 address in a.b.0.0/16.
+    case likeAddressPrefix(CExpr, network: IPAddress, prefix: Int, negated: Bool)
     case inList(CExpr, [CExpr], negated: Bool)
     case between(CExpr, CExpr, CExpr, negated: Bool)
     case isNull(CExpr, negated: Bool)
