@@ -2,17 +2,54 @@ import FlowArchive
 import FlowLog
 import FlowSupport
 
+/// Raw views of one slot's decoded arrays, so that reading a value costs no retain/release.
+/// Valid while the `BlockData` that made them holds the arrays unchanged.
+struct SlotView {
+    var values: UnsafePointer<UInt64>? = nil
+    var nulls: UnsafePointer<UInt8>? = nil
+    var high: UnsafePointer<UInt64>? = nil
+    var low: UnsafePointer<UInt64>? = nil
+    var codes: UnsafePointer<UInt32>? = nil
+}
+
 /// The decoded columns of one block that a query reads, by slot.
 final class BlockData {
     var rows = 0
     var ints: [IntColumn?]
     var addresses: [AddressColumn?]
     var strings: [StringColumn?]
+    /// One per slot, made by `makeViews()` after the columns are loaded.
+    private(set) var views: UnsafeMutablePointer<SlotView>
+    let slotCount: Int
 
     init(slots: Int) {
+        slotCount = slots
         ints = Array(repeating: nil, count: slots)
         addresses = Array(repeating: nil, count: slots)
         strings = Array(repeating: nil, count: slots)
+        views = .allocate(capacity: max(1, slots))
+        views.initialize(repeating: SlotView(), count: max(1, slots))
+    }
+
+    deinit { views.deallocate() }
+
+    /// Points the views at the loaded arrays. The arrays are not mutated until the next load, and
+    /// their storage stays where it is while this object holds them.
+    func makeViews() {
+        for s in 0..<slotCount {
+            var v = SlotView()
+            if let c = ints[s] {
+                v.values = c.values.withUnsafeBufferPointer { $0.baseAddress }
+                v.nulls = c.nulls?.withUnsafeBufferPointer { $0.baseAddress }
+            }
+            if let c = addresses[s] {
+                v.high = c.high.withUnsafeBufferPointer { $0.baseAddress }
+                v.low = c.low.withUnsafeBufferPointer { $0.baseAddress }
+                v.nulls = c.nulls?.withUnsafeBufferPointer { $0.baseAddress }
+            }
+            if let c = strings[s] { v.codes = c.codes.withUnsafeBufferPointer { $0.baseAddress } }
+            views[s] = v
+        }
     }
 }
 
@@ -36,19 +73,18 @@ enum Evaluator {
         case .constant(let s):
             return s
         case .column(let slot, let kind):
-            let b = c.block.unsafelyUnwrapped
+            let v = c.block.unsafelyUnwrapped.views[slot]
+            let row = c.row
             switch kind {
             case .string:
-                let code = b.strings[slot].unsafelyUnwrapped.codes[c.row]
+                let code = v.codes.unsafelyUnwrapped[row]
                 return code == 0 ? .null : .text(slot: slot, code: code)
             case .address:
-                let col = b.addresses[slot].unsafelyUnwrapped
-                if let n = col.nulls, n[c.row] == 1 { return .null }
-                return .addr(IPAddress(high: col.high[c.row], low: col.low[c.row]))
+                if let n = v.nulls, n[row] == 1 { return .null }
+                return .addr(IPAddress(high: v.high.unsafelyUnwrapped[row], low: v.low.unsafelyUnwrapped[row]))
             default:
-                let col = b.ints[slot].unsafelyUnwrapped
-                if let n = col.nulls, n[c.row] == 1 { return .null }
-                return .int(Int64(bitPattern: col.values[c.row]))
+                if let n = v.nulls, n[row] == 1 { return .null }
+                return .int(Int64(bitPattern: v.values.unsafelyUnwrapped[row]))
             }
         case .groupKey(let k):
             return c.keys[k]

@@ -143,6 +143,7 @@ final class SharedScan: @unchecked Sendable {
         let (si, bi) = blocks[idx]
         let seg = archive.segments[si]
         try load(seg, bi, data)
+        data.makeViews()
         p.strings.beginBlock(data)
         var c = EvalContext(block: data)
         p.rowsScanned += data.rows
@@ -219,12 +220,27 @@ final class SharedScan: @unchecked Sendable {
         let types = plan.outputs.map(\.type)
         var rows: [([Value], [Value])] = []
         if plan.isAggregate {
-            var merged: [[Value]: [FinalAgg]] = [:]
-            var order: [[Value]] = []
+            // Merge the workers' groups on packed keys (text re-interned into one table), so the
+            // merge costs no strings; values are made once per final group.
+            let mergedStrings = StringTable()
+            let mergedGroups = GroupTable(keyCount: plan.groupKeys.count, aggCount: 0)
+            var finalsByGroup: [[FinalAgg]] = []
+            var key = [PackedScalar](repeating: PackedScalar(tag: 0, a: 0, b: 0), count: plan.groupKeys.count)
             for p in partials {
                 let g = p.groups
+                var idMap = [UInt32](repeating: 0, count: p.strings.dictionary.count + 1)
                 for gi in 0..<g.groupCount {
-                    let key = (0..<g.keyCount).map { p.strings.unpack(g.keys[gi * g.keyCount + $0]) }
+                    for k in 0..<g.keyCount {
+                        var packed = g.keys[gi * g.keyCount + k]
+                        if packed.tag == 6 {
+                            let id = Int(packed.a)
+                            if idMap[id] == 0 {
+                                idMap[id] = p.strings.dictionary.value(UInt32(id)).withUnsafeBytes { mergedStrings.dictionary.intern($0) }
+                            }
+                            packed.a = UInt64(idMap[id])
+                        }
+                        key[k] = packed
+                    }
                     let finals = (0..<g.aggCount).map { j -> FinalAgg in
                         let s = g.states[gi * g.aggCount + j]
                         var f = FinalAgg(count: s.count, sumInt: s.sumInt, sumDouble: s.sumDouble, overflow: s.overflow, isDouble: s.isDouble)
@@ -233,24 +249,28 @@ final class SharedScan: @unchecked Sendable {
                         f.list = s.list.map { $0.map { p.strings.unpack($0) } }
                         return f
                     }
-                    if var existing = merged[key] {
-                        for j in existing.indices { existing[j].merge(finals[j], plan.aggregates[j].function) }
-                        merged[key] = existing
+                    let before = mergedGroups.groupCount
+                    let m = mergedGroups.group(key)
+                    if m == before {
+                        finalsByGroup.append(finals)
                     } else {
-                        merged[key] = finals
-                        order.append(key)
+                        for j in finals.indices { finalsByGroup[m][j].merge(finals[j], plan.aggregates[j].function) }
                     }
                 }
             }
-            // A global aggregate (no GROUP BY) over no rows still returns one row.
-            if plan.groupKeys.isEmpty && merged.isEmpty {
-                merged[[]] = Array(repeating: FinalAgg(), count: plan.aggregates.count)
-                order.append([])
+            var groups: [(key: [Scalar], finals: [FinalAgg])] = []
+            groups.reserveCapacity(mergedGroups.groupCount)
+            for m in 0..<mergedGroups.groupCount {
+                let k = (0..<mergedGroups.keyCount).map { mergedStrings.unpackScalar(mergedGroups.keys[m * mergedGroups.keyCount + $0]) }
+                groups.append((k, finalsByGroup[m]))
             }
-            for key in order {
-                let finals = merged[key]!
+            // A global aggregate (no GROUP BY) over no rows still returns one row.
+            if plan.groupKeys.isEmpty && groups.isEmpty {
+                groups.append(([], Array(repeating: FinalAgg(), count: plan.aggregates.count)))
+            }
+            for (key, finals) in groups {
                 var c = EvalContext()
-                c.keys = key.map(Evaluator.scalar)
+                c.keys = key
                 c.aggregates = try zip(finals, plan.aggregates).map { Evaluator.scalar(try $0.result($1)) }
                 let aggValues = try zip(finals, plan.aggregates).map { try $0.result($1) }
                 if let h = plan.having {
@@ -278,17 +298,22 @@ final class SharedScan: @unchecked Sendable {
             rows = rows.filter { seen.insert($0.0).inserted }
         }
         if !plan.orderBy.isEmpty {
+            // Sort positions (cheap to move), comparing the order keys in place.
             let specs = plan.orderBy
-            rows.sort { a, b in
-                for (i, s) in specs.enumerated() {
-                    let x = a.1[i], y = b.1[i]
-                    if x == y { continue }
-                    if x.isNull { return s.nullsFirst }
-                    if y.isNull { return !s.nullsFirst }
-                    return s.ascending ? x < y : y < x
+            var index = Array(rows.indices)
+            rows.withUnsafeBufferPointer { r in
+                index.sort { ia, ib in
+                    for (i, s) in specs.enumerated() {
+                        let x = r[ia].1[i], y = r[ib].1[i]
+                        if x == y { continue }
+                        if x.isNull { return s.nullsFirst }
+                        if y.isNull { return !s.nullsFirst }
+                        return s.ascending ? x < y : y < x
+                    }
+                    return ia < ib
                 }
-                return false
             }
+            rows = index.map { rows[$0] }
         }
         if let l = plan.limit, rows.count > Int(l) { rows.removeLast(rows.count - Int(l)) }
         return QueryResult(columns: names, types: types, rows: rows.map(\.0), stats: QueryStats(), plan: "")
