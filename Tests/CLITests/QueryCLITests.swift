@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// `flowarc query` the way a user runs it: SQL as an argument, from -f, from standard input;
+/// every output format; and errors that say what is wrong, with a non-zero exit.
+@Suite(.serialized) struct QueryCLITests {
+    static let archive: String? = {
+        guard let scratch = try? Scratch("query-cli") else { return nil }
+        let logs = scratch.sub("logs"), arc = scratch.sub("a.arc")
+        guard (try? CLI.run(["generate", "--out", logs, "--records", "5000", "--files", "2", "--quiet"]))?.status == 0,
+              (try? CLI.run(["ingest", arc, logs, "--quiet"]))?.status == 0 else { return nil }
+        return arc
+    }()
+
+    @Test func formats() throws {
+        let a = try #require(Self.archive)
+        let sql = "SELECT action, count(*) AS n FROM vpcflow WHERE action IS NOT NULL GROUP BY action ORDER BY action"
+        let csv = try CLI.run(["query", a, sql, "--format", "csv"])
+        #expect(csv.status == 0, "\(csv)")
+        #expect(csv.stdout.hasPrefix("action,n\r\nACCEPT,"), "\(csv.stdout)")
+        let json = try CLI.run(["query", a, sql, "--format", "json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.count == 2 && rows?.first?["action"] as? String == "ACCEPT" && rows?.first?["n"] is Int)
+        let nd = try CLI.run(["query", a, sql, "--format", "ndjson"])
+        #expect(nd.stdout.split(separator: "\n").count == 2)
+        let table = try CLI.run(["query", a, sql, "--format", "table"])
+        #expect(table.stdout.contains("action | ") && table.stdout.contains("(2 rows)"), "\(table.stdout)")
+    }
+
+    @Test func sqlFromFileAndStandardInput() throws {
+        let a = try #require(Self.archive)
+        let scratch = try Scratch("query-file")
+        defer { scratch.remove() }
+        try scratch.write("q.sql", "-- two statements\nSELECT count(*) AS n FROM flows;\n/* second */ SELECT count(*) AS m FROM \"db\".\"vpcflow\" WHERE logstatus = 'OK';\n")
+        let f = try CLI.run(["query", a, "-f", scratch.sub("q.sql"), "--format", "csv"])
+        #expect(f.status == 0, "\(f)")
+        #expect(f.stdout.contains("n\r\n5000\r\n") && f.stdout.contains("m\r\n"), "\(f.stdout)")
+        let s = try CLI.run(["query", a, "--format", "csv"], stdin: Array("SELECT count(*) AS n FROM flows".utf8))
+        #expect(s.stdout == "n\r\n5000\r\n", "\(s)")
+    }
+
+    @Test func explainReportsBlocks() throws {
+        let a = try #require(Self.archive)
+        let r = try CLI.run(["query", a, "SELECT count(*) FROM flows WHERE destinationport = 3333", "--explain", "--format", "csv"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("block index pruning: dstport in 3333"), "\(r.stderr)")
+        #expect(r.stderr.contains("scanned") && r.stderr.contains("blocks"), "\(r.stderr)")
+    }
+
+    @Test("errors name what is wrong, exit 1, no stack trace", arguments: [
+        ("SELECT sourceadress FROM flows", "unknown column 'sourceadress'", "did you mean sourceaddress"),
+        ("SELECT count(*) FROM flows WHERE", "expected an expression", "^"),
+        ("SELECT a FROM flows f JOIN flows g ON f.x = g.x", "JOIN is not supported yet", ""),
+        ("SELECT sourceport FROM flows WHERE sourceport = 'abc'", "cannot apply operator = to bigint and varchar", ""),
+        ("SELECT sourceaddress, count(*) FROM flows", "must be an aggregate expression or appear in GROUP BY", ""),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH", ""),
+    ])
+    func errors(_ c: (String, String, String)) throws {
+        let a = try #require(Self.archive)
+        let r = try CLI.run(["query", a, c.0])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains(c.1), "\(r.stderr)")
+        #expect(c.2.isEmpty || r.stderr.contains(c.2), "\(r.stderr)")
+        #expect(r.stdout.isEmpty, "no partial output: \(r.stdout)")
+        #expect(!r.stderr.contains("Fatal error"))
+    }
+
+    @Test func missingArchive() throws {
+        let r = try CLI.run(["query", "/nonexistent/flows.arc", "SELECT count(*) FROM flows"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("no such archive"), "\(r.stderr)")
+    }
+}
