@@ -139,22 +139,26 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         return IPAddress(high: hi, low: lo)
     }
 
+    /// Writes the dotted-quad text of `v4` (at most 15 bytes); returns its length.
+    @inline(__always)
+    public static func writeIPv4(_ v4: UInt32, to buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var n = 0
+        for shift in [24, 16, 8, 0] as [UInt32] {
+            let o = Int((v4 >> shift) & 0xFF)
+            if o >= 100 { buf[n] = UInt8(0x30 + o / 100); n += 1 }
+            if o >= 10 { buf[n] = UInt8(0x30 + (o / 10) % 10); n += 1 }
+            buf[n] = UInt8(0x30 + o % 10); n += 1
+            if shift != 0 { buf[n] = 0x2E; n += 1 }
+        }
+        return n
+    }
+
     /// Dotted quad for IPv4; RFC 5952 canonical text for IPv6 (lowercase, longest zero run as `::`).
     public var description: String {
         if let v4 = ipv4 {
             // Built from bytes: string interpolation of four numbers was measurably slow when a
             // query prints hundreds of thousands of addresses.
-            return String(unsafeUninitializedCapacity: 15) { buf in
-                var n = 0
-                for shift in [24, 16, 8, 0] as [UInt32] {
-                    let o = Int((v4 >> shift) & 0xFF)
-                    if o >= 100 { buf[n] = UInt8(0x30 + o / 100); n += 1 }
-                    if o >= 10 { buf[n] = UInt8(0x30 + (o / 10) % 10); n += 1 }
-                    buf[n] = UInt8(0x30 + o % 10); n += 1
-                    if shift != 0 { buf[n] = 0x2E; n += 1 }
-                }
-                return n
-            }
+            return String(unsafeUninitializedCapacity: 15) { IPAddress.writeIPv4(v4, to: $0) }
         }
         var groups = [UInt16](repeating: 0, count: 8)
         for k in 0..<4 { groups[k] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(k))) }

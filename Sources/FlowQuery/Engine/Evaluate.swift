@@ -289,14 +289,7 @@ enum Evaluator {
         case .addr(let a):
             if let v4 = a.ipv4 {
                 return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
-                    var n = 0
-                    for shift in [24, 16, 8, 0] as [UInt32] {
-                        let o = Int((v4 >> shift) & 0xFF)
-                        if o >= 100 { buf[n] = UInt8(0x30 + o / 100); n += 1 }
-                        if o >= 10 { buf[n] = UInt8(0x30 + (o / 10) % 10); n += 1 }
-                        buf[n] = UInt8(0x30 + o % 10); n += 1
-                        if shift != 0 { buf[n] = 0x2E; n += 1 }
-                    }
+                    let n = IPAddress.writeIPv4(v4, to: buf)
                     return body(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
                 }
             }
