@@ -34,8 +34,16 @@ struct AddressDictionary {
                 s = (s + 1) & mask
             }
         }
-        // Sort the distinct values and renumber.
-        let order = firstSeen.indices.sorted { firstSeen[$0] < firstSeen[$1] }
+        // Sort the distinct values and renumber. All-IPv4 (the usual case): sort packed
+        // (address << 32 | position) integers, several times faster than a comparator sort.
+        let order: [Int]
+        if firstSeen.allSatisfy({ $0.isIPv4 }) {
+            var packed = firstSeen.enumerated().map { (UInt64(truncatingIfNeeded: $0.element.low) << 32) | UInt64($0.offset) }
+            packed.sort()
+            order = packed.map { Int($0 & 0xFFFF_FFFF) }
+        } else {
+            order = firstSeen.indices.sorted { firstSeen[$0] < firstSeen[$1] }
+        }
         var rank = [UInt32](repeating: 0, count: firstSeen.count + 1)
         for (r, idx) in order.enumerated() { rank[idx + 1] = UInt32(r + 1) }
         entries = order.map { firstSeen[$0] }
