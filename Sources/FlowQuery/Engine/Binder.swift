@@ -21,6 +21,8 @@ struct QueryPlan {
     var orderBy: [Order] = []
     var distinct = false
     var limit: Int64?
+    /// How many `textCompare` caches the evaluator needs per block.
+    var textCaches = 0
 }
 
 /// Resolves names, checks types and turns the AST into a `QueryPlan`.
@@ -191,6 +193,14 @@ struct Binder {
             let (cr, tr) = try bindExpr(r, post: post)
             if op.isComparison {
                 try checkComparable(tl, tr, op, e.start)
+                if case .column(let slot, .string) = cl, case .constant(.string(let lit)) = cr {
+                    plan.textCaches += 1
+                    return (.textCompare(slot: slot, op, Array(lit.utf8), cache: plan.textCaches - 1), .boolean)
+                }
+                if case .constant(.string(let lit)) = cl, case .column(let slot, .string) = cr {
+                    plan.textCaches += 1
+                    return (.textCompare(slot: slot, op.flipped, Array(lit.utf8), cache: plan.textCaches - 1), .boolean)
+                }
                 return (.compare(op, cl, cr), .boolean)
             }
             if op == .concat { throw error("|| is not supported yet", e.start) }

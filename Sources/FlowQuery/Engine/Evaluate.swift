@@ -18,6 +18,8 @@ final class BlockData {
     var ints: [IntColumn?]
     var addresses: [AddressColumn?]
     var strings: [StringColumn?]
+    /// Per `textCompare` node: -1 unknown, 0 false, 1 true, by dictionary code (reset per block).
+    var textCaches: [[Int8]] = []
     /// One per slot, made by `makeViews()` after the columns are loaded.
     private(set) var views: UnsafeMutablePointer<SlotView>
     let slotCount: Int
@@ -127,6 +129,30 @@ enum Evaluator {
             case .greaterOrEqual: return .bool(order >= 0)
             default: return .null
             }
+        case .textCompare(let slot, let op, let literal, let cache):
+            let b = c.block.unsafelyUnwrapped
+            let code = Int(b.views[slot].codes.unsafelyUnwrapped[c.row])
+            if code == 0 { return .null }
+            let known = b.textCaches[cache][code]
+            if known >= 0 { return .bool(known == 1) }
+            let order = b.strings[slot].unsafelyUnwrapped.dictionary.value(UInt32(code)).withUnsafeBytes { t in
+                literal.withUnsafeBytes { l -> Int in
+                    let n = min(t.count, l.count)
+                    for i in 0..<n where t[i] != l[i] { return t[i] < l[i] ? -1 : 1 }
+                    return t.count == l.count ? 0 : (t.count < l.count ? -1 : 1)
+                }
+            }
+            let result: Bool
+            switch op {
+            case .equal: result = order == 0
+            case .notEqual: result = order != 0
+            case .less: result = order < 0
+            case .lessOrEqual: result = order <= 0
+            case .greater: result = order > 0
+            default: result = order >= 0
+            }
+            b.textCaches[cache][code] = result ? 1 : 0
+            return .bool(result)
         case .arithmetic(let op, let l, let r):
             return try arithmetic(op, try eval(l, c), try eval(r, c))
         case .negate(let x):

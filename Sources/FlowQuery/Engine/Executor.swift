@@ -144,6 +144,15 @@ final class SharedScan: @unchecked Sendable {
         let seg = archive.segments[si]
         try load(seg, bi, data)
         data.makeViews()
+        if plan.textCaches > 0 {
+            // Each cache is sized to its column's dictionary; codes index it directly.
+            var sizes = [Int](repeating: 1, count: plan.textCaches)
+            Self.cacheSizes(plan.filter, data, &sizes)
+            for o in plan.outputs { Self.cacheSizes(o.expr, data, &sizes) }
+            for k in plan.groupKeys { Self.cacheSizes(k, data, &sizes) }
+            for a in plan.aggregates { Self.cacheSizes(a.argument, data, &sizes) }
+            data.textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
+        }
         p.strings.beginBlock(data)
         var c = EvalContext(block: data)
         p.rowsScanned += data.rows
@@ -172,6 +181,32 @@ final class SharedScan: @unchecked Sendable {
         if !plan.isAggregate {
             p.rows[idx] = out
             if canStopEarly { monitor.withLock { collected += out.count } }
+        }
+    }
+
+    /// Finds every `textCompare` in an expression and records its cache size (dictionary + 1).
+    static func cacheSizes(_ e: CExpr?, _ data: BlockData, _ sizes: inout [Int]) {
+        guard let e else { return }
+        switch e {
+        case .textCompare(let slot, _, _, let cache):
+            sizes[cache] = (data.strings[slot]?.dictionary.count ?? 0) + 1
+        case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
+             .castToVarchar(let x), .castToBigint(let x, _), .dateFormat(let x, _), .dateTrunc(_, let x),
+             .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
+            cacheSizes(x, data, &sizes)
+        case .and(let xs), .or(let xs):
+            for x in xs { cacheSizes(x, data, &sizes) }
+        case .compare(_, let a, let b), .arithmetic(_, let a, let b), .dateAdd(_, let a, let b):
+            cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes)
+        case .between(let a, let b, let d, _):
+            cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes); cacheSizes(d, data, &sizes)
+        case .inList(let a, let xs, _):
+            cacheSizes(a, data, &sizes); for x in xs { cacheSizes(x, data, &sizes) }
+        case .caseWhen(let ws, let els):
+            for (a, b) in ws { cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes) }
+            cacheSizes(els, data, &sizes)
+        case .constant, .column, .groupKey, .aggregate:
+            break
         }
     }
 

@@ -10,6 +10,9 @@ indirect enum CExpr {
     case and([CExpr])
     case or([CExpr])
     case compare(BinaryOperator, CExpr, CExpr)
+    /// `textcolumn <op> 'constant'`: decided once per distinct dictionary code of a block (the
+    /// result cached in `BlockData.textCaches[cache]`), then a table lookup per row.
+    case textCompare(slot: Int, BinaryOperator, [UInt8], cache: Int)
     case arithmetic(BinaryOperator, CExpr, CExpr)
     case negate(CExpr)
     case like(CExpr, LikePattern, negated: Bool)
