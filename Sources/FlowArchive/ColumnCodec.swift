@@ -263,24 +263,34 @@ enum ColumnCodec {
         return nulls
     }
 
-    static func readFixed(_ r: inout ByteReader, rows: Int, width: Int, shuffled: Bool) throws -> [UInt64] {
-        if width == 0 { return [UInt64](repeating: 0, count: rows) }
+    /// Reads `rows` little-endian values of `width` bytes (byte planes when `shuffled`), adding
+    /// `base` to each. The length is checked once; the loops then read the planes in place.
+    static func readFixed(_ r: inout ByteReader, rows: Int, width: Int, shuffled: Bool, base: UInt64 = 0) throws -> [UInt64] {
+        if width == 0 { return [UInt64](repeating: base, count: rows) }
         let range = try r.readRange(rows * width)
-        var bytes = Array(r.bytes[range])
-        if shuffled && width > 1 {
-            var plain = [UInt8](repeating: 0, count: bytes.count)
-            bytes.withUnsafeBytes { src in plain.withUnsafeMutableBytes { Shuffle.unshuffle(src, width: width, into: $0) } }
-            bytes = plain
-        }
-        var out = [UInt64](repeating: 0, count: rows)
-        bytes.withUnsafeBytes { p in
-            for i in 0..<rows {
-                var v: UInt64 = 0
-                for b in 0..<width { v |= UInt64(p[i * width + b]) << (8 * UInt64(b)) }
-                out[i] = v
+        return r.bytes.withUnsafeBytes { all in
+            let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
+            return [UInt64](unsafeUninitializedCapacity: rows) { out, n in
+                if width == 1 {
+                    for i in 0..<rows { out[i] = UInt64(p[i]) &+ base }
+                } else if shuffled {
+                    for i in 0..<rows { out[i] = UInt64(p[i]) }
+                    for b in 1..<width {
+                        let plane = p + b * rows
+                        let shift = UInt64(8 * b)
+                        for i in 0..<rows { out[i] |= UInt64(plane[i]) << shift }
+                    }
+                    if base != 0 { for i in 0..<rows { out[i] = out[i] &+ base } }
+                } else {
+                    for i in 0..<rows {
+                        var v: UInt64 = 0
+                        for b in 0..<width { v |= UInt64(p[i * width + b]) << (8 * UInt64(b)) }
+                        out[i] = v &+ base
+                    }
+                }
+                n = rows
             }
         }
-        return out
     }
 
     static func decodeInts(_ c: RawChunk) throws -> IntColumn {
@@ -291,23 +301,20 @@ enum ColumnCodec {
         var r = ByteReader(c.bytes, context: c.context)
         let nulls = try readValidity(&r, rows: c.rows, flags: c.flags)
         let base: UInt64 = try r.readInteger()
-        var vals = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
+        let isFOR = c.encoding == .frameOfReference
+        var vals = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0, base: isFOR ? base : 0)
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
-        if c.encoding == .frameOfReference {
-            for i in 0..<vals.count { vals[i] = vals[i] &+ base }
-        } else {
+        if !isFOR {
             var prev = base
             for i in 0..<vals.count {
                 prev = prev &+ UInt64(bitPattern: unzigzag(vals[i]))
                 vals[i] = prev
             }
         }
-        var col = IntColumn()
-        col.reserveCapacity(c.rows)
-        for i in 0..<c.rows {
-            if let nulls, nulls[i] == 1 { col.appendNull() } else { col.append(vals[i]) }
-        }
-        return col
+        guard let nulls else { return IntColumn(values: vals, nulls: nil, nullCount: 0) }
+        var nullCount = 0
+        for i in 0..<c.rows where nulls[i] == 1 { vals[i] = 0; nullCount += 1 }
+        return IntColumn(values: vals, nulls: nulls, nullCount: nullCount)
     }
 
     /// The reference column name of an `addressSameAs` chunk.
@@ -388,16 +395,32 @@ enum ColumnCodec {
             guard v4Count <= r.remaining / 4, v6Count <= r.remaining / 16 else {
                 throw ArchiveError("\(c.context): address dictionary does not fit")
             }
-            var entries: [IPAddress] = [IPAddress(high: 0, low: 0)]
-            entries.reserveCapacity(v4Count + v6Count + 1)
-            for _ in 0..<v4Count { entries.append(IPAddress(ipv4: try r.readInteger())) }
-            for _ in 0..<v6Count { entries.append(IPAddress(high: try r.readInteger(), low: try r.readInteger())) }
-            let codes = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
-            for code in codes {
-                if code == 0 { col.appendNull(); continue }
-                guard code < UInt64(entries.count) else { throw ArchiveError("\(c.context): address code \(code) outside the dictionary") }
-                col.append(entries[Int(code)])
+            var high: [UInt64] = [0], low: [UInt64] = [0]
+            high.reserveCapacity(v4Count + v6Count + 1)
+            low.reserveCapacity(v4Count + v6Count + 1)
+            for _ in 0..<v4Count {
+                let a = IPAddress(ipv4: try r.readInteger())
+                high.append(a.high); low.append(a.low)
             }
+            for _ in 0..<v6Count { high.append(try r.readInteger()); low.append(try r.readInteger()) }
+            let codes = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
+            let entryCount = UInt64(high.count)
+            var outHigh = [UInt64](repeating: 0, count: c.rows), outLow = [UInt64](repeating: 0, count: c.rows)
+            var outNulls: [UInt8]? = nil
+            var nullCount = 0
+            for i in 0..<c.rows {
+                let code = codes[i]
+                guard code < entryCount else { throw ArchiveError("\(c.context): address code \(code) outside the dictionary") }
+                if code == 0 {
+                    if outNulls == nil { outNulls = [UInt8](repeating: 0, count: c.rows) }
+                    outNulls![i] = 1
+                    nullCount += 1
+                }
+                outHigh[i] = high[Int(code)]
+                outLow[i] = low[Int(code)]
+            }
+            if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
+            return AddressColumn(high: outHigh, low: outLow, nulls: outNulls, nullCount: nullCount)
         default:
             throw ArchiveError("\(c.context): encoding \(c.encoding) is not an address encoding")
         }
