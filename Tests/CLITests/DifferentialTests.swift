@@ -76,6 +76,11 @@ import Testing
         Case(sql: "SELECT interfaceid, instanceid, sum(numbytes) AS b FROM vpcflow WHERE flow_direction = 'egress' AND destinationport = 443 GROUP BY interfaceid, instanceid HAVING sum(numbytes) > 1000 ORDER BY b DESC, interfaceid LIMIT 15", ordered: true),
         Case(sql: "SELECT \"flow-direction\", srcaddr, dstaddr, srcport, dstport, packets, start FROM vpcflow WHERE dstport = 4444 ORDER BY start, srcaddr, dstaddr, srcport, packets LIMIT 50", ordered: true),
         Case(sql: "SELECT sourceport, destinationport, numpackets * 2 + 1 AS x FROM vpcflow WHERE sourceport BETWEEN 50000 AND 50010 ORDER BY sourceport, destinationport, x", ordered: true),
+        // Shapes the column kernels take (NOT over NULLs, constants on the left, IS NULL on text and numbers).
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE NOT (action = 'ACCEPT') AND 1000 < numbytes", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE instanceid IS NULL AND NOT destinationaddress LIKE '10.%'", ordered: true),
+        Case(sql: "SELECT count(*) AS n, sum(numpackets) AS p FROM vpcflow WHERE sourceport IS NULL OR destinationaddress NOT LIKE '52.%'", ordered: true),
+        Case(sql: "SELECT logstatus, count(*) AS n FROM vpcflow WHERE flow_direction <> 'ingress' AND destinationport >= 1024 AND tcpflags IS NOT NULL GROUP BY logstatus ORDER BY logstatus", ordered: true),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

@@ -74,6 +74,7 @@ final class Partial {
     /// Non-aggregate results per block index: (output values, order values).
     var rows: [Int: [([Value], [Value])]] = [:]
     var sawRow = false
+    var mask: [UInt8] = []
 
     init(keys: Int, aggs: Int) { groups = GroupTable(keyCount: keys, aggCount: aggs) }
 }
@@ -87,9 +88,12 @@ final class SharedScan: @unchecked Sendable {
     var failure: (any Error)? = nil
     var partials: [Partial]
     var collected = 0
+    /// The WHERE clause as column kernels, when its shape allows.
+    let vectorFilter: VectorFilter?
 
     init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
         self.plan = plan
+        vectorFilter = plan.filter.flatMap { VectorFilter($0) }
         self.archive = archive
         self.blocks = blocks
         partials = (0..<workers).map { _ in Partial(keys: plan.groupKeys.count, aggs: plan.aggregates.count) }
@@ -158,9 +162,12 @@ final class SharedScan: @unchecked Sendable {
         p.rowsScanned += data.rows
         var key = [PackedScalar](repeating: PackedScalar(tag: 0, a: 0, b: 0), count: plan.groupKeys.count)
         var out: [([Value], [Value])] = []
+        if let vf = vectorFilter { vf.evaluate(data, &p.mask) }
         for row in 0..<data.rows {
             c.row = row
-            if let f = plan.filter {
+            if vectorFilter != nil {
+                if p.mask[row] == 0 { continue }
+            } else if let f = plan.filter {
                 guard case .bool(true) = try Evaluator.eval(f, c) else { continue }
             }
             p.rowsMatched += 1

@@ -1,0 +1,123 @@
+import FlowArchive
+import FlowLog
+
+/// WHERE clauses made of simple predicates ANDed together (the usual shape: a direction, a few
+/// address prefixes, a port, a time range) run as tight loops over a block's column arrays,
+/// producing a mask of the rows where the clause is TRUE. Anything else falls back to the
+/// row-at-a-time evaluator. NULL is never TRUE, so a NULL row is simply left out, as SQL wants.
+struct VectorFilter {
+    enum Kernel {
+        /// text column <op> constant, decided once per dictionary code.
+        case text(slot: Int, op: BinaryOperator, literal: [UInt8], negated: Bool)
+        /// address column LIKE 'a.b.%' (as a network check).
+        case addressPrefix(slot: Int, network: IPAddress, prefix: Int, negated: Bool)
+        /// integer column <op> constant.
+        case int(slot: Int, op: BinaryOperator, value: Int64, negated: Bool)
+        /// column IS [NOT] NULL
+        case isNull(slot: Int, kind: FieldKind, negated: Bool)
+    }
+
+    let kernels: [Kernel]
+
+    /// nil when the clause has a shape the kernels do not cover.
+    init?(_ e: CExpr) {
+        var ks: [Kernel] = []
+        let terms: [CExpr]
+        if case .and(let ts) = e { terms = ts } else { terms = [e] }
+        for t in terms {
+            guard let k = VectorFilter.kernel(t, negated: false) else { return nil }
+            ks.append(k)
+        }
+        kernels = ks
+    }
+
+    static func kernel(_ e: CExpr, negated: Bool) -> Kernel? {
+        switch e {
+        case .not(let x):
+            return kernel(x, negated: !negated)
+        case .textCompare(let slot, let op, let lit, _):
+            return .text(slot: slot, op: op, literal: lit, negated: negated)
+        case .likeAddressPrefix(.column(let slot, _), let net, let prefix, let n):
+            return .addressPrefix(slot: slot, network: net, prefix: prefix, negated: n != negated)
+        case .compare(let op, .column(let slot, let kind), .constant(.int(let v))) where kind.isInteger:
+            return .int(slot: slot, op: op, value: v, negated: negated)
+        case .compare(let op, .constant(.int(let v)), .column(let slot, let kind)) where kind.isInteger:
+            return .int(slot: slot, op: op.flipped, value: v, negated: negated)
+        case .isNull(.column(let slot, let kind), let n):
+            return .isNull(slot: slot, kind: kind, negated: n != negated)
+        default:
+            return nil
+        }
+    }
+
+    static func test(_ order: Int, _ op: BinaryOperator) -> Bool {
+        switch op {
+        case .equal: return order == 0
+        case .notEqual: return order != 0
+        case .less: return order < 0
+        case .lessOrEqual: return order <= 0
+        case .greater: return order > 0
+        default: return order >= 0
+        }
+    }
+
+    /// Fills `mask` (one byte per row) with 1 where every kernel is TRUE.
+    func evaluate(_ b: BlockData, _ mask: inout [UInt8]) {
+        let rows = b.rows
+        if mask.count < rows { mask = [UInt8](repeating: 1, count: rows) } else {
+            for i in 0..<rows { mask[i] = 1 }
+        }
+        mask.withUnsafeMutableBufferPointer { m in
+            for k in kernels {
+                switch k {
+                case .text(let slot, let op, let lit, let negated):
+                    let dict = b.strings[slot]!.dictionary
+                    // Truth per code: code 0 (NULL) is never TRUE, negated or not.
+                    var table = [UInt8](repeating: 0, count: dict.count + 1)
+                    for code in 1..<max(1, dict.count + 1) {
+                        let order = dict.value(UInt32(code)).withUnsafeBytes { t in
+                            lit.withUnsafeBytes { l -> Int in
+                                let n = min(t.count, l.count)
+                                for i in 0..<n where t[i] != l[i] { return t[i] < l[i] ? -1 : 1 }
+                                return t.count == l.count ? 0 : (t.count < l.count ? -1 : 1)
+                            }
+                        }
+                        table[code] = (VectorFilter.test(order, op) != negated) ? 1 : 0
+                    }
+                    let codes = b.views[slot].codes!
+                    table.withUnsafeBufferPointer { t in
+                        for i in 0..<rows { m[i] &= t[Int(codes[i])] }
+                    }
+                case .addressPrefix(let slot, let net, let prefix, let negated):
+                    let v = b.views[slot]
+                    let hi = v.high!, lo = v.low!
+                    let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
+                    for i in 0..<rows {
+                        let inNet = (hi[i] & masked.high) == net.high && (lo[i] & masked.low) == net.low
+                        m[i] &= (inNet != negated) ? 1 : 0
+                    }
+                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .int(let slot, let op, let value, let negated):
+                    let v = b.views[slot]
+                    let vals = v.values!
+                    for i in 0..<rows {
+                        let x = Int64(bitPattern: vals[i])
+                        let o = x < value ? -1 : (x > value ? 1 : 0)
+                        m[i] &= (VectorFilter.test(o, op) != negated) ? 1 : 0
+                    }
+                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .isNull(let slot, let kind, let negated):
+                    let v = b.views[slot]
+                    if kind == .string {
+                        let codes = v.codes!
+                        for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
+                    } else if let nulls = v.nulls {
+                        for i in 0..<rows { m[i] &= ((nulls[i] == 1) != negated) ? 1 : 0 }
+                    } else if !negated {
+                        for i in 0..<rows { m[i] = 0 }  // no nulls: IS NULL is never TRUE
+                    }
+                }
+            }
+        }
+    }
+}
