@@ -172,7 +172,14 @@ final class SharedScan: @unchecked Sendable {
             }
             p.rowsMatched += 1
             if plan.isAggregate {
-                for (k, ke) in plan.groupKeys.enumerated() { key[k] = p.strings.pack(try Evaluator.eval(ke, c), c) }
+                for (k, ke) in plan.groupKeys.enumerated() {
+                    // Plain columns are packed straight from the column arrays.
+                    if case .column(let slot, let kind) = ke {
+                        key[k] = p.strings.packColumn(slot, kind, row, data)
+                    } else {
+                        key[k] = p.strings.pack(try Evaluator.eval(ke, c), c)
+                    }
+                }
                 let g = p.groups.group(key)
                 let base = g * plan.aggregates.count
                 for (j, spec) in plan.aggregates.enumerated() {
@@ -340,17 +347,23 @@ final class SharedScan: @unchecked Sendable {
             rows = rows.filter { seen.insert($0.0).inserted }
         }
         if !plan.orderBy.isEmpty {
-            // Sort positions (cheap to move), comparing the order keys in place.
+            // Sort positions (cheap to move) over a flat row-major copy of the order keys, so the
+            // comparisons touch no arrays (a retain/release each) but the one flat buffer.
             let specs = plan.orderBy
+            let n = specs.count
+            var flat: [Value] = []
+            flat.reserveCapacity(rows.count * n)
+            for r in rows { flat.append(contentsOf: r.1.prefix(n)) }
             var index = Array(rows.indices)
-            rows.withUnsafeBufferPointer { r in
+            let ascending = specs.map(\.ascending), nullsFirst = specs.map(\.nullsFirst)
+            flat.withUnsafeBufferPointer { f in
                 index.sort { ia, ib in
-                    for (i, s) in specs.enumerated() {
-                        let x = r[ia].1[i], y = r[ib].1[i]
+                    for i in 0..<n {
+                        let x = f[ia * n + i], y = f[ib * n + i]
                         if x == y { continue }
-                        if x.isNull { return s.nullsFirst }
-                        if y.isNull { return !s.nullsFirst }
-                        return s.ascending ? x < y : y < x
+                        if x.isNull { return nullsFirst[i] }
+                        if y.isNull { return !nullsFirst[i] }
+                        return ascending[i] ? x < y : y < x
                     }
                     return ia < ib
                 }
