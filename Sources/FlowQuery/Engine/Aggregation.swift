@@ -147,7 +147,10 @@ final class GroupTable {
     let keyCount: Int
     let aggCount: Int
     var keys: [PackedScalar] = []      // group g's keys at g*keyCount ..< (g+1)*keyCount
-    var states: [AggState] = []        // group g's states at g*aggCount ..< (g+1)*aggCount
+    /// Group g's states at g*aggCount ..< (g+1)*aggCount, in raw memory: updating them once per
+    /// row must not pay an array uniqueness check and an exclusivity check each time.
+    private(set) var states: UnsafeMutablePointer<AggState>
+    private var stateCapacity: Int
     private var slots: [Int32]
     private var hashes: [UInt64] = []
     private var mask: Int
@@ -158,6 +161,13 @@ final class GroupTable {
         self.aggCount = aggCount
         slots = [Int32](repeating: -1, count: 1024)
         mask = 1023
+        stateCapacity = max(1, 256 * aggCount)
+        states = .allocate(capacity: stateCapacity)
+    }
+
+    deinit {
+        states.deinitialize(count: groupCount * aggCount)
+        states.deallocate()
     }
 
     static func hash(_ k: ArraySlice<PackedScalar>) -> UInt64 {
@@ -185,7 +195,15 @@ final class GroupTable {
         groupCount += 1
         keys.append(contentsOf: key)
         hashes.append(h)
-        states.append(contentsOf: repeatElement(AggState(), count: aggCount))
+        if (g + 1) * aggCount > stateCapacity {
+            let cap = stateCapacity * 2
+            let fresh = UnsafeMutablePointer<AggState>.allocate(capacity: cap)
+            fresh.moveInitialize(from: states, count: g * aggCount)
+            states.deallocate()
+            states = fresh
+            stateCapacity = cap
+        }
+        (states + g * aggCount).initialize(repeating: AggState(), count: aggCount)
         slots[s] = Int32(g)
         if groupCount * 2 > slots.count { grow() }
         return g

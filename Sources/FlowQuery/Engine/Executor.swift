@@ -26,6 +26,7 @@ public enum QueryEngine {
     public static func run(_ text: String, statement: Statement, archive: ArchiveReader, threads: Int,
                            now: Int64 = Int64(UTCTime.nowSeconds()) * 1000) throws -> QueryResult {
         let t0 = Sys.monotonicNanos()
+        Sys.tuneAllocatorForLargeBuffers()
         var binder = Binder(source: text, now: now)
         let plan = try binder.bind(statement.query)
         let prune = plan.filterAST.map(PruneCondition.from) ?? .maybe
@@ -181,9 +182,28 @@ final class SharedScan: @unchecked Sendable {
                     }
                 }
                 let g = p.groups.group(key)
-                let base = g * plan.aggregates.count
+                let st = p.groups.states + g * plan.aggregates.count
                 for (j, spec) in plan.aggregates.enumerated() {
-                    try update(&p.groups.states[base + j], spec, c, p.strings)
+                    // count(*) and count/sum/avg of a plain integer column read the column arrays directly.
+                    switch (spec.function, spec.argument) {
+                    case (.countStar, _):
+                        st[j].count += 1
+                    case (.count, .column(let slot, let kind)?) where kind != .string:
+                        if let n = data.views[slot].nulls, n[row] == 1 { continue }
+                        st[j].count += 1
+                    case (.sum, .column(let slot, let kind)?) where kind.isInteger,
+                         (.avg, .column(let slot, let kind)?) where kind.isInteger:
+                        let v = data.views[slot]
+                        if let n = v.nulls, n[row] == 1 { continue }
+                        let x = Int64(bitPattern: v.values.unsafelyUnwrapped[row])
+                        let (r, o) = st[j].sumInt.addingReportingOverflow(x)
+                        st[j].sumInt = r
+                        if o { st[j].overflow = true }
+                        st[j].sumDouble += Double(x)
+                        st[j].count += 1
+                    default:
+                        try update(&st[j], spec, c, p.strings)
+                    }
                 }
             } else {
                 let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
