@@ -337,23 +337,44 @@ final class SharedScan: @unchecked Sendable {
             if plan.groupKeys.isEmpty && groups.isEmpty {
                 groups.append(([], Array(repeating: FinalAgg(), count: plan.aggregates.count)))
             }
-            for (key, finals) in groups {
+            // ORDER BY ... LIMIT n (top-N): rank the groups on their order keys first and make the
+            // output values (strings for text and addresses) only for the n groups kept.
+            let topN = plan.limit.map { Int($0) }.flatMap { (!plan.orderBy.isEmpty && !plan.distinct) ? $0 : nil }
+            func context(_ gi: Int) throws -> (EvalContext, [Value]) {
                 var c = EvalContext()
-                c.keys = key
-                c.aggregates = try zip(finals, plan.aggregates).map { Evaluator.scalar(try $0.result($1)) }
-                let aggValues = try zip(finals, plan.aggregates).map { try $0.result($1) }
-                if let h = plan.having {
-                    guard case .bool(true) = try Evaluator.eval(h, c) else { continue }
-                }
-                let values = try plan.outputs.map { o -> Value in
+                c.keys = groups[gi].key
+                let aggValues = try zip(groups[gi].finals, plan.aggregates).map { try $0.result($1) }
+                c.aggregates = aggValues.map(Evaluator.scalar)
+                return (c, aggValues)
+            }
+            func outputs(_ c: EvalContext, _ aggValues: [Value]) throws -> [Value] {
+                try plan.outputs.map { o -> Value in
                     if case .aggregate(let j) = o.expr { return aggValues[j] }  // arrays pass through
                     return Evaluator.value(try Evaluator.eval(o.expr, c), c)
+                }
+            }
+            var ranked: [(gi: Int, order: [Value])] = []
+            for gi in groups.indices {
+                let (c, aggValues) = try context(gi)
+                if let h = plan.having {
+                    guard case .bool(true) = try Evaluator.eval(h, c) else { continue }
                 }
                 let orderValues = try plan.orderBy.map { o -> Value in
                     if case .aggregate(let j) = o.expr { return aggValues[j] }
                     return Evaluator.value(try Evaluator.eval(o.expr, c), c)
                 }
-                rows.append((values, orderValues))
+                if topN == nil {
+                    rows.append((try outputs(c, aggValues), orderValues))
+                } else {
+                    ranked.append((gi, orderValues))
+                }
+            }
+            if let n = topN {
+                let order = Self.sortedPositions(ranked.map(\.order), plan.orderBy)
+                for k in order.prefix(n) {
+                    let (c, aggValues) = try context(ranked[k].gi)
+                    rows.append((try outputs(c, aggValues), ranked[k].order))
+                }
             }
         } else {
             for p in partials {
@@ -367,31 +388,37 @@ final class SharedScan: @unchecked Sendable {
             rows = rows.filter { seen.insert($0.0).inserted }
         }
         if !plan.orderBy.isEmpty {
-            // Sort positions (cheap to move) over a flat row-major copy of the order keys, so the
-            // comparisons touch no arrays (a retain/release each) but the one flat buffer.
-            let specs = plan.orderBy
-            let n = specs.count
-            var flat: [Value] = []
-            flat.reserveCapacity(rows.count * n)
-            for r in rows { flat.append(contentsOf: r.1.prefix(n)) }
-            var index = Array(rows.indices)
-            let ascending = specs.map(\.ascending), nullsFirst = specs.map(\.nullsFirst)
-            flat.withUnsafeBufferPointer { f in
-                index.sort { ia, ib in
-                    for i in 0..<n {
-                        let x = f[ia * n + i], y = f[ib * n + i]
-                        if x == y { continue }
-                        if x.isNull { return nullsFirst[i] }
-                        if y.isNull { return !nullsFirst[i] }
-                        return ascending[i] ? x < y : y < x
-                    }
-                    return ia < ib
-                }
-            }
+            let index = Self.sortedPositions(rows.map(\.1), plan.orderBy)
             rows = index.map { rows[$0] }
         }
         if let l = plan.limit, rows.count > Int(l) { rows.removeLast(rows.count - Int(l)) }
         return QueryResult(columns: names, types: types, rows: rows.map(\.0), stats: QueryStats(), plan: "")
+    }
+}
+
+extension SharedScan {
+    /// Positions of `keys` in ORDER BY order (stable), comparing over one flat row-major copy
+    /// of the keys so that comparisons touch no nested arrays (a retain/release each).
+    static func sortedPositions(_ keys: [[Value]], _ specs: [QueryPlan.Order]) -> [Int] {
+        let n = specs.count
+        var flat: [Value] = []
+        flat.reserveCapacity(keys.count * n)
+        for k in keys { flat.append(contentsOf: k.prefix(n)) }
+        var index = Array(keys.indices)
+        let ascending = specs.map(\.ascending), nullsFirst = specs.map(\.nullsFirst)
+        flat.withUnsafeBufferPointer { f in
+            index.sort { ia, ib in
+                for i in 0..<n {
+                    let x = f[ia * n + i], y = f[ib * n + i]
+                    if x == y { continue }
+                    if x.isNull { return nullsFirst[i] }
+                    if y.isNull { return !nullsFirst[i] }
+                    return ascending[i] ? x < y : y < x
+                }
+                return ia < ib
+            }
+        }
+        return index
     }
 }
 
