@@ -237,9 +237,21 @@ enum ColumnCodec {
         w.writeBytes(d.arena)
         var raw = w.bytes
         let width = d.count <= 0xFF ? 1 : (d.count <= 0xFFFF ? 2 : 4)
+        // Codes go straight from the UInt32 array into byte planes (no widened copy).
         var nulls = 0
-        for code in c.codes where code == 0 { nulls += 1 }
-        appendFixed(c.codes.map { UInt64($0) }, width: width, into: &raw, shuffle: true)
+        let n = c.codes.count
+        let start = raw.count
+        raw.append(contentsOf: repeatElement(0, count: n * width))
+        raw.withUnsafeMutableBufferPointer { out in
+            c.codes.withUnsafeBufferPointer { codes in
+                for b in 0..<width {
+                    let plane = out.baseAddress! + start + b * n
+                    let shift = UInt32(8 * b)
+                    for i in 0..<n { plane[i] = UInt8(truncatingIfNeeded: codes[i] >> shift) }
+                }
+                for i in 0..<n where codes[i] == 0 { nulls += 1 }
+            }
+        }
         return finish(raw, encoding: .dictionary, width: width, flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: nulls)
     }
 
