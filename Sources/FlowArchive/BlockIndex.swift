@@ -271,9 +271,16 @@ public enum ColumnIndex: Sendable, Equatable {
             guard (1...16).contains(k), (6...26).contains(log2), b.remaining == (1 << log2) / 8 else {
                 throw ArchiveError("\(r.context): malformed address index")
             }
-            var words = [UInt64]()
-            words.reserveCapacity((1 << log2) / 64)
-            for _ in 0..<((1 << log2) / 64) { words.append(try b.readInteger()) }
+            // Bulk copy (little-endian host, checked at compile time in Bytes.swift): opening an
+            // archive reads every block's filters, so a per-word read showed up in query latency.
+            let count = (1 << log2) / 64
+            let range = try b.readRange(count * 8)
+            let words = b.bytes.withUnsafeBytes { all in
+                [UInt64](unsafeUninitializedCapacity: count) { out, n in
+                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: all[range]))
+                    n = count
+                }
+            }
             return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, bits: words)))
         case .port?:
             let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
