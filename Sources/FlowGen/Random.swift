@@ -1,20 +1,8 @@
+import FlowSupport
+
 // Deterministic randomness for the generator. Everything here is integer arithmetic, so the same
 // seed gives the same stream on every machine (no libm, no platform RNG).
 
-/// SplitMix64 (Steele, Lea, Flood 2014): used only to expand a seed into xoshiro state.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// xoshiro256** (Blackman, Vigna 2018). Each independent part of the output (the fleet, every file)
 /// has its own stream, derived from the seed and a stream number, so files can be written in any

@@ -1,3 +1,4 @@
+import FlowSupport
 import Foundation
 import Testing
 @testable import FlowLog
@@ -8,21 +9,7 @@ import Glibc
 
 // MARK: - Seeded randomness
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, seedable, good enough for test data.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<n (n > 0).
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+extension SplitMix64 {
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     mutating func pick<T>(_ a: [T]) -> T { a[below(a.count)] }
 }
