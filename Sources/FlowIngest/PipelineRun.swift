@@ -54,7 +54,6 @@ final class PipelineRun: @unchecked Sendable {
         var headerLines: UInt64 = 0
         var blankLines: UInt64 = 0
         var rawBytes: UInt64 = 0
-        var decodedBytes: UInt64 = 0
         var commits = 0
         var firstRejects: [String] = []
     }

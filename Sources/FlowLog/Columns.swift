@@ -62,13 +62,6 @@ public struct IntColumn: Sendable, Equatable {
 
     public mutating func reserveCapacity(_ n: Int) { values.reserveCapacity(n) }
 
-    /// The first `n` rows.
-    public func truncated(to n: Int) -> IntColumn {
-        if n >= values.count { return self }
-        var c = IntColumn()
-        c.append(contentsOf: self, range: 0..<n)
-        return c
-    }
 }
 
 /// IPv4 and IPv6 addresses as 128-bit values (IPv4-mapped for IPv4).
@@ -225,6 +218,27 @@ public struct RecordBatch: Sendable {
 
     /// Appends rows `range` of `other` (both padded). Columns absent on either side become null.
     public mutating func append(_ other: RecordBatch, range: Range<Int>) {
+        let before = rowCount
+        appendFields(other, range: range)
+        let n = range.count
+        for p in 0..<3 {
+            if let oc = other.partitions[p] {
+                if partitions[p] == nil { var c = StringColumn(); c.appendNulls(before); partitions[p] = c }
+                partitions[p]!.append(contentsOf: oc, range: range)
+            } else if partitions[p] != nil {
+                partitions[p]!.appendNulls(n)
+            }
+        }
+        if let os = other.sourceIDs {
+            if sourceIDs == nil { var c = IntColumn(); c.appendNulls(before); sourceIDs = c }
+            sourceIDs!.append(contentsOf: os, range: range)
+        } else if sourceIDs != nil {
+            sourceIDs!.appendNulls(n)
+        }
+    }
+
+    /// The record fields (known and unknown) of `append`, without partitions and sources.
+    private mutating func appendFields(_ other: RecordBatch, range: Range<Int>) {
         let n = range.count
         for i in ints.indices {
             if let oc = other.ints[i] {
@@ -254,20 +268,6 @@ public struct RecordBatch: Sendable {
             let k = ensureExtra(name)
             extras[k].column.append(contentsOf: oc, range: range)
         }
-        for p in 0..<3 {
-            if let oc = other.partitions[p] {
-                if partitions[p] == nil { var c = StringColumn(); c.appendNulls(rowCount); partitions[p] = c }
-                partitions[p]!.append(contentsOf: oc, range: range)
-            } else if partitions[p] != nil {
-                partitions[p]!.appendNulls(n)
-            }
-        }
-        if let os = other.sourceIDs {
-            if sourceIDs == nil { var c = IntColumn(); c.appendNulls(rowCount); sourceIDs = c }
-            sourceIDs!.append(contentsOf: os, range: range)
-        } else if sourceIDs != nil {
-            sourceIDs!.appendNulls(n)
-        }
         rowCount += n
         for k in extras.indices { extras[k].column.pad(to: rowCount) }
     }
@@ -285,22 +285,18 @@ public struct RecordBatch: Sendable {
     /// Appends `range` of a parsed chunk, tagging the rows with their source and partitions.
     public mutating func append(_ other: RecordBatch, range: Range<Int>, sourceID: UInt64, partitionValues: [String?]) {
         let before = rowCount
-        append(other, range: range)
+        appendFields(other, range: range)
         let n = range.count
         for p in 0..<3 {
             if partitions[p] == nil {
                 if partitionValues[p] == nil { continue }
                 var c = StringColumn(); c.appendNulls(before); partitions[p] = c
             }
-            partitions[p]!.pad(to: before)
-            partitions[p]!.codes.removeLast(partitions[p]!.codes.count - before)
             partitions[p]!.appendConstant(partitionValues[p], count: n)
         }
         if sourceIDs == nil { var c = IntColumn(); c.appendNulls(before); sourceIDs = c }
-        var s = sourceIDs!
-        s = s.truncated(to: before)
-        for _ in 0..<n { s.append(sourceID) }
-        sourceIDs = s
+        sourceIDs!.values.append(contentsOf: repeatElement(sourceID, count: n))
+        if sourceIDs!.nulls != nil { sourceIDs!.nulls!.append(contentsOf: repeatElement(0, count: n)) }
     }
 
     /// The text form of a field in a row, as it would be printed (nil for null): for tests and

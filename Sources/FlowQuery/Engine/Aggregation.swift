@@ -85,7 +85,6 @@ struct AggState {
     var sumDouble: Double = 0
     var overflow = false
     var isDouble = false
-    var best: Value? = nil
     var bestPacked: PackedScalar? = nil
     var set: Set<PackedScalar>? = nil
     var list: [PackedScalar]? = nil
@@ -101,6 +100,20 @@ struct FinalAgg {
     var best: Value? = nil
     var set: Set<Value>? = nil
     var list: [Value]? = nil
+
+    init() {}
+
+    /// A worker's state with its packed values (worker-local string ids) made into Values.
+    init(_ s: AggState, _ strings: StringTable) {
+        count = s.count
+        sumInt = s.sumInt
+        sumDouble = s.sumDouble
+        overflow = s.overflow
+        isDouble = s.isDouble
+        best = s.bestPacked.map { strings.unpack($0) }
+        set = s.set.map { Set($0.map { strings.unpack($0) }) }
+        list = s.list.map { $0.map { strings.unpack($0) } }
+    }
 
     mutating func merge(_ o: FinalAgg, _ f: AggregateSpec.Function) {
         count += o.count

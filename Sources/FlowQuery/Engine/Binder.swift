@@ -31,6 +31,7 @@ struct Binder {
     var plan = QueryPlan()
     private var slots: [String: Int] = [:]
     private var groupExprs: [Expr] = []
+    private var groupTypes: [ValueType] = []
     private var aggregateCalls: [(FunctionCall, Int)] = []
     let now: Int64
 
@@ -84,8 +85,9 @@ struct Binder {
                     ge = item.expr  // a select alias
                 }
                 if Self.containsAggregate(ge) { throw error("GROUP BY cannot contain an aggregate function", g.start) }
-                let (e, _) = try bindExpr(ge, post: false)
+                let (e, t) = try bindExpr(ge, post: false)
                 groupExprs.append(ge)
+                groupTypes.append(t)
                 plan.groupKeys.append(e)
             }
         }
@@ -147,7 +149,7 @@ struct Binder {
     mutating func bindExpr(_ e: Expr, post: Bool) throws -> (CExpr, ValueType) {
         if post {
             if let k = groupExprs.firstIndex(of: e) {
-                return (.groupKey(k), try typeOfGroupKey(k))
+                return (.groupKey(k), groupTypes[k])
             }
             if case .function(let f) = e.kind, Self.aggregateNames.contains(f.name.name) {
                 return try bindAggregate(f, e)
@@ -279,10 +281,6 @@ struct Binder {
         }
     }
 
-    func typeOfGroupKey(_ k: Int) throws -> ValueType {
-        var copy = self
-        return try copy.bindExpr(groupExprs[k], post: false).1
-    }
 
     func expect(_ t: ValueType, _ want: ValueType, _ at: SourcePosition, _ what: String) throws {
         if t != want && t != .unknown { throw error("\(what) needs \(want), not \(t)", at) }

@@ -74,7 +74,6 @@ final class Partial {
     var groups: GroupTable
     /// Non-aggregate results per block index: (output values, order values).
     var rows: [Int: [([Value], [Value])]] = [:]
-    var sawRow = false
     var mask: [UInt8] = []
 
     init(keys: Int, aggs: Int) { groups = GroupTable(keyCount: keys, aggCount: aggs) }
@@ -310,14 +309,7 @@ final class SharedScan: @unchecked Sendable {
                         }
                         key[k] = packed
                     }
-                    let finals = (0..<g.aggCount).map { j -> FinalAgg in
-                        let s = g.states[gi * g.aggCount + j]
-                        var f = FinalAgg(count: s.count, sumInt: s.sumInt, sumDouble: s.sumDouble, overflow: s.overflow, isDouble: s.isDouble)
-                        f.best = s.bestPacked.map { p.strings.unpack($0) }
-                        f.set = s.set.map { Set($0.map { p.strings.unpack($0) }) }
-                        f.list = s.list.map { $0.map { p.strings.unpack($0) } }
-                        return f
-                    }
+                    let finals = (0..<g.aggCount).map { FinalAgg(g.states[gi * g.aggCount + $0], p.strings) }
                     let before = mergedGroups.groupCount
                     let m = mergedGroups.group(key)
                     if m == before {

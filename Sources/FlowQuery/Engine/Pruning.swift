@@ -113,11 +113,7 @@ indirect enum PruneCondition: CustomStringConvertible {
             guard op == .equal, let a = IPAddress(s), a.description == s else { return .maybe }
             return .addressIn(col.archiveName, [a])
         case (.address, .ip(let a)):
-            let lo = IPAddress(high: 0, low: 0), hi = IPAddress(high: .max, low: .max)
-            switch op {
-            case .equal: return .addressIn(col.archiveName, [a])
-            default: _ = (lo, hi); return .maybe
-            }
+            return op == .equal ? .addressIn(col.archiveName, [a]) : .maybe
         case (.string, _), (.address, _):
             return .maybe
         case (_, .int(let v)):
