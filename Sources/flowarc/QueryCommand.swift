@@ -87,13 +87,13 @@ struct Query: ParsableCommand {
             if i > 0 && fmt == .table { print("") }
             if explain { Sys.writeStandardError(result.plan + "\n") }
             if fmt == .csv {
-                Sys.writeStandardOutput(ResultFormatter.csvBytes(result))
+                Sys.writeStandardOutput(result.csvBytes())
             } else {
                 print(ResultFormatter.render(result, fmt), terminator: "")
             }
             if explain {
                 let s = result.stats
-                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rows.count) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms\n")
+                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms\n")
             }
         }
     }
@@ -127,39 +127,6 @@ enum ResultFormatter {
             out += "(\(r.rows.count) row\(r.rows.count == 1 ? "" : "s"))\n"
             return out
         }
-    }
-
-    /// RFC 4180 CSV as bytes (the common machine-readable output; built without a String per field).
-    static func csvBytes(_ r: QueryResult) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + r.rows.count * r.columns.count * 12)
-        func field(_ s: String) {
-            var t = s
-            t.withUTF8 { u in
-                if u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                    out.append(0x22)
-                    for b in u { if b == 0x22 { out.append(0x22) }; out.append(b) }
-                    out.append(0x22)
-                } else {
-                    out.append(contentsOf: u)
-                }
-            }
-        }
-        for (i, c) in r.columns.enumerated() { if i > 0 { out.append(0x2C) }; field(c) }
-        out.append(0x0D); out.append(0x0A)
-        for row in r.rows {
-            for (i, v) in row.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                switch v {
-                case .null: break
-                case .int(let x): out.append(contentsOf: String(x).utf8)
-                case .string(let s): field(s)
-                default: field(v.description)
-                }
-            }
-            out.append(0x0D); out.append(0x0A)
-        }
-        return out
     }
 
     static func csvField(_ s: String) -> String {

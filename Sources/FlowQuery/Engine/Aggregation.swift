@@ -34,6 +34,9 @@ final class StringTable {
                 remaps[slot][Int(code)] = id
             }
             return PackedScalar(tag: 6, a: UInt64(id), b: 0)
+        case .interned(let id):
+            // Only met when `c.groups.strings` is this table (expressions over groups).
+            return PackedScalar(tag: 6, a: UInt64(id), b: 0)
         case .string(let s):
             var t = s
             let id = t.withUTF8 { dictionary.intern(UnsafeRawBufferPointer($0)) }
@@ -78,7 +81,9 @@ final class StringTable {
     }
 }
 
-/// The running state of one aggregate for one group.
+/// The running state of one aggregate for one group, for the aggregates the column-wise paths
+/// of `Aggregator` do not cover (DISTINCT sets, arrays, min/max of text, sums of doubles).
+/// Text inside is packed as ids of the owning worker's `StringTable`.
 struct AggState {
     var count: Int64 = 0
     var sumInt: Int64 = 0
@@ -88,52 +93,66 @@ struct AggState {
     var bestPacked: PackedScalar? = nil
     var set: Set<PackedScalar>? = nil
     var list: [PackedScalar]? = nil
-}
 
-/// Final, worker-independent form of an aggregate state (for merging workers' results).
-struct FinalAgg {
-    var count: Int64 = 0
-    var sumInt: Int64 = 0
-    var sumDouble: Double = 0
-    var overflow = false
-    var isDouble = false
-    var best: Value? = nil
-    var set: Set<Value>? = nil
-    var list: [Value]? = nil
-
-    init() {}
-
-    /// A worker's state with its packed values (worker-local string ids) made into Values.
-    init(_ s: AggState, _ strings: StringTable) {
-        count = s.count
-        sumInt = s.sumInt
-        sumDouble = s.sumDouble
-        overflow = s.overflow
-        isDouble = s.isDouble
-        best = s.bestPacked.map { strings.unpack($0) }
-        set = s.set.map { Set($0.map { strings.unpack($0) }) }
-        list = s.list.map { $0.map { strings.unpack($0) } }
+    mutating func update(_ spec: AggregateSpec, _ c: EvalContext, _ strings: StringTable) throws {
+        if spec.function == .countStar { count += 1; return }
+        let v = try Evaluator.eval(spec.argument!, c)
+        if v.isNull { return }
+        switch spec.function {
+        case .count: count += 1
+        case .sum, .avg:
+            count += 1
+            switch v {
+            case .int(let x):
+                let (r, o) = sumInt.addingReportingOverflow(x)
+                sumInt = r
+                if o { overflow = true }
+                sumDouble += Double(x)
+            case .double(let d):
+                isDouble = true
+                sumDouble += d
+            default: break
+            }
+        case .min, .max:
+            if let best = bestPacked {
+                let current = strings.unpackScalar(best)
+                if let o = Evaluator.compare(v, current, c), spec.function == .min ? o < 0 : o > 0 {
+                    bestPacked = strings.pack(v, c)
+                }
+            } else {
+                bestPacked = strings.pack(v, c)
+            }
+        case .countDistinct, .arrayAggDistinct:
+            if set == nil { set = [] }
+            set!.insert(strings.pack(v, c))
+        case .arrayAgg:
+            if list == nil { list = [] }
+            list!.append(strings.pack(v, c))
+        case .countStar: break
+        }
     }
 
-    mutating func merge(_ o: FinalAgg, _ f: AggregateSpec.Function) {
+    /// Adds another worker's state; `remap` turns its packed text ids into this table's.
+    mutating func merge(_ o: AggState, _ f: AggregateSpec.Function, _ strings: StringTable, _ remap: (PackedScalar) -> PackedScalar) {
         count += o.count
         let (s, ov) = sumInt.addingReportingOverflow(o.sumInt)
         sumInt = s
         overflow = overflow || o.overflow || ov
         sumDouble += o.sumDouble
         isDouble = isDouble || o.isDouble
-        if let b = o.best {
-            if let mine = best {
-                if f == .min ? b < mine : mine < b { best = b }
+        if let b = o.bestPacked.map(remap) {
+            if let mine = bestPacked {
+                let x = strings.unpack(b), y = strings.unpack(mine)
+                if f == .min ? x < y : y < x { bestPacked = b }
             } else {
-                best = b
+                bestPacked = b
             }
         }
-        if let os = o.set { set = (set ?? []).union(os) }
-        if let ol = o.list { list = (list ?? []) + ol }
+        if let os = o.set { set = (set ?? []).union(os.map(remap)) }
+        if let ol = o.list { list = (list ?? []) + ol.map(remap) }
     }
 
-    func result(_ spec: AggregateSpec) throws -> Value {
+    func result(_ spec: AggregateSpec, _ strings: StringTable) throws -> Value {
         switch spec.function {
         case .count, .countStar: return .int(count)
         case .countDistinct: return .int(Int64(set?.count ?? 0))
@@ -146,90 +165,90 @@ struct FinalAgg {
             if count == 0 { return .null }
             return .double((isDouble ? sumDouble : Double(sumInt) + 0) / Double(count))
         case .min, .max:
-            return best ?? .null
+            return bestPacked.map { strings.unpack($0) } ?? .null
         case .arrayAggDistinct:
-            return .array((set.map { Array($0) } ?? []).sorted())
+            return .array((set.map { $0.map { strings.unpack($0) } } ?? []).sorted())
         case .arrayAgg:
-            return .array(list ?? [])
+            return .array((list ?? []).map { strings.unpack($0) })
         }
     }
 }
 
-/// One worker's groups: an open-addressing table from packed keys to group numbers.
+/// One worker's groups: an open-addressing hash table from fixed-width key words to group
+/// numbers 0, 1, 2, ... in order of first appearance.
 final class GroupTable {
-    let keyCount: Int
-    let aggCount: Int
-    var keys: [PackedScalar] = []      // group g's keys at g*keyCount ..< (g+1)*keyCount
-    /// Group g's states at g*aggCount ..< (g+1)*aggCount, in raw memory: updating them once per
-    /// row must not pay an array uniqueness check and an exclusivity check each time.
-    private(set) var states: UnsafeMutablePointer<AggState>
-    private var stateCapacity: Int
-    private var slots: [Int32]
-    private var hashes: [UInt64] = []
+    /// Words per key.
+    let width: Int
+    /// Group g's key at g*width ..< (g+1)*width.
+    let keys: RawVector<UInt64>
+    private let hashes = RawVector<UInt64>()
+    /// 0 = empty; otherwise the hash's high 32 bits over (group + 1), so most probes that do
+    /// not match are refused without touching the keys.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var mask: Int
-    var groupCount = 0
+    private(set) var count = 0
 
-    init(keyCount: Int, aggCount: Int) {
-        self.keyCount = keyCount
-        self.aggCount = aggCount
-        slots = [Int32](repeating: -1, count: 1024)
+    init(width: Int) {
+        self.width = width
+        keys = RawVector(capacity: 1024 * width)
         mask = 1023
-        stateCapacity = max(1, 256 * aggCount)
-        states = .allocate(capacity: stateCapacity)
+        slots = .allocate(capacity: mask + 1)
+        slots.initialize(repeating: 0, count: mask + 1)
     }
 
-    deinit {
-        states.deinitialize(count: groupCount * aggCount)
-        states.deallocate()
-    }
+    deinit { slots.deallocate() }
 
-    static func hash(_ k: ArraySlice<PackedScalar>) -> UInt64 {
+    @inline(__always)
+    static func hash(_ key: UnsafePointer<UInt64>, _ width: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for p in k {
-            h = (h ^ UInt64(p.tag)) &* 0xff51_afd7_ed55_8ccd
-            h = (h ^ p.a) &* 0xc4ce_b9fe_1a85_ec53
-            h = (h ^ p.b) &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 31
+        for i in 0..<width {
+            h = (h ^ key[i]) &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 29
         }
-        return h
+        h = (h ^ (h >> 32)) &* 0xc4ce_b9fe_1a85_ec53
+        return h ^ (h >> 31)
     }
 
-    /// The group number for `key`, creating the group if new.
-    func group(_ key: [PackedScalar]) -> Int {
-        let h = Self.hash(key[...])
+    /// The group number of `key`, adding the group if it is new.
+    @inline(__always)
+    func findOrInsert(_ key: UnsafePointer<UInt64>) -> Int {
+        let h = Self.hash(key, width)
+        let tag = h & 0xFFFF_FFFF_0000_0000
         var s = Int(truncatingIfNeeded: h) & mask
+        let w = width
         while true {
-            let g = Int(slots[s])
-            if g < 0 { break }
-            if hashes[g] == h && keys[(g * keyCount)..<((g + 1) * keyCount)].elementsEqual(key) { return g }
+            let e = slots[s]
+            if e == 0 { break }
+            if e & 0xFFFF_FFFF_0000_0000 == tag {
+                let g = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1
+                let k = keys.base + g * w
+                var same = true
+                for i in 0..<w where k[i] != key[i] { same = false; break }
+                if same { return g }
+            }
             s = (s + 1) & mask
         }
-        let g = groupCount
-        groupCount += 1
-        keys.append(contentsOf: key)
+        let g = count
+        count += 1
+        let at = keys.append(repeating: 0, count: w)
+        (keys.base + at).update(from: key, count: w)
         hashes.append(h)
-        if (g + 1) * aggCount > stateCapacity {
-            let cap = stateCapacity * 2
-            let fresh = UnsafeMutablePointer<AggState>.allocate(capacity: cap)
-            fresh.moveInitialize(from: states, count: g * aggCount)
-            states.deallocate()
-            states = fresh
-            stateCapacity = cap
-        }
-        (states + g * aggCount).initialize(repeating: AggState(), count: aggCount)
-        slots[s] = Int32(g)
-        if groupCount * 2 > slots.count { grow() }
+        slots[s] = tag | UInt64(g + 1)
+        if count * 2 > mask + 1 { grow() }
         return g
     }
 
     private func grow() {
-        let size = slots.count * 2
-        slots = [Int32](repeating: -1, count: size)
+        let size = (mask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
         mask = size - 1
-        for g in 0..<groupCount {
-            var s = Int(truncatingIfNeeded: hashes[g]) & mask
-            while slots[s] >= 0 { s = (s + 1) & mask }
-            slots[s] = Int32(g)
+        for g in 0..<count {
+            let h = hashes[g]
+            var s = Int(truncatingIfNeeded: h) & mask
+            while slots[s] != 0 { s = (s + 1) & mask }
+            slots[s] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(g + 1)
         }
     }
 }

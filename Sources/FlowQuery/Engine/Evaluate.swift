@@ -59,9 +59,9 @@ final class BlockData {
 /// key values and aggregate results.
 struct EvalContext {
     var block: BlockData?
+    /// A row of `block`, or a group of `groups`.
     var row = 0
-    var keys: [Scalar] = []
-    var aggregates: [Scalar] = []
+    var groups: Aggregator?
 }
 
 /// Runtime errors Trino would raise (they abort the query with a message).
@@ -89,9 +89,9 @@ enum Evaluator {
                 return .int(Int64(bitPattern: v.values.unsafelyUnwrapped[row]))
             }
         case .groupKey(let k):
-            return c.keys[k]
+            return c.groups.unsafelyUnwrapped.keyScalar(k, c.row)
         case .aggregate(let j):
-            return c.aggregates[j]
+            return scalar(try c.groups.unsafelyUnwrapped.aggregateValue(j, c.row))
         case .not(let x):
             switch try eval(x, c) {
             case .bool(let v): return .bool(!v)
@@ -293,6 +293,7 @@ enum Evaluator {
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
         case (.addr(let x), .addr(let y)) where x == y: return 0
         case (.text(let s1, let c1), .text(let s2, let c2)) where s1 == s2 && c1 == c2: return 0
+        case (.interned(let x), .interned(let y)) where x == y: return 0
         default:
             if let x = toDouble(a), let y = toDouble(b) { return x < y ? -1 : (x > y ? 1 : 0) }
             // Text: bytewise on UTF-8, as Trino compares varchar.
@@ -312,6 +313,8 @@ enum Evaluator {
         switch v {
         case .text(let slot, let code):
             return c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary.value(code).withUnsafeBytes(body)
+        case .interned(let id):
+            return c.groups.unsafelyUnwrapped.strings.dictionary.value(id).withUnsafeBytes(body)
         case .addr(let a):
             if let v4 = a.ipv4 {
                 return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
@@ -335,6 +338,7 @@ enum Evaluator {
         case .bool(let b): return b ? "true" : "false"
         case .ip(let a), .addr(let a): return a.description
         case .text(let slot, let code): return c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary.string(code)
+        case .interned(let id): return c.groups.unsafelyUnwrapped.strings.dictionary.string(id)
         case .string(let s): return s
         case .timestamp(let ms): return Value.formatTimestamp(ms)
         }
@@ -349,7 +353,7 @@ enum Evaluator {
         case .bool(let b): return .bool(b)
         case .ip(let a): return .ip(a)
         case .addr(let a): return .string(a.description)
-        case .text, .string: return .string(textValue(v, c))
+        case .text, .string, .interned: return .string(textValue(v, c))
         case .timestamp(let ms): return .timestamp(ms)
         }
     }

@@ -12,14 +12,6 @@ public struct QueryStats: Sendable {
     public var seconds = 0.0
 }
 
-public struct QueryResult: Sendable {
-    public var columns: [String]
-    public var types: [ValueType]
-    public var rows: [[Value]]
-    public var stats: QueryStats
-    public var plan: String
-}
-
 /// Runs bound queries over an archive: blocks in parallel, each worker filtering rows and
 /// updating its own groups, the workers' groups merged once at the end.
 public enum QueryEngine {
@@ -70,13 +62,15 @@ public enum QueryEngine {
 final class Partial {
     var rowsScanned = 0
     var rowsMatched = 0
-    var strings = StringTable()
-    var groups: GroupTable
+    let aggregator: Aggregator?
     /// Non-aggregate results per block index: (output values, order values).
     var rows: [Int: [([Value], [Value])]] = [:]
     var mask: [UInt8] = []
+    var selection: [Int32] = []
 
-    init(keys: Int, aggs: Int) { groups = GroupTable(keyCount: keys, aggCount: aggs) }
+    init(_ plan: QueryPlan) {
+        aggregator = plan.isAggregate ? Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates) : nil
+    }
 }
 
 final class SharedScan: @unchecked Sendable {
@@ -96,7 +90,7 @@ final class SharedScan: @unchecked Sendable {
         vectorFilter = plan.filter.flatMap { VectorFilter($0) }
         self.archive = archive
         self.blocks = blocks
-        partials = (0..<workers).map { _ in Partial(keys: plan.groupKeys.count, aggs: plan.aggregates.count) }
+        partials = (0..<workers).map { _ in Partial(plan) }
     }
 
     /// For LIMIT without ORDER BY, DISTINCT or aggregation: enough rows found, stop scanning.
@@ -157,64 +151,50 @@ final class SharedScan: @unchecked Sendable {
             for a in plan.aggregates { Self.cacheSizes(a.argument, data, &sizes) }
             data.textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
         }
-        p.strings.beginBlock(data)
-        var c = EvalContext(block: data)
         p.rowsScanned += data.rows
-        var key = [PackedScalar](repeating: PackedScalar(tag: 0, a: 0, b: 0), count: plan.groupKeys.count)
+        // The rows that pass WHERE, as a selection vector.
+        let rows = data.rows
+        if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
+        var n = 0
+        if let vf = vectorFilter {
+            vf.evaluate(data, &p.mask)
+            p.mask.withUnsafeBufferPointer { m in
+                p.selection.withUnsafeMutableBufferPointer { sel in
+                    for r in 0..<rows {
+                        sel[n] = Int32(truncatingIfNeeded: r)
+                        n += Int(m[r])
+                    }
+                }
+            }
+        } else if let f = plan.filter {
+            var c = EvalContext(block: data)
+            for r in 0..<rows {
+                c.row = r
+                if case .bool(true) = try Evaluator.eval(f, c) {
+                    p.selection[n] = Int32(truncatingIfNeeded: r)
+                    n += 1
+                }
+            }
+        } else {
+            for r in 0..<rows { p.selection[r] = Int32(truncatingIfNeeded: r) }
+            n = rows
+        }
+        p.rowsMatched += n
+        if let agg = p.aggregator {
+            try p.selection.withUnsafeBufferPointer { try agg.consume(data, $0.baseAddress!, n) }
+            return
+        }
         var out: [([Value], [Value])] = []
-        if let vf = vectorFilter { vf.evaluate(data, &p.mask) }
-        for row in 0..<data.rows {
-            c.row = row
-            if vectorFilter != nil {
-                if p.mask[row] == 0 { continue }
-            } else if let f = plan.filter {
-                guard case .bool(true) = try Evaluator.eval(f, c) else { continue }
-            }
-            p.rowsMatched += 1
-            if plan.isAggregate {
-                for (k, ke) in plan.groupKeys.enumerated() {
-                    // Plain columns are packed straight from the column arrays.
-                    if case .column(let slot, let kind) = ke {
-                        key[k] = p.strings.packColumn(slot, kind, row, data)
-                    } else {
-                        key[k] = p.strings.pack(try Evaluator.eval(ke, c), c)
-                    }
-                }
-                let g = p.groups.group(key)
-                let st = p.groups.states + g * plan.aggregates.count
-                for (j, spec) in plan.aggregates.enumerated() {
-                    // count(*) and count/sum/avg of a plain integer column read the column arrays directly.
-                    switch (spec.function, spec.argument) {
-                    case (.countStar, _):
-                        st[j].count += 1
-                    case (.count, .column(let slot, let kind)?) where kind != .string:
-                        if let n = data.views[slot].nulls, n[row] == 1 { continue }
-                        st[j].count += 1
-                    case (.sum, .column(let slot, let kind)?) where kind.isInteger,
-                         (.avg, .column(let slot, let kind)?) where kind.isInteger:
-                        let v = data.views[slot]
-                        if let n = v.nulls, n[row] == 1 { continue }
-                        let x = Int64(bitPattern: v.values.unsafelyUnwrapped[row])
-                        let (r, o) = st[j].sumInt.addingReportingOverflow(x)
-                        st[j].sumInt = r
-                        if o { st[j].overflow = true }
-                        st[j].sumDouble += Double(x)
-                        st[j].count += 1
-                    default:
-                        try update(&st[j], spec, c, p.strings)
-                    }
-                }
-            } else {
-                let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
-                let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
-                out.append((values, order))
-                if canStopEarly, let l = plan.limit, out.count >= l { break }
-            }
+        var c = EvalContext(block: data)
+        for i in 0..<n {
+            c.row = Int(p.selection[i])
+            let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
+            let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
+            out.append((values, order))
+            if canStopEarly, let l = plan.limit, out.count >= l { break }
         }
-        if !plan.isAggregate {
-            p.rows[idx] = out
-            if canStopEarly { monitor.withLock { collected += out.count } }
-        }
+        p.rows[idx] = out
+        if canStopEarly { monitor.withLock { collected += out.count } }
     }
 
     /// Finds every `textCompare` in an expression and records its cache size (dictionary + 1).
@@ -243,138 +223,53 @@ final class SharedScan: @unchecked Sendable {
         }
     }
 
-    func update(_ s: inout AggState, _ spec: AggregateSpec, _ c: EvalContext, _ strings: StringTable) throws {
-        if spec.function == .countStar { s.count += 1; return }
-        let v = try Evaluator.eval(spec.argument!, c)
-        if v.isNull { return }
-        switch spec.function {
-        case .count: s.count += 1
-        case .sum, .avg:
-            s.count += 1
-            switch v {
-            case .int(let x):
-                let (r, o) = s.sumInt.addingReportingOverflow(x)
-                s.sumInt = r
-                if o { s.overflow = true }
-                s.sumDouble += Double(x)
-            case .double(let d):
-                s.isDouble = true
-                s.sumDouble += d
-            default: break
-            }
-        case .min, .max:
-            if let best = s.bestPacked {
-                let current = strings.unpackScalar(best)
-                if let o = Evaluator.compare(v, current, c), spec.function == .min ? o < 0 : o > 0 {
-                    s.bestPacked = strings.pack(v, c)
-                }
-            } else {
-                s.bestPacked = strings.pack(v, c)
-            }
-        case .countDistinct, .arrayAggDistinct:
-            if s.set == nil { s.set = [] }
-            s.set!.insert(strings.pack(v, c))
-        case .arrayAgg:
-            if s.list == nil { s.list = [] }
-            s.list!.append(strings.pack(v, c))
-        case .countStar: break
-        }
-    }
-
     // MARK: finishing
 
     func finish() throws -> QueryResult {
         let names = plan.outputs.map(\.name)
         let types = plan.outputs.map(\.type)
-        var rows: [([Value], [Value])] = []
         if plan.isAggregate {
-            // Merge the workers' groups on packed keys (text re-interned into one table), so the
-            // merge costs no strings; values are made once per final group.
-            let mergedStrings = StringTable()
-            let mergedGroups = GroupTable(keyCount: plan.groupKeys.count, aggCount: 0)
-            var finalsByGroup: [[FinalAgg]] = []
-            var key = [PackedScalar](repeating: PackedScalar(tag: 0, a: 0, b: 0), count: plan.groupKeys.count)
-            for p in partials {
-                let g = p.groups
-                var idMap = [UInt32](repeating: 0, count: p.strings.dictionary.count + 1)
-                for gi in 0..<g.groupCount {
-                    for k in 0..<g.keyCount {
-                        var packed = g.keys[gi * g.keyCount + k]
-                        if packed.tag == 6 {
-                            let id = Int(packed.a)
-                            if idMap[id] == 0 {
-                                idMap[id] = p.strings.dictionary.value(UInt32(id)).withUnsafeBytes { mergedStrings.dictionary.intern($0) }
-                            }
-                            packed.a = UInt64(idMap[id])
-                        }
-                        key[k] = packed
-                    }
-                    let finals = (0..<g.aggCount).map { FinalAgg(g.states[gi * g.aggCount + $0], p.strings) }
-                    let before = mergedGroups.groupCount
-                    let m = mergedGroups.group(key)
-                    if m == before {
-                        finalsByGroup.append(finals)
-                    } else {
-                        for j in finals.indices { finalsByGroup[m][j].merge(finals[j], plan.aggregates[j].function) }
-                    }
-                }
+            // Merge the workers' groups into the first worker's (text re-interned on the way).
+            let agg = partials[0].aggregator!
+            for p in partials.dropFirst() { agg.merge(p.aggregator!) }
+            if plan.groupKeys.isEmpty { agg.ensureGlobalGroup() }
+            if !plan.distinct {
+                let (data, count) = try GroupOutput(plan: plan, aggregator: agg).make()
+                return QueryResult(columns: names, types: types, data: data, rowCount: count, stats: QueryStats(), plan: "")
             }
-            var groups: [(key: [Scalar], finals: [FinalAgg])] = []
-            groups.reserveCapacity(mergedGroups.groupCount)
-            for m in 0..<mergedGroups.groupCount {
-                let k = (0..<mergedGroups.keyCount).map { mergedStrings.unpackScalar(mergedGroups.keys[m * mergedGroups.keyCount + $0]) }
-                groups.append((k, finalsByGroup[m]))
-            }
-            // A global aggregate (no GROUP BY) over no rows still returns one row.
-            if plan.groupKeys.isEmpty && groups.isEmpty {
-                groups.append(([], Array(repeating: FinalAgg(), count: plan.aggregates.count)))
-            }
-            // ORDER BY ... LIMIT n (top-N): rank the groups on their order keys first and make the
-            // output values (strings for text and addresses) only for the n groups kept.
-            let topN = plan.limit.map { Int($0) }.flatMap { (!plan.orderBy.isEmpty && !plan.distinct) ? $0 : nil }
-            func context(_ gi: Int) throws -> (EvalContext, [Value]) {
-                var c = EvalContext()
-                c.keys = groups[gi].key
-                let aggValues = try zip(groups[gi].finals, plan.aggregates).map { try $0.result($1) }
-                c.aggregates = aggValues.map(Evaluator.scalar)
-                return (c, aggValues)
-            }
-            func outputs(_ c: EvalContext, _ aggValues: [Value]) throws -> [Value] {
-                try plan.outputs.map { o -> Value in
-                    if case .aggregate(let j) = o.expr { return aggValues[j] }  // arrays pass through
-                    return Evaluator.value(try Evaluator.eval(o.expr, c), c)
-                }
-            }
-            var ranked: [(gi: Int, order: [Value])] = []
-            for gi in groups.indices {
-                let (c, aggValues) = try context(gi)
+            // SELECT DISTINCT over groups: rows of values, finished as non-aggregate rows are.
+            var rows: [([Value], [Value])] = []
+            var c = EvalContext()
+            c.groups = agg
+            for g in 0..<agg.groupCount {
+                c.row = g
                 if let h = plan.having {
                     guard case .bool(true) = try Evaluator.eval(h, c) else { continue }
                 }
-                let orderValues = try plan.orderBy.map { o -> Value in
-                    if case .aggregate(let j) = o.expr { return aggValues[j] }
+                let values = try plan.outputs.map { o -> Value in
+                    if case .aggregate(let j) = o.expr { return try agg.aggregateValue(j, g) }
                     return Evaluator.value(try Evaluator.eval(o.expr, c), c)
                 }
-                if topN == nil {
-                    rows.append((try outputs(c, aggValues), orderValues))
-                } else {
-                    ranked.append((gi, orderValues))
+                let order = try plan.orderBy.map { o -> Value in
+                    if case .aggregate(let j) = o.expr { return try agg.aggregateValue(j, g) }
+                    return Evaluator.value(try Evaluator.eval(o.expr, c), c)
                 }
+                rows.append((values, order))
             }
-            if let n = topN {
-                let order = Self.sortedPositions(ranked.map(\.order), plan.orderBy)
-                for k in order.prefix(n) {
-                    let (c, aggValues) = try context(ranked[k].gi)
-                    rows.append((try outputs(c, aggValues), ranked[k].order))
-                }
-            }
-        } else {
-            for p in partials {
-                for (idx, r) in p.rows { rows.append(contentsOf: r.map { ($0.0, $0.1 + [.int(Int64(idx))]) }) }
-            }
-            // Without ORDER BY, keep archive order (block order) so output is stable.
-            if plan.orderBy.isEmpty { rows.sort { $0.1.last! < $1.1.last! } }
+            return finishRows(rows, names, types)
         }
+        var rows: [([Value], [Value])] = []
+        for p in partials {
+            for (idx, r) in p.rows { rows.append(contentsOf: r.map { ($0.0, $0.1 + [.int(Int64(idx))]) }) }
+        }
+        // Without ORDER BY, keep archive order (block order) so output is stable.
+        if plan.orderBy.isEmpty { rows.sort { $0.1.last! < $1.1.last! } }
+        return finishRows(rows, names, types)
+    }
+
+    /// DISTINCT, ORDER BY and LIMIT over rows of values.
+    func finishRows(_ input: [([Value], [Value])], _ names: [String], _ types: [ValueType]) -> QueryResult {
+        var rows = input
         if plan.distinct {
             var seen = Set<[Value]>()
             rows = rows.filter { seen.insert($0.0).inserted }
@@ -384,7 +279,8 @@ final class SharedScan: @unchecked Sendable {
             rows = index.map { rows[$0] }
         }
         if let l = plan.limit, rows.count > Int(l) { rows.removeLast(rows.count - Int(l)) }
-        return QueryResult(columns: names, types: types, rows: rows.map(\.0), stats: QueryStats(), plan: "")
+        let data = names.indices.map { i in ResultColumn(storage: .values(rows.map { $0.0[i] })) }
+        return QueryResult(columns: names, types: types, data: data, rowCount: rows.count, stats: QueryStats(), plan: "")
     }
 }
 

@@ -91,6 +91,8 @@ enum Scalar {
     case text(slot: Int, code: UInt32)
     /// A VARCHAR constant (or the result of a function).
     case string(String)
+    /// A VARCHAR group key after aggregation: an id in the aggregator's `StringTable`.
+    case interned(UInt32)
     case timestamp(Int64)
 
     var isNull: Bool { if case .null = self { return true }; return false }

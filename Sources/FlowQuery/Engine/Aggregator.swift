@@ -1,0 +1,418 @@
+import FlowArchive
+import FlowLog
+
+/// How one GROUP BY key is held in a group's key words.
+enum KeyPart {
+    /// An integer column: one word.
+    case int(slot: Int)
+    /// An address column (a VARCHAR to SQL, grouped on its 128-bit value): two words.
+    case address(slot: Int)
+    /// A text column: one word, the worker's `StringTable` id of the text.
+    case text(slot: Int)
+    /// A bigint or timestamp expression computed a batch at a time: one word.
+    case vector(VectorExpr, tag: UInt8)
+    /// Anything else, evaluated per row and packed: three words (tag, a, b).
+    case computed(CExpr)
+
+    var width: Int {
+        switch self {
+        case .address: return 2
+        case .computed: return 3
+        default: return 1
+        }
+    }
+}
+
+/// The key words of a group: first one bit per key saying "this key is NULL" (64 keys a word),
+/// then each key's words at its offset. Equal keys have equal words, so grouping compares and
+/// hashes words and never looks at a value's type.
+struct KeyLayout {
+    let parts: [KeyPart]
+    let offsets: [Int]
+    let nullWords: Int
+    let width: Int
+
+    init(_ keys: [CExpr]) {
+        nullWords = (keys.count + 63) / 64
+        var parts: [KeyPart] = [], offsets: [Int] = []
+        var w = nullWords
+        for k in keys {
+            let p: KeyPart
+            switch k {
+            case .column(let slot, .string): p = .text(slot: slot)
+            case .column(let slot, .address): p = .address(slot: slot)
+            case .column(let slot, _): p = .int(slot: slot)
+            default:
+                if let (v, tag) = VectorExpr.compile(k) { p = .vector(v, tag: tag) } else { p = .computed(k) }
+            }
+            parts.append(p)
+            offsets.append(w)
+            w += p.width
+        }
+        self.parts = parts
+        self.offsets = offsets
+        // A global aggregate (no GROUP BY) still has one word, always 0: one group.
+        width = max(1, w)
+    }
+}
+
+/// How one aggregate is computed. The common ones keep their state in per-aggregate arrays
+/// indexed by group and are updated a batch of rows at a time; the rest keep an `AggState`.
+enum AggKind {
+    case countStar
+    /// count(column): rows where the column is not NULL.
+    case countColumn(slot: Int, kind: FieldKind)
+    /// sum or avg of a bigint expression: a 128-bit sum (exact, no intermediate overflow) and a count.
+    case sum(VectorExpr)
+    /// min or max of a bigint or timestamp expression.
+    case extreme(VectorExpr, tag: UInt8, isMax: Bool)
+    case generic(index: Int)
+
+    static func plan(_ specs: [AggregateSpec]) -> [AggKind] {
+        var generic = 0
+        return specs.map { spec in
+            switch (spec.function, spec.argument) {
+            case (.countStar, _):
+                return .countStar
+            case (.count, .column(let slot, let kind)?):
+                return .countColumn(slot: slot, kind: kind)
+            case (.sum, let a?), (.avg, let a?):
+                if let (v, tag) = VectorExpr.compile(a), tag == VectorExpr.bigint { return .sum(v) }
+            case (.min, let a?), (.max, let a?):
+                if let (v, tag) = VectorExpr.compile(a) { return .extreme(v, tag: tag, isMax: spec.function == .max) }
+            default:
+                break
+            }
+            generic += 1
+            return .generic(index: generic - 1)
+        }
+    }
+}
+
+/// One worker's grouped aggregation: rows go in a batch at a time (keys built column by column
+/// into key words, groups found by hash, aggregates updated column by column); at the end the
+/// workers' aggregators are merged into one, which then answers key and aggregate values per
+/// group for HAVING, ORDER BY and the output.
+final class Aggregator {
+    static let batch = 1024
+
+    let layout: KeyLayout
+    let specs: [AggregateSpec]
+    let kinds: [AggKind]
+    let genericCount: Int
+    let strings = StringTable()
+    let table: GroupTable
+    /// Per aggregate: rows counted (count), values summed (sum/avg) or seen (min/max).
+    private var counts: [RawVector<Int64>] = []
+    private var sums: [RawVector<Int128>?] = []
+    private var extremes: [RawVector<Int64>?] = []
+    /// Group g's generic states at g*genericCount ..< (g+1)*genericCount.
+    private var generic: UnsafeMutablePointer<AggState>
+    private var genericCapacity: Int
+    /// Groups whose states exist (the table may be ahead within a batch).
+    private(set) var stateCount = 0
+
+    // Scratch for one batch.
+    private let keyWords: UnsafeMutablePointer<UInt64>
+    private let groupIDs: UnsafeMutablePointer<Int32>
+    private let ints: UnsafeMutablePointer<Int64>
+    private let nulls: UnsafeMutablePointer<UInt8>
+
+    init(keys: [CExpr], aggregates: [AggregateSpec]) {
+        layout = KeyLayout(keys)
+        specs = aggregates
+        kinds = AggKind.plan(aggregates)
+        genericCount = kinds.reduce(0) { if case .generic = $1 { return $0 + 1 }; return $0 }
+        table = GroupTable(width: layout.width)
+        for k in kinds {
+            counts.append(RawVector())
+            if case .sum = k { sums.append(RawVector()) } else { sums.append(nil) }
+            if case .extreme = k { extremes.append(RawVector()) } else { extremes.append(nil) }
+        }
+        genericCapacity = max(1, 256 * genericCount)
+        generic = .allocate(capacity: genericCapacity)
+        keyWords = .allocate(capacity: Self.batch * layout.width)
+        groupIDs = .allocate(capacity: Self.batch)
+        ints = .allocate(capacity: Self.batch)
+        nulls = .allocate(capacity: Self.batch)
+    }
+
+    deinit {
+        generic.deinitialize(count: stateCount * genericCount)
+        generic.deallocate()
+        keyWords.deallocate()
+        groupIDs.deallocate()
+        ints.deallocate()
+        nulls.deallocate()
+    }
+
+    var groupCount: Int { table.count }
+
+    /// Aggregates rows `sel[0..<n]` of block `b`.
+    func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int) throws {
+        strings.beginBlock(b)
+        var start = 0
+        while start < n {
+            let m = min(Self.batch, n - start)
+            let s = sel + start
+            try buildKeys(b, s, m)
+            let w = layout.width
+            for i in 0..<m { groupIDs[i] = Int32(truncatingIfNeeded: table.findOrInsert(keyWords + i * w)) }
+            growStates()
+            try update(b, s, m)
+            start += m
+        }
+    }
+
+    /// Adds a group for the empty key (a global aggregate over no rows still returns one row).
+    func ensureGlobalGroup() {
+        guard table.count == 0 else { return }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: layout.width) { k in
+            k.initialize(repeating: 0)
+            _ = table.findOrInsert(k.baseAddress!)
+        }
+        growStates()
+    }
+
+    private func buildKeys(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int) throws {
+        let w = layout.width
+        let kw = keyWords
+        kw.update(repeating: 0, count: m * w)
+        for (k, part) in layout.parts.enumerated() {
+            let off = layout.offsets[k]
+            let nullWord = k >> 6
+            let bit = UInt64(1) << UInt64(k & 63)
+            switch part {
+            case .int(let slot):
+                let v = b.views[slot]
+                let values = v.values.unsafelyUnwrapped
+                if let nl = v.nulls {
+                    for i in 0..<m {
+                        let r = Int(sel[i])
+                        if nl[r] == 1 { kw[i * w + nullWord] |= bit } else { kw[i * w + off] = values[r] }
+                    }
+                } else {
+                    for i in 0..<m { kw[i * w + off] = values[Int(sel[i])] }
+                }
+            case .address(let slot):
+                let v = b.views[slot]
+                let hi = v.high.unsafelyUnwrapped, lo = v.low.unsafelyUnwrapped
+                let nl = v.nulls
+                for i in 0..<m {
+                    let r = Int(sel[i])
+                    if let nl, nl[r] == 1 { kw[i * w + nullWord] |= bit; continue }
+                    kw[i * w + off] = hi[r]
+                    kw[i * w + off + 1] = lo[r]
+                }
+            case .text(let slot):
+                let codes = b.views[slot].codes.unsafelyUnwrapped
+                let dictionary = b.strings[slot].unsafelyUnwrapped.dictionary
+                strings.remaps[slot].withUnsafeMutableBufferPointer { remap in
+                    for i in 0..<m {
+                        let code = Int(codes[Int(sel[i])])
+                        if code == 0 { kw[i * w + nullWord] |= bit; continue }
+                        var id = remap[code]
+                        if id == 0 {
+                            id = dictionary.value(UInt32(code)).withUnsafeBytes { strings.dictionary.intern($0) }
+                            remap[code] = id
+                        }
+                        kw[i * w + off] = UInt64(id)
+                    }
+                }
+            case .vector(let e, _):
+                try e.evaluate(b, sel, m, ints, nulls)
+                for i in 0..<m {
+                    if nulls[i] != 0 { kw[i * w + nullWord] |= bit } else { kw[i * w + off] = UInt64(bitPattern: ints[i]) }
+                }
+            case .computed(let e):
+                var c = EvalContext(block: b)
+                for i in 0..<m {
+                    c.row = Int(sel[i])
+                    let p = strings.pack(try Evaluator.eval(e, c), c)
+                    if p.tag == 0 { kw[i * w + nullWord] |= bit; continue }
+                    kw[i * w + off] = UInt64(p.tag)
+                    kw[i * w + off + 1] = p.a
+                    kw[i * w + off + 2] = p.b
+                }
+            }
+        }
+    }
+
+    /// Makes states for groups the table added since the last call.
+    private func growStates() {
+        let n = table.count
+        guard n > stateCount else { return }
+        let added = n - stateCount
+        for j in kinds.indices {
+            _ = counts[j].append(repeating: 0, count: added)
+            _ = sums[j]?.append(repeating: 0, count: added)
+            _ = extremes[j]?.append(repeating: 0, count: added)
+        }
+        if genericCount > 0 {
+            if n * genericCount > genericCapacity {
+                var cap = genericCapacity
+                while cap < n * genericCount { cap *= 2 }
+                let fresh = UnsafeMutablePointer<AggState>.allocate(capacity: cap)
+                fresh.moveInitialize(from: generic, count: stateCount * genericCount)
+                generic.deallocate()
+                generic = fresh
+                genericCapacity = cap
+            }
+            (generic + stateCount * genericCount).initialize(repeating: AggState(), count: added * genericCount)
+        }
+        stateCount = n
+    }
+
+    private func update(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int) throws {
+        let gid = groupIDs
+        for (j, kind) in kinds.enumerated() {
+            let count = counts[j].base
+            switch kind {
+            case .countStar:
+                for i in 0..<m { count[Int(gid[i])] &+= 1 }
+            case .countColumn(let slot, let fieldKind):
+                let v = b.views[slot]
+                if fieldKind == .string {
+                    let codes = v.codes.unsafelyUnwrapped
+                    for i in 0..<m where codes[Int(sel[i])] != 0 { count[Int(gid[i])] &+= 1 }
+                } else if let nl = v.nulls {
+                    for i in 0..<m where nl[Int(sel[i])] == 0 { count[Int(gid[i])] &+= 1 }
+                } else {
+                    for i in 0..<m { count[Int(gid[i])] &+= 1 }
+                }
+            case .sum(let e):
+                try e.evaluate(b, sel, m, ints, nulls)
+                let sum = sums[j].unsafelyUnwrapped.base
+                for i in 0..<m where nulls[i] == 0 {
+                    let g = Int(gid[i])
+                    sum[g] &+= Int128(ints[i])
+                    count[g] &+= 1
+                }
+            case .extreme(let e, _, let isMax):
+                try e.evaluate(b, sel, m, ints, nulls)
+                let best = extremes[j].unsafelyUnwrapped.base
+                for i in 0..<m where nulls[i] == 0 {
+                    let g = Int(gid[i])
+                    let x = ints[i]
+                    if count[g] == 0 || (isMax ? x > best[g] : x < best[g]) { best[g] = x }
+                    count[g] &+= 1
+                }
+            case .generic(let gi):
+                var c = EvalContext(block: b)
+                let spec = specs[j]
+                for i in 0..<m {
+                    c.row = Int(sel[i])
+                    try generic[Int(gid[i]) * genericCount + gi].update(spec, c, strings)
+                }
+            }
+        }
+    }
+
+    // MARK: merging workers
+
+    /// Adds another worker's groups and states into this one.
+    func merge(_ o: Aggregator) {
+        var idMap = [UInt32](repeating: 0, count: o.strings.dictionary.count + 1)
+        func mapID(_ id: UInt64) -> UInt64 {
+            let i = Int(id)
+            if idMap[i] == 0 {
+                idMap[i] = o.strings.dictionary.value(UInt32(i)).withUnsafeBytes { strings.dictionary.intern($0) }
+            }
+            return UInt64(idMap[i])
+        }
+        let remap: (PackedScalar) -> PackedScalar = { p in
+            var q = p
+            if q.tag == 6 { q.a = mapID(q.a) }
+            return q
+        }
+        let w = layout.width
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: w) { tmp in
+            let key = tmp.baseAddress!
+            for g in 0..<o.table.count {
+                key.update(from: o.table.keys.base + g * w, count: w)
+                for (k, part) in layout.parts.enumerated() {
+                    let off = layout.offsets[k]
+                    switch part {
+                    case .text: if key[off] != 0 { key[off] = mapID(key[off]) }
+                    case .computed: if key[off] == 6 { key[off + 1] = mapID(key[off + 1]) }
+                    default: break
+                    }
+                }
+                let m = table.findOrInsert(key)
+                growStates()
+                for (j, kind) in kinds.enumerated() {
+                    let oc = o.counts[j][g]
+                    switch kind {
+                    case .sum:
+                        sums[j]![m] &+= o.sums[j]![g]
+                    case .extreme(_, _, let isMax):
+                        if oc > 0 {
+                            let x = o.extremes[j]![g], mine = extremes[j]![m]
+                            if counts[j][m] == 0 || (isMax ? x > mine : x < mine) { extremes[j]![m] = x }
+                        }
+                    case .generic(let gi):
+                        generic[m * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
+                    default:
+                        break
+                    }
+                    counts[j][m] &+= oc
+                }
+            }
+        }
+    }
+
+    // MARK: results per group
+
+    func isNullKey(_ k: Int, _ g: Int) -> Bool {
+        (table.keys[g * layout.width + (k >> 6)] >> UInt64(k & 63)) & 1 == 1
+    }
+
+    func keyWord(_ k: Int, _ g: Int, _ i: Int = 0) -> UInt64 {
+        table.keys[g * layout.width + layout.offsets[k] + i]
+    }
+
+    /// Key `k` of group `g` for expression evaluation (text as an interned id: no String).
+    func keyScalar(_ k: Int, _ g: Int) -> Scalar {
+        if isNullKey(k, g) { return .null }
+        switch layout.parts[k] {
+        case .int: return .int(Int64(bitPattern: keyWord(k, g)))
+        case .address: return .addr(IPAddress(high: keyWord(k, g), low: keyWord(k, g, 1)))
+        case .text: return .interned(UInt32(keyWord(k, g)))
+        case .vector(_, let tag):
+            let x = Int64(bitPattern: keyWord(k, g))
+            return tag == VectorExpr.timestamp ? .timestamp(x) : .int(x)
+        case .computed:
+            let p = PackedScalar(tag: UInt8(keyWord(k, g)), a: keyWord(k, g, 1), b: keyWord(k, g, 2))
+            if p.tag == 6 { return .interned(UInt32(p.a)) }
+            return strings.unpackScalar(p)
+        }
+    }
+
+    /// Count of aggregate j for group g (count, count(*)), or the rows that fed it.
+    func count(_ j: Int, _ g: Int) -> Int64 { counts[j][g] }
+
+    /// The exact sum of aggregate j (a sum or avg) for group g.
+    func sum(_ j: Int, _ g: Int) -> Int128 { sums[j]![g] }
+
+    func extreme(_ j: Int, _ g: Int) -> Int64 { extremes[j]![g] }
+
+    func aggregateValue(_ j: Int, _ g: Int) throws -> Value {
+        switch kinds[j] {
+        case .countStar, .countColumn:
+            return .int(counts[j][g])
+        case .sum:
+            let n = counts[j][g]
+            if n == 0 { return .null }
+            let s = sums[j]![g]
+            if specs[j].function == .avg { return .double(Double(s) / Double(n)) }
+            guard let v = Int64(exactly: s) else { throw QueryRuntimeError(description: "bigint overflow in sum") }
+            return .int(v)
+        case .extreme(_, let tag, _):
+            if counts[j][g] == 0 { return .null }
+            let x = extremes[j]![g]
+            return tag == VectorExpr.timestamp ? .timestamp(x) : .int(x)
+        case .generic(let gi):
+            return try generic[g * genericCount + gi].result(specs[j], strings)
+        }
+    }
+}
