@@ -3,6 +3,7 @@
 //
 // Module map (each layer only depends on the ones above it):
 //   CZlib, CLZ4, CISAL   C libraries as system-library targets (pkg-config + shim.h)
+//   CIntrinsics          compiler builtins Swift does not expose (prefetch), header-only
 //   FlowSupport          bytes, little-endian readers/writers, CRC-32, the Glibc calls, locks
 //   FlowCodecs           gzip inflaters (ISA-L igzip, zlib) and LZ4 block compression
 //   FlowLog              the VPC flow log record format: field catalog, header mapping, zero-copy parser
@@ -45,7 +46,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "FlowGen", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog"],
                 swiftSettings: swiftSettings),
-        .target(name: "FlowQuery", dependencies: ["FlowSupport", "FlowLog", "FlowArchive"],
+        .target(name: "CIntrinsics"),
+        .target(name: "FlowQuery", dependencies: ["FlowSupport", "FlowLog", "FlowArchive", "CIntrinsics"],
                 swiftSettings: swiftSettings),
         .executableTarget(
             name: "flowarc",

@@ -1,3 +1,4 @@
+import CIntrinsics
 import FlowLog
 
 /// A scalar packed into fixed words for group keys and distinct sets: no String, no allocation.
@@ -209,10 +210,30 @@ final class GroupTable {
         return h ^ (h >> 31)
     }
 
+    /// Starts loading the slot `h` probes first.
+    @inline(__always)
+    func prefetchSlot(_ h: UInt64) {
+        flowarc_prefetch(slots + (Int(truncatingIfNeeded: h) & mask))
+    }
+
+    /// Starts loading the key of the group in the slot `h` probes first, when its tag matches.
+    @inline(__always)
+    func prefetchKey(_ h: UInt64) {
+        let e = slots[Int(truncatingIfNeeded: h) & mask]
+        if e != 0 && e & 0xFFFF_FFFF_0000_0000 == h & 0xFFFF_FFFF_0000_0000 {
+            flowarc_prefetch(keys.base + (Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1) * width)
+        }
+    }
+
     /// The group number of `key`, adding the group if it is new.
     @inline(__always)
     func findOrInsert(_ key: UnsafePointer<UInt64>) -> Int {
-        let h = Self.hash(key, width)
+        findOrInsert(key, Self.hash(key, width))
+    }
+
+    /// The group number of `key`, whose hash is `h`, adding the group if it is new.
+    @inline(__always)
+    func findOrInsert(_ key: UnsafePointer<UInt64>, _ h: UInt64) -> Int {
         let tag = h & 0xFFFF_FFFF_0000_0000
         var s = Int(truncatingIfNeeded: h) & mask
         let w = width

@@ -15,6 +15,14 @@ struct VectorFilter {
         case int(slot: Int, op: BinaryOperator, value: Int64, negated: Bool)
         /// column IS [NOT] NULL
         case isNull(slot: Int, kind: FieldKind, negated: Bool)
+        /// address column = / <> / [NOT] IN text constants, compared as 128-bit values.
+        case addressIn(slot: Int, values: [IPAddress], negated: Bool)
+        /// integer column [NOT] BETWEEN two constants.
+        case intRange(slot: Int, low: Int64, high: Int64, negated: Bool)
+        /// integer column [NOT] IN integer constants.
+        case intIn(slot: Int, values: [Int64], negated: Bool)
+        /// text column [NOT] IN text constants, decided once per dictionary code.
+        case textIn(slot: Int, values: [[UInt8]], negated: Bool)
     }
 
     let kernels: [Kernel]
@@ -45,9 +53,35 @@ struct VectorFilter {
             return .int(slot: slot, op: op.flipped, value: v, negated: negated)
         case .isNull(.column(let slot, let kind), let n):
             return .isNull(slot: slot, kind: kind, negated: n != negated)
+        case .compare(let op, .column(let slot, .address), .constant(.string(let lit))) where op == .equal || op == .notEqual,
+             .compare(let op, .constant(.string(let lit)), .column(let slot, .address)) where op == .equal || op == .notEqual:
+            return .addressIn(slot: slot, values: addresses([lit]), negated: (op == .notEqual) != negated)
+        case .inList(.column(let slot, .address), let items, let n):
+            let lits = items.compactMap { i -> String? in if case .constant(.string(let s)) = i { return s }; return nil }
+            guard lits.count == items.count else { return nil }
+            return .addressIn(slot: slot, values: addresses(lits), negated: n != negated)
+        case .cidrContains(let net, let prefix, .toIP(.column(let slot, .address), _)):
+            return .addressPrefix(slot: slot, network: AddressBloom.masked(net, prefix), prefix: prefix, negated: negated)
+        case .between(.column(let slot, let kind), .constant(.int(let lo)), .constant(.int(let hi)), let n) where kind.isInteger:
+            return .intRange(slot: slot, low: lo, high: hi, negated: n != negated)
+        case .inList(.column(let slot, let kind), let items, let n) where kind.isInteger:
+            let values = items.compactMap { i -> Int64? in if case .constant(.int(let v)) = i { return v }; return nil }
+            guard values.count == items.count else { return nil }
+            return .intIn(slot: slot, values: values, negated: n != negated)
+        case .inList(.column(let slot, .string), let items, let n):
+            let values = items.compactMap { i -> [UInt8]? in if case .constant(.string(let v)) = i { return Array(v.utf8) }; return nil }
+            guard values.count == items.count else { return nil }
+            return .textIn(slot: slot, values: values, negated: n != negated)
         default:
             return nil
         }
+    }
+
+    /// The addresses whose text form is exactly one of `texts`. An address column is VARCHAR to
+    /// SQL and its values print canonically, so a literal that is not canonical text (or not an
+    /// address at all) equals no row and is left out.
+    static func addresses(_ texts: [String]) -> [IPAddress] {
+        texts.compactMap { t in Array(t.utf8).withUnsafeBytes { IPAddress.parse($0) }.flatMap { $0.description == t ? $0 : nil } }
     }
 
     static func test(_ order: Int, _ op: BinaryOperator) -> Bool {
@@ -106,6 +140,49 @@ struct VectorFilter {
                         m[i] &= (VectorFilter.test(o, op) != negated) ? 1 : 0
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .addressIn(let slot, let values, let negated):
+                    let v = b.views[slot]
+                    let hi = v.high!, lo = v.low!
+                    if values.count == 1 {
+                        let a = values[0]
+                        for i in 0..<rows {
+                            let eq = hi[i] == a.high && lo[i] == a.low
+                            m[i] &= (eq != negated) ? 1 : 0
+                        }
+                    } else {
+                        let set = Set(values)
+                        for i in 0..<rows where m[i] != 0 {
+                            m[i] = (set.contains(IPAddress(high: hi[i], low: lo[i])) != negated) ? 1 : 0
+                        }
+                    }
+                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .intRange(let slot, let low, let high, let negated):
+                    let v = b.views[slot]
+                    let vals = v.values!
+                    for i in 0..<rows {
+                        let x = Int64(bitPattern: vals[i])
+                        m[i] &= ((x >= low && x <= high) != negated) ? 1 : 0
+                    }
+                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .intIn(let slot, let values, let negated):
+                    let v = b.views[slot]
+                    let vals = v.values!
+                    for i in 0..<rows where m[i] != 0 {
+                        let x = Int64(bitPattern: vals[i])
+                        m[i] = (values.contains(x) != negated) ? 1 : 0
+                    }
+                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .textIn(let slot, let values, let negated):
+                    let dict = b.strings[slot]!.dictionary
+                    var table = [UInt8](repeating: 0, count: dict.count + 1)
+                    for code in 1..<max(1, dict.count + 1) {
+                        let t = dict.value(UInt32(code))
+                        table[code] = (values.contains { $0.elementsEqual(t) } != negated) ? 1 : 0
+                    }
+                    let codes = b.views[slot].codes!
+                    table.withUnsafeBufferPointer { t in
+                        for i in 0..<rows { m[i] &= t[Int(codes[i])] }
+                    }
                 case .isNull(let slot, let kind, let negated):
                     let v = b.views[slot]
                     if kind == .string {
