@@ -19,7 +19,52 @@ public struct ChunkEntry: Sendable {
     public var flags: UInt8
     public var nullCount: UInt32
     public var crc: UInt32
-    public var index: ColumnIndex
+    private var storedIndex: StoredIndex
+
+    /// An index as written, or as read: its bytes in the segment directory, decoded only when a
+    /// reader asks (opening an archive of millions of records would otherwise decode every
+    /// block's Bloom filters and port bitmaps, most of which a query never looks at).
+    enum StoredIndex: Sendable {
+        case decoded(ColumnIndex)
+        case encoded(directory: [UInt8], range: Range<Int>, context: String)
+    }
+
+    public init(column: Int, offset: UInt64, compressedLength: UInt32, rawLength: UInt32, encoding: UInt8,
+                width: UInt8, flags: UInt8, nullCount: UInt32, crc: UInt32, index: ColumnIndex) {
+        self.column = column
+        self.offset = offset
+        self.compressedLength = compressedLength
+        self.rawLength = rawLength
+        self.encoding = encoding
+        self.width = width
+        self.flags = flags
+        self.nullCount = nullCount
+        self.crc = crc
+        storedIndex = .decoded(index)
+    }
+
+    init(column: Int, offset: UInt64, compressedLength: UInt32, rawLength: UInt32, encoding: UInt8,
+         width: UInt8, flags: UInt8, nullCount: UInt32, crc: UInt32, encodedIndex: StoredIndex) {
+        self.init(column: column, offset: offset, compressedLength: compressedLength, rawLength: rawLength,
+                  encoding: encoding, width: width, flags: flags, nullCount: nullCount, crc: crc, index: .none)
+        storedIndex = encodedIndex
+    }
+
+    /// The block index of this chunk. An index whose bytes do not decode (possible only when a
+    /// writer erred, since the directory's checksum held) reads as no index: the block is then
+    /// never skipped, which is always a correct answer. `verify` reports it (`decodeIndex()`).
+    public var index: ColumnIndex { (try? decodeIndex()) ?? .none }
+
+    /// The block index of this chunk, or the reason it does not decode.
+    public func decodeIndex() throws -> ColumnIndex {
+        switch storedIndex {
+        case .decoded(let i):
+            return i
+        case .encoded(let directory, let range, let context):
+            var r = ByteReader(directory, range: range, context: context)
+            return try ColumnIndex.read(&r)
+        }
+    }
 }
 
 /// A block as the directory describes it.
@@ -192,8 +237,13 @@ public final class SegmentReader: @unchecked Sendable {
               dirOffset >= UInt64(ArchiveFormat.segmentHeaderSize), fileEnd == UInt64(fileSize) else {
             throw ArchiveError.corrupt(path, "directory position does not match the file size")
         }
-        var dir = [UInt8](repeating: 0, count: dirLength)
-        _ = try dir.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(dirOffset)) }
+        // Read without zero-filling first: the directory holds every block's indexes (tens of MB
+        // for a large segment) and its read is the fixed cost of every query.
+        let dir = try [UInt8](unsafeUninitializedCapacity: dirLength) { buf, n in
+            let got = try file.read(into: UnsafeMutableRawBufferPointer(buf), at: Int64(dirOffset))
+            guard got == dirLength else { throw ArchiveError.corrupt(path, "directory cut short (\(got) of \(dirLength) bytes)") }
+            n = dirLength
+        }
         guard CRC32.checksum(dir) == dirCRC else { throw ArchiveError.corrupt(path, "directory checksum mismatch") }
         directoryCRC = dirCRC
         do {
@@ -244,14 +294,19 @@ public final class SegmentReader: @unchecked Sendable {
                 guard try r.readInteger(as: UInt8.self) == 0 else { throw ArchiveError.corrupt(path, "reserved byte of a chunk entry is not zero") }
                 let nulls: UInt32 = try r.readInteger()
                 let crc: UInt32 = try r.readInteger()
-                let index = try ColumnIndex.read(&r)
+                // The index is decoded when asked for; here only its extent is checked.
+                let indexStart = r.offset
+                _ = try r.readInteger(as: UInt8.self)
+                let indexLength = Int(try r.readInteger(as: UInt32.self))
+                _ = try r.readRange(indexLength)
+                let index = ChunkEntry.StoredIndex.encoded(directory: dir, range: indexStart..<r.offset, context: path + " directory")
                 let (chunkEnd, overflow) = off.addingReportingOverflow(UInt64(clen))
                 guard !overflow, off >= UInt64(ArchiveFormat.segmentHeaderSize), chunkEnd <= dirOffset,
                       Int(rlen) <= ArchiveFormat.maxRawChunk else {
                     throw ArchiveError.corrupt(path, "chunk outside the data area")
                 }
                 chunks.append(ChunkEntry(column: column, offset: off, compressedLength: clen, rawLength: rlen, encoding: enc,
-                                         width: width, flags: flags, nullCount: nulls, crc: crc, index: index))
+                                         width: width, flags: flags, nullCount: nulls, crc: crc, encodedIndex: index))
             }
             blocks.append(BlockEntry(rows: rows, chunks: chunks))
         }

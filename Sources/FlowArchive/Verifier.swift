@@ -60,11 +60,13 @@ public enum Verifier {
     static func check(_ seg: SegmentReader, block: Int, chunk c: ChunkEntry) throws {
         let name = seg.schema[c.column].name
         let at = "\(seg.path): block \(block) column \(name)"
+        let index: ColumnIndex
+        do { index = try c.decodeIndex() } catch { throw ArchiveError("\(at): the block index does not decode: \(error)") }
         switch seg.schema[c.column].type {
         case .address:
             let col = try seg.addresses(block: block, column: c.column)
             if UInt32(col.nullCount) != c.nullCount { throw ArchiveError("\(at): \(col.nullCount) nulls, the directory says \(c.nullCount)") }
-            if case .address(let idx) = c.index {
+            if case .address(let idx) = index {
                 for i in 0..<col.count { if let a = col.value(i), !idx.mayContain(a) { throw ArchiveError("\(at): the index excludes \(a), which is in the block") } }
             }
         case .string:
@@ -77,7 +79,7 @@ public enum Verifier {
             for i in 0..<col.count {
                 guard let v = col.value(i) else { continue }
                 if v > limit { throw ArchiveError("\(at): value \(v) is out of range for its type") }
-                switch c.index {
+                switch index {
                 case .intRange(let r):
                     if !r.mayContain(v...v) { throw ArchiveError("\(at): the index range excludes \(v), which is in the block") }
                 case .port(let r, let bitmap):
