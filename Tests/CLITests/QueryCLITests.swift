@@ -50,7 +50,10 @@ import Testing
     @Test("errors name what is wrong, exit 1, no stack trace", arguments: [
         ("SELECT sourceadress FROM flows", "unknown column 'sourceadress'", "did you mean sourceaddress"),
         ("SELECT count(*) FROM flows WHERE", "expected an expression", "^"),
-        ("SELECT a FROM flows f JOIN flows g ON f.x = g.x", "JOIN is not supported yet", ""),
+        ("SELECT f.srcaddr FROM flows f JOIN flows g ON f.srcaddr = g.dstaddr", "this JOIN is not supported", "one subquery"),
+        ("SELECT count(*) FROM flows FULL JOIN (SELECT action FROM flows) t ON t.action = flows.action", "FULL JOIN", ""),
+        ("SELECT action FROM flows JOIN (SELECT action FROM flows) t ON t.action = flows.action", "Column 'action' is ambiguous", ""),
+        ("SELECT other.action FROM flows", "Column 'other.action' cannot be resolved", ""),
         ("SELECT sourceport FROM flows WHERE sourceport = 'abc'", "cannot apply operator = to bigint and varchar", ""),
         ("SELECT sourceaddress, count(*) FROM flows", "must be an aggregate expression or appear in GROUP BY", ""),
         ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH", ""),
@@ -63,6 +66,39 @@ import Testing
         #expect(c.2.isEmpty || r.stderr.contains(c.2), "\(r.stderr)")
         #expect(r.stdout.isEmpty, "no partial output: \(r.stdout)")
         #expect(!r.stderr.contains("Fatal error"))
+    }
+
+    /// AWS's "Daily Transfer Report on Top 10 Internal IPs" demo query, verbatim (it joins the
+    /// table with an aggregated subquery and groups by `event_date`).
+    @Test func dailyTransferReportRunsVerbatim() throws {
+        let a = try #require(Self.archive)
+        let sql = """
+            -- Daily Transfer Report on Top 10 Internal IPs with large transfers, limited to source addresses in network 192.0.2.0/24
+            SELECT vpcflow.event_date, vpcflow.sourceaddress, vpcflow.destinationaddress, sum(vpcflow.numbytes) as byte_count
+            FROM vpcflow\u{20}
+            INNER JOIN (SELECT sourceaddress, sum(numbytes) as byte_count FROM vpcflow
+            WHERE sourceaddress like '192.0.2.%'
+            AND date_partition >= '2020/07/01'
+            AND date_partition <= '2020/07/31'
+            AND account_partition = '111122223333'
+            AND region_partition in ('us-east-1','us-east-2','us-west-2', 'us-west-2')
+            GROUP BY region, instanceid, sourceaddress, destinationaddress, destinationport
+            ORDER BY byte_count DESC
+            LIMIT 10) as top_n\u{20}
+            ON top_n.sourceaddress = vpcflow.sourceaddress
+            WHERE date_partition >= '2020/07/01'
+            AND date_partition <= '2020/07/31'
+            AND account_partition = '111122223333'
+            AND region_partition in ('us-east-1','us-east-2','us-west-2', 'us-west-2')
+            GROUP BY vpcflow.event_date, vpcflow.sourceaddress, vpcflow.destinationaddress
+            ORDER BY vpcflow.event_date ASC, vpcflow.sourceaddress ASC, vpcflow.destinationaddress ASC, byte_count DESC
+            """
+        // Pasted with its leading comment, so on standard input (an argument starting with `--`
+        // would read as an option).
+        let r = try CLI.run(["query", a, "--format", "csv", "--explain"], stdin: Array(sql.utf8))
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "event_date,sourceaddress,destinationaddress,byte_count\r\n", "\(r.stdout)")
+        #expect(r.stderr.contains("join: inner with a subquery (0 rows) on 1 hash keys"), "\(r.stderr)")
     }
 
     @Test func missingArchive() throws {

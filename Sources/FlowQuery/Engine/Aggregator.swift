@@ -119,7 +119,11 @@ final class Aggregator {
     private let ints: UnsafeMutablePointer<Int64>
     private let nulls: UnsafeMutablePointer<UInt8>
 
-    init(keys: [CExpr], aggregates: [AggregateSpec]) {
+    /// The subquery rows of a join, for keys and arguments that read them.
+    let joined: JoinedRows?
+
+    init(keys: [CExpr], aggregates: [AggregateSpec], joined: JoinedRows? = nil) {
+        self.joined = joined
         layout = KeyLayout(keys)
         specs = aggregates
         kinds = AggKind.plan(aggregates)
@@ -151,14 +155,15 @@ final class Aggregator {
 
     var groupCount: Int { table.count }
 
-    /// Aggregates rows `sel[0..<n]` of block `b`.
-    func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int) throws {
+    /// Aggregates rows `sel[0..<n]` of block `b`, each joined to subquery row `joinRows[i]`.
+    func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, joinRows: UnsafePointer<Int32>? = nil) throws {
         strings.beginBlock(b)
         var start = 0
         while start < n {
             let m = min(Self.batch, n - start)
             let s = sel + start
-            try buildKeys(b, s, m)
+            let j = joinRows.map { $0 + start }
+            try buildKeys(b, s, m, j)
             let w = layout.width
             // Hash the batch, then probe with the loads of later rows already under way: a
             // table of millions of groups misses the caches on nearly every probe, and
@@ -172,7 +177,7 @@ final class Aggregator {
                 groupIDs[i] = Int32(truncatingIfNeeded: table.findOrInsert(keyWords + i * w, hashes[i]))
             }
             growStates()
-            try update(b, s, m)
+            try update(b, s, m, j)
             start += m
         }
     }
@@ -187,7 +192,7 @@ final class Aggregator {
         growStates()
     }
 
-    private func buildKeys(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int) throws {
+    private func buildKeys(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int, _ joinRows: UnsafePointer<Int32>?) throws {
         let w = layout.width
         let kw = keyWords
         kw.update(repeating: 0, count: m * w)
@@ -239,8 +244,10 @@ final class Aggregator {
                 }
             case .computed(let e):
                 var c = EvalContext(block: b)
+                c.joined = joined
                 for i in 0..<m {
                     c.row = Int(sel[i])
+                    if let joinRows { c.joinRow = Int(joinRows[i]) }
                     let p = strings.pack(try Evaluator.eval(e, c), c)
                     if p.tag == 0 { kw[i * w + nullWord] |= bit; continue }
                     kw[i * w + off] = UInt64(p.tag)
@@ -276,7 +283,7 @@ final class Aggregator {
         stateCount = n
     }
 
-    private func update(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int) throws {
+    private func update(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int, _ joinRows: UnsafePointer<Int32>?) throws {
         let gid = groupIDs
         for (j, kind) in kinds.enumerated() {
             let count = counts[j].base
@@ -312,9 +319,11 @@ final class Aggregator {
                 }
             case .generic(let gi):
                 var c = EvalContext(block: b)
+                c.joined = joined
                 let spec = specs[j]
                 for i in 0..<m {
                     c.row = Int(sel[i])
+                    if let joinRows { c.joinRow = Int(joinRows[i]) }
                     try generic[Int(gid[i]) * genericCount + gi].update(spec, c, strings)
                 }
             }

@@ -23,6 +23,42 @@ struct QueryPlan {
     var limit: Int64?
     /// How many `textCompare` caches the evaluator needs per block.
     var textCaches = 0
+    /// A subquery in FROM, alone or joined with the archive.
+    var join: JoinPlan?
+}
+
+/// A subquery's result, computed before the outer query runs and read by it row by row.
+final class JoinedRows: @unchecked Sendable {
+    let columns: [String]
+    let types: [ValueType]
+    let rows: [[Value]]
+
+    init(_ r: QueryResult) {
+        columns = r.columns
+        types = r.types
+        rows = r.rows
+    }
+}
+
+/// How the archive's rows meet a subquery's rows: every archive row that passes the WHERE terms
+/// about the archive alone is matched by hash on the equality terms of ON, then the remaining
+/// terms filter the joined rows. With no archive in FROM, a single empty archive row stands in,
+/// so that every subquery row is one joined row.
+struct JoinPlan {
+    enum Kind { case inner, left, cross }
+    var kind: Kind
+    var rows: JoinedRows
+    /// FROM holds only the subquery.
+    var subqueryOnly: Bool
+    /// Equality terms of ON: an archive-side expression and a subquery column.
+    var archiveKeys: [CExpr] = []
+    var joinedKeys: [Int] = []
+    /// Whether key i compares an address column with the subquery's text.
+    var addressKeys: [Bool] = []
+    /// The other terms of ON (part of matching: for LEFT, a row they reject is unmatched).
+    var onResidual: CExpr?
+    /// WHERE terms that read the subquery's columns (a filter after the join).
+    var postFilter: CExpr?
 }
 
 /// Resolves names, checks types and turns the AST into a `QueryPlan`.
@@ -34,6 +70,12 @@ struct Binder {
     private var groupTypes: [ValueType] = []
     private var aggregateCalls: [(FunctionCall, Int)] = []
     let now: Int64
+    /// The archive's name in FROM (lowercased parts) and alias; nil when FROM has no table.
+    private var archive: (name: [String], alias: String?)? = nil
+    /// A subquery in FROM: its alias and result.
+    private var joined: (alias: String?, rows: JoinedRows)? = nil
+    /// Runs a subquery of FROM (set by the engine).
+    var runSubquery: ((Query) throws -> QueryResult)? = nil
 
     init(source: String, now: Int64) {
         self.source = source
@@ -46,26 +88,82 @@ struct Binder {
 
     mutating func bind(_ q: Query) throws -> QueryPlan {
         guard let from = q.from else { throw error("a query needs FROM (any table name means the archive)", q.position) }
+        var on: Expr? = nil
         switch from.kind {
-        case .table: break
-        case .subquery: throw error("a subquery in FROM is not supported yet", from.position)
-        case .join: throw error("JOIN is not supported yet", from.position)
+        case .table(let name, let alias):
+            archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
+        case .subquery(let sub, let alias):
+            joined = (alias?.name.lowercased(), try subquery(sub, from.position))
+            plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true)
+        case .join(let type, let left, let right, let condition):
+            let (table, sub, archiveIsLeft): (Relation, Relation, Bool)
+            switch (left.kind, right.kind) {
+            case (.table, .subquery): (table, sub, archiveIsLeft) = (left, right, true)
+            case (.subquery, .table): (table, sub, archiveIsLeft) = (right, left, false)
+            default:
+                throw error("this JOIN is not supported: flowarc joins the archive with one subquery in parentheses (as in AWS's \"top 10 internal IPs\" demo query)", from.position)
+            }
+            guard case .table(let name, let alias) = table.kind, case .subquery(let sq, let sqAlias) = sub.kind else { fatalError("unreachable") }
+            archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
+            joined = (sqAlias?.name.lowercased(), try subquery(sq, sub.position))
+            let kind: JoinPlan.Kind
+            switch type {
+            case .inner: kind = .inner
+            case .cross: kind = .cross
+            case .left where archiveIsLeft, .right where !archiveIsLeft: kind = .left
+            default:
+                throw error("\(type.rawValue.uppercased()) JOIN that keeps the subquery's unmatched rows is not supported (INNER, CROSS, and LEFT JOIN keeping the archive's rows are)", from.position)
+            }
+            plan.join = JoinPlan(kind: kind, rows: joined!.rows, subqueryOnly: false)
+            on = condition
         }
         plan.distinct = q.distinct
         plan.limit = q.limit
+        if let on { try bindOn(on) }
         if let w = q.whereClause {
-            let (e, t) = try bindExpr(w, post: false)
-            guard t == .boolean || t == .unknown else { throw error("WHERE must be a boolean expression, not \(t)", w.start) }
-            plan.filter = e
-            plan.filterAST = w
+            // Terms about the archive alone filter (and prune) before the join; terms that read
+            // the subquery filter the joined rows.
+            let terms: [Expr]
+            if case .and(let ts) = w.kind { terms = ts } else { terms = [w] }
+            var before: [Expr] = [], after: [CExpr] = []
+            for t in terms {
+                let (e, ty) = try bindExpr(t, post: false)
+                guard ty == .boolean || ty == .unknown else { throw error("WHERE must be a boolean expression, not \(ty)", t.start) }
+                if readsJoined(t) { after.append(e) } else { before.append(t) }
+            }
+            if !before.isEmpty {
+                let ast = before.count == 1 ? before[0] : Expr(.and(before), position: w.position)
+                plan.filter = try bindExpr(ast, post: false).0
+                plan.filterAST = ast
+            }
+            if !after.isEmpty { plan.join!.postFilter = after.count == 1 ? after[0] : .and(after) }
         }
         // Expand the select list.
         var items: [(name: String, expr: Expr)] = []
         for item in q.selectItems {
             switch item.kind {
             case .wildcard, .qualifiedWildcard:
-                for (name, _) in Catalog.starColumns {
-                    items.append((name, Expr(.column(QualifiedName([Identifier(name, position: item.position)])), position: item.position)))
+                // The archive's columns, then the subquery's (or only one relation's for `t.*`).
+                var only: [String]? = nil
+                if case .qualifiedWildcard(let qn) = item.kind { only = qn.parts.map { $0.name.lowercased() } }
+                let archiveMatches = archive.map { a in only.map { q in a.alias.map { [$0] == q } ?? (q.count <= a.name.count && Array(a.name.suffix(q.count)) == q) } ?? true } ?? false
+                let joinedMatches = joined.map { j in only.map { q in j.alias.map { [$0] == q } ?? false } ?? true } ?? false
+                if only != nil && !archiveMatches && !joinedMatches {
+                    throw error("'\(only!.joined(separator: "."))' names no relation in FROM", item.position)
+                }
+                if archiveMatches {
+                    for (name, _) in Catalog.starColumns {
+                        var parts = [Identifier(name, position: item.position)]
+                        if joined != nil, let a = archive { parts.insert(Identifier(a.alias ?? a.name.last!, position: item.position), at: 0) }
+                        items.append((name, Expr(.column(QualifiedName(parts)), position: item.position)))
+                    }
+                }
+                if joinedMatches, let j = joined {
+                    for name in j.rows.columns {
+                        var parts = [Identifier(name, quoted: true, position: item.position)]
+                        if let alias = j.alias { parts.insert(Identifier(alias, position: item.position), at: 0) }
+                        items.append((name, Expr(.column(QualifiedName(parts)), position: item.position)))
+                    }
                 }
             case .expression(let e, let alias):
                 items.append((alias?.name ?? Self.defaultName(e, index: items.count), e))
@@ -122,6 +220,88 @@ struct Binder {
         return plan
     }
 
+    enum Resolved { case archive(ColumnDef), joined(Int), eventDate, none }
+
+    /// What a column name means, as Trino resolves it: a qualifier must be the alias of a
+    /// relation, or (for a table without alias) a suffix of its name (`vpcflow.x`, `"db"."t".x`);
+    /// an unqualified name found in both relations is ambiguous.
+    func resolve(_ qn: QualifiedName, _ at: SourcePosition) throws -> Resolved {
+        let name = qn.name.name
+        let qualifier = qn.parts.dropLast().map { $0.name.lowercased() }
+        func inArchive() -> Resolved {
+            guard archive != nil else { return .none }
+            if let def = Catalog.column(name) { return .archive(def) }
+            return name.lowercased() == Catalog.eventDate ? .eventDate : .none
+        }
+        func inJoined() -> Resolved {
+            guard let j = joined, let i = j.rows.columns.firstIndex(where: { $0.lowercased() == name.lowercased() }) else { return .none }
+            return .joined(i)
+        }
+        if !qualifier.isEmpty {
+            if let j = joined, let alias = j.alias, qualifier == [alias] {
+                if case .none = inJoined() { throw error("Column '\(qn)' cannot be resolved", at) }
+                return inJoined()
+            }
+            if let a = archive, a.alias.map({ qualifier == [$0] }) ?? (qualifier.count <= a.name.count && Array(a.name.suffix(qualifier.count)) == qualifier) {
+                if case .none = inArchive() {
+                    let s = Catalog.suggestions(for: name)
+                    throw error("Column '\(qn)' cannot be resolved", at, hint: s.isEmpty ? nil : "did you mean \(s.joined(separator: ", "))?")
+                }
+                return inArchive()
+            }
+            throw error("Column '\(qn)' cannot be resolved: '\(qualifier.joined(separator: "."))' names no relation in FROM", at)
+        }
+        let a = inArchive(), j = inJoined()
+        switch (a, j) {
+        case (.none, _): return j
+        case (_, .none): return a
+        default: throw error("Column '\(name)' is ambiguous (both the archive and the subquery have it)", at)
+        }
+    }
+
+    /// Whether an expression reads a column of the subquery in FROM.
+    func readsJoined(_ e: Expr) -> Bool {
+        guard joined != nil else { return false }
+        var found = false
+        e.walk { sub in
+            if case .column(let qn) = sub.kind, !found, case .joined = (try? resolve(qn, sub.start)) ?? .none { found = true }
+        }
+        return found
+    }
+
+    /// Runs a subquery of FROM and keeps its rows.
+    mutating func subquery(_ q: Query, _ at: SourcePosition) throws -> JoinedRows {
+        guard let run = runSubquery else { throw error("a subquery in FROM is not supported here", at) }
+        return JoinedRows(try run(q))
+    }
+
+    /// Splits ON into equality terms (hash keys: archive side = subquery column) and the rest.
+    mutating func bindOn(_ on: Expr) throws {
+        let terms: [Expr]
+        if case .and(let ts) = on.kind { terms = ts } else { terms = [on] }
+        var rest: [CExpr] = []
+        for t in terms {
+            let (bound, ty) = try bindExpr(t, post: false)
+            guard ty == .boolean || ty == .unknown else { throw error("ON must be a boolean expression, not \(ty)", t.start) }
+            if case .binary(.equal, let l, let r) = t.kind {
+                let (cl, _) = try bindExpr(l, post: false), (cr, _) = try bindExpr(r, post: false)
+                let lj = readsJoined(l), rj = readsJoined(r)
+                var pair: (CExpr, Int)? = nil
+                if case .joined(let i) = cr, !lj { pair = (cl, i) }
+                if case .joined(let i) = cl, !rj { pair = (cr, i) }
+                if let (archiveSide, column) = pair {
+                    plan.join!.archiveKeys.append(archiveSide)
+                    plan.join!.joinedKeys.append(column)
+                    if case .column(_, .address) = archiveSide { plan.join!.addressKeys.append(true) } else { plan.join!.addressKeys.append(false) }
+                    continue
+                }
+            }
+            rest.append(bound)
+        }
+        if !rest.isEmpty { plan.join!.onResidual = rest.count == 1 ? rest[0] : .and(rest) }
+        if plan.join!.kind == .cross && (!plan.join!.archiveKeys.isEmpty || plan.join!.onResidual != nil) { plan.join!.kind = .inner }
+    }
+
     static func defaultName(_ e: Expr, index: Int) -> String {
         if case .column(let qn) = e.kind { return qn.name.name }
         return "_col\(index)"
@@ -160,15 +340,24 @@ struct Binder {
             return try bindLiteral(lit, e.start)
         case .column(let qn):
             let name = qn.name.name
-            guard let def = Catalog.column(name) else {
+            let resolved = try resolve(qn, e.start)
+            if post {
+                throw error("'\(qn)' must be an aggregate expression or appear in GROUP BY", e.start)
+            }
+            switch resolved {
+            case .joined(let i):
+                return (.joined(i), joined!.rows.types[i])
+            case .archive(let def):
+                return (.column(slot: slot(def), kind: def.kind), def.type)
+            case .eventDate:
+                // Not an AWS column: see Catalog.eventDate.
+                let def = Catalog.column("start")!
+                return (.dateFormat(.fromUnixtime(.column(slot: slot(def), kind: def.kind)), format: "%Y-%m-%d"), .varchar)
+            case .none:
                 let s = Catalog.suggestions(for: name)
                 throw error("unknown column '\(name)'", qn.parts.last?.position ?? e.start,
                             hint: s.isEmpty ? nil : "did you mean \(s.joined(separator: ", "))?")
             }
-            if post {
-                throw error("'\(name)' must be an aggregate expression or appear in GROUP BY", e.start)
-            }
-            return (.column(slot: slot(def), kind: def.kind), def.type)
         case .unary(let op, let x):
             let (cx, t) = try bindExpr(x, post: post)
             switch op {

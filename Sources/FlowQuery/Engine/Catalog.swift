@@ -76,6 +76,13 @@ public enum Catalog {
     }()
 
     /// The column a (lowercased, unless quoted) name refers to.
+    /// `event_date`: the UTC day of `start` as 'YYYY-MM-DD'. Not an AWS column: AWS's own "Daily
+    /// Transfer Report on Top 10 Internal IPs" demo query (Security Analytics Bootstrap and the
+    /// incident-response workshop) groups by it, but no published DDL defines it, so Athena
+    /// rejects that query. flowarc defines it so the query runs as written, meaning what its
+    /// name says: the day the flow started.
+    public static let eventDate = "event_date"
+
     public static func column(_ name: String) -> ColumnDef? { columns[name] ?? columns[name.lowercased()] }
 
     /// Every name, for "did you mean" suggestions and `SELECT *` (one name per column).

@@ -62,6 +62,9 @@ struct EvalContext {
     /// A row of `block`, or a group of `groups`.
     var row = 0
     var groups: Aggregator?
+    /// The subquery rows of a join, and the one joined to `row` (-1: none, a LEFT JOIN's NULLs).
+    var joined: JoinedRows?
+    var joinRow = -1
 }
 
 /// Runtime errors Trino would raise (they abort the query with a message).
@@ -88,6 +91,9 @@ enum Evaluator {
                 if let n = v.nulls, n[row] == 1 { return .null }
                 return .int(Int64(bitPattern: v.values.unsafelyUnwrapped[row]))
             }
+        case .joined(let i):
+            guard c.joinRow >= 0 else { return .null }
+            return scalar(c.joined.unsafelyUnwrapped.rows[c.joinRow][i])
         case .groupKey(let k):
             return c.groups.unsafelyUnwrapped.keyScalar(k, c.row)
         case .aggregate(let j):

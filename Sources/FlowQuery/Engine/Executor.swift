@@ -19,16 +19,30 @@ public enum QueryEngine {
                            now: Int64 = Int64(UTCTime.nowSeconds()) * 1000) throws -> QueryResult {
         let t0 = Sys.monotonicNanos()
         Sys.tuneAllocatorForLargeBuffers()
+        return try run(text, query: statement.query, archive: archive, threads: threads, now: now, started: t0)
+    }
+
+    static func run(_ text: String, query: Query, archive: ArchiveReader, threads: Int, now: Int64, started t0: UInt64) throws -> QueryResult {
         var binder = Binder(source: text, now: now)
-        let plan = try binder.bind(statement.query)
+        var subStats: [QueryStats] = []
+        binder.runSubquery = { sub in
+            let r = try run(text, query: sub, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
+            subStats.append(r.stats)
+            return r
+        }
+        let plan = try binder.bind(query)
         let prune = plan.filterAST.map(PruneCondition.from) ?? .maybe
         var blocks: [(Int, Int)] = []
         var stats = QueryStats()
-        stats.segments = archive.segments.count
-        for (si, seg) in archive.segments.enumerated() {
-            for bi in seg.blocks.indices {
-                stats.blocks += 1
-                if prune.mayMatch(seg, seg.blocks[bi]) { blocks.append((si, bi)) } else { stats.blocksSkipped += 1 }
+        if plan.join?.subqueryOnly == true {
+            blocks = [(-1, -1)]  // one empty archive row: every subquery row joins it
+        } else {
+            stats.segments = archive.segments.count
+            for (si, seg) in archive.segments.enumerated() {
+                for bi in seg.blocks.indices {
+                    stats.blocks += 1
+                    if prune.mayMatch(seg, seg.blocks[bi]) { blocks.append((si, bi)) } else { stats.blocksSkipped += 1 }
+                }
             }
         }
         let workers = max(1, min(threads, blocks.count))
@@ -38,6 +52,13 @@ public enum QueryEngine {
         var result = try shared.finish()
         stats.rowsScanned = shared.partials.reduce(0) { $0 + $1.rowsScanned }
         stats.rowsMatched = shared.partials.reduce(0) { $0 + $1.rowsMatched }
+        if plan.join?.subqueryOnly == true { stats.rowsScanned = 0 }
+        for s in subStats {  // a subquery's scan is part of this query's
+            stats.segments = max(stats.segments, s.segments)
+            stats.blocks += s.blocks
+            stats.blocksSkipped += s.blocksSkipped
+            stats.rowsScanned += s.rowsScanned
+        }
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
         result.stats = stats
         result.plan = describe(plan, prune)
@@ -46,11 +67,19 @@ public enum QueryEngine {
 
     static func describe(_ plan: QueryPlan, _ prune: PruneCondition) -> String {
         var lines: [String] = []
-        lines.append("scan archive columns: " + plan.columns.map(\.archiveName).joined(separator: ", "))
+        lines.append("scan archive columns: " + (plan.columns.isEmpty ? "none" : plan.columns.map(\.archiveName).joined(separator: ", ")))
         lines.append("block index pruning: " + (prune.isUseful ? prune.description : "none (no indexed predicate in WHERE)"))
         if plan.filter != nil { lines.append("filter: WHERE") }
         if plan.isAggregate {
             lines.append("aggregate: \(plan.groupKeys.count) group keys, \(plan.aggregates.count) aggregates" + (plan.having != nil ? ", HAVING" : ""))
+        }
+        if let j = plan.join {
+            if j.subqueryOnly {
+                lines.append("from: a subquery (\(j.rows.rows.count) rows)")
+            } else {
+                lines.append("join: \(j.kind) with a subquery (\(j.rows.rows.count) rows) on \(j.archiveKeys.count) hash keys" + (j.onResidual != nil ? " and a condition" : ""))
+            }
+            if j.postFilter != nil { lines.append("filter after the join: WHERE terms on the subquery's columns") }
         }
         if !plan.orderBy.isEmpty { lines.append("sort: \(plan.orderBy.count) keys") }
         if let l = plan.limit { lines.append("limit: \(l)") }
@@ -66,10 +95,14 @@ final class Partial {
     /// Non-aggregate results per block index: (output values, order values).
     var rows: [Int: [([Value], [Value])]] = [:]
     var mask: [UInt8] = []
-    var selection: [Int32] = []
+    // Never empty, so that their base addresses exist.
+    var selection: [Int32] = [0]
+    /// Joined rows: archive row and subquery row (-1: none) per entry.
+    var joinedSelection: [Int32] = [0]
+    var joinedRows: [Int32] = [0]
 
     init(_ plan: QueryPlan) {
-        aggregator = plan.isAggregate ? Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates) : nil
+        aggregator = plan.isAggregate ? Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates, joined: plan.join?.rows) : nil
     }
 }
 
@@ -84,10 +117,13 @@ final class SharedScan: @unchecked Sendable {
     var collected = 0
     /// The WHERE clause as column kernels, when its shape allows.
     let vectorFilter: VectorFilter?
+    /// The subquery rows of a join, hashed on the join keys.
+    let joinTable: JoinTable?
 
     init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
         self.plan = plan
         vectorFilter = plan.filter.flatMap { VectorFilter($0) }
+        joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
         self.blocks = blocks
         partials = (0..<workers).map { _ in Partial(plan) }
@@ -139,8 +175,11 @@ final class SharedScan: @unchecked Sendable {
 
     func scan(block idx: Int, into p: Partial, _ data: BlockData) throws {
         let (si, bi) = blocks[idx]
-        let seg = archive.segments[si]
-        try load(seg, bi, data)
+        if si < 0 {
+            data.rows = 1  // FROM (subquery): one empty archive row
+        } else {
+            try load(archive.segments[si], bi, data)
+        }
         data.makeViews()
         if plan.textCaches > 0 {
             // Each cache is sized to its column's dictionary; codes index it directly.
@@ -179,15 +218,33 @@ final class SharedScan: @unchecked Sendable {
             for r in 0..<rows { p.selection[r] = Int32(truncatingIfNeeded: r) }
             n = rows
         }
-        p.rowsMatched += n
+        if let join = joinTable {
+            let m = try join.expand(data, p, n)
+            p.rowsMatched += m  // joined rows that passed WHERE
+            try p.joinedSelection.withUnsafeBufferPointer { sel in
+                try p.joinedRows.withUnsafeBufferPointer { jr in
+                    try emit(idx, data, p, sel.baseAddress!, m, jr.baseAddress!)
+                }
+            }
+        } else {
+            p.rowsMatched += n
+            try p.selection.withUnsafeBufferPointer { try emit(idx, data, p, $0.baseAddress!, n, nil) }
+        }
+    }
+
+    /// Aggregates or outputs the rows `sel[0..<n]` of a block (joined to `joinRows[i]`).
+    func emit(_ idx: Int, _ data: BlockData, _ p: Partial, _ sel: UnsafePointer<Int32>, _ n: Int,
+              _ joinRows: UnsafePointer<Int32>?) throws {
         if let agg = p.aggregator {
-            try p.selection.withUnsafeBufferPointer { try agg.consume(data, $0.baseAddress!, n) }
+            try agg.consume(data, sel, n, joinRows: joinRows)
             return
         }
         var out: [([Value], [Value])] = []
         var c = EvalContext(block: data)
+        c.joined = plan.join?.rows
         for i in 0..<n {
-            c.row = Int(p.selection[i])
+            c.row = Int(sel[i])
+            if let joinRows { c.joinRow = Int(joinRows[i]) }
             let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
             let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
             out.append((values, order))
@@ -218,7 +275,7 @@ final class SharedScan: @unchecked Sendable {
         case .caseWhen(let ws, let els):
             for (a, b) in ws { cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes) }
             cacheSizes(els, data, &sizes)
-        case .constant, .column, .groupKey, .aggregate:
+        case .constant, .column, .groupKey, .aggregate, .joined:
             break
         }
     }

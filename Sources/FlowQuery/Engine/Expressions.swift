@@ -33,6 +33,8 @@ indirect enum CExpr {
     case dateFormat(CExpr, format: String)
     case dateTrunc(unit: String, CExpr)
     case dateAdd(unit: String, CExpr, CExpr)
+    /// Column i of the subquery in FROM, in the joined row being evaluated.
+    case joined(Int)
     /// After aggregation: group key i, aggregate j.
     case groupKey(Int)
     case aggregate(Int)
