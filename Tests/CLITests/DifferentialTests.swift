@@ -53,6 +53,20 @@ import Testing
         var description: String { sql }
     }
 
+    static let dailyTransfer = """
+        SELECT vpcflow.event_date, vpcflow.sourceaddress, vpcflow.destinationaddress, sum(vpcflow.numbytes) as byte_count
+        FROM vpcflow
+        INNER JOIN (SELECT sourceaddress, sum(numbytes) as byte_count FROM vpcflow
+        WHERE sourceaddress like '10.0.%'
+        GROUP BY region, instanceid, sourceaddress, destinationaddress, destinationport
+        ORDER BY byte_count DESC
+        LIMIT 10) as top_n
+        ON top_n.sourceaddress = vpcflow.sourceaddress
+        WHERE logstatus = 'OK'
+        GROUP BY vpcflow.event_date, vpcflow.sourceaddress, vpcflow.destinationaddress
+        ORDER BY vpcflow.event_date ASC, vpcflow.sourceaddress ASC, vpcflow.destinationaddress ASC, byte_count DESC
+        """
+
     static let cases: [Case] = [
         Case(sql: """
             SELECT numpackets, sourceaddress, destinationaddress, destinationport
@@ -101,32 +115,8 @@ import Testing
         // Subqueries in FROM and joins with them: AWS's "Daily Transfer Report on Top 10 Internal
         // IPs" demo query with constants that match the generated data (rows repeat once per
         // matching subquery row, as in Trino), a LEFT JOIN with unmatched rows, and a subquery alone.
-        Case(sql: """
-            SELECT vpcflow.event_date, vpcflow.sourceaddress, vpcflow.destinationaddress, sum(vpcflow.numbytes) as byte_count
-            FROM vpcflow
-            INNER JOIN (SELECT sourceaddress, sum(numbytes) as byte_count FROM vpcflow
-            WHERE sourceaddress like '10.0.%'
-            GROUP BY region, instanceid, sourceaddress, destinationaddress, destinationport
-            ORDER BY byte_count DESC
-            LIMIT 10) as top_n
-            ON top_n.sourceaddress = vpcflow.sourceaddress
-            WHERE logstatus = 'OK'
-            GROUP BY vpcflow.event_date, vpcflow.sourceaddress, vpcflow.destinationaddress
-            ORDER BY vpcflow.event_date ASC, vpcflow.sourceaddress ASC, vpcflow.destinationaddress ASC, byte_count DESC
-            """, ordered: true,
-             duck: """
-            SELECT strftime(make_timestamp(vpcflow.starttime * 1000000), '%Y-%m-%d') AS event_date, vpcflow.sourceaddress, vpcflow.destinationaddress, sum(vpcflow.numbytes) as byte_count
-            FROM vpcflow
-            INNER JOIN (SELECT sourceaddress, sum(numbytes) as byte_count FROM vpcflow
-            WHERE sourceaddress like '10.0.%'
-            GROUP BY region, instanceid, sourceaddress, destinationaddress, destinationport
-            ORDER BY byte_count DESC
-            LIMIT 10) as top_n
-            ON top_n.sourceaddress = vpcflow.sourceaddress
-            WHERE logstatus = 'OK'
-            GROUP BY 1, vpcflow.sourceaddress, vpcflow.destinationaddress
-            ORDER BY 1 ASC, vpcflow.sourceaddress ASC, vpcflow.destinationaddress ASC, byte_count DESC
-            """),
+        Case(sql: dailyTransfer, ordered: true,
+             duck: dailyTransfer.replacingOccurrences(of: "vpcflow.event_date", with: "strftime(make_timestamp(vpcflow.starttime * 1000000), '%Y-%m-%d')")),
         Case(sql: "SELECT t.destinationport, t.n, count(*) AS flows FROM vpcflow LEFT JOIN (SELECT destinationport, count(*) AS n FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationport) t ON t.destinationport = vpcflow.destinationport WHERE vpcflow.protocol = 6 GROUP BY t.destinationport, t.n ORDER BY flows DESC, t.destinationport LIMIT 20", ordered: true),
         Case(sql: "SELECT a, sum(n) AS total, count(*) AS ports FROM (SELECT action AS a, destinationport, count(*) AS n FROM vpcflow GROUP BY action, destinationport) x WHERE n > 5 GROUP BY a ORDER BY a", ordered: true),
         Case(sql: "SELECT CASE WHEN numbytes > 10000 THEN 'big' WHEN numbytes > 0 THEN 'small' END AS size, action, count(*) AS n FROM vpcflow GROUP BY 1, 2 ORDER BY size DESC, action", ordered: true),
