@@ -36,17 +36,77 @@ struct AddressDictionary {
         }
         // Sort the distinct values and renumber. All-IPv4 (the usual case): sort packed
         // (address << 32 | position) integers, several times faster than a comparator sort.
-        let order: [Int]
-        if firstSeen.allSatisfy({ $0.isIPv4 }) {
-            var packed = firstSeen.enumerated().map { (UInt64(truncatingIfNeeded: $0.element.low) << 32) | UInt64($0.offset) }
-            packed.sort()
-            order = packed.map { Int($0 & 0xFFFF_FFFF) }
+        // With IPv6 present (a few per cent of flows): IPv4 still sorts packed, the IPv6 values
+        // by comparator, and IPv4-mapped addresses fall between the IPv6 values below
+        // ::ffff:0:0 and those above it (128-bit order).
+        var packed: [UInt64] = []
+        packed.reserveCapacity(firstSeen.count)
+        var v6: [Int] = []
+        for (k, a) in firstSeen.enumerated() {
+            if a.isIPv4 { packed.append((UInt64(truncatingIfNeeded: a.low) << 32) | UInt64(k)) } else { v6.append(k) }
+        }
+        packed.sort()
+        var order: [Int] = []
+        order.reserveCapacity(firstSeen.count)
+        if v6.isEmpty {
+            for x in packed { order.append(Int(x & 0xFFFF_FFFF)) }
         } else {
-            order = firstSeen.indices.sorted { firstSeen[$0] < firstSeen[$1] }
+            v6.sort { firstSeen[$0] < firstSeen[$1] }
+            let mappedBase = IPAddress(high: 0, low: 0x0000_FFFF_0000_0000)
+            let below = v6.firstIndex { !(firstSeen[$0] < mappedBase) } ?? v6.count
+            order.append(contentsOf: v6[..<below])
+            for x in packed { order.append(Int(x & 0xFFFF_FFFF)) }
+            order.append(contentsOf: v6[below...])
         }
         var rank = [UInt32](repeating: 0, count: firstSeen.count + 1)
         for (r, idx) in order.enumerated() { rank[idx + 1] = UInt32(r + 1) }
         entries = order.map { firstSeen[$0] }
         codes = provisional.map { rank[Int($0)] }
+    }
+
+    /// The sorted distinct addresses of `c` (what the index needs), for a column that mostly
+    /// repeats `reference`, whose dictionary is `rd`: the reference entries its equal rows use,
+    /// merged with the few values of the rows that differ. Equal to
+    /// `AddressDictionary(c).entries`, without hashing and sorting every row again.
+    static func entries(of c: AddressColumn, sameAs reference: AddressColumn, referenceDictionary rd: AddressDictionary) -> [IPAddress] {
+        let n = c.count
+        var used = [Bool](repeating: false, count: rd.entries.count + 1)
+        var extra: [IPAddress] = []
+        c.high.withUnsafeBufferPointer { ch in
+            c.low.withUnsafeBufferPointer { cl in
+                reference.high.withUnsafeBufferPointer { rh in
+                    reference.low.withUnsafeBufferPointer { rl in
+                        rd.codes.withUnsafeBufferPointer { codes in
+                            used.withUnsafeMutableBufferPointer { u in
+                                for i in 0..<n {
+                                    if c.isNull(i) { continue }
+                                    if ch[i] == rh[i] && cl[i] == rl[i] && !reference.isNull(i) {
+                                        u[Int(codes[i])] = true
+                                    } else {
+                                        extra.append(IPAddress(high: ch[i], low: cl[i]))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        extra.sort()
+        var out: [IPAddress] = []
+        out.reserveCapacity(rd.entries.count + extra.count)
+        var j = 0
+        for (k, a) in rd.entries.enumerated() where used[k + 1] {
+            while j < extra.count && extra[j] < a {
+                if out.last != extra[j] { out.append(extra[j]) }
+                j += 1
+            }
+            if out.last != a { out.append(a) }
+        }
+        while j < extra.count {
+            if out.last != extra[j] { out.append(extra[j]) }
+            j += 1
+        }
+        return out
     }
 }

@@ -34,17 +34,32 @@ public enum BlockEncoder {
     public static func encode(_ batch: RecordBatch) -> EncodedBlock {
         var cols: [EncodedColumn] = []
         var minStart: Int64? = nil, maxEnd: Int64? = nil
+        // Address dictionaries and indexes of this block by field id, for the columns that
+        // repeat them (pkt-srcaddr repeats srcaddr on most rows).
+        var dictionaries: [Int: (AddressDictionary, ColumnIndex)] = [:]
         for (id, spec) in FieldCatalog.fields.enumerated() {
             switch spec.kind {
             case .address:
                 guard let c = batch.addresses[id], c.nullCount < c.count else { continue }
-                let d = AddressDictionary(c)
                 var chunk: EncodedChunk? = nil
-                if let refName = sameAsReference[spec.name], let ref = batch.addresses[FieldCatalog.id(of: refName)!], ref.nullCount < ref.count {
+                var index: ColumnIndex? = nil
+                if let refName = sameAsReference[spec.name], let refID = FieldCatalog.id(of: refName),
+                   let ref = batch.addresses[refID], ref.nullCount < ref.count {
                     chunk = ColumnCodec.encode(c, sameAs: ref, referenceName: refName)
+                    if chunk != nil, let (rd, refIndex) = dictionaries[refID] {
+                        // Stored as "same as": only the index needs the distinct values.
+                        let entries = AddressDictionary.entries(of: c, sameAs: ref, referenceDictionary: rd)
+                        index = entries == rd.entries ? refIndex : ColumnIndex.build(entries: entries)
+                    }
                 }
-                cols.append(EncodedColumn(name: spec.name, type: .address, chunk: chunk ?? ColumnCodec.encode(c, dictionary: d),
-                                          index: ColumnIndex.build(d)))
+                if chunk == nil || index == nil {
+                    let d = AddressDictionary(c)
+                    let built = ColumnIndex.build(d)
+                    dictionaries[id] = (d, built)
+                    if chunk == nil { chunk = ColumnCodec.encode(c, dictionary: d) }
+                    index = built
+                }
+                cols.append(EncodedColumn(name: spec.name, type: .address, chunk: chunk!, index: index!))
             case .string:
                 guard let c = batch.strings[id], c.dictionary.count > 0 else { continue }
                 cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))

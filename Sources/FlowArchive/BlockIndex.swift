@@ -193,6 +193,43 @@ public enum ColumnIndex: Sendable, Equatable {
     // MARK: building
 
     static func build(_ c: IntColumn, isPort: Bool) -> ColumnIndex {
+        if c.nullCount == 0 && c.count > 0 {
+            // No nulls (the usual case): a plain min/max loop, and the port bitmap set through
+            // one buffer pointer rather than an optional enum payload per row.
+            return c.values.withUnsafeBufferPointer { v in
+                var lo = v[0], hi = v[0]
+                for x in v { lo = Swift.min(lo, x); hi = Swift.max(hi, x) }
+                let r = IntRangeIndex(min: lo, max: hi)
+                guard isPort else { return .intRange(r) }
+                var bitmap = PortBitmap()
+                bitmap.words.withUnsafeMutableBufferPointer { w in
+                    for x in v { w[Int((x >> 6) & 1023)] |= 1 << (x & 63) }
+                }
+                return .port(r, bitmap)
+            }
+        }
+        if let nulls = c.nulls, c.nullCount > 0, c.nullCount < c.count {
+            return c.values.withUnsafeBufferPointer { v in
+                nulls.withUnsafeBufferPointer { isNull in
+                    var lo = UInt64.max, hi = UInt64.min
+                    for i in 0..<v.count {
+                        let present = isNull[i] == 0
+                        lo = present ? Swift.min(lo, v[i]) : lo
+                        hi = present ? Swift.max(hi, v[i]) : hi
+                    }
+                    let r = IntRangeIndex(min: lo, max: hi)
+                    guard isPort else { return .intRange(r) }
+                    var bitmap = PortBitmap()
+                    bitmap.words.withUnsafeMutableBufferPointer { w in
+                        for i in 0..<v.count where isNull[i] == 0 {
+                            let x = v[i]
+                            w[Int((x >> 6) & 1023)] |= 1 << (x & 63)
+                        }
+                    }
+                    return .port(r, bitmap)
+                }
+            }
+        }
         var lo = UInt64.max, hi = UInt64.min
         var any = false
         var bitmap = isPort ? PortBitmap() : nil
@@ -213,10 +250,13 @@ public enum ColumnIndex: Sendable, Equatable {
         return .intRange(r)
     }
 
-    static func build(_ d: AddressDictionary) -> ColumnIndex {
-        guard let lo = d.entries.first, let hi = d.entries.last else { return .none }
-        var bloom = AddressBloom(expectedDistinct: d.entries.count)
-        for a in d.entries { bloom.insert(a) }
+    static func build(_ d: AddressDictionary) -> ColumnIndex { build(entries: d.entries) }
+
+    /// The index of a column whose distinct values, sorted, are `entries`.
+    static func build(entries: [IPAddress]) -> ColumnIndex {
+        guard let lo = entries.first, let hi = entries.last else { return .none }
+        var bloom = AddressBloom(expectedDistinct: entries.count)
+        for a in entries { bloom.insert(a) }
         return .address(AddressIndex(min: lo, max: hi, bloom: bloom))
     }
 

@@ -30,7 +30,19 @@ enum ColumnCodec {
     static func appendValidity(_ nulls: [UInt8], into raw: inout [UInt8]) {
         let n = nulls.count
         var bytes = [UInt8](repeating: 0, count: (n + 7) / 8)
-        for i in 0..<n where nulls[i] == 0 { bytes[i >> 3] |= 1 << UInt8(i & 7) }
+        nulls.withUnsafeBytes { src in
+            bytes.withUnsafeMutableBufferPointer { out in
+                // Eight null flags (bytes of 0 or 1) at a time: flip them to presence bits and
+                // gather the low bit of each byte into one byte (a multiply moves byte k's bit
+                // to bit 56 + k without carries).
+                let whole = n / 8
+                for k in 0..<whole {
+                    let x = src.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self) ^ 0x0101_0101_0101_0101
+                    out[k] = UInt8(truncatingIfNeeded: ((x & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
+                }
+                for i in (whole * 8)..<n where src[i] == 0 { out[i >> 3] |= 1 << UInt8(i & 7) }
+            }
+        }
         raw.append(contentsOf: bytes)
     }
 
@@ -70,6 +82,8 @@ enum ColumnCodec {
     // MARK: integers
 
     static func encode(_ c: IntColumn) -> EncodedChunk {
+        if c.nullCount == 0 && c.count > 0 { return encodeWithoutNulls(c.values) }
+        if let nulls = c.nulls, c.nullCount < c.count { return encodeWithNulls(c.values, nulls, nullCount: c.nullCount) }
         let n = c.count
         var lo = UInt64.max, hi = UInt64.min
         var first: UInt64? = nil
@@ -141,6 +155,112 @@ enum ColumnCodec {
         if forWidth > 1 { flags |= ChunkFlags.shuffled }
         appendFixed(filled, width: forWidth, into: &raw, shuffle: true)
         return finish(raw, encoding: .frameOfReference, width: forWidth, flags: flags, nullCount: c.nullCount)
+    }
+
+    /// `encode` for a column without nulls (the usual case), with the same output: one pass
+    /// finds min, max and the delta width, then the chosen values go straight into byte planes
+    /// of the chunk (no copy of the column, no array of deltas).
+    static func encodeWithoutNulls(_ values: [UInt64]) -> EncodedChunk {
+        let n = values.count
+        return values.withUnsafeBufferPointer { v in
+            var lo = v[0], hi = v[0]
+            var maxZ: UInt64 = 0
+            var prev = v[0]
+            for i in 0..<n {
+                let x = v[i]
+                lo = Swift.min(lo, x)
+                hi = Swift.max(hi, x)
+                maxZ |= zigzag(Int64(bitPattern: x &- prev))
+                prev = x
+            }
+            let forWidth = byteWidth(hi &- lo)
+            let deltaWidth = byteWidth(maxZ)
+            let isDelta = deltaWidth < forWidth
+            let width = isDelta ? deltaWidth : forWidth
+            let base = isDelta ? v[0] : lo
+            let raw = [UInt8](unsafeUninitializedCapacity: 8 + n * width) { out, initialized in
+                UnsafeMutableRawPointer(out.baseAddress!).storeBytes(of: base.littleEndian, as: UInt64.self)
+                let planes = out.baseAddress! + 8
+                for b in 0..<width {
+                    let plane = planes + b * n
+                    let shift = UInt64(8 * b)
+                    if isDelta {
+                        var p = v[0]
+                        for i in 0..<n {
+                            let x = v[i]
+                            plane[i] = UInt8(truncatingIfNeeded: zigzag(Int64(bitPattern: x &- p)) &>> shift)
+                            p = x
+                        }
+                    } else {
+                        for i in 0..<n { plane[i] = UInt8(truncatingIfNeeded: (v[i] &- lo) &>> shift) }
+                    }
+                }
+                initialized = 8 + n * width
+            }
+            return finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width,
+                          flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: 0)
+        }
+    }
+
+    /// `encode` for a column with some nulls (NODATA and SKIPDATA records make most integer
+    /// columns so), with the same output. A null row repeats the previous value for delta (a
+    /// zero delta) and stores 0 for frame of reference, so neither needs a filled-in copy of the
+    /// column: non-null rows take their delta from the previous non-null value.
+    static func encodeWithNulls(_ values: [UInt64], _ nulls: [UInt8], nullCount: Int) -> EncodedChunk {
+        let n = values.count
+        return values.withUnsafeBufferPointer { v in
+            nulls.withUnsafeBufferPointer { isNull in
+                var first = 0
+                while isNull[first] != 0 { first += 1 }
+                var lo = v[first], hi = v[first]
+                var maxZ: UInt64 = 0
+                var prev = v[first]
+                for i in first..<n {
+                    let present = isNull[i] == 0
+                    let x = v[i]
+                    lo = present ? Swift.min(lo, x) : lo
+                    hi = present ? Swift.max(hi, x) : hi
+                    maxZ |= present ? zigzag(Int64(bitPattern: x &- prev)) : 0
+                    prev = present ? x : prev
+                }
+                let forWidth = byteWidth(hi &- lo)
+                let deltaWidth = byteWidth(maxZ)
+                let isDelta = deltaWidth < forWidth
+                let width = isDelta ? deltaWidth : forWidth
+                let base = isDelta ? v[first] : lo
+                var raw: [UInt8] = []
+                raw.reserveCapacity((n + 7) / 8 + 8 + n * width)
+                appendValidity(nulls, into: &raw)
+                let head = raw.count
+                raw.append(contentsOf: repeatElement(0, count: 8 + n * width))
+                raw.withUnsafeMutableBufferPointer { out in
+                    UnsafeMutableRawPointer(out.baseAddress! + head).storeBytes(of: base.littleEndian, as: UInt64.self)
+                    let planes = out.baseAddress! + head + 8
+                    for b in 0..<width {
+                        let plane = planes + b * n
+                        let shift = UInt64(8 * b)
+                        if isDelta {
+                            var p = v[first]
+                            for i in 0..<n {
+                                let present = isNull[i] == 0
+                                let x = v[i]
+                                let z = present ? zigzag(Int64(bitPattern: x &- p)) : 0
+                                plane[i] = UInt8(truncatingIfNeeded: z &>> shift)
+                                p = present ? x : p
+                            }
+                        } else {
+                            for i in 0..<n {
+                                let d = isNull[i] == 0 ? v[i] &- lo : 0
+                                plane[i] = UInt8(truncatingIfNeeded: d &>> shift)
+                            }
+                        }
+                    }
+                }
+                var flags = ChunkFlags.validity
+                if width > 1 { flags |= ChunkFlags.shuffled }
+                return finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width, flags: flags, nullCount: nullCount)
+            }
+        }
     }
 
     /// An address column relative to `reference` (see `ColumnEncoding.addressSameAs`), or nil

@@ -162,16 +162,30 @@ public struct StringColumn: Sendable {
     /// Appends rows of another column, translating its codes into this column's dictionary
     /// (work per distinct value, then one table lookup per row).
     public mutating func append(contentsOf other: StringColumn, range: Range<Int>) {
+        // Two passes: the first interns each code's value at its first appearance (so the
+        // dictionary keeps first-appearance order), the second translates the codes in bulk
+        // (appending one element at a time cost a uniqueness check per row).
         var remap = [UInt32](repeating: 0, count: other.dictionary.count + 1)
         var mapped = [Bool](repeating: false, count: other.dictionary.count + 1)
-        codes.reserveCapacity(codes.count + range.count)
         for i in range {
             let c = Int(other.codes[i])
             if c != 0 && !mapped[c] {
                 mapped[c] = true
                 remap[c] = other.dictionary.value(UInt32(c)).withUnsafeBytes { dictionary.intern($0) }
             }
-            codes.append(remap[c])
+        }
+        let start = codes.count
+        codes.append(contentsOf: repeatElement(0, count: range.count))
+        codes.withUnsafeMutableBufferPointer { out in
+            other.codes.withUnsafeBufferPointer { src in
+                remap.withUnsafeBufferPointer { map in
+                    var k = start
+                    for i in range {
+                        out[k] = map[Int(src[i])]
+                        k &+= 1
+                    }
+                }
+            }
         }
     }
 }

@@ -11,7 +11,9 @@ final class InternTable {
         var hashes: UnsafeMutablePointer<UInt32>    // hashes[c] for code c
         var codeCapacity: Int
         var count: Int
-        var table: UnsafeMutablePointer<UInt32>     // slot -> code, 0 = empty
+        // slot -> hash << 32 | code, 0 = empty: the hash sits next to the code, so a probe
+        // reads one word before it compares bytes.
+        var table: UnsafeMutablePointer<UInt64>
         var mask: Int
     }
 
@@ -22,7 +24,7 @@ final class InternTable {
         let codeCap = 64
         let offsets = UnsafeMutablePointer<UInt32>.allocate(capacity: codeCap + 1)
         offsets[0] = 0
-        let table = UnsafeMutablePointer<UInt32>.allocate(capacity: 128)
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 128)
         table.initialize(repeating: 0, count: 128)
         state.initialize(to: State(arena: .allocate(capacity: 1024), arenaCapacity: 1024, arenaCount: 0, offsets: offsets,
                                    hashes: .allocate(capacity: codeCap + 1), codeCapacity: codeCap, count: 0,
@@ -47,22 +49,30 @@ final class InternTable {
         s.pointee.arenaCount = 0
     }
 
-    /// A hash over 8 bytes at a time (the tokens are ids of 8 to 30 bytes).
+    /// A hash over 8 bytes at a time (the tokens are ids of 8 to 30 bytes); the last word
+    /// overlaps the one before rather than being assembled byte by byte. The hash only places
+    /// values in this table: it is never stored.
     @inline(__always)
     static func hash(_ p: UnsafeRawPointer, _ n: Int) -> UInt32 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
-        var i = 0
-        while i + 8 <= n {
-            h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 32
-            i &+= 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < n {
-            tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
-            shift &+= 8
-            i &+= 1
+        var tail: UInt64
+        if n >= 8 {
+            var i = 0
+            while i &+ 8 < n {
+                h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+                h ^= h >> 32
+                i &+= 8
+            }
+            tail = p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 {
+            tail = UInt64(p.loadUnaligned(as: UInt32.self)) | UInt64(p.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)) << 32
+        } else {
+            tail = 0
+            var i = 0
+            while i < n {
+                tail = tail << 8 | UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+                i &+= 1
+            }
         }
         h = (h ^ tail) &* 0xc4ce_b9fe_1a85_ec53
         h ^= h >> 29
@@ -76,9 +86,10 @@ final class InternTable {
         var slot = Int(h) & s.pointee.mask
         let table = s.pointee.table
         while true {
-            let code = table[slot]
-            if code == 0 { break }
-            if s.pointee.hashes[Int(code)] == h {
+            let entry = table[slot]
+            if entry == 0 { break }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let code = UInt32(truncatingIfNeeded: entry)
                 let start = Int(s.pointee.offsets[Int(code) - 1])
                 if Int(s.pointee.offsets[Int(code)]) - start == n && memcmpBytes(s.pointee.arena + start, p, n) {
                     return code
@@ -117,7 +128,7 @@ final class InternTable {
         let code = UInt32(s.pointee.count)
         s.pointee.offsets[Int(code)] = UInt32(s.pointee.arenaCount)
         s.pointee.hashes[Int(code)] = h
-        s.pointee.table[slot] = code
+        s.pointee.table[slot] = UInt64(h) << 32 | UInt64(code)
         if s.pointee.count * 2 > s.pointee.mask + 1 { rehash() }
         return code
     }
@@ -126,13 +137,13 @@ final class InternTable {
         let s = state
         let size = (s.pointee.mask + 1) * 2
         s.pointee.table.deallocate()
-        let t = UnsafeMutablePointer<UInt32>.allocate(capacity: size)
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
         t.initialize(repeating: 0, count: size)
         let mask = size - 1
         for code in 1...max(1, s.pointee.count) where s.pointee.count > 0 {
             var slot = Int(s.pointee.hashes[code]) & mask
             while t[slot] != 0 { slot = (slot + 1) & mask }
-            t[slot] = UInt32(code)
+            t[slot] = UInt64(s.pointee.hashes[code]) << 32 | UInt64(code)
         }
         s.pointee.table = t
         s.pointee.mask = mask
@@ -146,7 +157,7 @@ final class InternTable {
         while s.pointee.count > count {
             let code = UInt32(s.pointee.count)
             var slot = Int(s.pointee.hashes[Int(code)]) & s.pointee.mask
-            while s.pointee.table[slot] != code { slot = (slot &+ 1) & s.pointee.mask }
+            while UInt32(truncatingIfNeeded: s.pointee.table[slot]) != code { slot = (slot &+ 1) & s.pointee.mask }
             s.pointee.table[slot] = 0
             s.pointee.arenaCount = Int(s.pointee.offsets[Int(code) - 1])
             s.pointee.count -= 1

@@ -86,6 +86,10 @@ public struct RecordParser {
                 case .failure(let why):
                     reject(&out, lineNo, text, pos, lineEnd, why)
                 }
+            } else if i >= 16 && next + 16 <= n && fastRecord(bytes, i, lineEnd, row, plan) {
+                // The common case, done (the guard keeps the fast path's fixed-size reads inside
+                // `text`: 16 bytes before the line's first token, 16 past its newline).
+                row &+= 1
             } else if let why = parseRecord(bytes, i, lineEnd, row, plan) {
                 reject(&out, lineNo, text, pos, lineEnd, why(out.endMapping))
             } else {
@@ -231,6 +235,97 @@ public struct RecordParser {
             return { m in "expected \(m.count) fields (\(m.names.first ?? "")...\(m.names.last ?? "")), found \(found)" }
         }
         return nil
+    }
+
+    /// Parses a well-formed line (the usual case) into row `row`: finds every token at once from
+    /// blank bitmasks, then parses each with a kernel that knows its bounds. Returns false,
+    /// leaving no trace, for anything it does not handle (a wrong field count, a value that does
+    /// not parse, a number of 20 digits); `parseRecord` then decides and explains. The caller
+    /// guarantees that the 16 bytes before `from` and the 16 after `end` are readable.
+    @inline(__always)
+    private func fastRecord(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ row: Int, _ plan: LinePlan) -> Bool {
+        let count = plan.count
+        let starts = plan.tokenStarts, ends = plan.tokenEnds
+        let len = end - from
+        var ns = 0, ne = 0
+        // Bit k of a word: byte from + w + k is a blank. Bytes from `len` on count as blanks, so
+        // the last token ends at the line end. `carry`: the byte before the word was a blank.
+        var carry: UInt64 = 1
+        var w = 0
+        while w <= len {
+            var blank = FastScan.blankMask16(p + from + w)
+            if w + 16 <= len { blank |= FastScan.blankMask16(p + from + w + 16) << 16 }
+            if w + 32 <= len { blank |= FastScan.blankMask16(p + from + w + 32) << 32 }
+            if w + 48 <= len { blank |= FastScan.blankMask16(p + from + w + 48) << 48 }
+            if len - w < 64 { blank |= UInt64.max &<< UInt64(len - w) }
+            let before = (blank << 1) | carry
+            var tokenStarts = ~blank & before
+            var tokenEnds = blank & ~before
+            carry = blank >> 63
+            // A word holds at most 32 tokens and the scratch has room for `count + 32`, so the
+            // count is checked once per word.
+            let at = from &+ w
+            while tokenStarts != 0 {
+                starts[ns] = at &+ tokenStarts.trailingZeroBitCount
+                ns &+= 1
+                tokenStarts &= tokenStarts &- 1
+            }
+            while tokenEnds != 0 {
+                ends[ne] = at &+ tokenEnds.trailingZeroBitCount
+                ne &+= 1
+                tokenEnds &= tokenEnds &- 1
+            }
+            if ns > count { return false }
+            w &+= 64
+        }
+        if ns != count { return false }
+        let info = plan.info
+        for f in 0..<count {
+            let s = starts[f], e = ends[f]
+            let n = e &- s
+            let dash = n == 1 && p[s] == 0x2D
+            switch info[f].kind {
+            case .string:
+                if dash {
+                    info[f].codes.unsafelyUnwrapped[row] = 0
+                    info[f].inserted = false
+                } else {
+                    info[f].codes.unsafelyUnwrapped[row] = plan.intern(f, p, s, e)
+                }
+            case .address:
+                let g = info[f].sameAs
+                if g >= 0 && FastScan.equalShort(p, s, starts[g], n, ends[g] &- starts[g]) {
+                    // pkt-srcaddr and pkt-dstaddr repeat srcaddr and dstaddr on most lines.
+                    info[f].hi.unsafelyUnwrapped[row] = info[g].hi.unsafelyUnwrapped[row]
+                    info[f].lo.unsafelyUnwrapped[row] = info[g].lo.unsafelyUnwrapped[row]
+                    info[f].nulls.unsafelyUnwrapped[row] = info[g].nulls.unsafelyUnwrapped[row]
+                } else if let v4 = FastScan.ipv4(p, end: e, len: n) {
+                    info[f].hi.unsafelyUnwrapped[row] = 0
+                    info[f].lo.unsafelyUnwrapped[row] = 0x0000_FFFF_0000_0000 | UInt64(v4)
+                    info[f].nulls.unsafelyUnwrapped[row] = 0
+                } else if dash {
+                    info[f].nulls.unsafelyUnwrapped[row] = 1
+                } else if let a = IPAddress.parse(UnsafeRawBufferPointer(start: p + s, count: n)) {
+                    info[f].hi.unsafelyUnwrapped[row] = a.high
+                    info[f].lo.unsafelyUnwrapped[row] = a.low
+                    info[f].nulls.unsafelyUnwrapped[row] = 0
+                } else {
+                    plan.rollback(row, upTo: f)
+                    return false
+                }
+            default:
+                if let v = FastScan.decimal(p, end: e, len: n), v <= info[f].kind.maxValue {
+                    info[f].values.unsafelyUnwrapped[row] = v
+                    info[f].nulls.unsafelyUnwrapped[row] = 0
+                } else if dash {
+                    info[f].nulls.unsafelyUnwrapped[row] = 1
+                } else {
+                    plan.rollback(row, upTo: f)
+                    return false
+                }
+            }
+        }
+        return true
     }
 
     /// The end of the token starting at `i`: the first space or tab, or `end`. Ids are 8 to 30
@@ -442,6 +537,9 @@ struct PositionInfo {
     var lastCode: UInt32
     /// Whether the current line added its value here to the dictionary (undone on reject).
     var inserted: Bool
+    /// For an address position: an earlier address position whose text it usually repeats
+    /// (pkt-srcaddr: srcaddr), or -1.
+    var sameAs: Int = -1
 }
 
 /// Per-mapping lookups for the hot loop, in one raw array of `PositionInfo` so that reading and
@@ -449,6 +547,9 @@ struct PositionInfo {
 final class LinePlan {
     let count: Int
     let info: UnsafeMutablePointer<PositionInfo>
+    /// Scratch for the fast path: where each token of the current line starts and ends.
+    let tokenStarts: UnsafeMutablePointer<Int>
+    let tokenEnds: UnsafeMutablePointer<Int>
     var lastBase: UnsafePointer<UInt8>? = nil
     private let store: ColumnStore
 
@@ -456,6 +557,8 @@ final class LinePlan {
         self.store = store
         count = mapping.count
         info = .allocate(capacity: max(1, count))
+        tokenStarts = .allocate(capacity: count + 32)
+        tokenEnds = .allocate(capacity: count + 32)
         for (i, id) in mapping.fieldIDs.enumerated() {
             var p = PositionInfo(kind: .string, values: nil, hi: nil, lo: nil, nulls: nil, codes: nil, table: nil,
                                  lastStart: 0, lastLen: -1, lastCode: 0, inserted: false)
@@ -472,11 +575,20 @@ final class LinePlan {
             }
             (info + i).initialize(to: p)
         }
+        for (i, id) in mapping.fieldIDs.enumerated() where id >= 0 {
+            guard let refName = LinePlan.sameAsReference[FieldCatalog.fields[id].name],
+                  let refID = FieldCatalog.id(of: refName), let g = mapping.fieldIDs.firstIndex(of: refID), g < i else { continue }
+            info[i].sameAs = g
+        }
     }
+
+    static let sameAsReference = ["pkt-srcaddr": "srcaddr", "pkt-dstaddr": "dstaddr"]
 
     deinit {
         info.deinitialize(count: count)
         info.deallocate()
+        tokenStarts.deallocate()
+        tokenEnds.deallocate()
     }
 
     /// Undoes what a rejected line wrote to positions `0..<upTo`: values, and dictionary entries

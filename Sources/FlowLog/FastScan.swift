@@ -1,0 +1,130 @@
+/// Branch-light kernels for the parser's fast path: blank masks over 16 bytes at a time (Swift
+/// SIMD compares), and digits and IPv4 addresses parsed in registers (SWAR) once the token's
+/// bounds are known. Each kernel reads a fixed number of bytes around the token, so the caller
+/// guarantees that those bytes lie inside the text (see `RecordParser.fastRecord`); each returns
+/// "not handled" for anything unusual and leaves the verdict to the general parser.
+enum FastScan {
+    /// Gathers the low bit of each of 16 bytes (0 or 1) into a 16-bit mask, byte `k` to bit `k`.
+    /// There is no portable movemask: a multiply moves the 8 low bits of each half into its top
+    /// byte (0x0102040810204080 puts byte `k`'s bit at bit 56 + k, with no carries).
+    @inline(__always)
+    static func bits(_ m: SIMDMask<SIMD16<Int8>>) -> UInt64 {
+        let b = unsafeBitCast(m, to: SIMD16<UInt8>.self) & SIMD16<UInt8>(repeating: 1)
+        let w = unsafeBitCast(b, to: SIMD2<UInt64>.self)
+        return ((w[0] &* 0x0102_0408_1020_4080) >> 56) | (((w[1] &* 0x0102_0408_1020_4080) >> 56) << 8)
+    }
+
+    /// Bit `k` set when byte `k` of the 16 at `p` is a space or a tab.
+    @inline(__always)
+    static func blankMask16(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self)
+        return bits((v .== SIMD16<UInt8>(repeating: 0x20)) .| (v .== SIMD16<UInt8>(repeating: 0x09)))
+    }
+
+    /// Whether the tokens at `a` (`na` bytes) and `b` (`nb` bytes) are equal, for tokens of 4 to
+    /// 16 bytes (two overlapping loads each); false otherwise. Reads only the tokens' bytes.
+    @inline(__always)
+    static func equalShort(_ p: UnsafePointer<UInt8>, _ a: Int, _ b: Int, _ na: Int, _ nb: Int) -> Bool {
+        if na != nb { return false }
+        let r = UnsafeRawPointer(p)
+        if na >= 8 && na <= 16 {
+            return r.loadUnaligned(fromByteOffset: a, as: UInt64.self) == r.loadUnaligned(fromByteOffset: b, as: UInt64.self)
+                && r.loadUnaligned(fromByteOffset: a &+ na &- 8, as: UInt64.self) == r.loadUnaligned(fromByteOffset: b &+ na &- 8, as: UInt64.self)
+        }
+        if na >= 4 && na < 8 {
+            return r.loadUnaligned(fromByteOffset: a, as: UInt32.self) == r.loadUnaligned(fromByteOffset: b, as: UInt32.self)
+                && r.loadUnaligned(fromByteOffset: a &+ na &- 4, as: UInt32.self) == r.loadUnaligned(fromByteOffset: b &+ na &- 4, as: UInt32.self)
+        }
+        return false
+    }
+
+    static let asciiZeros: UInt64 = 0x3030_3030_3030_3030
+
+    /// Whether all 8 bytes of `y` are ASCII digits.
+    @inline(__always)
+    static func allDigits(_ y: UInt64) -> Bool {
+        // High nibble 3, and adding 6 keeps it 3 (0x3A...0x3F become 0x40...0x45); the first
+        // test passing means no byte can carry into the next.
+        (y & 0xF0F0_F0F0_F0F0_F0F0) == asciiZeros && ((y &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == asciiZeros
+    }
+
+    /// The value of 8 ASCII digits, the most significant in the lowest byte.
+    @inline(__always)
+    static func value8(_ y: UInt64) -> UInt64 {
+        var v = y & 0x0F0F_0F0F_0F0F_0F0F
+        v = ((v &* 2561) >> 8) & 0x00FF_00FF_00FF_00FF          // pairs: 10a + b
+        v = ((v &* 6_553_601) >> 16) & 0x0000_FFFF_0000_FFFF    // quads: 100ab + cd
+        return (v &* 42_949_672_960_001) >> 32                  // 10000abcd + efgh
+    }
+
+    /// The 8 bytes ending at `end`, of which the last `len` (1...8) are kept and the rest
+    /// replaced by '0'. Reads `end - 8 ..< end`.
+    @inline(__always)
+    static func digits8(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt64 {
+        let x = UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self)
+        let keep = UInt64.max &<< UInt64(64 - 8 * len)
+        return (x & keep) | (asciiZeros & ~keep)
+    }
+
+    /// A decimal token of 1 to 19 digits at `end - len ..< end`, or nil (not digits, or longer:
+    /// only 20-digit values can overflow, and the general parser checks those exactly). Reads up
+    /// to 24 bytes before `end`.
+    @inline(__always)
+    static func decimal(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt64? {
+        if len <= 8 {
+            let y = digits8(p, end: end, len: len)
+            return allDigits(y) ? value8(y) : nil
+        }
+        if len <= 16 {
+            let hi = digits8(p, end: end - 8, len: len - 8)
+            let lo = UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self)
+            guard allDigits(hi), allDigits(lo) else { return nil }
+            return value8(hi) &* 100_000_000 &+ value8(lo)
+        }
+        if len <= 19 {
+            let top = digits8(p, end: end - 16, len: len - 16)
+            let mid = UnsafeRawPointer(p + end - 16).loadUnaligned(as: UInt64.self)
+            let lo = UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self)
+            guard allDigits(top), allDigits(mid), allDigits(lo) else { return nil }
+            return value8(top) &* 10_000_000_000_000_000 &+ value8(mid) &* 100_000_000 &+ value8(lo)
+        }
+        return nil
+    }
+
+    /// One octet of 1...3 digits ending at `end` (digits already checked), or nil when it has a
+    /// leading zero or exceeds 255. Reads `end - 4 ..< end`.
+    @inline(__always)
+    static func octet(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
+        let x = UnsafeRawPointer(p + end - 4).loadUnaligned(as: UInt32.self)
+        let keep = UInt32.max &<< UInt32(32 - 8 * len)
+        let t = ((x & keep) | (0x3030_3030 & ~keep)) &- 0x3030_3030
+        let v = ((t >> 8) & 0xFF) &* 100 &+ ((t >> 16) & 0xFF) &* 10 &+ (t >> 24)
+        // A leading zero: the first digit is 0 and there are more (inet_pton rejects "01").
+        if len > 1 && (t &>> UInt32(32 - 8 * len)) & 0xFF == 0 { return nil }
+        return v <= 255 ? v : nil
+    }
+
+    /// A dotted-quad IPv4 token at `end - len ..< end` (7...15 bytes), or nil. Reads the 16 bytes
+    /// before `end`.
+    @inline(__always)
+    static func ipv4(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
+        guard len >= 7 && len <= 15 else { return nil }
+        let v = UnsafeRawPointer(p + end - 16).loadUnaligned(as: SIMD16<UInt8>.self)
+        let dots = bits(v .== SIMD16<UInt8>(repeating: 0x2E))
+        let digits = bits((v &- SIMD16<UInt8>(repeating: 0x30)) .< SIMD16<UInt8>(repeating: 10))
+        let token = (UInt64(0xFFFF) &<< UInt64(16 - len)) & 0xFFFF
+        guard (dots | digits) & token == token else { return nil }
+        let d = (dots & token) &>> UInt64(16 - len)  // bit k: byte k of the token is a dot
+        guard d.nonzeroBitCount == 3 else { return nil }
+        let d0 = d.trailingZeroBitCount
+        let r1 = d & (d &- 1)
+        let d1 = r1.trailingZeroBitCount
+        let d2 = (r1 & (r1 &- 1)).trailingZeroBitCount
+        let l0 = d0, l1 = d1 &- d0 &- 1, l2 = d2 &- d1 &- 1, l3 = len &- d2 &- 1
+        guard l0 >= 1 && l0 <= 3 && l1 >= 1 && l1 <= 3 && l2 >= 1 && l2 <= 3 && l3 >= 1 && l3 <= 3 else { return nil }
+        let s = end - len
+        guard let o0 = octet(p, end: s + d0, len: l0), let o1 = octet(p, end: s + d1, len: l1),
+              let o2 = octet(p, end: s + d2, len: l2), let o3 = octet(p, end: end, len: l3) else { return nil }
+        return o0 << 24 | o1 << 16 | o2 << 8 | o3
+    }
+}
