@@ -143,13 +143,15 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     @inline(__always)
     public static func writeIPv4(_ v4: UInt32, to buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var n = 0
-        for shift in [24, 16, 8, 0] as [UInt32] {
-            let o = Int((v4 >> shift) & 0xFF)
+        @inline(__always) func octet(_ o: Int) {
             if o >= 100 { buf[n] = UInt8(0x30 + o / 100); n += 1 }
             if o >= 10 { buf[n] = UInt8(0x30 + (o / 10) % 10); n += 1 }
             buf[n] = UInt8(0x30 + o % 10); n += 1
-            if shift != 0 { buf[n] = 0x2E; n += 1 }
         }
+        octet(Int(v4 >> 24)); buf[n] = 0x2E; n += 1
+        octet(Int((v4 >> 16) & 0xFF)); buf[n] = 0x2E; n += 1
+        octet(Int((v4 >> 8) & 0xFF)); buf[n] = 0x2E; n += 1
+        octet(Int(v4 & 0xFF))
         return n
     }
 

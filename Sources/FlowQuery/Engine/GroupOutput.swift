@@ -23,7 +23,8 @@ struct GroupOutput {
         }
         if !plan.orderBy.isEmpty { groups = try sorted(groups) }
         if let l = plan.limit, groups.count > Int(l) { groups.removeLast(groups.count - Int(l)) }
-        let data = try plan.outputs.map { try column($0.expr, groups) }
+        let rows = GroupRows(agg, groups)
+        let data = try plan.outputs.map { try column($0.expr, rows) }
         return (data, groups.count)
     }
 
@@ -83,10 +84,10 @@ struct GroupOutput {
             let nulls = keyNulls(k, groups)
             switch agg.layout.parts[k] {
             case .int, .vector:
-                return .ints(groups.map { Int64(bitPattern: agg.keyWord(k, Int($0))) }, nulls: nulls)
+                return .ints(keyWords(k, groups).map { Int64(bitPattern: $0) }, nulls: nulls)
             case .text:
                 let rank = textRanks()
-                return .ints(groups.map { Int64(rank[Int(agg.keyWord(k, Int($0)))]) }, nulls: nulls)
+                return .ints(keyWords(k, groups).map { Int64(rank[Int($0)]) }, nulls: nulls)
             case .address:
                 var hi = [UInt64](), lo = [UInt64]()
                 hi.reserveCapacity(groups.count)
@@ -154,8 +155,22 @@ struct GroupOutput {
     }
 
     func keyNulls(_ k: Int, _ groups: [Int32]) -> [Bool]? {
-        let n = groups.map { aggregator.isNullKey(k, Int($0)) }
-        return n.contains(true) ? n : nil
+        let keys = aggregator.table.keys.base, w = aggregator.layout.width
+        let word = k >> 6, bit = UInt64(k & 63)
+        var any = false
+        let n = groups.map { g -> Bool in
+            let isNull = (keys[Int(g) * w + word] >> bit) & 1 == 1
+            any = any || isNull
+            return isNull
+        }
+        return any ? n : nil
+    }
+
+    /// Word `i` of key `k` for each group, read straight from the key words.
+    func keyWords(_ k: Int, _ groups: [Int32], _ i: Int = 0) -> [UInt64] {
+        let keys = aggregator.table.keys.base, w = aggregator.layout.width
+        let off = aggregator.layout.offsets[k] + i
+        return groups.map { keys[Int($0) * w + off] }
     }
 
     /// Rank of every interned text in byte order (index 0, NULL, unused).
@@ -272,22 +287,17 @@ struct GroupOutput {
 
     // MARK: output columns
 
-    func column(_ e: CExpr, _ groups: [Int32]) throws -> ResultColumn {
+    /// Output column `e` for the groups of `rows`, in their order.
+    func column(_ e: CExpr, _ rows: GroupRows) throws -> ResultColumn {
         let agg = aggregator
+        let groups = rows.order
         switch e {
         case .groupKey(let k):
-            let nulls = keyNulls(k, groups)
             switch agg.layout.parts[k] {
-            case .int:
-                return ResultColumn(storage: .ints(groups.map { Int64(bitPattern: agg.keyWord(k, Int($0))) }, nulls: nulls))
-            case .vector(_, let tag):
-                let v = groups.map { Int64(bitPattern: agg.keyWord(k, Int($0))) }
-                return ResultColumn(storage: tag == VectorExpr.timestamp ? .timestamps(v, nulls: nulls) : .ints(v, nulls: nulls))
-            case .address:
-                return ResultColumn(storage: .addressText(high: groups.map { agg.keyWord(k, Int($0)) },
-                                                         low: groups.map { agg.keyWord(k, Int($0), 1) }, nulls: nulls))
+            case .int, .vector, .address:
+                return ResultColumn(storage: .groupKey(rows, key: k))
             case .text:
-                return ResultColumn(storage: .text(ids: groups.map { UInt32(agg.keyWord(k, Int($0))) }, dictionary: agg.strings.dictionary))
+                return ResultColumn(storage: .text(ids: keyWords(k, groups).map { UInt32($0) }, dictionary: agg.strings.dictionary))
             case .computed:
                 break
             }

@@ -1,3 +1,4 @@
+import CIntrinsics
 import FlowLog
 
 /// One output column of a query result, kept in the form the engine computed it in: a grouped
@@ -13,6 +14,9 @@ public struct ResultColumn: Sendable {
         case addressText(high: [UInt64], low: [UInt64], nulls: [Bool]?)
         /// VARCHAR by id in `dictionary` (0 = NULL).
         case text(ids: [UInt32], dictionary: ByteDictionary)
+        /// GROUP BY key `key` of the groups in result order, read from the aggregator's key words
+        /// (a bigint, timestamp or address key: no copy per column of millions of groups).
+        case groupKey(GroupRows, key: Int)
     }
 
     let storage: Storage
@@ -24,6 +28,7 @@ public struct ResultColumn: Sendable {
         case .doubles(let v, _): return v.count
         case .addressText(let h, _, _): return h.count
         case .text(let ids, _): return ids.count
+        case .groupKey(let g, _): return g.order.count
         }
     }
 
@@ -36,37 +41,54 @@ public struct ResultColumn: Sendable {
         case .addressText(let h, let l, let n):
             return n?[row] == true ? .null : .string(IPAddress(high: h[row], low: l[row]).description)
         case .text(let ids, let d): return ids[row] == 0 ? .null : .string(d.string(ids[row]))
+        case .groupKey(let g, let k):
+            let group = Int(g.order[row])
+            var c = EvalContext()
+            c.groups = g.aggregator
+            return Evaluator.value(g.aggregator.keyScalar(k, group), c)
         }
     }
 
-    /// Appends the RFC 4180 CSV field of `row` (NULL is an empty field).
-    func appendCSV(_ row: Int, to out: inout [UInt8]) {
+    /// Every cell's RFC 4180 CSV field, one after another in `arena`, cell i ending at
+    /// `ends[i]` (NULL is an empty field). Done a column at a time so that the type is decided
+    /// once per column, not once per cell.
+    func renderCSV(into arena: inout [UInt8], ends: inout [Int]) {
         switch storage {
         case .ints(let v, let n):
-            if n?[row] == true { return }
-            ResultColumn.appendDecimal(v[row], to: &out)
+            for i in v.indices {
+                if n?[i] != true { ResultColumn.appendDecimal(v[i], to: &arena) }
+                ends.append(arena.count)
+            }
         case .addressText(let h, let l, let n):
-            if n?[row] == true { return }
-            let a = IPAddress(high: h[row], low: l[row])
-            if let v4 = a.ipv4 {
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
-                    let k = IPAddress.writeIPv4(v4, to: buf)
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<k]))
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
+                for i in h.indices {
+                    if n?[i] != true {
+                        let a = IPAddress(high: h[i], low: l[i])
+                        if let v4 = a.ipv4 {
+                            let k = IPAddress.writeIPv4(v4, to: buf)
+                            arena.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<k]))
+                        } else {
+                            arena.append(contentsOf: a.description.utf8)  // IPv6 text has no CSV specials
+                        }
+                    }
+                    ends.append(arena.count)
                 }
-            } else {
-                out.append(contentsOf: a.description.utf8)  // IPv6 text has no CSV specials
             }
         case .text(let ids, let d):
-            if ids[row] == 0 { return }
-            d.value(ids[row]).withUnsafeBytes { ResultColumn.appendField($0, to: &out) }
+            for id in ids {
+                if id != 0 { d.value(id).withUnsafeBytes { ResultColumn.appendField($0, to: &arena) } }
+                ends.append(arena.count)
+            }
         default:
-            let v = value(row)
-            switch v {
-            case .null: return
-            case .int(let x): ResultColumn.appendDecimal(x, to: &out)
-            default:
-                var s = v.description
-                s.withUTF8 { ResultColumn.appendField(UnsafeRawBufferPointer($0), to: &out) }
+            for i in 0..<count {
+                switch value(i) {
+                case .null: break
+                case .int(let x): ResultColumn.appendDecimal(x, to: &arena)
+                case let v:
+                    var s = v.description
+                    s.withUTF8 { ResultColumn.appendField(UnsafeRawBufferPointer($0), to: &arena) }
+                }
+                ends.append(arena.count)
             }
         }
     }
@@ -115,20 +137,171 @@ public struct QueryResult: Sendable {
     /// The whole result as RFC 4180 CSV with a header row and CRLF line ends.
     public func csvBytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + rowCount * max(1, columns.count) * 12)
         for (i, c) in columns.enumerated() {
             if i > 0 { out.append(0x2C) }
             var s = c
             s.withUTF8 { ResultColumn.appendField(UnsafeRawBufferPointer($0), to: &out) }
         }
         out.append(0x0D); out.append(0x0A)
-        for r in 0..<rowCount {
-            for (i, c) in data.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                c.appendCSV(r, to: &out)
+        // Columns held as plain numbers and addresses are formatted straight into `out`; the
+        // others are rendered a column at a time first (column c's cell r ends at
+        // ends[c * rowCount + r] of one arena).
+        var arena: [UInt8] = [], ends: [Int] = []
+        var writers: [CellWriter] = []
+        for c in data {
+            if let w = CellWriter(c.storage) {
+                writers.append(w)
+                ends.append(contentsOf: repeatElement(arena.count, count: rowCount))
+            } else {
+                writers.append(.rendered)
+                c.renderCSV(into: &arena, ends: &ends)
             }
-            out.append(0x0D); out.append(0x0A)
+        }
+        // Cells are written into the result's storage directly, within a bound computed first
+        // (an Array append per cell costs more than formatting the cell).
+        var perRow = data.count + 2
+        for w in writers {
+            switch w {
+            case .rendered: break
+            case .int, .keyInt: perRow += 20
+            case .address, .keyAddress: perRow += 39
+            }
+        }
+        let header = out
+        let columnCount = data.count
+        let bound = header.count + arena.count + rowCount * perRow
+        out = withExtendedLifetime(data) {  // keeps alive the memory the writers point into
+            arena.withUnsafeBufferPointer { a in
+                ends.withUnsafeBufferPointer { e in
+                    [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
+                        var o = CSVCursor(buf.baseAddress!)
+                        header.withUnsafeBufferPointer { o.put($0) }
+                        // Group keys are read in result order, not memory order: start loading
+                        // the key rows a few result rows ahead.
+                        var ahead: (keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int)? = nil
+                        for w in writers {
+                            if case .keyInt(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
+                            if case .keyAddress(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
+                        }
+                        for r in 0..<rowCount {
+                            if let ahead, r + 16 < rowCount { flowarc_prefetch(ahead.keys + Int(ahead.order[r + 16]) * ahead.width) }
+                            for c in 0..<columnCount {
+                                if c > 0 { o.put(0x2C) }
+                                switch writers[c] {
+                                case .rendered:
+                                    let i = c * rowCount + r
+                                    o.put(UnsafeBufferPointer(rebasing: a[(i == 0 ? 0 : e[i - 1])..<e[i]]))
+                                case .int(let v, let nulls):
+                                    if nulls?[r] != true { o.putDecimal(v[r]) }
+                                case .address(let hi, let lo, let nulls):
+                                    if nulls?[r] != true { o.putAddress(IPAddress(high: hi[r], low: lo[r])) }
+                                case .keyInt(let keys, let order, let width, let offset, let nullWord, let bit):
+                                    let row = keys + Int(order[r]) * width
+                                    if row[nullWord] & bit == 0 { o.putDecimal(Int64(bitPattern: row[offset])) }
+                                case .keyAddress(let keys, let order, let width, let offset, let nullWord, let bit):
+                                    let row = keys + Int(order[r]) * width
+                                    if row[nullWord] & bit == 0 { o.putAddress(IPAddress(high: row[offset], low: row[offset + 1])) }
+                                }
+                            }
+                            o.put(0x0D)
+                            o.put(0x0A)
+                        }
+                        written = o.p - buf.baseAddress!
+                    }
+                }
+            }
         }
         return out
+    }
+}
+
+/// The groups of a grouped result in result order, with the aggregator whose key words hold
+/// their keys (kept alive, and no longer changed, for as long as the result exists).
+final class GroupRows: @unchecked Sendable {
+    let aggregator: Aggregator
+    let order: [Int32]
+
+    init(_ aggregator: Aggregator, _ order: [Int32]) {
+        self.aggregator = aggregator
+        self.order = order
+    }
+}
+
+/// How `QueryResult.csvBytes` formats one column's cells: raw views of the column's memory, so
+/// that the per-cell loop copies no array (a retain and release each). The views are valid
+/// while the `QueryResult` holding the column is alive.
+enum CellWriter {
+    case rendered
+    case int(UnsafePointer<Int64>, nulls: UnsafePointer<Bool>?)
+    case address(UnsafePointer<UInt64>, UnsafePointer<UInt64>, nulls: UnsafePointer<Bool>?)
+    case keyInt(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, offset: Int, nullWord: Int, bit: UInt64)
+    case keyAddress(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, offset: Int, nullWord: Int, bit: UInt64)
+
+    /// nil for columns rendered column-wise (text, doubles, timestamps, values).
+    init?(_ s: ResultColumn.Storage) {
+        // The arrays are immutable for the result's lifetime, so their storage does not move.
+        func base<T>(_ a: [T]) -> UnsafePointer<T> { a.withUnsafeBufferPointer { $0.baseAddress! } }
+        switch s {
+        case .ints(let v, let n) where !v.isEmpty:
+            self = .int(base(v), nulls: n.map(base))
+        case .addressText(let h, let l, let n) where !h.isEmpty:
+            self = .address(base(h), base(l), nulls: n.map(base))
+        case .groupKey(let g, let k) where !g.order.isEmpty:
+            let agg = g.aggregator
+            let keys = UnsafePointer(agg.table.keys.base), order = base(g.order)
+            let w = agg.layout.width, off = agg.layout.offsets[k], word = k >> 6, bit = UInt64(1) << UInt64(k & 63)
+            switch agg.layout.parts[k] {
+            case .int, .vector(_, VectorExpr.bigint):
+                self = .keyInt(keys: keys, order: order, width: w, offset: off, nullWord: word, bit: bit)
+            case .address:
+                self = .keyAddress(keys: keys, order: order, width: w, offset: off, nullWord: word, bit: bit)
+            default:
+                return nil
+            }
+        default:
+            return nil
+        }
+    }
+}
+
+/// A write position in a buffer sized in advance (see `QueryResult.csvBytes`).
+struct CSVCursor {
+    var p: UnsafeMutablePointer<UInt8>
+
+    init(_ p: UnsafeMutablePointer<UInt8>) { self.p = p }
+
+    @inline(__always) mutating func put(_ b: UInt8) {
+        p.pointee = b
+        p += 1
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        p.update(from: base, count: bytes.count)
+        p += bytes.count
+    }
+
+    @inline(__always) mutating func putDecimal(_ x: Int64) {
+        if x < 0 { put(0x2D) }
+        var m = x.magnitude
+        var digits = 1
+        var t = m
+        while t >= 10 { t /= 10; digits += 1 }
+        var i = digits
+        repeat {
+            i -= 1
+            p[i] = 0x30 + UInt8(m % 10)
+            m /= 10
+        } while m > 0
+        p += digits
+    }
+
+    @inline(__always) mutating func putAddress(_ a: IPAddress) {
+        if let v4 = a.ipv4 {
+            p += IPAddress.writeIPv4(v4, to: UnsafeMutableBufferPointer(start: p, count: 15))
+        } else {
+            var s = a.description  // IPv6 text (at most 39 bytes) has no CSV specials
+            s.withUTF8 { put($0) }
+        }
     }
 }
