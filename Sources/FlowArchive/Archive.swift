@@ -31,20 +31,48 @@ public final class ArchiveReader: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         manifest = try Archive.readManifest(path)
-        var segs: [SegmentReader] = []
-        for s in manifest.segments {
-            let p = Archive.segmentPath(path, s.id)
-            let reader: SegmentReader
-            do { reader = try SegmentReader(path: p) } catch let e as SysError {
-                throw ArchiveError("\(path): segment \(s.fileName) listed in the manifest cannot be read: \(e)")
+        // Segments are opened in parallel: opening reads and checks each one's directory (a few
+        // MB for a segment of millions of records), the fixed cost of every query.
+        let list = manifest.segments
+        let opened = OpenedSegments(list.count)
+        let threads = max(1, min(Sys.onlineProcessors, list.count))
+        runThreads(threads) { t in
+            var i = t
+            while i < list.count {
+                let s = list[i]
+                let p = Archive.segmentPath(path, s.id)
+                let result: Result<SegmentReader, any Error>
+                do {
+                    let reader = try SegmentReader(path: p)
+                    if UInt64(reader.fileSize) == s.fileSize, reader.directoryCRC == s.directoryCRC {
+                        result = .success(reader)
+                    } else {
+                        result = .failure(ArchiveError.corrupt(p, "segment does not match the manifest (size or directory checksum differs)"))
+                    }
+                } catch let e as SysError {
+                    result = .failure(ArchiveError("\(path): segment \(s.fileName) listed in the manifest cannot be read: \(e)"))
+                } catch {
+                    result = .failure(error)
+                }
+                opened.set(i, result)
+                i += threads
             }
-            guard UInt64(reader.fileSize) == s.fileSize, reader.directoryCRC == s.directoryCRC else {
-                throw ArchiveError.corrupt(p, "segment does not match the manifest (size or directory checksum differs)")
-            }
-            segs.append(reader)
         }
-        segments = segs
+        // The first failure in manifest order, as a sequential open would report it.
+        segments = try opened.results.map { try $0!.get() }
     }
+}
+
+/// Segment readers opened by several threads, each slot written once.
+private final class OpenedSegments: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var slots: [Result<SegmentReader, any Error>?]
+
+    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+
+    func set(_ i: Int, _ r: Result<SegmentReader, any Error>) { monitor.withLock { slots[i] = r } }
+
+    var results: [Result<SegmentReader, any Error>?] { monitor.withLock { slots } }
 }
 
 /// The writing side: holds the archive lock, hands out new segment files, and commits them with

@@ -87,13 +87,13 @@ struct Query: ParsableCommand {
             if i > 0 && fmt == .table { print("") }
             if explain { Sys.writeStandardError(result.plan + "\n") }
             if fmt == .csv {
-                Sys.writeStandardOutput(result.csvBytes())
+                for part in result.csvParts(threads: threads) { Sys.writeStandardOutput(part) }
             } else {
                 print(ResultFormatter.render(result, fmt), terminator: "")
             }
             if explain {
                 let s = result.stats
-                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms\n")
+                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms (scan \(Human.fixed(s.scanSeconds * 1000, 1)) ms, merge and order \(Human.fixed(s.finishSeconds * 1000, 1)) ms)\n")
             }
         }
     }

@@ -210,6 +210,9 @@ final class GroupTable {
         return h ^ (h >> 31)
     }
 
+    /// The hash of group g's key.
+    func hash(of g: Int) -> UInt64 { hashes[g] }
+
     /// Starts loading the slot `h` probes first.
     @inline(__always)
     func prefetchSlot(_ h: UInt64) {

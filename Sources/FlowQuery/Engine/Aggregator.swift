@@ -348,38 +348,59 @@ final class Aggregator {
             return q
         }
         let w = layout.width
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: w) { tmp in
-            let key = tmp.baseAddress!
-            for g in 0..<o.table.count {
+        // Text ids change on the way in, and with them the hash; other keys keep theirs.
+        let remapsKeys = layout.parts.contains { if case .text = $0 { return true }; if case .computed = $0 { return true }; return false }
+        var start = 0
+        while start < o.table.count {
+            // A batch at a time, probing with prefetches as `consume` does.
+            let m = min(Self.batch, o.table.count - start)
+            for i in 0..<m {
+                let g = start + i
+                let key = keyWords + i * w
                 key.update(from: o.table.keys.base + g * w, count: w)
-                for (k, part) in layout.parts.enumerated() {
-                    let off = layout.offsets[k]
-                    switch part {
-                    case .text: if key[off] != 0 { key[off] = mapID(key[off]) }
-                    case .computed: if key[off] == 6 { key[off + 1] = mapID(key[off + 1]) }
-                    default: break
+                if remapsKeys {
+                    for (k, part) in layout.parts.enumerated() {
+                        let off = layout.offsets[k]
+                        switch part {
+                        case .text: if key[off] != 0 { key[off] = mapID(key[off]) }
+                        case .computed: if key[off] == 6 { key[off + 1] = mapID(key[off + 1]) }
+                        default: break
+                        }
                     }
+                    hashes[i] = GroupTable.hash(key, w)
+                } else {
+                    hashes[i] = o.table.hash(of: g)
                 }
-                let m = table.findOrInsert(key)
-                growStates()
-                for (j, kind) in kinds.enumerated() {
+            }
+            let slotAhead = 16, keyAhead = 8
+            for i in 0..<min(m, slotAhead) { table.prefetchSlot(hashes[i]) }
+            for i in 0..<m {
+                if i + slotAhead < m { table.prefetchSlot(hashes[i + slotAhead]) }
+                if i + keyAhead < m { table.prefetchKey(hashes[i + keyAhead]) }
+                groupIDs[i] = Int32(truncatingIfNeeded: table.findOrInsert(keyWords + i * w, hashes[i]))
+            }
+            growStates()
+            for (j, kind) in kinds.enumerated() {
+                for i in 0..<m {
+                    let g = start + i, into = Int(groupIDs[i])
                     let oc = o.counts[j][g]
                     switch kind {
                     case .sum:
-                        sums[j]![m] &+= o.sums[j]![g]
+                        sums[j]![into] &+= o.sums[j]![g]
                     case .extreme(_, _, let isMax):
                         if oc > 0 {
-                            let x = o.extremes[j]![g], mine = extremes[j]![m]
-                            if counts[j][m] == 0 || (isMax ? x > mine : x < mine) { extremes[j]![m] = x }
+                            let x = o.extremes[j]![g], mine = extremes[j]![into]
+                            if counts[j][into] == 0 || (isMax ? x > mine : x < mine) { extremes[j]![into] = x }
                         }
                     case .generic(let gi):
-                        generic[m * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
+                        generic[into * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
                     default:
                         break
                     }
-                    counts[j][m] &+= oc
+                    counts[j][into] &+= oc
                 }
             }
+            start += m
         }
     }
 

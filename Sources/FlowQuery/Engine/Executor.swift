@@ -10,6 +10,9 @@ public struct QueryStats: Sendable {
     public var rowsScanned = 0
     public var rowsMatched = 0
     public var seconds = 0.0
+    /// Of `seconds`: scanning blocks (in parallel), then merging, ordering and shaping the result.
+    public var scanSeconds = 0.0
+    public var finishSeconds = 0.0
 }
 
 /// Runs bound queries over an archive: blocks in parallel, each worker filtering rows and
@@ -47,9 +50,13 @@ public enum QueryEngine {
         }
         let workers = max(1, min(threads, blocks.count))
         let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers)
+        let t1 = Sys.monotonicNanos()
         runThreads(workers) { w in shared.work(w) }
         if let e = shared.failure { throw e }
+        let t2 = Sys.monotonicNanos()
         var result = try shared.finish()
+        stats.scanSeconds = Double(t2 - t1) / 1e9
+        stats.finishSeconds = Double(Sys.monotonicNanos() - t2) / 1e9
         stats.rowsScanned = shared.partials.reduce(0) { $0 + $1.rowsScanned }
         stats.rowsMatched = shared.partials.reduce(0) { $0 + $1.rowsMatched }
         if plan.join?.subqueryOnly == true { stats.rowsScanned = 0 }

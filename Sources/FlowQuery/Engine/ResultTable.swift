@@ -1,5 +1,6 @@
 import CIntrinsics
 import FlowLog
+import FlowSupport
 
 /// One output column of a query result, kept in the form the engine computed it in: a grouped
 /// query with millions of result rows then makes no `Value` (and no `String`) per cell unless a
@@ -136,30 +137,56 @@ public struct QueryResult: Sendable {
 
     /// The whole result as RFC 4180 CSV with a header row and CRLF line ends.
     public func csvBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        for (i, c) in columns.enumerated() {
-            if i > 0 { out.append(0x2C) }
+        Array(csvParts(threads: 1).joined())
+    }
+
+    /// The CSV of `csvBytes()` in consecutive parts, formatted by up to `threads` threads (a
+    /// result of millions of rows is formatted in parallel; write the parts in order).
+    public func csvParts(threads: Int) -> [[UInt8]] {
+        let parts = rowCount < 100_000 ? 1 : max(1, min(threads, 16))
+        let job = CSVJob(self, parts: parts)
+        if parts == 1 { job.format(part: 0) } else { runThreads(parts) { job.format(part: $0) } }
+        return job.outputs.map(\.bytes)
+    }
+}
+
+/// Formats a result as CSV, rows split into parts formatted independently. Columns held as
+/// plain numbers and addresses are formatted straight from their memory; the others are
+/// rendered a column at a time first (column c's cell r ends at ends[c * rowCount + r] of one
+/// arena). Each part is written into its array's storage directly, within a bound computed
+/// first (an Array append per cell costs more than formatting the cell).
+final class CSVJob: @unchecked Sendable {
+    final class Part { var bytes: [UInt8] = [] }
+
+    let result: QueryResult
+    let header: [UInt8]
+    let writers: [CellWriter]
+    let arena: [UInt8]
+    let ends: [Int]
+    let perRow: Int
+    let outputs: [Part]
+
+    init(_ r: QueryResult, parts: Int) {
+        result = r
+        var h: [UInt8] = []
+        for (i, c) in r.columns.enumerated() {
+            if i > 0 { h.append(0x2C) }
             var s = c
-            s.withUTF8 { ResultColumn.appendField(UnsafeRawBufferPointer($0), to: &out) }
+            s.withUTF8 { ResultColumn.appendField(UnsafeRawBufferPointer($0), to: &h) }
         }
-        out.append(0x0D); out.append(0x0A)
-        // Columns held as plain numbers and addresses are formatted straight into `out`; the
-        // others are rendered a column at a time first (column c's cell r ends at
-        // ends[c * rowCount + r] of one arena).
-        var arena: [UInt8] = [], ends: [Int] = []
-        var writers: [CellWriter] = []
-        for c in data {
+        h.append(0x0D); h.append(0x0A)
+        header = h
+        var arena: [UInt8] = [], ends: [Int] = [], writers: [CellWriter] = []
+        for c in r.data {
             if let w = CellWriter(c.storage) {
                 writers.append(w)
-                ends.append(contentsOf: repeatElement(arena.count, count: rowCount))
+                ends.append(contentsOf: repeatElement(arena.count, count: r.rowCount))
             } else {
                 writers.append(.rendered)
                 c.renderCSV(into: &arena, ends: &ends)
             }
         }
-        // Cells are written into the result's storage directly, within a bound computed first
-        // (an Array append per cell costs more than formatting the cell).
-        var perRow = data.count + 2
+        var perRow = r.data.count + 2
         for w in writers {
             switch w {
             case .rendered: break
@@ -167,51 +194,70 @@ public struct QueryResult: Sendable {
             case .address, .keyAddress: perRow += 39
             }
         }
-        let header = out
-        let columnCount = data.count
-        let bound = header.count + arena.count + rowCount * perRow
-        out = withExtendedLifetime(data) {  // keeps alive the memory the writers point into
-            arena.withUnsafeBufferPointer { a in
-                ends.withUnsafeBufferPointer { e in
-                    [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
-                        var o = CSVCursor(buf.baseAddress!)
-                        header.withUnsafeBufferPointer { o.put($0) }
-                        // Group keys are read in result order, not memory order: start loading
-                        // the key rows a few result rows ahead.
-                        var ahead: (keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int)? = nil
-                        for w in writers {
-                            if case .keyInt(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
-                            if case .keyAddress(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
+        self.arena = arena
+        self.ends = ends
+        self.writers = writers
+        self.perRow = perRow
+        outputs = (0..<parts).map { _ in Part() }
+    }
+
+    func format(part: Int) {
+        let rowCount = result.rowCount
+        let lo = rowCount * part / outputs.count, hi = rowCount * (part + 1) / outputs.count
+        let header = part == 0 ? self.header : []
+        let renderedBytes = lo == hi ? 0 : writers.indices.reduce(0) { sum, c in
+            guard case .rendered = writers[c] else { return sum }
+            let first = c * rowCount + lo, last = c * rowCount + hi - 1
+            return sum + ends[last] - (first == 0 ? 0 : ends[first - 1])
+        }
+        let bound = header.count + renderedBytes + (hi - lo) * perRow
+        let bytes = [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
+            written = fill(buf.baseAddress!, header, lo, hi)
+        }
+        outputs[part].bytes = bytes
+    }
+
+    /// Writes the header (if any) and rows lo..<hi at `start`; returns the bytes written.
+    private func fill(_ start: UnsafeMutablePointer<UInt8>, _ header: [UInt8], _ lo: Int, _ hi: Int) -> Int {
+        let rowCount = result.rowCount, columnCount = result.data.count
+        var o = CSVCursor(start)
+        header.withUnsafeBufferPointer { o.put($0) }
+        // Group keys are read in result order, not memory order: start loading the key rows a
+        // few result rows ahead.
+        var ahead: (keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int)? = nil
+        for w in writers {
+            if case .keyInt(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
+            if case .keyAddress(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
+        }
+        // `result` (held by self) keeps alive the memory the writers point into.
+        arena.withUnsafeBufferPointer { a in
+            ends.withUnsafeBufferPointer { e in
+                for r in lo..<hi {
+                    if let ahead, r + 16 < hi { flowarc_prefetch(ahead.keys + Int(ahead.order[r + 16]) * ahead.width) }
+                    for c in 0..<columnCount {
+                        if c > 0 { o.put(0x2C) }
+                        switch writers[c] {
+                        case .rendered:
+                            let i = c * rowCount + r
+                            o.put(UnsafeBufferPointer(rebasing: a[(i == 0 ? 0 : e[i - 1])..<e[i]]))
+                        case .int(let v, let nulls):
+                            if nulls?[r] != true { o.putDecimal(v[r]) }
+                        case .address(let hi, let lo, let nulls):
+                            if nulls?[r] != true { o.putAddress(IPAddress(high: hi[r], low: lo[r])) }
+                        case .keyInt(let keys, let order, let width, let offset, let nullWord, let bit):
+                            let row = keys + Int(order[r]) * width
+                            if row[nullWord] & bit == 0 { o.putDecimal(Int64(bitPattern: row[offset])) }
+                        case .keyAddress(let keys, let order, let width, let offset, let nullWord, let bit):
+                            let row = keys + Int(order[r]) * width
+                            if row[nullWord] & bit == 0 { o.putAddress(IPAddress(high: row[offset], low: row[offset + 1])) }
                         }
-                        for r in 0..<rowCount {
-                            if let ahead, r + 16 < rowCount { flowarc_prefetch(ahead.keys + Int(ahead.order[r + 16]) * ahead.width) }
-                            for c in 0..<columnCount {
-                                if c > 0 { o.put(0x2C) }
-                                switch writers[c] {
-                                case .rendered:
-                                    let i = c * rowCount + r
-                                    o.put(UnsafeBufferPointer(rebasing: a[(i == 0 ? 0 : e[i - 1])..<e[i]]))
-                                case .int(let v, let nulls):
-                                    if nulls?[r] != true { o.putDecimal(v[r]) }
-                                case .address(let hi, let lo, let nulls):
-                                    if nulls?[r] != true { o.putAddress(IPAddress(high: hi[r], low: lo[r])) }
-                                case .keyInt(let keys, let order, let width, let offset, let nullWord, let bit):
-                                    let row = keys + Int(order[r]) * width
-                                    if row[nullWord] & bit == 0 { o.putDecimal(Int64(bitPattern: row[offset])) }
-                                case .keyAddress(let keys, let order, let width, let offset, let nullWord, let bit):
-                                    let row = keys + Int(order[r]) * width
-                                    if row[nullWord] & bit == 0 { o.putAddress(IPAddress(high: row[offset], low: row[offset + 1])) }
-                                }
-                            }
-                            o.put(0x0D)
-                            o.put(0x0A)
-                        }
-                        written = o.p - buf.baseAddress!
                     }
+                    o.put(0x0D)
+                    o.put(0x0A)
                 }
             }
         }
-        return out
+        return o.p - start
     }
 }
 
