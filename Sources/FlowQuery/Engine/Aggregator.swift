@@ -165,21 +165,27 @@ final class Aggregator {
             let j = joinRows.map { $0 + start }
             try buildKeys(b, s, m, j)
             let w = layout.width
-            // Hash the batch, then probe with the loads of later rows already under way: a
-            // table of millions of groups misses the caches on nearly every probe, and
-            // overlapping those misses is most of the speed of grouping.
             for i in 0..<m { hashes[i] = GroupTable.hash(keyWords + i * w, w) }
-            let slotAhead = 16, keyAhead = 8
-            for i in 0..<min(m, slotAhead) { table.prefetchSlot(hashes[i]) }
-            for i in 0..<m {
-                if i + slotAhead < m { table.prefetchSlot(hashes[i + slotAhead]) }
-                if i + keyAhead < m { table.prefetchKey(hashes[i + keyAhead]) }
-                groupIDs[i] = Int32(truncatingIfNeeded: table.findOrInsert(keyWords + i * w, hashes[i]))
-            }
-            growStates()
+            probe(m)
             try update(b, s, m, j)
             start += m
         }
+    }
+
+    /// Finds (or adds) the groups of the batch's `m` keys in `keyWords`, hashed in `hashes`,
+    /// into `groupIDs`, and makes states for new groups. Probes run with the loads of later
+    /// keys already under way: a table of millions of groups misses the caches on nearly every
+    /// probe, and overlapping those misses is most of the speed of grouping.
+    private func probe(_ m: Int) {
+        let w = layout.width
+        let slotAhead = 16, keyAhead = 8
+        for i in 0..<min(m, slotAhead) { table.prefetchSlot(hashes[i]) }
+        for i in 0..<m {
+            if i + slotAhead < m { table.prefetchSlot(hashes[i + slotAhead]) }
+            if i + keyAhead < m { table.prefetchKey(hashes[i + keyAhead]) }
+            groupIDs[i] = Int32(truncatingIfNeeded: table.findOrInsert(keyWords + i * w, hashes[i]))
+        }
+        growStates()
     }
 
     /// Adds a group for the empty key (a global aggregate over no rows still returns one row).
@@ -372,14 +378,7 @@ final class Aggregator {
                     hashes[i] = o.table.hash(of: g)
                 }
             }
-            let slotAhead = 16, keyAhead = 8
-            for i in 0..<min(m, slotAhead) { table.prefetchSlot(hashes[i]) }
-            for i in 0..<m {
-                if i + slotAhead < m { table.prefetchSlot(hashes[i + slotAhead]) }
-                if i + keyAhead < m { table.prefetchKey(hashes[i + keyAhead]) }
-                groupIDs[i] = Int32(truncatingIfNeeded: table.findOrInsert(keyWords + i * w, hashes[i]))
-            }
-            growStates()
+            probe(m)
             for (j, kind) in kinds.enumerated() {
                 for i in 0..<m {
                     let g = start + i, into = Int(groupIDs[i])
