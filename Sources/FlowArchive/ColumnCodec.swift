@@ -520,44 +520,49 @@ enum ColumnCodec {
                 if let nulls, nulls[i] == 1 { col.appendNull() } else { col.append(IPAddress(high: h, low: l)) }
             }
         case .addressDictionary:
-            guard [1, 2, 4].contains(c.width) else { throw ArchiveError("\(c.context): bad code width \(c.width)") }
             guard nulls == nil else { throw ArchiveError("\(c.context): a dictionary chunk must not have a validity bitmap") }
-            let v4Count = Int(try r.readInteger(as: UInt32.self))
-            let v6Count = Int(try r.readInteger(as: UInt32.self))
-            guard v4Count <= r.remaining / 4, v6Count <= r.remaining / 16 else {
-                throw ArchiveError("\(c.context): address dictionary does not fit")
-            }
-            var high: [UInt64] = [0], low: [UInt64] = [0]
-            high.reserveCapacity(v4Count + v6Count + 1)
-            low.reserveCapacity(v4Count + v6Count + 1)
-            for _ in 0..<v4Count {
-                let a = IPAddress(ipv4: try r.readInteger())
-                high.append(a.high); low.append(a.low)
-            }
-            for _ in 0..<v6Count { high.append(try r.readInteger()); low.append(try r.readInteger()) }
-            let codes = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
-            let entryCount = UInt64(high.count)
-            var outHigh = [UInt64](repeating: 0, count: c.rows), outLow = [UInt64](repeating: 0, count: c.rows)
-            var outNulls: [UInt8]? = nil
-            var nullCount = 0
-            for i in 0..<c.rows {
-                let code = codes[i]
-                guard code < entryCount else { throw ArchiveError("\(c.context): address code \(code) outside the dictionary") }
-                if code == 0 {
-                    if outNulls == nil { outNulls = [UInt8](repeating: 0, count: c.rows) }
-                    outNulls![i] = 1
-                    nullCount += 1
-                }
-                outHigh[i] = high[Int(code)]
-                outLow[i] = low[Int(code)]
-            }
-            if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
-            return AddressColumn(high: outHigh, low: outLow, nulls: outNulls, nullCount: nullCount)
+            return try decodeAddressCodes(c).materialized()
         default:
             throw ArchiveError("\(c.context): encoding \(c.encoding) is not an address encoding")
         }
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
         return col
+    }
+
+    /// The dictionary and per-row codes of an `addressDictionary` chunk, not expanded to rows.
+    static func decodeAddressCodes(_ c: RawChunk) throws -> AddressCodes {
+        guard c.encoding == .addressDictionary else { throw ArchiveError("\(c.context): encoding \(c.encoding) is not addressDictionary") }
+        guard [1, 2, 4].contains(c.width) else { throw ArchiveError("\(c.context): bad code width \(c.width)") }
+        guard c.flags & ChunkFlags.validity == 0 else { throw ArchiveError("\(c.context): a dictionary chunk must not have a validity bitmap") }
+        var r = ByteReader(c.bytes, context: c.context)
+        let v4Count = Int(try r.readInteger(as: UInt32.self))
+        let v6Count = Int(try r.readInteger(as: UInt32.self))
+        guard v4Count <= r.remaining / 4, v6Count <= r.remaining / 16 else {
+            throw ArchiveError("\(c.context): address dictionary does not fit")
+        }
+        var high: [UInt64] = [0], low: [UInt64] = [0]
+        high.reserveCapacity(v4Count + v6Count + 1)
+        low.reserveCapacity(v4Count + v6Count + 1)
+        for _ in 0..<v4Count {
+            let a = IPAddress(ipv4: try r.readInteger())
+            high.append(a.high); low.append(a.low)
+        }
+        for _ in 0..<v6Count { high.append(try r.readInteger()); low.append(try r.readInteger()) }
+        let wide = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
+        if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
+        let entryCount = UInt64(high.count)
+        var codes = [UInt32](repeating: 0, count: c.rows)
+        var outOfRange = false
+        wide.withUnsafeBufferPointer { w in
+            codes.withUnsafeMutableBufferPointer { out in
+                for i in 0..<c.rows {
+                    outOfRange = outOfRange || w[i] >= entryCount
+                    out[i] = UInt32(truncatingIfNeeded: w[i])
+                }
+            }
+        }
+        if outOfRange { throw ArchiveError("\(c.context): address code outside the dictionary") }
+        return AddressCodes(high: high, low: low, codes: codes)
     }
 
     static func decodeStrings(_ c: RawChunk) throws -> StringColumn {
@@ -587,5 +592,37 @@ enum ColumnCodec {
             col.codes.append(remap[Int(code)])
         }
         return col
+    }
+}
+
+/// An address column as its block stores it when dictionary-encoded: the block's distinct
+/// addresses (sorted within each family) and a code per row. A filter on addresses decides
+/// once per entry, then compares codes, without expanding the column to 16 bytes per row.
+public struct AddressCodes: Sendable {
+    /// Entry i ≥ 1 of the dictionary; entry 0 stands for NULL.
+    public let high: [UInt64]
+    public let low: [UInt64]
+    /// One per row: 0 for NULL, else an entry (checked when decoded).
+    public let codes: [UInt32]
+
+    public var entryCount: Int { high.count }
+
+    /// The column expanded to one address per row.
+    public func materialized() -> AddressColumn {
+        let rows = codes.count
+        var outHigh = [UInt64](repeating: 0, count: rows), outLow = [UInt64](repeating: 0, count: rows)
+        var nulls: [UInt8]? = nil
+        var nullCount = 0
+        for i in 0..<rows {
+            let code = Int(codes[i])
+            if code == 0 {
+                if nulls == nil { nulls = [UInt8](repeating: 0, count: rows) }
+                nulls![i] = 1
+                nullCount += 1
+            }
+            outHigh[i] = high[code]
+            outLow[i] = low[code]
+        }
+        return AddressColumn(high: outHigh, low: outLow, nulls: nulls, nullCount: nullCount)
     }
 }

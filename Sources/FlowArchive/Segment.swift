@@ -355,6 +355,17 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// The dictionary and codes of an address column in a block, when the block stores it
+    /// dictionary-encoded; nil for other encodings (read those with `addresses`).
+    public func addressCodes(block: Int, column: Int) throws -> AddressCodes? {
+        guard let e = blocks[block].chunk(forColumn: column), e.encoding == ColumnEncoding.addressDictionary.rawValue else { return nil }
+        do {
+            return try ColumnCodec.decodeAddressCodes(try decodeContext(e, block))
+        } catch let err as TruncatedError {
+            throw ArchiveError.corrupt(path, "block \(block) column \(schema[column].name): \(err.description)")
+        }
+    }
+
     public func addresses(block: Int, column: Int) throws -> AddressColumn {
         guard let e = blocks[block].chunk(forColumn: column) else {
             var c = AddressColumn(); c.appendNulls(blocks[block].rows); return c

@@ -103,6 +103,10 @@ import Testing
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE destinationaddress <> '10.0.0.5' AND sourceaddress NOT IN ('10.0.0.1', '10.00.0.2') AND logstatus IN ('OK')", ordered: true),
         Case(sql: "SELECT sourceaddress, count(*) AS n FROM vpcflow WHERE contains('10.0.0.0/8', CAST(sourceaddress AS IPADDRESS)) GROUP BY sourceaddress ORDER BY n DESC, sourceaddress LIMIT 40", ordered: true,
              duck: "SELECT sourceaddress, count(*) AS n FROM vpcflow WHERE sourceaddress LIKE '10.%' GROUP BY sourceaddress ORDER BY n DESC, sourceaddress LIMIT 40"),
+        // Address filters decided on dictionary codes (the address columns read by WHERE only),
+        // and blocks where no row passes (their other columns are never decoded).
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE destinationaddress NOT LIKE '10.%' AND sourceaddress LIKE '10.0.%'", ordered: true),
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b, max(starttime) AS t FROM vpcflow WHERE destinationaddress = '203.0.113.77'", ordered: true),
         // Group output orders: addresses as text (IPv4 and IPv6 mixed), text descending with NULLs
         // last, averages, computed keys (time buckets, arithmetic, CASE).
         Case(sql: "SELECT destinationaddress, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY destinationaddress ORDER BY destinationaddress DESC", ordered: true),

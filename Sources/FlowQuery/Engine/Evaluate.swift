@@ -17,6 +17,9 @@ final class BlockData {
     var rows = 0
     var ints: [IntColumn?]
     var addresses: [AddressColumn?]
+    /// Dictionary codes of address slots whose block stores them dictionary-encoded (WHERE
+    /// kernels use them; `addresses` may then be nil when nothing else reads the slot).
+    var addressCodes: [AddressCodes?]
     var strings: [StringColumn?]
     /// Per `textCompare` node: -1 unknown, 0 false, 1 true, by dictionary code (reset per block).
     var textCaches: [[Int8]] = []
@@ -28,6 +31,7 @@ final class BlockData {
         slotCount = slots
         ints = Array(repeating: nil, count: slots)
         addresses = Array(repeating: nil, count: slots)
+        addressCodes = Array(repeating: nil, count: slots)
         strings = Array(repeating: nil, count: slots)
         views = .allocate(capacity: max(1, slots))
         views.initialize(repeating: SlotView(), count: max(1, slots))

@@ -126,10 +126,18 @@ final class SharedScan: @unchecked Sendable {
     let vectorFilter: VectorFilter?
     /// The subquery rows of a join, hashed on the join keys.
     let joinTable: JoinTable?
+    /// Address slots filtered on dictionary codes alone (see `codeOnlySlots`).
+    let codeOnly: Set<Int>
+    /// The slots WHERE reads.
+    let filterSlots: Set<Int>
 
     init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
         self.plan = plan
         vectorFilter = plan.filter.flatMap { VectorFilter($0) }
+        codeOnly = Self.codeOnlySlots(plan, vectorFilter)
+        var fs = Set<Int>()
+        Self.collectSlots(plan.filter, &fs)
+        filterSlots = fs
         joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
         self.blocks = blocks
@@ -159,9 +167,12 @@ final class SharedScan: @unchecked Sendable {
         }
     }
 
-    func load(_ seg: SegmentReader, _ b: Int, _ data: BlockData) throws {
+    /// Decodes the columns of `slots` (all when nil) of block `b`.
+    func load(_ seg: SegmentReader, _ b: Int, _ data: BlockData, only slots: Set<Int>? = nil, except skip: Set<Int> = []) throws {
         data.rows = seg.blocks[b].rows
         for (slot, def) in plan.columns.enumerated() {
+            if let slots, !slots.contains(slot) { continue }
+            if skip.contains(slot) { continue }
             let ci = seg.columnIndex(named: def.archiveName)
             switch def.kind {
             case .string:
@@ -169,8 +180,18 @@ final class SharedScan: @unchecked Sendable {
                     var c = StringColumn(); c.appendNulls(data.rows); data.strings[slot] = c
                 }
             case .address:
-                if let ci { data.addresses[slot] = try seg.addresses(block: b, column: ci) } else {
+                data.addressCodes[slot] = nil
+                guard let ci else {
                     var c = AddressColumn(); c.appendNulls(data.rows); data.addresses[slot] = c
+                    continue
+                }
+                // Dictionary codes for the kernels of WHERE; rows only where something else reads them.
+                let codes = vectorFilter != nil ? try seg.addressCodes(block: b, column: ci) : nil
+                data.addressCodes[slot] = codes
+                if let codes {
+                    data.addresses[slot] = codeOnly.contains(slot) ? nil : codes.materialized()
+                } else {
+                    data.addresses[slot] = try seg.addresses(block: b, column: ci)
                 }
             default:
                 if let ci { data.ints[slot] = try seg.ints(block: b, column: ci) } else {
@@ -184,6 +205,16 @@ final class SharedScan: @unchecked Sendable {
         let (si, bi) = blocks[idx]
         if si < 0 {
             data.rows = 1  // FROM (subquery): one empty archive row
+        } else if vectorFilter != nil {
+            // The columns WHERE reads first: when no row passes, the others are never decoded.
+            try load(archive.segments[si], bi, data, only: filterSlots)
+            data.makeViews()
+            vectorFilter!.evaluate(data, &p.mask)
+            if !p.mask.prefix(data.rows).contains(1) {
+                p.rowsScanned += data.rows
+                return
+            }
+            try load(archive.segments[si], bi, data, except: filterSlots)
         } else {
             try load(archive.segments[si], bi, data)
         }
@@ -202,8 +233,8 @@ final class SharedScan: @unchecked Sendable {
         let rows = data.rows
         if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
         var n = 0
-        if let vf = vectorFilter {
-            vf.evaluate(data, &p.mask)
+        if vectorFilter != nil {
+            // p.mask was filled before the other columns were loaded.
             p.mask.withUnsafeBufferPointer { m in
                 p.selection.withUnsafeMutableBufferPointer { sel in
                     for r in 0..<rows {
@@ -259,6 +290,57 @@ final class SharedScan: @unchecked Sendable {
         }
         p.rows[idx] = out
         if canStopEarly { monitor.withLock { collected += out.count } }
+    }
+
+    /// Adds the column slots `e` reads to `slots`.
+    static func collectSlots(_ e: CExpr?, _ slots: inout Set<Int>) {
+        guard let e else { return }
+        switch e {
+        case .column(let slot, _), .textCompare(let slot, _, _, _):
+            slots.insert(slot)
+        case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
+             .castToVarchar(let x), .castToBigint(let x, _), .dateFormat(let x, _), .dateTrunc(_, let x),
+             .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
+            collectSlots(x, &slots)
+        case .and(let xs), .or(let xs):
+            for x in xs { collectSlots(x, &slots) }
+        case .compare(_, let a, let b), .arithmetic(_, let a, let b), .dateAdd(_, let a, let b):
+            collectSlots(a, &slots); collectSlots(b, &slots)
+        case .between(let a, let b, let d, _):
+            collectSlots(a, &slots); collectSlots(b, &slots); collectSlots(d, &slots)
+        case .inList(let a, let xs, _):
+            collectSlots(a, &slots); for x in xs { collectSlots(x, &slots) }
+        case .caseWhen(let ws, let els):
+            for (a, b) in ws { collectSlots(a, &slots); collectSlots(b, &slots) }
+            collectSlots(els, &slots)
+        case .constant, .groupKey, .aggregate, .joined:
+            break
+        }
+    }
+
+    /// Address slots that only the column kernels of WHERE read: for those, a block's
+    /// dictionary-encoded addresses are filtered on their codes and never expanded to rows.
+    static func codeOnlySlots(_ plan: QueryPlan, _ filter: VectorFilter?) -> Set<Int> {
+        guard let filter else { return [] }
+        var elsewhere = Set<Int>()
+        for o in plan.outputs { collectSlots(o.expr, &elsewhere) }
+        for k in plan.groupKeys { collectSlots(k, &elsewhere) }
+        for a in plan.aggregates { collectSlots(a.argument, &elsewhere) }
+        collectSlots(plan.having, &elsewhere)
+        for o in plan.orderBy { collectSlots(o.expr, &elsewhere) }
+        if let j = plan.join {
+            for k in j.archiveKeys { collectSlots(k, &elsewhere) }
+            collectSlots(j.onResidual, &elsewhere)
+            collectSlots(j.postFilter, &elsewhere)
+        }
+        var slots = Set<Int>()
+        for k in filter.kernels {
+            switch k {
+            case .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _): slots.insert(slot)
+            default: break
+            }
+        }
+        return slots.subtracting(elsewhere).filter { plan.columns[$0].kind == .address }
     }
 
     /// Finds every `textCompare` in an expression and records its cache size (dictionary + 1).

@@ -95,6 +95,23 @@ struct VectorFilter {
         }
     }
 
+    /// ANDs into `m` a predicate on a dictionary-encoded address column, decided once per
+    /// dictionary entry (NULL, entry 0, is never TRUE) and then looked up by each row's code.
+    static func applyByCode(_ c: AddressCodes, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int,
+                            _ predicate: (UInt64, UInt64) -> Bool) {
+        var table = [UInt8](repeating: 0, count: c.entryCount)
+        for e in 1..<max(1, c.entryCount) where predicate(c.high[e], c.low[e]) { table[e] = 1 }
+        guard table.contains(1) else {
+            for i in 0..<rows { m[i] = 0 }  // no entry matches: no row does
+            return
+        }
+        table.withUnsafeBufferPointer { t in
+            c.codes.withUnsafeBufferPointer { codes in
+                for i in 0..<rows { m[i] &= t[Int(codes[i])] }
+            }
+        }
+    }
+
     /// Fills `mask` (one byte per row) with 1 where every kernel is TRUE.
     func evaluate(_ b: BlockData, _ mask: inout [UInt8]) {
         let rows = b.rows
@@ -121,6 +138,16 @@ struct VectorFilter {
                     let codes = b.views[slot].codes!
                     table.withUnsafeBufferPointer { t in
                         for i in 0..<rows { m[i] &= t[Int(codes[i])] }
+                    }
+                case .addressPrefix(let slot, let net, let prefix, let negated) where b.addressCodes[slot] != nil:
+                    let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
+                    VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
+                        (((hi & masked.high) == net.high && (lo & masked.low) == net.low) != negated)
+                    }
+                case .addressIn(let slot, let values, let negated) where b.addressCodes[slot] != nil:
+                    let set = Set(values)
+                    VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
+                        set.contains(IPAddress(high: hi, low: lo)) != negated
                     }
                 case .addressPrefix(let slot, let net, let prefix, let negated):
                     let v = b.views[slot]
