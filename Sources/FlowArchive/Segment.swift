@@ -26,7 +26,7 @@ public struct ChunkEntry: Sendable {
     /// block's Bloom filters and port bitmaps, most of which a query never looks at).
     enum StoredIndex: Sendable {
         case decoded(ColumnIndex)
-        case encoded(directory: [UInt8], range: Range<Int>, context: String)
+        case encoded(directory: MappedRegion, range: Range<Int>, context: String)
     }
 
     public init(column: Int, offset: UInt64, compressedLength: UInt32, rawLength: UInt32, encoding: UInt8,
@@ -61,7 +61,7 @@ public struct ChunkEntry: Sendable {
         case .decoded(let i):
             return i
         case .encoded(let directory, let range, let context):
-            var r = ByteReader(directory, range: range, context: context)
+            var r = ByteReader(Array(directory.bytes[range]), context: context)
             return try ColumnIndex.read(&r)
         }
     }
@@ -237,14 +237,11 @@ public final class SegmentReader: @unchecked Sendable {
               dirOffset >= UInt64(ArchiveFormat.segmentHeaderSize), fileEnd == UInt64(fileSize) else {
             throw ArchiveError.corrupt(path, "directory position does not match the file size")
         }
-        // Read without zero-filling first: the directory holds every block's indexes (tens of MB
-        // for a large segment) and its read is the fixed cost of every query.
-        let dir = try [UInt8](unsafeUninitializedCapacity: dirLength) { buf, n in
-            let got = try file.read(into: UnsafeMutableRawBufferPointer(buf), at: Int64(dirOffset))
-            guard got == dirLength else { throw ArchiveError.corrupt(path, "directory cut short (\(got) of \(dirLength) bytes)") }
-            n = dirLength
-        }
-        guard CRC32.checksum(dir) == dirCRC else { throw ArchiveError.corrupt(path, "directory checksum mismatch") }
+        // Mapped, not read: the directory holds every block's indexes (tens of MB for a large
+        // segment), and opening is the fixed cost of every query. Page-cache pages are mapped
+        // in place; only the checksum and the entries' fields are read here.
+        let dir = try file.map(offset: Int64(dirOffset), count: dirLength)
+        guard CRC32.checksum(dir.bytes) == dirCRC else { throw ArchiveError.corrupt(path, "directory checksum mismatch") }
         directoryCRC = dirCRC
         do {
             (self.schema, self.blocks) = try Self.parseDirectory(dir, path: path, dirOffset: dirOffset)
@@ -256,9 +253,9 @@ public final class SegmentReader: @unchecked Sendable {
         schemaIndex = si
     }
 
-    private static func parseDirectory(_ dir: [UInt8], path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
-        let dirLength = dir.count
-        var r = ByteReader(dir, context: path + " directory")
+    private static func parseDirectory(_ dir: MappedRegion, path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
+        let dirLength = dir.bytes.count
+        var r = RawByteReader(dir.bytes, context: path + " directory")
         let columnCount = Int(try r.readInteger(as: UInt32.self))
         guard columnCount <= ArchiveFormat.maxColumns else { throw ArchiveError.corrupt(path, "\(columnCount) columns") }
         var schema: [SchemaColumn] = []

@@ -130,3 +130,43 @@ public struct ByteReader: Sendable {
         return String(decoding: slice, as: UTF8.self)
     }
 }
+
+/// A bounds-checked reader, as `ByteReader`, over memory it does not own (a file mapping):
+/// whoever made the reader keeps that memory alive and unchanged while it reads.
+public struct RawByteReader {
+    public let bytes: UnsafeRawBufferPointer
+    public private(set) var offset = 0
+    public var context: String
+
+    public init(_ bytes: UnsafeRawBufferPointer, context: String) {
+        self.bytes = bytes
+        self.context = context
+    }
+
+    public var remaining: Int { bytes.count - offset }
+
+    private func check(_ n: Int) throws {
+        if n < 0 || n > bytes.count - offset {
+            throw TruncatedError(context: context, offset: offset, needed: n, available: bytes.count - offset)
+        }
+    }
+
+    public mutating func readInteger<T: FixedWidthInteger>(endianness: Endianness = .little, as: T.Type = T.self) throws -> T {
+        try check(MemoryLayout<T>.size)
+        let v = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
+        offset += MemoryLayout<T>.size
+        return endianness == .little ? T(littleEndian: v) : T(bigEndian: v)
+    }
+
+    public mutating func readBytes(_ n: Int) throws -> UnsafeRawBufferPointer {
+        try check(n)
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+    }
+
+    public mutating func readRange(_ n: Int) throws -> Range<Int> {
+        try check(n)
+        defer { offset += n }
+        return offset..<offset + n
+    }
+}

@@ -193,6 +193,23 @@ public enum Sys {
 }
 
 /// A file open for reading; the descriptor is closed when the owner goes away.
+/// A read-only private mapping of part of a file, unmapped when the last reference goes. The
+/// file must not be truncated while mapped (reading past its end would fault); flowarc maps
+/// only committed segments, which are never rewritten.
+public final class MappedRegion: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+    private let base: UnsafeMutableRawPointer
+    private let length: Int
+
+    init(base: UnsafeMutableRawPointer, length: Int, bytes: UnsafeRawBufferPointer) {
+        self.base = base
+        self.length = length
+        self.bytes = bytes
+    }
+
+    deinit { munmap(base, length) }
+}
+
 public final class ReadableFile: @unchecked Sendable {
     public let path: String
     let fd: Int32
@@ -224,6 +241,18 @@ public final class ReadableFile: @unchecked Sendable {
         let (n, err) = retryingOnInterrupt { Glibc.read(fd, base, buffer.count) }
         if n < 0 { throw SysError("read", path: path, errno: err) }
         return n
+    }
+
+    /// Maps `count` bytes from `offset` read-only (page-cache pages, no copy).
+    public func map(offset: Int64, count: Int) throws -> MappedRegion {
+        let page = Int64(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page
+        let delta = Int(offset - start)
+        let length = max(1, count + delta)
+        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(start)), p != MAP_FAILED else {
+            throw SysError("mmap", path: path, errno: Glibc.errno)
+        }
+        return MappedRegion(base: p, length: length, bytes: UnsafeRawBufferPointer(start: p + delta, count: count))
     }
 
     /// Fills `buffer` from `offset` (pread), stopping early only at end of file.
