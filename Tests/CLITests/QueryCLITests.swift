@@ -54,6 +54,8 @@ import Testing
         ("SELECT count(*) FROM flows FULL JOIN (SELECT action FROM flows) t ON t.action = flows.action", "FULL JOIN", ""),
         ("SELECT action FROM flows JOIN (SELECT action FROM flows) t ON t.action = flows.action", "Column 'action' is ambiguous", ""),
         ("SELECT other.action FROM flows", "Column 'other.action' cannot be resolved", ""),
+        ("SELECT count(*) FROM flows WHERE numbytes > (SELECT numbytes FROM flows)", "Scalar sub-query has returned multiple rows", ""),
+        ("SELECT count(*) FROM flows WHERE action IN (SELECT action, logstatus FROM flows)", "must return one column", ""),
         ("SELECT sourceport FROM flows WHERE sourceport = 'abc'", "cannot apply operator = to bigint and varchar", ""),
         ("SELECT sourceaddress, count(*) FROM flows", "must be an aggregate expression or appear in GROUP BY", ""),
         ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH", ""),

@@ -269,9 +269,9 @@ struct Binder {
         return found
     }
 
-    /// Runs a subquery of FROM and keeps its rows.
+    /// Runs a subquery (of FROM, of IN, or a scalar one) and keeps its rows.
     mutating func subquery(_ q: Query, _ at: SourcePosition) throws -> JoinedRows {
-        guard let run = runSubquery else { throw error("a subquery in FROM is not supported here", at) }
+        guard let run = runSubquery else { throw error("a subquery is not supported here", at) }
         return JoinedRows(try run(q))
     }
 
@@ -465,6 +465,29 @@ struct Binder {
         case .currentTime(let kind, _):
             guard kind == .currentTimestamp || kind == .localTimestamp else { throw error("\(kind.rawValue) is not supported yet", e.start) }
             return (.constant(.timestamp(now)), .timestamp)
+        case .inSubquery(let x, let q, let negated):
+            // The subquery runs first; its distinct values become the IN list (so the column
+            // kernels and their hash sets apply).
+            let (cx, tx) = try bindExpr(x, post: post)
+            let rows = try subquery(q, e.start)
+            guard rows.columns.count == 1 else {
+                throw error("the subquery of IN must return one column, not \(rows.columns.count)", e.start)
+            }
+            try checkComparable(tx, rows.types[0], .equal, e.start)
+            var seen = Set<Value>()
+            let items = rows.rows.compactMap { r -> CExpr? in seen.insert(r[0]).inserted ? .constant(Evaluator.scalar(r[0])) : nil }
+            // x IN (no rows) is FALSE, whatever x is (NULL included), as in Trino.
+            if items.isEmpty { return (.constant(.bool(negated)), .boolean) }
+            return (.inList(cx, items, negated: negated), .boolean)
+        case .subquery(let q):
+            let rows = try subquery(q, e.start)
+            guard rows.columns.count == 1 else {
+                throw error("a scalar subquery must return one column, not \(rows.columns.count)", e.start)
+            }
+            guard rows.rows.count <= 1 else {
+                throw error("Scalar sub-query has returned multiple rows (\(rows.rows.count))", e.start)
+            }
+            return (.constant(Evaluator.scalar(rows.rows.first?[0] ?? .null)), rows.types[0])
         default:
             throw error("this kind of expression is not supported yet: \(e)", e.start)
         }

@@ -194,17 +194,24 @@ struct VectorFilter {
                 case .intIn(let slot, let values, let negated):
                     let v = b.views[slot]
                     let vals = v.values!
-                    for i in 0..<rows where m[i] != 0 {
-                        let x = Int64(bitPattern: vals[i])
-                        m[i] = (values.contains(x) != negated) ? 1 : 0
+                    if values.count <= 8 {
+                        for i in 0..<rows where m[i] != 0 {
+                            let x = Int64(bitPattern: vals[i])
+                            m[i] = (values.contains(x) != negated) ? 1 : 0
+                        }
+                    } else {
+                        let set = Set(values)  // long lists (IN a subquery)
+                        for i in 0..<rows where m[i] != 0 {
+                            m[i] = (set.contains(Int64(bitPattern: vals[i])) != negated) ? 1 : 0
+                        }
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
                 case .textIn(let slot, let values, let negated):
                     let dict = b.strings[slot]!.dictionary
                     var table = [UInt8](repeating: 0, count: dict.count + 1)
+                    let set = Set(values)
                     for code in 1..<max(1, dict.count + 1) {
-                        let t = dict.value(UInt32(code))
-                        table[code] = (values.contains { $0.elementsEqual(t) } != negated) ? 1 : 0
+                        table[code] = (set.contains(Array(dict.value(UInt32(code)))) != negated) ? 1 : 0
                     }
                     let codes = b.views[slot].codes!
                     table.withUnsafeBufferPointer { t in
