@@ -8,8 +8,8 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate sample flow logs, ingest them and show what the archive holds.",
         discussion: """
-            Writes synthetic VPC flow logs (version 5 format, with an injected cryptomining
-            incident) in the S3 layout under DIR/logs, ingests them into DIR/flows.arc, and
+            Writes synthetic VPC flow logs (version 5 format, with an injected cryptomining \
+            incident) in the S3 layout under DIR/logs, ingests them into DIR/flows.arc, and \
             prints the ingest summary and the archive description.
             """)
 

@@ -6,13 +6,14 @@ struct Flowarc: ParsableCommand {
         commandName: "flowarc",
         abstract: "Archive AWS VPC Flow Logs in a compressed columnar format and query them fast.",
         discussion: """
-            Ingest gzip flow logs as AWS delivers them to S3 (synced to disk) into an archive
-            directory, then inspect it:
+            Ingest gzip flow logs as AWS delivers them to S3 (synced to disk) into an archive \
+            directory, then inspect and query it:
 
               flowarc generate --out logs --records 1000000
               flowarc ingest flows.arc logs/
               flowarc info flows.arc
               flowarc verify flows.arc
+              flowarc query flows.arc "SELECT action, count(*) FROM vpcflow GROUP BY 1"
 
             `flowarc demo` does all of this in a temporary directory.
             """,

@@ -11,20 +11,20 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add VPC flow log files to an archive (created if missing).",
         discussion: """
-            INPUT is a file, a directory (walked recursively for *.log.gz, *.log, *.gz and *.txt
-            files) or - for standard input. Gzip and plain text are both read, in the layout AWS
-            writes to S3: a header line naming the fields (any version 2 to 8 field, any order),
-            one record per line, - for a missing value. Files without a header use the default
+            INPUT is a file, a directory (walked recursively for *.log.gz, *.log, *.gz and *.txt \
+            files) or - for standard input. Gzip and plain text are both read, in the layout AWS \
+            writes to S3: a header line naming the fields (any version 2 to 8 field, any order), \
+            one record per line, - for a missing value. Files without a header use the default \
             version 2 format, or the list given with --fields.
 
-            Running ingest again on the same folder adds only files the archive does not hold yet
+            Running ingest again on the same folder adds only files the archive does not hold yet \
             (same S3 key or path, size and modification time); --force reads them again.
 
-            Lines that are not valid records are not stored: they are counted, listed with file,
-            line number and reason by --rejects, and the run goes on. A corrupt or truncated gzip
+            Lines that are not valid records are not stored: they are counted, listed with file, \
+            line number and reason by --rejects, and the run goes on. A corrupt or truncated gzip \
             file is reported; the records before the damage are kept and the exit status is 1.
 
-            Memory stays bounded whatever the input size: about 3 x threads x 4 MiB of text in
+            Memory stays bounded whatever the input size: about 3 x threads x 4 MiB of text in \
             flight plus 2 x threads blocks waiting to be written (roughly 100-300 MB in all).
 
             Examples:
