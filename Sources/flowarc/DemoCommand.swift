@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowArchive
 import FlowGen
 import FlowIngest
+import FlowQuery
 import FlowSupport
 
 struct Demo: ParsableCommand {
@@ -9,8 +10,11 @@ struct Demo: ParsableCommand {
         abstract: "Generate sample flow logs, ingest them and show what the archive holds.",
         discussion: """
             Writes synthetic VPC flow logs (version 5 format, with an injected cryptomining \
-            incident) in the S3 layout under DIR/logs, ingests them into DIR/flows.arc, and \
-            prints the ingest summary and the archive description.
+            incident) in the S3 layout under DIR/logs, ingests them into DIR/flows.arc, prints \
+            the ingest summary and the archive description, verifies the archive, and runs the \
+            cryptomining hunt: which instances talk to mining pools on stratum ports, then the \
+            incident-response workshop's hunt query as written. The miner instances and pools \
+            the generator reports are the ones the hunt finds.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Working directory (default: ./demo-out).", valueName: "dir"))
@@ -44,5 +48,42 @@ struct Demo: ParsableCommand {
         print("\n== flowarc verify \(archive)")
         let verify = try Verify.parse([archive])
         try verify.run()
+        let reader = try ArchiveReader(path: archive)
+        print("\n== hunt: egress to mining pool (stratum) ports, by instance and pool")
+        try Self.show(Self.stratumHunt, reader, rows: 10)
+        print("\n== hunt: the incident-response workshop's cryptominer query, as written")
+        try Self.show(Self.workshopHunt, reader, rows: 10)
+    }
+
+    static let stratumHunt = """
+        SELECT instanceid, sourceaddress, destinationaddress, destinationport, count(*) AS flows, sum(numbytes) AS bytes
+        FROM vpcflow
+        WHERE destinationport IN (3333, 4444, 14444, 45700) AND flow_direction = 'egress' AND action = 'ACCEPT'
+        GROUP BY instanceid, sourceaddress, destinationaddress, destinationport
+        ORDER BY bytes DESC
+        LIMIT 10
+        """
+
+    static let workshopHunt = """
+        SELECT numpackets, sourceaddress, destinationaddress, destinationport
+        FROM "irworkshopgluedatabase"."irworkshopgluetablevpcflow"
+        WHERE flow_direction = 'egress' AND
+        destinationaddress NOT LIKE '192.168.%' AND
+        destinationaddress NOT LIKE '10.%' AND
+        destinationaddress NOT LIKE '172.%'
+        GROUP BY numpackets, sourceaddress, destinationaddress, destinationport
+        ORDER BY numpackets DESC
+        """
+
+    /// Prints the SQL, then the first `rows` rows of its result as a table.
+    static func show(_ sql: String, _ archive: ArchiveReader, rows: Int) throws {
+        print(sql.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        let statement = try SQLParser.parseStatement(sql)
+        let result = try QueryEngine.run(sql, statement: statement, archive: archive, threads: Sys.onlineProcessors)
+        print("")
+        print(ResultFormatter.render(result.prefix(rows), .table), terminator: "")
+        if result.rowCount > rows { print("(first \(rows) of \(Human.count(UInt64(result.rowCount))) rows)") }
+        let s = result.stats
+        print("\(Human.fixed(s.seconds * 1000, 1)) ms, \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks read")
     }
 }

@@ -135,6 +135,15 @@ public struct QueryResult: Sendable {
         (0..<rowCount).map { r in data.map { $0.value(r) } }
     }
 
+    /// The first `n` rows.
+    public func prefix(_ n: Int) -> QueryResult {
+        let k = min(n, rowCount)
+        var r = self
+        r.data = data.map { c in ResultColumn(storage: .values((0..<k).map { c.value($0) })) }
+        r.rowCount = k
+        return r
+    }
+
     /// The whole result as RFC 4180 CSV with a header row and CRLF line ends.
     public func csvBytes() -> [UInt8] {
         Array(csvParts(threads: 1).joined())
