@@ -487,10 +487,14 @@ func v2Line(_ i: Int) -> String {
         #expect(FileManager.default.fileExists(atPath: tmp.sub("d/flows.arc/MANIFEST")))
         // The hunt finds the miner instances the generator planted.
         let miners = r.stdout.split(separator: "\n").first { $0.contains("miner instances:") }
-            .map { $0.split(separator: ":", maxSplits: 1)[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            .map { line in
+                // "  miner instances:  i-..., i-... (10.0.1.2, 10.0.3.4)"
+                let ids = line.split(separator: ":", maxSplits: 1)[1].split(separator: "(")[0]
+                return ids.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            } ?? []
         #expect(!miners.isEmpty, "\(r.stdout)")
         let hunt = r.stdout.components(separatedBy: "== hunt: egress to mining pool").last ?? ""
-        for m in miners { #expect(hunt.contains(m.split(separator: " ")[0]), "hunt misses \(m): \(hunt)") }
+        for m in miners { #expect(hunt.contains(m), "hunt misses \(m): \(hunt)") }
         #expect(r.stdout.contains("== hunt: the incident-response workshop's cryptominer query"), "\(r.stdout)")
     }
 }
