@@ -487,7 +487,7 @@ func v2Line(_ i: Int) -> String {
         #expect(FileManager.default.fileExists(atPath: tmp.sub("d/flows.arc/MANIFEST")))
         // The hunt finds the miner instances the generator planted.
         let miners = r.stdout.split(separator: "\n").first { $0.contains("miner instances:") }
-            .map { line in
+            .map { line -> [String] in
                 // "  miner instances:  i-..., i-... (10.0.1.2, 10.0.3.4)"
                 let ids = line.split(separator: ":", maxSplits: 1)[1].split(separator: "(")[0]
                 return ids.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
