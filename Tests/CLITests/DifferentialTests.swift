@@ -123,6 +123,9 @@ import Testing
              duck: dailyTransfer.replacingOccurrences(of: "vpcflow.event_date", with: "strftime(make_timestamp(vpcflow.starttime * 1000000), '%Y-%m-%d')")),
         Case(sql: "SELECT t.destinationport, t.n, count(*) AS flows FROM vpcflow LEFT JOIN (SELECT destinationport, count(*) AS n FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationport) t ON t.destinationport = vpcflow.destinationport WHERE vpcflow.protocol = 6 GROUP BY t.destinationport, t.n ORDER BY flows DESC, t.destinationport LIMIT 20", ordered: true),
         Case(sql: "SELECT a, sum(n) AS total, count(*) AS ports FROM (SELECT action AS a, destinationport, count(*) AS n FROM vpcflow GROUP BY action, destinationport) x WHERE n > 5 GROUP BY a ORDER BY a", ordered: true),
+        // One dictionary-coded key (aggregated by block code first), NULL keys and NULL arguments included.
+        Case(sql: "SELECT instanceid, count(*) AS n, count(srcport) AS p, sum(numbytes) AS b, min(starttime) AS s, max(numpackets) AS m FROM vpcflow GROUP BY instanceid ORDER BY instanceid", ordered: true),
+        Case(sql: "SELECT sourceaddress, count(*) AS n, count(destinationport) AS d, min(numbytes) AS lo, avg(numpackets) AS a FROM vpcflow GROUP BY sourceaddress ORDER BY n DESC, sourceaddress LIMIT 30", ordered: true),
         // IN (subquery), NOT IN (subquery), an empty IN subquery, a scalar subquery.
         Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE destinationaddress IN (SELECT destinationaddress FROM vpcflow WHERE destinationport = 3333) GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress NOT IN (SELECT DISTINCT destinationaddress FROM vpcflow WHERE destinationaddress LIKE '10.%') AND destinationport IN (SELECT destinationport FROM vpcflow WHERE destinationport < 0) OR numbytes > (SELECT avg(numbytes) FROM vpcflow) * 10", ordered: true),

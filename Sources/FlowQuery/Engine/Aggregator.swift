@@ -112,6 +112,12 @@ final class Aggregator {
     /// Groups whose states exist (the table may be ahead within a batch).
     private(set) var stateCount = 0
 
+    /// Whether blocks may be aggregated by dictionary code first (no generic aggregate).
+    private let byCodeAllowed: Bool
+    /// Per-code states of the block being aggregated by code.
+    private let local = LocalStates()
+    private let localCodes: UnsafeMutablePointer<Int32>
+
     // Scratch for one batch.
     private let keyWords: UnsafeMutablePointer<UInt64>
     private let groupIDs: UnsafeMutablePointer<Int32>
@@ -128,6 +134,8 @@ final class Aggregator {
         specs = aggregates
         kinds = AggKind.plan(aggregates)
         genericCount = kinds.reduce(0) { if case .generic = $1 { return $0 + 1 }; return $0 }
+        byCodeAllowed = genericCount == 0
+        localCodes = .allocate(capacity: Self.batch)
         table = GroupTable(width: layout.width)
         for k in kinds {
             counts.append(RawVector())
@@ -149,6 +157,7 @@ final class Aggregator {
         keyWords.deallocate()
         groupIDs.deallocate()
         hashes.deallocate()
+        localCodes.deallocate()
         ints.deallocate()
         nulls.deallocate()
     }
@@ -158,6 +167,38 @@ final class Aggregator {
     /// Aggregates rows `sel[0..<n]` of block `b`, each joined to subquery row `joinRows[i]`.
     func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, joinRows: UnsafePointer<Int32>? = nil) throws {
         strings.beginBlock(b)
+        if joinRows == nil, byCodeAllowed, layout.parts.count == 1 {
+            let off = layout.offsets[0], w = layout.width
+            switch layout.parts[0] {
+            case .address(let slot):
+                if let codes = b.addressCodes[slot], codes.entryCount <= 2 * n {
+                    try codes.codes.withUnsafeBufferPointer { c in
+                        try consumeByCode(b, sel, n, codes: c.baseAddress!, entries: codes.entryCount) { code, k in
+                            k.update(repeating: 0, count: w)
+                            if code == 0 { k[0] = 1 } else { k[off] = codes.high[code]; k[off + 1] = codes.low[code] }
+                        }
+                    }
+                    return
+                }
+            case .text(let slot):
+                let dictionary = b.strings[slot].unsafelyUnwrapped.dictionary
+                if dictionary.count + 1 <= 2 * n {
+                    try consumeByCode(b, sel, n, codes: b.views[slot].codes.unsafelyUnwrapped, entries: dictionary.count + 1) { code, k in
+                        k.update(repeating: 0, count: w)
+                        if code == 0 { k[0] = 1; return }
+                        var id = strings.remaps[slot][code]
+                        if id == 0 {
+                            id = dictionary.value(UInt32(code)).withUnsafeBytes { strings.dictionary.intern($0) }
+                            strings.remaps[slot][code] = id
+                        }
+                        k[off] = UInt64(id)
+                    }
+                    return
+                }
+            default:
+                break
+            }
+        }
         var start = 0
         while start < n {
             let m = min(Self.batch, n - start)
@@ -169,6 +210,94 @@ final class Aggregator {
             probe(m)
             try update(b, s, m, j)
             start += m
+        }
+    }
+
+    /// GROUP BY one dictionary-coded column (an address column stored with a block dictionary,
+    /// or a text column) with only column-wise aggregates: the block's rows are aggregated by
+    /// code in small arrays that stay in cache, and only the block's distinct codes reach the
+    /// hash table (a top-talkers query over millions of addresses then probes the big table
+    /// once per address and block, not once per row). `key` writes the key words of a code.
+    private func consumeByCode(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, codes: UnsafePointer<UInt32>, entries: Int,
+                               key: (Int, UnsafeMutablePointer<UInt64>) -> Void) throws {
+        let seen = local.reset(entries, kinds)
+        for i in 0..<n { seen[Int(codes[Int(sel[i])])] &+= 1 }
+        for (j, kind) in kinds.enumerated() {
+            let count = local.counts[j].base
+            switch kind {
+            case .countStar:
+                break  // `seen` is the count
+            case .countColumn(let slot, let fieldKind):
+                let v = b.views[slot]
+                for i in 0..<n {
+                    let r = Int(sel[i])
+                    let isNull = fieldKind == .string ? v.codes.unsafelyUnwrapped[r] == 0 : (v.nulls.map { $0[r] == 1 } ?? false)
+                    if !isNull { count[Int(codes[r])] &+= 1 }
+                }
+            case .sum(let e), .extreme(let e, _, _):
+                var start = 0
+                while start < n {
+                    let m = min(Self.batch, n - start)
+                    try e.evaluate(b, sel + start, m, ints, nulls)
+                    if case .extreme(_, _, let isMax) = kind {
+                        let best = local.extremes[j].base
+                        for i in 0..<m where nulls[i] == 0 {
+                            let c = Int(codes[Int(sel[start + i])]), x = ints[i]
+                            if count[c] == 0 || (isMax ? x > best[c] : x < best[c]) { best[c] = x }
+                            count[c] &+= 1
+                        }
+                    } else {
+                        let sum = local.sums[j].base
+                        for i in 0..<m where nulls[i] == 0 {
+                            let c = Int(codes[Int(sel[start + i])])
+                            sum[c] &+= Int128(ints[i])
+                            count[c] &+= 1
+                        }
+                    }
+                    start += m
+                }
+            case .generic:
+                preconditionFailure("consumeByCode runs only without generic aggregates")
+            }
+        }
+        // The block's distinct codes into the table, then their states into the groups'.
+        let w = layout.width
+        var code = 0
+        while code < entries {
+            var m = 0
+            while code < entries && m < Self.batch {
+                if seen[code] > 0 {
+                    localCodes[m] = Int32(code)
+                    key(code, keyWords + m * w)
+                    hashes[m] = GroupTable.hash(keyWords + m * w, w)
+                    m += 1
+                }
+                code += 1
+            }
+            probe(m)
+            for (j, kind) in kinds.enumerated() {
+                let lc = local.counts[j].base, gc = counts[j].base
+                for i in 0..<m {
+                    let g = Int(groupIDs[i]), c = Int(localCodes[i])
+                    switch kind {
+                    case .countStar:
+                        gc[g] &+= Int64(seen[c])
+                    case .countColumn:
+                        gc[g] &+= lc[c]
+                    case .sum:
+                        sums[j]![g] &+= local.sums[j].base[c]
+                        gc[g] &+= lc[c]
+                    case .extreme(_, _, let isMax):
+                        if lc[c] > 0 {
+                            let x = local.extremes[j].base[c], best = extremes[j]!.base
+                            if gc[g] == 0 || (isMax ? x > best[g] : x < best[g]) { best[g] = x }
+                            gc[g] &+= lc[c]
+                        }
+                    case .generic:
+                        break
+                    }
+                }
+            }
         }
     }
 
@@ -456,5 +585,34 @@ final class Aggregator {
         case .generic(let gi):
             return try generic[g * genericCount + gi].result(specs[j], strings)
         }
+    }
+}
+
+/// Per-code aggregate states for one block (see `Aggregator.consumeByCode`), reused from block
+/// to block.
+final class LocalStates {
+    private(set) var seen = RawVector<Int32>()
+    private(set) var counts: [RawVector<Int64>] = []
+    private(set) var sums: [RawVector<Int128>] = []
+    private(set) var extremes: [RawVector<Int64>] = []
+
+    /// Zeroes `entries` states for each aggregate; returns the rows-per-code counts.
+    func reset(_ entries: Int, _ kinds: [AggKind]) -> UnsafeMutablePointer<Int32> {
+        if counts.count != kinds.count {
+            counts = kinds.map { _ in RawVector() }
+            sums = kinds.map { _ in RawVector() }
+            extremes = kinds.map { _ in RawVector() }
+        }
+        func zero<T: BitwiseCopyable & FixedWidthInteger>(_ v: RawVector<T>) {
+            v.removeAll()
+            _ = v.append(repeating: 0, count: entries)
+        }
+        zero(seen)
+        for (j, k) in kinds.enumerated() {
+            zero(counts[j])
+            if case .sum = k { zero(sums[j]) }
+            if case .extreme = k { zero(extremes[j]) }
+        }
+        return seen.base
     }
 }

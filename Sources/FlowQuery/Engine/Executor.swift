@@ -130,6 +130,9 @@ final class SharedScan: @unchecked Sendable {
     let codeOnly: Set<Int>
     /// The slots WHERE reads.
     let filterSlots: Set<Int>
+    /// The address column that is the only GROUP BY key, when the aggregator can group it by
+    /// block dictionary code (see `Aggregator.consumeByCode`).
+    let groupCodeSlot: Int?
 
     init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
         self.plan = plan
@@ -138,6 +141,12 @@ final class SharedScan: @unchecked Sendable {
         var fs = Set<Int>()
         Self.collectSlots(plan.filter, &fs)
         filterSlots = fs
+        if plan.groupKeys.count == 1, case .column(let slot, .address) = plan.groupKeys[0],
+           !AggKind.plan(plan.aggregates).contains(where: { if case .generic = $0 { return true }; return false }) {
+            groupCodeSlot = slot
+        } else {
+            groupCodeSlot = nil
+        }
         joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
         self.blocks = blocks
@@ -186,7 +195,7 @@ final class SharedScan: @unchecked Sendable {
                     continue
                 }
                 // Dictionary codes for the kernels of WHERE; rows only where something else reads them.
-                let codes = vectorFilter != nil ? try seg.addressCodes(block: b, column: ci) : nil
+                let codes = (vectorFilter != nil || slot == groupCodeSlot) ? try seg.addressCodes(block: b, column: ci) : nil
                 data.addressCodes[slot] = codes
                 if let codes {
                     data.addresses[slot] = codeOnly.contains(slot) ? nil : codes.materialized()
