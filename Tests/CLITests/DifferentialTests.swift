@@ -126,6 +126,10 @@ import Testing
         // One dictionary-coded key (aggregated by block code first), NULL keys and NULL arguments included.
         Case(sql: "SELECT instanceid, count(*) AS n, count(srcport) AS p, sum(numbytes) AS b, min(starttime) AS s, max(numpackets) AS m FROM vpcflow GROUP BY instanceid ORDER BY instanceid", ordered: true),
         Case(sql: "SELECT sourceaddress, count(*) AS n, count(destinationport) AS d, min(numbytes) AS lo, avg(numpackets) AS a FROM vpcflow GROUP BY sourceaddress ORDER BY n DESC, sourceaddress LIMIT 30", ordered: true),
+        // Top-N over many groups (only the candidates are sorted): NULL keys, NULLS FIRST, ties at the cut.
+        Case(sql: "SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress ORDER BY b DESC, sourceaddress LIMIT 5", ordered: true),
+        Case(sql: "SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress ORDER BY b ASC NULLS FIRST, sourceaddress LIMIT 5", ordered: true),
+        Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow GROUP BY destinationport ORDER BY n, destinationport LIMIT 7", ordered: true),
         // IN (subquery), NOT IN (subquery), an empty IN subquery, a scalar subquery.
         Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE destinationaddress IN (SELECT destinationaddress FROM vpcflow WHERE destinationport = 3333) GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress NOT IN (SELECT DISTINCT destinationaddress FROM vpcflow WHERE destinationaddress LIKE '10.%') AND destinationport IN (SELECT destinationport FROM vpcflow WHERE destinationport < 0) OR numbytes > (SELECT avg(numbytes) FROM vpcflow) * 10", ordered: true),

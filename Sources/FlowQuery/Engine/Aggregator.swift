@@ -171,7 +171,9 @@ final class Aggregator {
             let off = layout.offsets[0], w = layout.width
             switch layout.parts[0] {
             case .address(let slot):
-                if let codes = b.addressCodes[slot], codes.entryCount <= 2 * n {
+                // By code when the block has few distinct addresses for its rows, or when the
+                // rows were never expanded (nothing else reads them).
+                if let codes = b.addressCodes[slot], codes.entryCount <= 2 * n || b.views[slot].high == nil {
                     try codes.codes.withUnsafeBufferPointer { c in
                         try consumeByCode(b, sel, n, codes: c.baseAddress!, entries: codes.entryCount) { code, k in
                             k.update(repeating: 0, count: w)

@@ -133,6 +133,9 @@ final class SharedScan: @unchecked Sendable {
     /// The address column that is the only GROUP BY key, when the aggregator can group it by
     /// block dictionary code (see `Aggregator.consumeByCode`).
     let groupCodeSlot: Int?
+    /// `groupCodeSlot` when nothing but the grouping (and WHERE kernels) reads it: its rows are
+    /// then never expanded.
+    let groupCodeOnlySlot: Int?
 
     init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
         self.plan = plan
@@ -141,11 +144,19 @@ final class SharedScan: @unchecked Sendable {
         var fs = Set<Int>()
         Self.collectSlots(plan.filter, &fs)
         filterSlots = fs
-        if plan.groupKeys.count == 1, case .column(let slot, .address) = plan.groupKeys[0],
+        if plan.join == nil, plan.groupKeys.count == 1, case .column(let slot, .address) = plan.groupKeys[0],
            !AggKind.plan(plan.aggregates).contains(where: { if case .generic = $0 { return true }; return false }) {
             groupCodeSlot = slot
+            var elsewhere = Set<Int>()
+            for o in plan.outputs { Self.collectSlots(o.expr, &elsewhere) }
+            for a in plan.aggregates { Self.collectSlots(a.argument, &elsewhere) }
+            Self.collectSlots(plan.having, &elsewhere)
+            for o in plan.orderBy { Self.collectSlots(o.expr, &elsewhere) }
+            let rowWiseFilter = plan.filter != nil && vectorFilter == nil
+            groupCodeOnlySlot = elsewhere.contains(slot) || (rowWiseFilter && fs.contains(slot)) ? nil : slot
         } else {
             groupCodeSlot = nil
+            groupCodeOnlySlot = nil
         }
         joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
@@ -198,7 +209,7 @@ final class SharedScan: @unchecked Sendable {
                 let codes = (vectorFilter != nil || slot == groupCodeSlot) ? try seg.addressCodes(block: b, column: ci) : nil
                 data.addressCodes[slot] = codes
                 if let codes {
-                    data.addresses[slot] = codeOnly.contains(slot) ? nil : codes.materialized()
+                    data.addresses[slot] = codeOnly.contains(slot) || slot == groupCodeOnlySlot ? nil : codes.materialized()
                 } else {
                     data.addresses[slot] = try seg.addresses(block: b, column: ci)
                 }

@@ -197,10 +197,24 @@ struct GroupOutput {
     }
 
     /// Group numbers in ORDER BY order; ties keep group order (stable).
-    func sorted(_ groups: [Int32]) throws -> [Int32] {
+    func sorted(_ groups: [Int32], topN: Bool = true) throws -> [Int32] {
         let specs = plan.orderBy
         let cols = try specs.map { try sortColumn($0.expr, groups) }
         let n = groups.count
+        // ORDER BY ... LIMIT l over many groups: only the groups whose first key is at most the
+        // l-th smallest can be in the result (ties included), so only those are sorted.
+        // ORDER BY ... LIMIT l over many groups: only the groups whose first key is at most the
+        // l-th smallest can be in the result (ties included), so only those are sorted. NULLs
+        // sort last unless NULLS FIRST, so with at least l non-NULL keys they are not needed.
+        if topN, let l = plan.limit, l > 0, Int(l) * 8 < n, cols[0].radixKey(0) != nil, !specs[0].nullsFirst {
+            let descending = !specs[0].ascending
+            let positions = (0..<n).filter { !cols[0].isNull($0) }
+            if positions.count >= Int(l) {
+                let keys = positions.map { i -> UInt64 in let k = cols[0].radixKey(i)!; return descending ? ~k : k }
+                let cut = Self.smallest(Int(l), of: keys)
+                return try sorted(keys.indices.filter { keys[$0] <= cut }.map { groups[positions[$0]] }, topN: false)
+            }
+        }
         func less(_ a: Int, _ b: Int, from first: Int) -> Bool {
             for k in first..<cols.count {
                 let na = cols[k].isNull(a), nb = cols[k].isNull(b)
@@ -250,6 +264,36 @@ struct GroupOutput {
             order = specs[0].nullsFirst ? nullPositions + sortedValues : sortedValues + nullPositions
         }
         return order.map { groups[$0] }
+    }
+
+    /// The `l`-th smallest of `keys` (1-based; `keys.count >= l`), with a max-heap of the `l`
+    /// smallest seen so far.
+    static func smallest(_ l: Int, of keys: [UInt64]) -> UInt64 {
+        var heap: [UInt64] = []
+        heap.reserveCapacity(l)
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let a = 2 * i + 1, b = a + 1
+                var m = i
+                if a < heap.count && heap[a] > heap[m] { m = a }
+                if b < heap.count && heap[b] > heap[m] { m = b }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for k in keys {
+            if heap.count < l {
+                heap.append(k)
+                var i = heap.count - 1
+                while i > 0 && heap[(i - 1) / 2] < heap[i] { heap.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+            } else if k < heap[0] {
+                heap[0] = k
+                siftDown(0)
+            }
+        }
+        return heap[0]
     }
 
     /// Stable LSD radix sort of `keys` (8 bits a pass) carrying `payload`; passes where every
