@@ -140,19 +140,34 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Writes the dotted-quad text of `v4` (at most 15 bytes); returns its length.
-    @inline(__always)
+    @inlinable
     public static func writeIPv4(_ v4: UInt32, to buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var n = 0
-        @inline(__always) func octet(_ o: Int) {
-            if o >= 100 { buf[n] = UInt8(0x30 + o / 100); n += 1 }
-            if o >= 10 { buf[n] = UInt8(0x30 + (o / 10) % 10); n += 1 }
-            buf[n] = UInt8(0x30 + o % 10); n += 1
+        // Each octet's text from a table (no divisions: query output writes millions of these).
+        @inline(__always) func octet(_ o: UInt32, dot: Bool) {
+            let e = octetText[Int(o)]
+            let len = Int(e >> 24)
+            buf[n] = UInt8(truncatingIfNeeded: e)
+            if len > 1 { buf[n + 1] = UInt8(truncatingIfNeeded: e >> 8) }
+            if len > 2 { buf[n + 2] = UInt8(truncatingIfNeeded: e >> 16) }
+            n += len
+            if dot { buf[n] = 0x2E; n += 1 }
         }
-        octet(Int(v4 >> 24)); buf[n] = 0x2E; n += 1
-        octet(Int((v4 >> 16) & 0xFF)); buf[n] = 0x2E; n += 1
-        octet(Int((v4 >> 8) & 0xFF)); buf[n] = 0x2E; n += 1
-        octet(Int(v4 & 0xFF))
+        octet(v4 >> 24, dot: true)
+        octet((v4 >> 16) & 0xFF, dot: true)
+        octet((v4 >> 8) & 0xFF, dot: true)
+        octet(v4 & 0xFF, dot: false)
         return n
+    }
+
+    /// The decimal text of 0 ... 255: up to three ASCII digits (first in the low byte) and the
+    /// digit count in the top byte.
+    @usableFromInline
+    static let octetText: [UInt32] = (0..<256).map { (o: Int) -> UInt32 in
+        let digits = Array(String(o).utf8)
+        var e = UInt32(digits.count) << 24
+        for (i, d) in digits.enumerated() { e |= UInt32(d) << (8 * UInt32(i)) }
+        return e
     }
 
     /// Dotted quad for IPv4; RFC 5952 canonical text for IPv6 (lowercase, longest zero run as `::`).
