@@ -133,6 +133,9 @@ import Testing
         // IN (subquery), NOT IN (subquery), an empty IN subquery, a scalar subquery.
         Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE destinationaddress IN (SELECT destinationaddress FROM vpcflow WHERE destinationport = 3333) GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress NOT IN (SELECT DISTINCT destinationaddress FROM vpcflow WHERE destinationaddress LIKE '10.%') AND destinationport IN (SELECT destinationport FROM vpcflow WHERE destinationport < 0) OR numbytes > (SELECT avg(numbytes) FROM vpcflow) * 10", ordered: true),
+        // Long IN subquery lists evaluated row by row (under OR): hash sets, NULL semantics kept.
+        Case(sql: "SELECT count(*) AS n, sum(numpackets) AS p FROM vpcflow WHERE destinationaddress IN (SELECT destinationaddress FROM vpcflow WHERE destinationport = 443) OR destinationport = 3333", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceport NOT IN (SELECT sourceport FROM vpcflow WHERE protocol = 17) OR numbytes < 100", ordered: true),
         Case(sql: "SELECT CASE WHEN numbytes > 10000 THEN 'big' WHEN numbytes > 0 THEN 'small' END AS size, action, count(*) AS n FROM vpcflow GROUP BY 1, 2 ORDER BY size DESC, action", ordered: true),
     ]
 

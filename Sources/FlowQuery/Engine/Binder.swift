@@ -475,9 +475,11 @@ struct Binder {
             }
             try checkComparable(tx, rows.types[0], .equal, e.start)
             var seen = Set<Value>()
-            let items = rows.rows.compactMap { r -> CExpr? in seen.insert(r[0]).inserted ? .constant(Evaluator.scalar(r[0])) : nil }
+            let values = rows.rows.compactMap { r -> Value? in seen.insert(r[0]).inserted ? r[0] : nil }
+            let items = values.map { CExpr.constant(Evaluator.scalar($0)) }
             // x IN (no rows) is FALSE, whatever x is (NULL included), as in Trino.
             if items.isEmpty { return (.constant(.bool(negated)), .boolean) }
+            if items.count > 16 { return (.inSet(cx, ConstantSet(values), items, negated: negated), .boolean) }
             return (.inList(cx, items, negated: negated), .boolean)
         case .subquery(let q):
             let rows = try subquery(q, e.start)

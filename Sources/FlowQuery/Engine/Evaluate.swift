@@ -189,6 +189,11 @@ enum Evaluator {
                 if o == 0 { return .bool(!negated) }
             }
             return sawNull ? .null : .bool(negated)
+        case .inSet(let x, let set, _, let negated):
+            let v = try eval(x, c)
+            guard let k = JoinTable.Key(v, address: false, c) else { return .null }
+            if set.keys.contains(k) { return .bool(!negated) }
+            return set.hasNull ? .null : .bool(negated)
         case .between(let x, let lo, let hi, let negated):
             let v = try eval(x, c)
             guard let a = compare(v, try eval(lo, c), c), let b = compare(v, try eval(hi, c), c) else { return .null }

@@ -328,7 +328,7 @@ final class SharedScan: @unchecked Sendable {
             collectSlots(a, &slots); collectSlots(b, &slots)
         case .between(let a, let b, let d, _):
             collectSlots(a, &slots); collectSlots(b, &slots); collectSlots(d, &slots)
-        case .inList(let a, let xs, _):
+        case .inList(let a, let xs, _), .inSet(let a, _, let xs, _):
             collectSlots(a, &slots); for x in xs { collectSlots(x, &slots) }
         case .caseWhen(let ws, let els):
             for (a, b) in ws { collectSlots(a, &slots); collectSlots(b, &slots) }
@@ -379,7 +379,7 @@ final class SharedScan: @unchecked Sendable {
             cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes)
         case .between(let a, let b, let d, _):
             cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes); cacheSizes(d, data, &sizes)
-        case .inList(let a, let xs, _):
+        case .inList(let a, let xs, _), .inSet(let a, _, let xs, _):
             cacheSizes(a, data, &sizes); for x in xs { cacheSizes(x, data, &sizes) }
         case .caseWhen(let ws, let els):
             for (a, b) in ws { cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes) }

@@ -20,6 +20,9 @@ indirect enum CExpr {
     /// with whole octets `a.b.` exactly when it is an IPv4 address in a.b.0.0/16.
     case likeAddressPrefix(CExpr, network: IPAddress, prefix: Int, negated: Bool)
     case inList(CExpr, [CExpr], negated: Bool)
+    /// `x [NOT] IN` a long list of constants (an IN subquery): the list for the column kernels,
+    /// a hash set for row-at-a-time evaluation.
+    case inSet(CExpr, ConstantSet, [CExpr], negated: Bool)
     case between(CExpr, CExpr, CExpr, negated: Bool)
     case isNull(CExpr, negated: Bool)
     /// CAST(varchar AS IPADDRESS)
@@ -131,4 +134,21 @@ struct AggregateSpec {
     var function: Function
     var argument: CExpr?
     var type: ValueType
+}
+
+/// The values of a long constant IN list as hash keys (see `JoinTable.Key` for how values of
+/// different types meet).
+final class ConstantSet: @unchecked Sendable {
+    let keys: Set<JoinTable.Key>
+    let hasNull: Bool
+
+    init(_ values: [Value]) {
+        var keys = Set<JoinTable.Key>()
+        var hasNull = false
+        for v in values {
+            if let k = JoinTable.Key(v, address: false) { keys.insert(k) } else { hasNull = true }
+        }
+        self.keys = keys
+        self.hasNull = hasNull
+    }
 }

@@ -40,6 +40,7 @@ struct VectorFilter {
     }
 
     static func kernel(_ e: CExpr, negated: Bool) -> Kernel? {
+        if case .inSet(let x, _, let items, let n) = e { return kernel(.inList(x, items, negated: n), negated: negated) }
         switch e {
         case .not(let x):
             return kernel(x, negated: !negated)
