@@ -62,65 +62,79 @@ public struct TruncatedError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "\(context): truncated (needed \(needed) bytes at offset \(offset), \(available) available)"
     }
+
+    @inlinable
+    public init(context: String, offset: Int, needed: Int, available: Int) {
+        self.context = context
+        self.offset = offset
+        self.needed = needed
+        self.available = available
+    }
 }
 
-/// A bounds-checked little-endian reader over an owned byte array.
+/// A bounds-checked little-endian reader over an owned byte array. The reads are `@inlinable`:
+/// called from other modules, an unspecialised generic read looks up type metadata on every
+/// call (it showed as a third of the time to open an archive).
 public struct ByteReader: Sendable {
     public let bytes: [UInt8]
-    public private(set) var offset: Int
+    @usableFromInline var position: Int
     public let end: Int
     public var context: String
 
     public init(_ bytes: [UInt8], context: String = "data") {
         self.bytes = bytes
-        self.offset = 0
+        self.position = 0
         self.end = bytes.count
         self.context = context
     }
 
     public init(_ bytes: [UInt8], range: Range<Int>, context: String) {
         self.bytes = bytes
-        self.offset = range.lowerBound
+        self.position = range.lowerBound
         self.end = range.upperBound
         self.context = context
     }
 
-    public var remaining: Int { end - offset }
+    public var offset: Int { position }
 
-    private func check(_ n: Int) throws {
-        if n < 0 || n > end - offset {
-            throw TruncatedError(context: context, offset: offset, needed: n, available: end - offset)
+    public var remaining: Int { end - position }
+
+    @inlinable
+    func check(_ n: Int) throws {
+        if n < 0 || n > end - position {
+            throw TruncatedError(context: context, offset: position, needed: n, available: end - position)
         }
     }
 
+    @inlinable
     public mutating func readInteger<T: FixedWidthInteger>(
         endianness: Endianness = .little, as: T.Type = T.self
     ) throws -> T {
         let size = MemoryLayout<T>.size
         try check(size)
-        var v: T = 0
-        withUnsafeMutableBytes(of: &v) { dst in
-            for i in 0..<size { dst[i] = bytes[offset + i] }
-        }
-        offset += size
+        let v = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: T.self) }
+        position += size
         return endianness == .little ? T(littleEndian: v) : T(bigEndian: v)
     }
 
+    @inlinable
     public mutating func readBytes(_ n: Int) throws -> ArraySlice<UInt8> {
         try check(n)
-        defer { offset += n }
-        return bytes[offset..<offset + n]
+        defer { position += n }
+        return bytes[position..<position + n]
     }
 
+    @inlinable
     public mutating func readRange(_ n: Int) throws -> Range<Int> {
         try check(n)
-        defer { offset += n }
-        return offset..<offset + n
+        defer { position += n }
+        return position..<position + n
     }
 
+    @inlinable
     public mutating func skip(_ n: Int) throws {
         try check(n)
-        offset += n
+        position += n
     }
 
     public mutating func readLengthPrefixedString(maxLength: Int = 1 << 20) throws -> String {
@@ -135,7 +149,7 @@ public struct ByteReader: Sendable {
 /// whoever made the reader keeps that memory alive and unchanged while it reads.
 public struct RawByteReader {
     public let bytes: UnsafeRawBufferPointer
-    public private(set) var offset = 0
+    @usableFromInline var position = 0
     public var context: String
 
     public init(_ bytes: UnsafeRawBufferPointer, context: String) {
@@ -143,30 +157,36 @@ public struct RawByteReader {
         self.context = context
     }
 
-    public var remaining: Int { bytes.count - offset }
+    public var offset: Int { position }
 
-    private func check(_ n: Int) throws {
-        if n < 0 || n > bytes.count - offset {
-            throw TruncatedError(context: context, offset: offset, needed: n, available: bytes.count - offset)
+    public var remaining: Int { bytes.count - position }
+
+    @inlinable
+    func check(_ n: Int) throws {
+        if n < 0 || n > bytes.count - position {
+            throw TruncatedError(context: context, offset: position, needed: n, available: bytes.count - position)
         }
     }
 
+    @inlinable
     public mutating func readInteger<T: FixedWidthInteger>(endianness: Endianness = .little, as: T.Type = T.self) throws -> T {
         try check(MemoryLayout<T>.size)
-        let v = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
-        offset += MemoryLayout<T>.size
+        let v = bytes.loadUnaligned(fromByteOffset: position, as: T.self)
+        position += MemoryLayout<T>.size
         return endianness == .little ? T(littleEndian: v) : T(bigEndian: v)
     }
 
+    @inlinable
     public mutating func readBytes(_ n: Int) throws -> UnsafeRawBufferPointer {
         try check(n)
-        defer { offset += n }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+        defer { position += n }
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
     }
 
+    @inlinable
     public mutating func readRange(_ n: Int) throws -> Range<Int> {
         try check(n)
-        defer { offset += n }
-        return offset..<offset + n
+        defer { position += n }
+        return position..<position + n
     }
 }
