@@ -6,49 +6,56 @@
 #error("flowarc's archive code assumes a little-endian host")
 #endif
 
-/// An append-only byte buffer with explicit little-endian writers.
+/// An append-only byte buffer with explicit little-endian writers. The generic writes are
+/// `@inlinable`, so that callers in other modules get them specialised (see `ByteReader`).
 public struct ByteWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+    @usableFromInline var storage: [UInt8]
+
+    public var bytes: [UInt8] { storage }
 
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = []
+        storage.reserveCapacity(capacity)
     }
 
-    public var count: Int { bytes.count }
+    public var count: Int { storage.count }
 
+    @inlinable
     public mutating func writeInteger<T: FixedWidthInteger>(_ value: T, endianness: Endianness = .little) {
         let v = endianness == .little ? value.littleEndian : value.bigEndian
-        withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: v) { storage.append(contentsOf: $0) }
     }
 
+    @inlinable
     public mutating func writeBytes<C: Collection>(_ data: C) where C.Element == UInt8 {
-        bytes.append(contentsOf: data)
+        storage.append(contentsOf: data)
     }
 
+    @inlinable
     public mutating func writeBytes(_ data: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: data)
+        storage.append(contentsOf: data)
     }
 
     /// A UTF-8 string prefixed by its byte length as a little-endian UInt32.
     public mutating func writeLengthPrefixedString(_ s: String) {
         let utf8 = Array(s.utf8)
         writeInteger(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        storage.append(contentsOf: utf8)
     }
 
     public mutating func writeZeros(_ n: Int) {
-        bytes.append(contentsOf: repeatElement(0, count: n))
+        storage.append(contentsOf: repeatElement(0, count: n))
     }
 
     /// Overwrites an integer written earlier (for lengths known only afterwards).
+    @inlinable
     public mutating func setInteger<T: FixedWidthInteger>(_ value: T, at offset: Int) {
         withUnsafeBytes(of: value.littleEndian) { src in
-            for i in 0..<src.count { bytes[offset + i] = src[i] }
+            for i in 0..<src.count { storage[offset + i] = src[i] }
         }
     }
 
-    public mutating func reserveCapacity(_ n: Int) { bytes.reserveCapacity(n) }
+    public mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
 }
 
 public enum Endianness: Sendable { case little, big }
