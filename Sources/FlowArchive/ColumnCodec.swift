@@ -389,10 +389,13 @@ enum ColumnCodec {
     static func readValidity(_ r: inout ByteReader, rows: Int, flags: UInt8) throws -> [UInt8]? {
         guard flags & ChunkFlags.validity != 0 else { return nil }
         let bits = try r.readBytes((rows + 7) / 8)
-        let b0 = bits.startIndex
-        var nulls = [UInt8](repeating: 0, count: rows)
-        for i in 0..<rows where bits[b0 + (i >> 3)] & (1 << UInt8(i & 7)) == 0 { nulls[i] = 1 }
-        return nulls
+        // One byte per row, 1 where the validity bit is 0 (branch-free: blocks of 65 536 rows).
+        return bits.withUnsafeBytes { b in
+            [UInt8](unsafeUninitializedCapacity: rows) { out, n in
+                for i in 0..<rows { out[i] = ((b[i >> 3] >> UInt8(i & 7)) & 1) ^ 1 }
+                n = rows
+            }
+        }
     }
 
     /// Reads `rows` little-endian values of `width` bytes (byte planes when `shuffled`), adding
