@@ -45,29 +45,6 @@ final class StringTable {
         }
     }
 
-    /// Packs a column value without going through a `Scalar` (the common GROUP BY key).
-    @inline(__always)
-    func packColumn(_ slot: Int, _ kind: FieldKind, _ row: Int, _ b: BlockData) -> PackedScalar {
-        let v = b.views[slot]
-        switch kind {
-        case .string:
-            let code = Int(v.codes.unsafelyUnwrapped[row])
-            if code == 0 { return PackedScalar(tag: 0, a: 0, b: 0) }
-            var id = remaps[slot][code]
-            if id == 0 {
-                id = b.strings[slot].unsafelyUnwrapped.dictionary.value(UInt32(code)).withUnsafeBytes { dictionary.intern($0) }
-                remaps[slot][code] = id
-            }
-            return PackedScalar(tag: 6, a: UInt64(id), b: 0)
-        case .address:
-            if let n = v.nulls, n[row] == 1 { return PackedScalar(tag: 0, a: 0, b: 0) }
-            return PackedScalar(tag: 5, a: v.high.unsafelyUnwrapped[row], b: v.low.unsafelyUnwrapped[row])
-        default:
-            if let n = v.nulls, n[row] == 1 { return PackedScalar(tag: 0, a: 0, b: 0) }
-            return PackedScalar(tag: 1, a: v.values.unsafelyUnwrapped[row], b: 0)
-        }
-    }
-
     func unpack(_ p: PackedScalar) -> Value {
         switch p.tag {
         case 1: return .int(Int64(bitPattern: p.a))
