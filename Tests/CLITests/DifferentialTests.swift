@@ -107,6 +107,10 @@ import Testing
         // and blocks where no row passes (their other columns are never decoded).
         Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE destinationaddress NOT LIKE '10.%' AND sourceaddress LIKE '10.0.%'", ordered: true),
         Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b, max(starttime) AS t FROM vpcflow WHERE destinationaddress = '203.0.113.77'", ordered: true),
+        // Address GROUP BY keys read from dictionary codes (never expanded), with IS NULL kernels on them.
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE destinationaddress IS NOT NULL AND destinationaddress NOT LIKE '10.%'", ordered: true),
+        Case(sql: "SELECT sourceaddress, destinationaddress, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE destinationaddress IS NOT NULL AND destinationaddress LIKE '52.%' GROUP BY sourceaddress, destinationaddress ORDER BY n DESC, sourceaddress, destinationaddress LIMIT 20", ordered: true),
+        Case(sql: "SELECT sourceaddress, destinationport, count(*) AS n FROM vpcflow WHERE sourceaddress IS NULL GROUP BY sourceaddress, destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         // Group output orders: addresses as text (IPv4 and IPv6 mixed), text descending with NULLs
         // last, averages, computed keys (time buckets, arithmetic, CASE).
         Case(sql: "SELECT destinationaddress, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY destinationaddress ORDER BY destinationaddress DESC", ordered: true),

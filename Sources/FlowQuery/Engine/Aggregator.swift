@@ -351,6 +351,22 @@ final class Aggregator {
                 }
             case .address(let slot):
                 let v = b.views[slot]
+                if v.high == nil, let c = b.addressCodes[slot] {
+                    // Not expanded to rows: straight from the block dictionary.
+                    c.codes.withUnsafeBufferPointer { codes in
+                        c.high.withUnsafeBufferPointer { hi in
+                            c.low.withUnsafeBufferPointer { lo in
+                                for i in 0..<m {
+                                    let code = Int(codes[Int(sel[i])])
+                                    if code == 0 { kw[i * w + nullWord] |= bit; continue }
+                                    kw[i * w + off] = hi[code]
+                                    kw[i * w + off + 1] = lo[code]
+                                }
+                            }
+                        }
+                    }
+                    continue
+                }
                 let hi = v.high.unsafelyUnwrapped, lo = v.low.unsafelyUnwrapped
                 let nl = v.nulls
                 for i in 0..<m {

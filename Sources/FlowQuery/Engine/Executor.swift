@@ -130,12 +130,11 @@ final class SharedScan: @unchecked Sendable {
     let codeOnly: Set<Int>
     /// The slots WHERE reads.
     let filterSlots: Set<Int>
-    /// The address column that is the only GROUP BY key, when the aggregator can group it by
-    /// block dictionary code (see `Aggregator.consumeByCode`).
-    let groupCodeSlot: Int?
-    /// `groupCodeSlot` when nothing but the grouping (and WHERE kernels) reads it: its rows are
-    /// then never expanded.
-    let groupCodeOnlySlot: Int?
+    /// Address columns that are plain GROUP BY keys (grouped from block dictionary codes, see
+    /// `Aggregator.buildKeys` and `consumeByCode`).
+    let keyAddressSlots: Set<Int>
+    /// Of `keyAddressSlots`, those nothing else reads (WHERE kernels aside): never expanded.
+    let keyOnlyAddressSlots: Set<Int>
 
     init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
         self.plan = plan
@@ -144,20 +143,21 @@ final class SharedScan: @unchecked Sendable {
         var fs = Set<Int>()
         Self.collectSlots(plan.filter, &fs)
         filterSlots = fs
-        if plan.join == nil, plan.groupKeys.count == 1, case .column(let slot, .address) = plan.groupKeys[0],
-           !AggKind.plan(plan.aggregates).contains(where: { if case .generic = $0 { return true }; return false }) {
-            groupCodeSlot = slot
-            var elsewhere = Set<Int>()
-            for o in plan.outputs { Self.collectSlots(o.expr, &elsewhere) }
-            for a in plan.aggregates { Self.collectSlots(a.argument, &elsewhere) }
-            Self.collectSlots(plan.having, &elsewhere)
-            for o in plan.orderBy { Self.collectSlots(o.expr, &elsewhere) }
-            let rowWiseFilter = plan.filter != nil && vectorFilter == nil
-            groupCodeOnlySlot = elsewhere.contains(slot) || (rowWiseFilter && fs.contains(slot)) ? nil : slot
-        } else {
-            groupCodeSlot = nil
-            groupCodeOnlySlot = nil
+        // Address columns that are plain GROUP BY keys are read as block dictionary codes, and
+        // expanded to rows only if something else reads them.
+        var keyAddresses = Set<Int>(), elsewhere = Set<Int>()
+        if plan.join == nil {
+            for k in plan.groupKeys {
+                if case .column(let slot, .address) = k { keyAddresses.insert(slot) } else { Self.collectSlots(k, &elsewhere) }
+            }
         }
+        for o in plan.outputs { Self.collectSlots(o.expr, &elsewhere) }
+        for a in plan.aggregates { Self.collectSlots(a.argument, &elsewhere) }
+        Self.collectSlots(plan.having, &elsewhere)
+        for o in plan.orderBy { Self.collectSlots(o.expr, &elsewhere) }
+        if plan.filter != nil && vectorFilter == nil { elsewhere.formUnion(fs) }
+        keyAddressSlots = keyAddresses
+        keyOnlyAddressSlots = keyAddresses.subtracting(elsewhere)
         joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
         self.blocks = blocks
@@ -206,10 +206,10 @@ final class SharedScan: @unchecked Sendable {
                     continue
                 }
                 // Dictionary codes for the kernels of WHERE; rows only where something else reads them.
-                let codes = (vectorFilter != nil || slot == groupCodeSlot) ? try seg.addressCodes(block: b, column: ci) : nil
+                let codes = (vectorFilter != nil || keyAddressSlots.contains(slot)) ? try seg.addressCodes(block: b, column: ci) : nil
                 data.addressCodes[slot] = codes
                 if let codes {
-                    data.addresses[slot] = codeOnly.contains(slot) || slot == groupCodeOnlySlot ? nil : codes.materialized()
+                    data.addresses[slot] = codeOnly.contains(slot) || keyOnlyAddressSlots.contains(slot) ? nil : codes.materialized()
                 } else {
                     data.addresses[slot] = try seg.addresses(block: b, column: ci)
                 }

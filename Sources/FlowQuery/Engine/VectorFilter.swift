@@ -223,6 +223,11 @@ struct VectorFilter {
                     if kind == .string {
                         let codes = v.codes!
                         for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
+                    } else if kind == .address, v.high == nil, let c = b.addressCodes[slot] {
+                        // An address column read as dictionary codes only: code 0 is NULL.
+                        c.codes.withUnsafeBufferPointer { codes in
+                            for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
+                        }
                     } else if let nulls = v.nulls {
                         for i in 0..<rows { m[i] &= ((nulls[i] == 1) != negated) ? 1 : 0 }
                     } else if !negated {
