@@ -174,13 +174,15 @@ public enum Sys {
 
     /// Writes bytes to standard output (large results: one buffer, no String).
     public static func writeStandardOutput(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let (n, _) = retryingOnInterrupt { Glibc.write(1, buf.baseAddress! + off, buf.count - off) }
-                if n <= 0 { return }
-                off += n
-            }
+        bytes.withUnsafeBytes { writeStandardOutput($0) }
+    }
+
+    public static func writeStandardOutput(_ buf: UnsafeRawBufferPointer) {
+        var off = 0
+        while off < buf.count {
+            let (n, _) = retryingOnInterrupt { Glibc.write(1, buf.baseAddress! + off, buf.count - off) }
+            if n <= 0 { return }
+            off += n
         }
     }
 

@@ -89,7 +89,7 @@ struct Query: ParsableCommand {
             if i > 0 && fmt == .table { print("") }
             if explain { Sys.writeStandardError(result.plan + "\n") }
             if fmt == .csv {
-                for part in result.csvParts(threads: threads) { Sys.writeStandardOutput(part) }
+                result.writeCSV(threads: threads) { Sys.writeStandardOutput($0) }
             } else {
                 print(ResultFormatter.render(result, fmt), terminator: "")
             }

@@ -149,6 +149,23 @@ public struct QueryResult: Sendable {
         Array(csvParts(threads: 1).joined())
     }
 
+    /// Writes the CSV of `csvBytes()` through `write`, in chunks of 65 536 rows formatted by up to
+    /// `threads` threads and written in order: a result of millions of rows costs a few
+    /// reusable buffers, not fresh memory for all of its text.
+    public func writeCSV(threads: Int, _ write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        let chunks = max(1, (rowCount + 65_535) / 65_536)
+        let job = CSVJob(self, parts: chunks)
+        let turns = CSVTurns()
+        runThreads(min(chunks, max(1, min(threads, 16)))) { _ in
+            var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+            defer { buffer.deallocate() }
+            while let i = turns.claim(chunks) {
+                let n = job.format(part: i, into: &buffer)
+                turns.write(i) { write(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+            }
+        }
+    }
+
     /// The CSV of `csvBytes()` in consecutive parts, formatted by up to `threads` threads (a
     /// result of millions of rows is formatted in parallel; write the parts in order).
     public func csvParts(threads: Int) -> [[UInt8]] {
@@ -156,6 +173,31 @@ public struct QueryResult: Sendable {
         let job = CSVJob(self, parts: parts)
         if parts == 1 { job.format(part: 0) } else { runThreads(parts) { job.format(part: $0) } }
         return job.outputs.map(\.bytes)
+    }
+}
+
+/// Hands out CSV chunks to format in order and lets them be written in order.
+private final class CSVTurns: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var nextToFormat = 0
+    private var nextToWrite = 0
+
+    func claim(_ count: Int) -> Int? {
+        monitor.withLock {
+            guard nextToFormat < count else { return nil }
+            nextToFormat += 1
+            return nextToFormat - 1
+        }
+    }
+
+    /// Runs `body` once chunk `i - 1` has been written.
+    func write(_ i: Int, _ body: () -> Void) {
+        monitor.withLock { while nextToWrite != i { monitor.wait() } }
+        body()
+        monitor.withLock {
+            nextToWrite += 1
+            monitor.broadcast()
+        }
     }
 }
 
@@ -211,19 +253,33 @@ final class CSVJob: @unchecked Sendable {
     }
 
     func format(part: Int) {
+        let (lo, hi, bound) = extent(part)
+        let bytes = [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
+            written = fill(buf.baseAddress!, part == 0 ? header : [], lo, hi)
+        }
+        outputs[part].bytes = bytes
+    }
+
+    /// Part `part`'s rows and an upper bound of its bytes.
+    func extent(_ part: Int) -> (lo: Int, hi: Int, bound: Int) {
         let rowCount = result.rowCount
         let lo = rowCount * part / outputs.count, hi = rowCount * (part + 1) / outputs.count
-        let header = part == 0 ? self.header : []
         let renderedBytes = lo == hi ? 0 : writers.indices.reduce(0) { sum, c in
             guard case .rendered = writers[c] else { return sum }
             let first = c * rowCount + lo, last = c * rowCount + hi - 1
             return sum + ends[last] - (first == 0 ? 0 : ends[first - 1])
         }
-        let bound = header.count + renderedBytes + (hi - lo) * perRow
-        let bytes = [UInt8](unsafeUninitializedCapacity: bound) { buf, written in
-            written = fill(buf.baseAddress!, header, lo, hi)
+        return (lo, hi, (part == 0 ? header.count : 0) + renderedBytes + (hi - lo) * perRow)
+    }
+
+    /// Formats part `part` into `buffer` (grown as needed); returns the bytes written.
+    func format(part: Int, into buffer: inout UnsafeMutableRawBufferPointer) -> Int {
+        let (lo, hi, bound) = extent(part)
+        if buffer.count < bound {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: bound, alignment: 16)
         }
-        outputs[part].bytes = bytes
+        return fill(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), part == 0 ? header : [], lo, hi)
     }
 
     /// Writes the header (if any) and rows lo..<hi at `start`; returns the bytes written.
@@ -242,7 +298,12 @@ final class CSVJob: @unchecked Sendable {
         arena.withUnsafeBufferPointer { a in
             ends.withUnsafeBufferPointer { e in
                 for r in lo..<hi {
-                    if let ahead, r + 16 < hi { flowarc_prefetch(ahead.keys + Int(ahead.order[r + 16]) * ahead.width) }
+                    if let ahead, r + 32 < hi {
+                        // A key row may straddle two cache lines: ask for both.
+                        let row = ahead.keys + Int(ahead.order[r + 32]) * ahead.width
+                        flowarc_prefetch(row)
+                        flowarc_prefetch(row + ahead.width - 1)
+                    }
                     for c in 0..<columnCount {
                         if c > 0 { o.put(0x2C) }
                         switch writers[c] {
