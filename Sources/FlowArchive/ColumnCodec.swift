@@ -551,20 +551,34 @@ enum ColumnCodec {
             high.append(a.high); low.append(a.low)
         }
         for _ in 0..<v6Count { high.append(try r.readInteger()); low.append(try r.readInteger()) }
-        let wide = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
+        // Codes straight to 32 bits (width 1, 2 or 4; byte planes when shuffled): a query
+        // filtering an address column reads these for every block it cannot skip.
+        let rows = c.rows, width = c.width, shuffled = c.flags & ChunkFlags.shuffled != 0
+        let range = try r.readRange(rows * width)
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
-        let entryCount = UInt64(high.count)
-        var codes = [UInt32](repeating: 0, count: c.rows)
-        var outOfRange = false
-        wide.withUnsafeBufferPointer { w in
-            codes.withUnsafeMutableBufferPointer { out in
-                for i in 0..<c.rows {
-                    outOfRange = outOfRange || w[i] >= entryCount
-                    out[i] = UInt32(truncatingIfNeeded: w[i])
+        var largest: UInt32 = 0
+        let codes = c.bytes.withUnsafeBytes { all -> [UInt32] in
+            let raw = UnsafeRawPointer(all.baseAddress!) + range.lowerBound
+            let p = raw.assumingMemoryBound(to: UInt8.self)
+            return [UInt32](unsafeUninitializedCapacity: rows) { out, n in
+                if width == 1 {
+                    for i in 0..<rows { out[i] = UInt32(p[i]) }
+                } else if shuffled {
+                    for i in 0..<rows { out[i] = UInt32(p[i]) }
+                    for b in 1..<width {
+                        let plane = p + b * rows, shift = UInt32(8 * b)
+                        for i in 0..<rows { out[i] |= UInt32(plane[i]) << shift }
+                    }
+                } else if width == 2 {
+                    for i in 0..<rows { out[i] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                } else {
+                    for i in 0..<rows { out[i] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
                 }
+                for i in 0..<rows { largest = max(largest, out[i]) }
+                n = rows
             }
         }
-        if outOfRange { throw ArchiveError("\(c.context): address code outside the dictionary") }
+        if rows > 0 && Int(largest) >= high.count { throw ArchiveError("\(c.context): address code \(largest) outside the dictionary") }
         return AddressCodes(high: high, low: low, codes: codes)
     }
 

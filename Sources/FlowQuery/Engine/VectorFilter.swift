@@ -146,9 +146,14 @@ struct VectorFilter {
                         (((hi & masked.high) == net.high && (lo & masked.low) == net.low) != negated)
                     }
                 case .addressIn(let slot, let values, let negated) where b.addressCodes[slot] != nil:
-                    let set = Set(values)
-                    VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
-                        set.contains(IPAddress(high: hi, low: lo)) != negated
+                    if values.count == 1 {
+                        let a = values[0]
+                        VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in (hi == a.high && lo == a.low) != negated }
+                    } else {
+                        let set = Set(values)
+                        VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
+                            set.contains(IPAddress(high: hi, low: lo)) != negated
+                        }
                     }
                 case .addressPrefix(let slot, let net, let prefix, let negated):
                     let v = b.views[slot]
