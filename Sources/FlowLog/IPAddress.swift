@@ -177,30 +177,45 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
             // query prints hundreds of thousands of addresses.
             return String(unsafeUninitializedCapacity: 15) { IPAddress.writeIPv4(v4, to: $0) }
         }
-        var groups = [UInt16](repeating: 0, count: 8)
-        for k in 0..<4 { groups[k] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(k))) }
-        for k in 0..<4 { groups[4 + k] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(k))) }
+        return String(unsafeUninitializedCapacity: 39) { writeIPv6(to: $0) }
+    }
+
+    /// Writes the RFC 5952 text of this (IPv6) address: lowercase hex groups without leading
+    /// zeros, the longest run of two or more zero groups (the first of equal runs) as `::`; at
+    /// most 39 bytes. Returns its length.
+    public func writeIPv6(to buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        @inline(__always) func group(_ k: Int) -> UInt16 {
+            k < 4 ? UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(k))) : UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(k - 4)))
+        }
         var bestStart = -1, bestLen = 0, k = 0
         while k < 8 {
-            if groups[k] == 0 {
+            if group(k) == 0 {
                 var e = k
-                while e < 8 && groups[e] == 0 { e += 1 }
+                while e < 8 && group(e) == 0 { e += 1 }
                 if e - k > bestLen && e - k >= 2 { bestStart = k; bestLen = e - k }
                 k = e
             } else { k += 1 }
         }
-        var out = ""
+        let hex: StaticString = "0123456789abcdef"
+        var n = 0
         k = 0
         while k < 8 {
             if k == bestStart {
-                out += "::"
+                buf[n] = 0x3A; buf[n + 1] = 0x3A; n += 2
                 k += bestLen
                 continue
             }
-            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-            out += String(groups[k], radix: 16)
+            if n > 0 && buf[n - 1] != 0x3A { buf[n] = 0x3A; n += 1 }
+            let g = group(k)
+            var shift = 12
+            while shift > 0 && (g >> UInt16(shift)) == 0 { shift -= 4 }
+            while shift >= 0 {
+                buf[n] = hex.utf8Start[Int((g >> UInt16(shift)) & 0xF)]
+                n += 1
+                shift -= 4
+            }
             k += 1
         }
-        return out
+        return n
     }
 }

@@ -416,8 +416,7 @@ struct CSVCursor {
         if let v4 = a.ipv4 {
             p += IPAddress.writeIPv4(v4, to: UnsafeMutableBufferPointer(start: p, count: 15))
         } else {
-            var s = a.description  // IPv6 text (at most 39 bytes) has no CSV specials
-            s.withUTF8 { put($0) }
+            p += a.writeIPv6(to: UnsafeMutableBufferPointer(start: p, count: 39))  // no CSV specials
         }
     }
 }
