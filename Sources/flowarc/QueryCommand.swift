@@ -105,9 +105,7 @@ enum ResultFormatter {
     static func render(_ r: QueryResult, _ f: Query.Format) -> String {
         switch f {
         case .csv:
-            var out = r.columns.map(csvField).joined(separator: ",") + "\r\n"
-            for row in r.rows { out += row.map { $0.isNull ? "" : csvField($0.description) }.joined(separator: ",") + "\r\n" }
-            return out
+            return String(decoding: r.csvBytes(), as: UTF8.self)  // the CLI writes CSV as bytes (`writeCSV`)
         case .ndjson:
             return r.rows.map { row in object(r.columns, row).render(pretty: false) + "\n" }.joined()
         case .json:
@@ -131,13 +129,6 @@ enum ResultFormatter {
         }
     }
 
-    static func csvField(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingQuotes() + "\""
-        }
-        return s
-    }
-
     static func object(_ columns: [String], _ row: [Value]) -> JSON {
         .object(zip(columns, row).map { ($0, json($1)) })
     }
@@ -154,10 +145,3 @@ enum ResultFormatter {
     }
 }
 
-extension String {
-    func replacingQuotes() -> String {
-        var out = ""
-        for c in self { if c == "\"" { out += "\"\"" } else { out.append(c) } }
-        return out
-    }
-}

@@ -138,6 +138,9 @@ import Testing
         // plain rows, and groups whose keys are written from the group table.
         Case(sql: "SELECT v.sourceport, v.destinationport, t.action, v.numbytes FROM vpcflow v CROSS JOIN (SELECT action FROM vpcflow WHERE action IS NOT NULL GROUP BY action) t ORDER BY v.sourceport, v.destinationport, t.action, v.numbytes", ordered: true),
         Case(sql: "SELECT v.sourceaddress, v.sourceport, t.action, count(*) AS n FROM vpcflow v CROSS JOIN (SELECT action FROM vpcflow WHERE action IS NOT NULL GROUP BY action) t GROUP BY v.sourceaddress, v.sourceport, t.action ORDER BY n DESC, v.sourceaddress, v.sourceport, t.action", ordered: true),
+        // Text comparisons outside WHERE and the group keys (their per-block caches must be sized too).
+        Case(sql: "SELECT sourceport, action, numbytes FROM vpcflow WHERE destinationport = 3333 ORDER BY action = 'ACCEPT', sourceport, numbytes, action LIMIT 20", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow JOIN (SELECT action FROM vpcflow WHERE action IS NOT NULL GROUP BY action) t ON t.action = vpcflow.action AND vpcflow.logstatus = 'OK'", ordered: true),
         // IN (subquery), NOT IN (subquery), an empty IN subquery, a scalar subquery.
         Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE destinationaddress IN (SELECT destinationaddress FROM vpcflow WHERE destinationport = 3333) GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress NOT IN (SELECT DISTINCT destinationaddress FROM vpcflow WHERE destinationaddress LIKE '10.%') AND destinationport IN (SELECT destinationport FROM vpcflow WHERE destinationport < 0) OR numbytes > (SELECT avg(numbytes) FROM vpcflow) * 10", ordered: true),

@@ -19,6 +19,15 @@ final class StringTable {
         remaps = b.strings.map { col in col.map { [UInt32](repeating: 0, count: $0.dictionary.count + 1) } ?? [] }
     }
 
+    /// The id of entry `code` (≥ 1) of block column `slot`'s `dictionary`, interned on first use.
+    func id(slot: Int, code: Int, _ dictionary: ByteDictionary) -> UInt32 {
+        let known = remaps[slot][code]
+        if known != 0 { return known }
+        let id = dictionary.value(UInt32(code)).withUnsafeBytes { self.dictionary.intern($0) }
+        remaps[slot][code] = id
+        return id
+    }
+
     func pack(_ v: Scalar, _ c: EvalContext) -> PackedScalar {
         switch v {
         case .null: return PackedScalar(tag: 0, a: 0, b: 0)
@@ -29,12 +38,7 @@ final class StringTable {
         case .addr(let a): return PackedScalar(tag: 5, a: a.high, b: a.low)
         case .timestamp(let ms): return PackedScalar(tag: 7, a: UInt64(bitPattern: ms), b: 0)
         case .text(let slot, let code):
-            var id = remaps[slot][Int(code)]
-            if id == 0 {
-                id = c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary.value(code).withUnsafeBytes { dictionary.intern($0) }
-                remaps[slot][Int(code)] = id
-            }
-            return PackedScalar(tag: 6, a: UInt64(id), b: 0)
+            return PackedScalar(tag: 6, a: UInt64(id(slot: slot, code: Int(code), c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary)), b: 0)
         case .interned(let id):
             // Only met when `c.groups.strings` is this table (expressions over groups).
             return PackedScalar(tag: 6, a: UInt64(id), b: 0)

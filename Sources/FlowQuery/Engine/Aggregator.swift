@@ -188,12 +188,7 @@ final class Aggregator {
                     try consumeByCode(b, sel, n, codes: b.views[slot].codes.unsafelyUnwrapped, entries: dictionary.count + 1) { code, k in
                         k.update(repeating: 0, count: w)
                         if code == 0 { k[0] = 1; return }
-                        var id = strings.remaps[slot][code]
-                        if id == 0 {
-                            id = dictionary.value(UInt32(code)).withUnsafeBytes { strings.dictionary.intern($0) }
-                            strings.remaps[slot][code] = id
-                        }
-                        k[off] = UInt64(id)
+                        k[off] = UInt64(strings.id(slot: slot, code: code, dictionary))
                     }
                     return
                 }
@@ -378,6 +373,8 @@ final class Aggregator {
             case .text(let slot):
                 let codes = b.views[slot].codes.unsafelyUnwrapped
                 let dictionary = b.strings[slot].unsafelyUnwrapped.dictionary
+                // `StringTable.id` inlined: this runs once per row, the table lookup without the
+                // array-of-arrays access.
                 strings.remaps[slot].withUnsafeMutableBufferPointer { remap in
                     for i in 0..<m {
                         let code = Int(codes[Int(sel[i])])

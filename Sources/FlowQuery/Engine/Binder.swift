@@ -125,16 +125,15 @@ struct Binder {
             // the subquery filter the joined rows.
             let terms: [Expr]
             if case .and(let ts) = w.kind { terms = ts } else { terms = [w] }
-            var before: [Expr] = [], after: [CExpr] = []
+            var before: [Expr] = [], beforeBound: [CExpr] = [], after: [CExpr] = []
             for t in terms {
                 let (e, ty) = try bindExpr(t, post: false)
                 guard ty == .boolean || ty == .unknown else { throw error("WHERE must be a boolean expression, not \(ty)", t.start) }
-                if readsJoined(t) { after.append(e) } else { before.append(t) }
+                if e.readsJoined { after.append(e) } else { before.append(t); beforeBound.append(e) }
             }
             if !before.isEmpty {
-                let ast = before.count == 1 ? before[0] : Expr(.and(before), position: w.position)
-                plan.filter = try bindExpr(ast, post: false).0
-                plan.filterAST = ast
+                plan.filter = beforeBound.count == 1 ? beforeBound[0] : .and(beforeBound)
+                plan.filterAST = before.count == 1 ? before[0] : Expr(.and(before), position: w.position)
             }
             if !after.isEmpty { plan.join!.postFilter = after.count == 1 ? after[0] : .and(after) }
         }
@@ -259,16 +258,6 @@ struct Binder {
         }
     }
 
-    /// Whether an expression reads a column of the subquery in FROM.
-    func readsJoined(_ e: Expr) -> Bool {
-        guard joined != nil else { return false }
-        var found = false
-        e.walk { sub in
-            if case .column(let qn) = sub.kind, !found, case .joined = (try? resolve(qn, sub.start)) ?? .none { found = true }
-        }
-        return found
-    }
-
     /// Runs a subquery (of FROM, of IN, or a scalar one) and keeps its rows.
     mutating func subquery(_ q: Query, _ at: SourcePosition) throws -> JoinedRows {
         guard let run = runSubquery else { throw error("a subquery is not supported here", at) }
@@ -283,12 +272,10 @@ struct Binder {
         for t in terms {
             let (bound, ty) = try bindExpr(t, post: false)
             guard ty == .boolean || ty == .unknown else { throw error("ON must be a boolean expression, not \(ty)", t.start) }
-            if case .binary(.equal, let l, let r) = t.kind {
-                let (cl, _) = try bindExpr(l, post: false), (cr, _) = try bindExpr(r, post: false)
-                let lj = readsJoined(l), rj = readsJoined(r)
+            if case .compare(.equal, let cl, let cr) = bound {
                 var pair: (CExpr, Int)? = nil
-                if case .joined(let i) = cr, !lj { pair = (cl, i) }
-                if case .joined(let i) = cl, !rj { pair = (cr, i) }
+                if case .joined(let i) = cr, !cl.readsJoined { pair = (cl, i) }
+                if case .joined(let i) = cl, !cr.readsJoined { pair = (cr, i) }
                 if let (archiveSide, column) = pair {
                     plan.join!.archiveKeys.append(archiveSide)
                     plan.join!.joinedKeys.append(column)

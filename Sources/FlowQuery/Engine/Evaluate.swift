@@ -146,11 +146,7 @@ enum Evaluator {
             let known = b.textCaches[cache][code]
             if known >= 0 { return .bool(known == 1) }
             let order = b.strings[slot].unsafelyUnwrapped.dictionary.value(UInt32(code)).withUnsafeBytes { t in
-                literal.withUnsafeBytes { l -> Int in
-                    let n = min(t.count, l.count)
-                    for i in 0..<n where t[i] != l[i] { return t[i] < l[i] ? -1 : 1 }
-                    return t.count == l.count ? 0 : (t.count < l.count ? -1 : 1)
-                }
+                literal.withUnsafeBytes { compareBytes(t, $0) }
             }
             let result: Bool
             switch op {
@@ -312,14 +308,15 @@ enum Evaluator {
         default:
             if let x = toDouble(a), let y = toDouble(b) { return x < y ? -1 : (x > y ? 1 : 0) }
             // Text: bytewise on UTF-8, as Trino compares varchar.
-            return withText(a, c) { ta in
-                withText(b, c) { tb in
-                    let n = min(ta.count, tb.count)
-                    for i in 0..<n where ta[i] != tb[i] { return ta[i] < tb[i] ? -1 : 1 }
-                    return ta.count == tb.count ? 0 : (ta.count < tb.count ? -1 : 1)
-                }
-            }
+            return withText(a, c) { ta in withText(b, c) { compareBytes(ta, $0) } }
         }
+    }
+
+    /// Byte-wise three-way comparison (Trino's varchar order on UTF-8).
+    static func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
     /// Runs `body` on the UTF-8 text of a text-like value without making a String for archive

@@ -140,21 +140,15 @@ final class SharedScan: @unchecked Sendable {
         self.plan = plan
         vectorFilter = plan.filter.flatMap { VectorFilter($0) }
         codeOnly = Self.codeOnlySlots(plan, vectorFilter)
-        var fs = Set<Int>()
-        Self.collectSlots(plan.filter, &fs)
+        let fs = plan.filter?.slots ?? []
         filterSlots = fs
         // Address columns that are plain GROUP BY keys are read as block dictionary codes, and
         // expanded to rows only if something else reads them.
         var keyAddresses = Set<Int>(), elsewhere = Set<Int>()
-        if plan.join == nil {
-            for k in plan.groupKeys {
-                if case .column(let slot, .address) = k { keyAddresses.insert(slot) } else { Self.collectSlots(k, &elsewhere) }
-            }
+        for k in plan.groupKeys {
+            if plan.join == nil, case .column(let slot, .address) = k { keyAddresses.insert(slot) } else { elsewhere.formUnion(k.slots) }
         }
-        for o in plan.outputs { Self.collectSlots(o.expr, &elsewhere) }
-        for a in plan.aggregates { Self.collectSlots(a.argument, &elsewhere) }
-        Self.collectSlots(plan.having, &elsewhere)
-        for o in plan.orderBy { Self.collectSlots(o.expr, &elsewhere) }
+        for e in plan.expressionsBesidesKeysAndFilter { elsewhere.formUnion(e.slots) }
         if plan.filter != nil && vectorFilter == nil { elsewhere.formUnion(fs) }
         keyAddressSlots = keyAddresses
         keyOnlyAddressSlots = keyAddresses.subtracting(elsewhere)
@@ -240,12 +234,14 @@ final class SharedScan: @unchecked Sendable {
         }
         data.makeViews()
         if plan.textCaches > 0 {
-            // Each cache is sized to its column's dictionary; codes index it directly.
+            // Each cache is sized to its column's dictionary; codes index it directly. Every
+            // expression evaluated per row counts (ORDER BY and join terms included).
             var sizes = [Int](repeating: 1, count: plan.textCaches)
-            Self.cacheSizes(plan.filter, data, &sizes)
-            for o in plan.outputs { Self.cacheSizes(o.expr, data, &sizes) }
-            for k in plan.groupKeys { Self.cacheSizes(k, data, &sizes) }
-            for a in plan.aggregates { Self.cacheSizes(a.argument, data, &sizes) }
+            for e in plan.expressionsBesidesFilter + (plan.filter.map { [$0] } ?? []) {
+                e.forEach { x in
+                    if case .textCompare(let slot, _, _, let cache) = x { sizes[cache] = (data.strings[slot]?.dictionary.count ?? 0) + 1 }
+                }
+            }
             data.textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
         }
         p.rowsScanned += data.rows
@@ -312,47 +308,11 @@ final class SharedScan: @unchecked Sendable {
         if canStopEarly { monitor.withLock { collected += out.count } }
     }
 
-    /// Adds the column slots `e` reads to `slots`.
-    static func collectSlots(_ e: CExpr?, _ slots: inout Set<Int>) {
-        guard let e else { return }
-        switch e {
-        case .column(let slot, _), .textCompare(let slot, _, _, _):
-            slots.insert(slot)
-        case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
-             .castToVarchar(let x), .castToBigint(let x, _), .dateFormat(let x, _), .dateTrunc(_, let x),
-             .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
-            collectSlots(x, &slots)
-        case .and(let xs), .or(let xs):
-            for x in xs { collectSlots(x, &slots) }
-        case .compare(_, let a, let b), .arithmetic(_, let a, let b), .dateAdd(_, let a, let b):
-            collectSlots(a, &slots); collectSlots(b, &slots)
-        case .between(let a, let b, let d, _):
-            collectSlots(a, &slots); collectSlots(b, &slots); collectSlots(d, &slots)
-        case .inList(let a, let xs, _), .inSet(let a, _, let xs, _):
-            collectSlots(a, &slots); for x in xs { collectSlots(x, &slots) }
-        case .caseWhen(let ws, let els):
-            for (a, b) in ws { collectSlots(a, &slots); collectSlots(b, &slots) }
-            collectSlots(els, &slots)
-        case .constant, .groupKey, .aggregate, .joined:
-            break
-        }
-    }
-
     /// Address slots that only the column kernels of WHERE read: for those, a block's
     /// dictionary-encoded addresses are filtered on their codes and never expanded to rows.
     static func codeOnlySlots(_ plan: QueryPlan, _ filter: VectorFilter?) -> Set<Int> {
         guard let filter else { return [] }
-        var elsewhere = Set<Int>()
-        for o in plan.outputs { collectSlots(o.expr, &elsewhere) }
-        for k in plan.groupKeys { collectSlots(k, &elsewhere) }
-        for a in plan.aggregates { collectSlots(a.argument, &elsewhere) }
-        collectSlots(plan.having, &elsewhere)
-        for o in plan.orderBy { collectSlots(o.expr, &elsewhere) }
-        if let j = plan.join {
-            for k in j.archiveKeys { collectSlots(k, &elsewhere) }
-            collectSlots(j.onResidual, &elsewhere)
-            collectSlots(j.postFilter, &elsewhere)
-        }
+        let elsewhere = plan.expressionsBesidesFilter.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
         var slots = Set<Int>()
         for k in filter.kernels {
             switch k {
@@ -361,32 +321,6 @@ final class SharedScan: @unchecked Sendable {
             }
         }
         return slots.subtracting(elsewhere).filter { plan.columns[$0].kind == .address }
-    }
-
-    /// Finds every `textCompare` in an expression and records its cache size (dictionary + 1).
-    static func cacheSizes(_ e: CExpr?, _ data: BlockData, _ sizes: inout [Int]) {
-        guard let e else { return }
-        switch e {
-        case .textCompare(let slot, _, _, let cache):
-            sizes[cache] = (data.strings[slot]?.dictionary.count ?? 0) + 1
-        case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
-             .castToVarchar(let x), .castToBigint(let x, _), .dateFormat(let x, _), .dateTrunc(_, let x),
-             .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
-            cacheSizes(x, data, &sizes)
-        case .and(let xs), .or(let xs):
-            for x in xs { cacheSizes(x, data, &sizes) }
-        case .compare(_, let a, let b), .arithmetic(_, let a, let b), .dateAdd(_, let a, let b):
-            cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes)
-        case .between(let a, let b, let d, _):
-            cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes); cacheSizes(d, data, &sizes)
-        case .inList(let a, let xs, _), .inSet(let a, _, let xs, _):
-            cacheSizes(a, data, &sizes); for x in xs { cacheSizes(x, data, &sizes) }
-        case .caseWhen(let ws, let els):
-            for (a, b) in ws { cacheSizes(a, data, &sizes); cacheSizes(b, data, &sizes) }
-            cacheSizes(els, data, &sizes)
-        case .constant, .column, .groupKey, .aggregate, .joined:
-            break
-        }
     }
 
     // MARK: finishing

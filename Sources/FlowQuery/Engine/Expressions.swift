@@ -152,3 +152,63 @@ final class ConstantSet: @unchecked Sendable {
         self.hasNull = hasNull
     }
 }
+
+extension CExpr {
+    /// Calls `visit` on this expression and on every expression inside it.
+    func forEach(_ visit: (CExpr) -> Void) {
+        visit(self)
+        switch self {
+        case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
+             .castToVarchar(let x), .castToBigint(let x, _), .dateFormat(let x, _), .dateTrunc(_, let x),
+             .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
+            x.forEach(visit)
+        case .and(let xs), .or(let xs):
+            for x in xs { x.forEach(visit) }
+        case .compare(_, let a, let b), .arithmetic(_, let a, let b), .dateAdd(_, let a, let b):
+            a.forEach(visit); b.forEach(visit)
+        case .between(let a, let b, let d, _):
+            a.forEach(visit); b.forEach(visit); d.forEach(visit)
+        case .inList(let a, let xs, _), .inSet(let a, _, let xs, _):
+            a.forEach(visit); for x in xs { x.forEach(visit) }
+        case .caseWhen(let ws, let els):
+            for (a, b) in ws { a.forEach(visit); b.forEach(visit) }
+            els?.forEach(visit)
+        case .constant, .column, .textCompare, .groupKey, .aggregate, .joined:
+            break
+        }
+    }
+
+    /// Whether this expression reads a column of the subquery in FROM.
+    var readsJoined: Bool {
+        var found = false
+        forEach { if case .joined = $0 { found = true } }
+        return found
+    }
+
+    /// The column slots this expression reads.
+    var slots: Set<Int> {
+        var s = Set<Int>()
+        forEach { e in
+            if case .column(let slot, _) = e { s.insert(slot) }
+            if case .textCompare(let slot, _, _, _) = e { s.insert(slot) }
+        }
+        return s
+    }
+}
+
+extension QueryPlan {
+    /// Every expression a query evaluates besides WHERE: GROUP BY keys and the rest.
+    var expressionsBesidesFilter: [CExpr] { groupKeys + expressionsBesidesKeysAndFilter }
+
+    /// Outputs, aggregate arguments, HAVING, ORDER BY and the join's terms.
+    var expressionsBesidesKeysAndFilter: [CExpr] {
+        var all = outputs.map(\.expr) + aggregates.compactMap(\.argument) + orderBy.map(\.expr)
+        if let having { all.append(having) }
+        if let j = join {
+            all += j.archiveKeys
+            if let r = j.onResidual { all.append(r) }
+            if let p = j.postFilter { all.append(p) }
+        }
+        return all
+    }
+}

@@ -51,30 +51,11 @@ public struct ResultColumn: Sendable {
     }
 
     /// Every cell's RFC 4180 CSV field, one after another in `arena`, cell i ending at
-    /// `ends[i]` (NULL is an empty field). Done a column at a time so that the type is decided
+    /// `ends[i]` (NULL is an empty field), for the columns `CellWriter` does not format in place
+    /// (text, doubles, timestamps, values). Done a column at a time so that the type is decided
     /// once per column, not once per cell.
     func renderCSV(into arena: inout [UInt8], ends: inout [Int]) {
         switch storage {
-        case .ints(let v, let n):
-            for i in v.indices {
-                if n?[i] != true { ResultColumn.appendDecimal(v[i], to: &arena) }
-                ends.append(arena.count)
-            }
-        case .addressText(let h, let l, let n):
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
-                for i in h.indices {
-                    if n?[i] != true {
-                        let a = IPAddress(high: h[i], low: l[i])
-                        if let v4 = a.ipv4 {
-                            let k = IPAddress.writeIPv4(v4, to: buf)
-                            arena.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<k]))
-                        } else {
-                            arena.append(contentsOf: a.description.utf8)  // IPv6 text has no CSV specials
-                        }
-                    }
-                    ends.append(arena.count)
-                }
-            }
         case .text(let ids, let d):
             for id in ids {
                 if id != 0 { d.value(id).withUnsafeBytes { ResultColumn.appendField($0, to: &arena) } }

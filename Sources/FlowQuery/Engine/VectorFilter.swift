@@ -97,19 +97,30 @@ struct VectorFilter {
     }
 
     /// ANDs into `m` a predicate on a dictionary-encoded address column, decided once per
-    /// dictionary entry (NULL, entry 0, is never TRUE) and then looked up by each row's code.
+    /// dictionary entry and then looked up by each row's code.
     static func applyByCode(_ c: AddressCodes, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int,
                             _ predicate: (UInt64, UInt64) -> Bool) {
         var table = [UInt8](repeating: 0, count: c.entryCount)
         for e in 1..<max(1, c.entryCount) where predicate(c.high[e], c.low[e]) { table[e] = 1 }
+        c.codes.withUnsafeBufferPointer { apply(table, $0.baseAddress!, m, rows) }
+    }
+
+    /// The truth of `predicate` for each entry of a text dictionary, by code (code 0, NULL, is
+    /// never TRUE, negated or not).
+    static func textTable(_ dict: ByteDictionary, _ predicate: (ArraySlice<UInt8>) -> Bool) -> [UInt8] {
+        var table = [UInt8](repeating: 0, count: dict.count + 1)
+        for code in 1..<max(1, dict.count + 1) where predicate(dict.value(UInt32(code))) { table[code] = 1 }
+        return table
+    }
+
+    /// ANDs into `m` each row's entry of `table`, looked up by the row's code.
+    static func apply(_ table: [UInt8], _ codes: UnsafePointer<UInt32>, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
         guard table.contains(1) else {
-            for i in 0..<rows { m[i] = 0 }  // no entry matches: no row does
+            for i in 0..<rows { m[i] = 0 }  // no entry passes: no row does
             return
         }
         table.withUnsafeBufferPointer { t in
-            c.codes.withUnsafeBufferPointer { codes in
-                for i in 0..<rows { m[i] &= t[Int(codes[i])] }
-            }
+            for i in 0..<rows { m[i] &= t[Int(codes[i])] }
         }
     }
 
@@ -123,23 +134,11 @@ struct VectorFilter {
             for k in kernels {
                 switch k {
                 case .text(let slot, let op, let lit, let negated):
-                    let dict = b.strings[slot]!.dictionary
-                    // Truth per code: code 0 (NULL) is never TRUE, negated or not.
-                    var table = [UInt8](repeating: 0, count: dict.count + 1)
-                    for code in 1..<max(1, dict.count + 1) {
-                        let order = dict.value(UInt32(code)).withUnsafeBytes { t in
-                            lit.withUnsafeBytes { l -> Int in
-                                let n = min(t.count, l.count)
-                                for i in 0..<n where t[i] != l[i] { return t[i] < l[i] ? -1 : 1 }
-                                return t.count == l.count ? 0 : (t.count < l.count ? -1 : 1)
-                            }
-                        }
-                        table[code] = (VectorFilter.test(order, op) != negated) ? 1 : 0
+                    let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { t in
+                        let order = t.withUnsafeBytes { t in lit.withUnsafeBytes { Evaluator.compareBytes(t, $0) } }
+                        return VectorFilter.test(order, op) != negated
                     }
-                    let codes = b.views[slot].codes!
-                    table.withUnsafeBufferPointer { t in
-                        for i in 0..<rows { m[i] &= t[Int(codes[i])] }
-                    }
+                    VectorFilter.apply(table, b.views[slot].codes!, m, rows)
                 case .addressPrefix(let slot, let net, let prefix, let negated) where b.addressCodes[slot] != nil:
                     let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
                     VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
@@ -213,16 +212,9 @@ struct VectorFilter {
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
                 case .textIn(let slot, let values, let negated):
-                    let dict = b.strings[slot]!.dictionary
-                    var table = [UInt8](repeating: 0, count: dict.count + 1)
                     let set = Set(values)
-                    for code in 1..<max(1, dict.count + 1) {
-                        table[code] = (set.contains(Array(dict.value(UInt32(code)))) != negated) ? 1 : 0
-                    }
-                    let codes = b.views[slot].codes!
-                    table.withUnsafeBufferPointer { t in
-                        for i in 0..<rows { m[i] &= t[Int(codes[i])] }
-                    }
+                    let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { set.contains(Array($0)) != negated }
+                    VectorFilter.apply(table, b.views[slot].codes!, m, rows)
                 case .isNull(let slot, let kind, let negated):
                     let v = b.views[slot]
                     if kind == .string {
