@@ -54,6 +54,25 @@ import Testing
         #expect(report.problems.contains { $0.contains("srcaddr") && $0.contains("index excludes") }, "\(report.problems)")
     }
 
+    /// An index body that does not decode (under a valid checksum): the archive still opens,
+    /// readers treat the index as none (never skipping on it), and verify reports it.
+    @Test func indexThatDoesNotDecodeIsNoneForReadersAndReportedByVerify() throws {
+        let dir = try Self.archive { block in
+            let i = block.columns.firstIndex { $0.name == "srcaddr" }!
+            guard case .address(var idx) = block.columns[i].index else { return }
+            idx.bloom.hashCount = 0  // readers accept 1 ... 16
+            block.columns[i].index = .address(idx)
+        }
+        let archive = try ArchiveReader(path: dir)
+        let seg = archive.segments[0]
+        let column = try #require(seg.columnIndex(named: "srcaddr"))
+        let chunk = try #require(seg.blocks[0].chunk(forColumn: column))
+        #expect(chunk.index == .none)
+        #expect(throws: (any Error).self) { try chunk.decodeIndex() }
+        let report = try Verifier.verify(dir)
+        #expect(report.problems.contains { $0.contains("srcaddr") && $0.contains("does not decode") }, "\(report.problems)")
+    }
+
     @Test func wrongNullCountIsReported() throws {
         let dir = try Self.archive { block in
             let i = block.columns.firstIndex { $0.name == "dstport" }!
