@@ -16,22 +16,35 @@ struct AddressDictionary {
         var slots = [Int32](repeating: -1, count: size)
         var firstSeen: [IPAddress] = []
         var provisional = [UInt32](repeating: 0, count: n)
-        for i in 0..<n where !c.isNull(i) {
-            let h = c.high[i], l = c.low[i]
-            var x = (l ^ (h &* 0x9E37_79B9_7F4A_7C15)) &* 0xff51_afd7_ed55_8ccd
-            x ^= x >> 29
-            var s = Int(truncatingIfNeeded: x) & mask
-            while true {
-                let e = slots[s]
-                if e < 0 {
-                    slots[s] = Int32(firstSeen.count)
-                    firstSeen.append(IPAddress(high: h, low: l))
-                    provisional[i] = UInt32(firstSeen.count)
-                    break
+        // Raw buffers for the per-row loop (a checked subscript and a uniqueness check per row
+        // cost more than the probe); `firstSeen` grows, so it is read through its array.
+        let noNulls = [UInt8](repeating: 0, count: c.nulls == nil ? n : 0)
+        (c.nulls ?? noNulls).withUnsafeBufferPointer { isNull in
+            c.high.withUnsafeBufferPointer { high in
+                c.low.withUnsafeBufferPointer { low in
+                    slots.withUnsafeMutableBufferPointer { slots in
+                        provisional.withUnsafeMutableBufferPointer { provisional in
+                            for i in 0..<n where isNull[i] == 0 {
+                                let h = high[i], l = low[i]
+                                var x = (l ^ (h &* 0x9E37_79B9_7F4A_7C15)) &* 0xff51_afd7_ed55_8ccd
+                                x ^= x >> 29
+                                var s = Int(truncatingIfNeeded: x) & mask
+                                while true {
+                                    let e = slots[s]
+                                    if e < 0 {
+                                        slots[s] = Int32(firstSeen.count)
+                                        firstSeen.append(IPAddress(high: h, low: l))
+                                        provisional[i] = UInt32(firstSeen.count)
+                                        break
+                                    }
+                                    let a = firstSeen[Int(e)]
+                                    if a.low == l && a.high == h { provisional[i] = UInt32(e) + 1; break }
+                                    s = (s + 1) & mask
+                                }
+                            }
+                        }
+                    }
                 }
-                let a = firstSeen[Int(e)]
-                if a.low == l && a.high == h { provisional[i] = UInt32(e) + 1; break }
-                s = (s + 1) & mask
             }
         }
         // Sort the distinct values and renumber. All-IPv4 (the usual case): sort packed

@@ -65,8 +65,8 @@ public enum BlockEncoder {
                 cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
             default:
                 guard let c = batch.ints[id], c.nullCount < c.count else { continue }
-                let index = ColumnIndex.build(c, isPort: portFields.contains(spec.name))
-                cols.append(EncodedColumn(name: spec.name, type: columnType(spec.kind), chunk: ColumnCodec.encode(c), index: index))
+                let (chunk, index) = ColumnCodec.encodeIndexed(c, isPort: portFields.contains(spec.name))
+                cols.append(EncodedColumn(name: spec.name, type: columnType(spec.kind), chunk: chunk, index: index))
                 if id == FieldCatalog.start, let r = index.intRange { minStart = Int64(r.min) }
                 if id == FieldCatalog.end, let r = index.intRange { maxEnd = Int64(r.max) }
             }
@@ -79,8 +79,8 @@ public enum BlockEncoder {
             cols.append(EncodedColumn(name: name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
         }
         if let s = batch.sourceIDs, s.nullCount < s.count {
-            cols.append(EncodedColumn(name: DerivedColumn.source, type: .uint64, chunk: ColumnCodec.encode(s),
-                                      index: ColumnIndex.build(s, isPort: false)))
+            let (chunk, index) = ColumnCodec.encodeIndexed(s, isPort: false)
+            cols.append(EncodedColumn(name: DerivedColumn.source, type: .uint64, chunk: chunk, index: index))
         }
         return EncodedBlock(rows: batch.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd)
     }

@@ -72,6 +72,46 @@ enum ColumnCodec {
         }
     }
 
+    /// Writes `value(i)` for `i` in `0..<n` as `width` byte planes at `planes` (plane `b` holds
+    /// byte `b` of every value). One pass over the rows writes every plane: a pass per plane
+    /// read the column `width` times, and the value (a delta, an offset) was computed again each
+    /// time. `value` is called once per row, in row order.
+    @inline(__always)
+    static func storePlanes(_ planes: UnsafeMutablePointer<UInt8>, count n: Int, width: Int, _ value: (Int) -> UInt64) {
+        switch width {
+        case 0:
+            for i in 0..<n { _ = value(i) }
+        case 1:
+            for i in 0..<n { planes[i] = UInt8(truncatingIfNeeded: value(i)) }
+        case 2:
+            let p1 = planes + n
+            for i in 0..<n {
+                let x = value(i)
+                planes[i] = UInt8(truncatingIfNeeded: x)
+                p1[i] = UInt8(truncatingIfNeeded: x &>> 8)
+            }
+        case 4:
+            let p1 = planes + n, p2 = planes + 2 &* n, p3 = planes + 3 &* n
+            for i in 0..<n {
+                let x = value(i)
+                planes[i] = UInt8(truncatingIfNeeded: x)
+                p1[i] = UInt8(truncatingIfNeeded: x &>> 8)
+                p2[i] = UInt8(truncatingIfNeeded: x &>> 16)
+                p3[i] = UInt8(truncatingIfNeeded: x &>> 24)
+            }
+        default:
+            for i in 0..<n {
+                var x = value(i)
+                var plane = planes
+                for _ in 0..<width {
+                    plane[i] = UInt8(truncatingIfNeeded: x)
+                    x &>>= 8
+                    plane += n
+                }
+            }
+        }
+    }
+
     static func finish(_ raw: [UInt8], encoding: ColumnEncoding, width: Int, flags: UInt8, nullCount: Int) -> EncodedChunk {
         var compressed: [UInt8] = []
         raw.withUnsafeBytes { _ = LZ4.compress($0, appendingTo: &compressed) }
@@ -81,9 +121,23 @@ enum ColumnCodec {
 
     // MARK: integers
 
+    /// `encode(c)` and `ColumnIndex.build(c, isPort:)` together: the encoding pass already
+    /// finds the min and max of the non-null values, which is the whole range index, so the
+    /// block's integer columns are not read once more for it.
+    static func encodeIndexed(_ c: IntColumn, isPort: Bool) -> (chunk: EncodedChunk, index: ColumnIndex) {
+        var r: (chunk: EncodedChunk, min: UInt64, max: UInt64)? = nil
+        if c.nullCount == 0 && c.count > 0 {
+            r = encodeWithoutNulls(c.values)
+        } else if let nulls = c.nulls, c.nullCount > 0, c.nullCount < c.count {
+            r = encodeWithNulls(c.values, nulls, nullCount: c.nullCount)
+        }
+        guard let r, !isPort else { return (encode(c), ColumnIndex.build(c, isPort: isPort)) }
+        return (r.chunk, .intRange(IntRangeIndex(min: r.min, max: r.max)))
+    }
+
     static func encode(_ c: IntColumn) -> EncodedChunk {
-        if c.nullCount == 0 && c.count > 0 { return encodeWithoutNulls(c.values) }
-        if let nulls = c.nulls, c.nullCount < c.count { return encodeWithNulls(c.values, nulls, nullCount: c.nullCount) }
+        if c.nullCount == 0 && c.count > 0 { return encodeWithoutNulls(c.values).chunk }
+        if let nulls = c.nulls, c.nullCount < c.count { return encodeWithNulls(c.values, nulls, nullCount: c.nullCount).chunk }
         let n = c.count
         var lo = UInt64.max, hi = UInt64.min
         var first: UInt64? = nil
@@ -160,7 +214,7 @@ enum ColumnCodec {
     /// `encode` for a column without nulls (the usual case), with the same output: one pass
     /// finds min, max and the delta width, then the chosen values go straight into byte planes
     /// of the chunk (no copy of the column, no array of deltas).
-    static func encodeWithoutNulls(_ values: [UInt64]) -> EncodedChunk {
+    static func encodeWithoutNulls(_ values: [UInt64]) -> (chunk: EncodedChunk, min: UInt64, max: UInt64) {
         let n = values.count
         return values.withUnsafeBufferPointer { v in
             var lo = v[0], hi = v[0]
@@ -181,24 +235,21 @@ enum ColumnCodec {
             let raw = [UInt8](unsafeUninitializedCapacity: 8 + n * width) { out, initialized in
                 UnsafeMutableRawPointer(out.baseAddress!).storeBytes(of: base.littleEndian, as: UInt64.self)
                 let planes = out.baseAddress! + 8
-                for b in 0..<width {
-                    let plane = planes + b * n
-                    let shift = UInt64(8 * b)
-                    if isDelta {
-                        var p = v[0]
-                        for i in 0..<n {
-                            let x = v[i]
-                            plane[i] = UInt8(truncatingIfNeeded: zigzag(Int64(bitPattern: x &- p)) &>> shift)
-                            p = x
-                        }
-                    } else {
-                        for i in 0..<n { plane[i] = UInt8(truncatingIfNeeded: (v[i] &- lo) &>> shift) }
+                if isDelta {
+                    var p = v[0]
+                    storePlanes(planes, count: n, width: width) { i in
+                        let x = v[i]
+                        let z = zigzag(Int64(bitPattern: x &- p))
+                        p = x
+                        return z
                     }
+                } else {
+                    storePlanes(planes, count: n, width: width) { i in v[i] &- lo }
                 }
                 initialized = 8 + n * width
             }
-            return finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width,
-                          flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: 0)
+            return (finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width,
+                           flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: 0), lo, hi)
         }
     }
 
@@ -206,7 +257,7 @@ enum ColumnCodec {
     /// columns so), with the same output. A null row repeats the previous value for delta (a
     /// zero delta) and stores 0 for frame of reference, so neither needs a filled-in copy of the
     /// column: non-null rows take their delta from the previous non-null value.
-    static func encodeWithNulls(_ values: [UInt64], _ nulls: [UInt8], nullCount: Int) -> EncodedChunk {
+    static func encodeWithNulls(_ values: [UInt64], _ nulls: [UInt8], nullCount: Int) -> (chunk: EncodedChunk, min: UInt64, max: UInt64) {
         let n = values.count
         return values.withUnsafeBufferPointer { v in
             nulls.withUnsafeBufferPointer { isNull in
@@ -215,13 +266,17 @@ enum ColumnCodec {
                 var lo = v[first], hi = v[first]
                 var maxZ: UInt64 = 0
                 var prev = v[first]
+                // Masks instead of branches (the compiler branched on `present`, and nulls
+                // fall at random): `m` is all ones for a present row, zero for a null one; a
+                // null row then offers UInt64.max to the min, 0 to the max and the delta, and
+                // keeps `prev`.
                 for i in first..<n {
-                    let present = isNull[i] == 0
+                    let m = UInt64(isNull[i] ^ 1) &* UInt64.max
                     let x = v[i]
-                    lo = present ? Swift.min(lo, x) : lo
-                    hi = present ? Swift.max(hi, x) : hi
-                    maxZ |= present ? zigzag(Int64(bitPattern: x &- prev)) : 0
-                    prev = present ? x : prev
+                    lo = Swift.min(lo, x | ~m)
+                    hi = Swift.max(hi, x & m)
+                    maxZ |= zigzag(Int64(bitPattern: x &- prev)) & m
+                    prev = (x & m) | (prev & ~m)
                 }
                 let forWidth = byteWidth(hi &- lo)
                 let deltaWidth = byteWidth(maxZ)
@@ -236,29 +291,22 @@ enum ColumnCodec {
                 raw.withUnsafeMutableBufferPointer { out in
                     UnsafeMutableRawPointer(out.baseAddress! + head).storeBytes(of: base.littleEndian, as: UInt64.self)
                     let planes = out.baseAddress! + head + 8
-                    for b in 0..<width {
-                        let plane = planes + b * n
-                        let shift = UInt64(8 * b)
-                        if isDelta {
-                            var p = v[first]
-                            for i in 0..<n {
-                                let present = isNull[i] == 0
-                                let x = v[i]
-                                let z = present ? zigzag(Int64(bitPattern: x &- p)) : 0
-                                plane[i] = UInt8(truncatingIfNeeded: z &>> shift)
-                                p = present ? x : p
-                            }
-                        } else {
-                            for i in 0..<n {
-                                let d = isNull[i] == 0 ? v[i] &- lo : 0
-                                plane[i] = UInt8(truncatingIfNeeded: d &>> shift)
-                            }
+                    if isDelta {
+                        var p = v[first]
+                        storePlanes(planes, count: n, width: width) { i in
+                            let m = UInt64(isNull[i] ^ 1) &* UInt64.max
+                            let x = v[i]
+                            let z = zigzag(Int64(bitPattern: x &- p)) & m
+                            p = (x & m) | (p & ~m)
+                            return z
                         }
+                    } else {
+                        storePlanes(planes, count: n, width: width) { i in (v[i] &- lo) & (UInt64(isNull[i] ^ 1) &* UInt64.max) }
                     }
                 }
                 var flags = ChunkFlags.validity
                 if width > 1 { flags |= ChunkFlags.shuffled }
-                return finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width, flags: flags, nullCount: nullCount)
+                return (finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width, flags: flags, nullCount: nullCount), lo, hi)
             }
         }
     }
@@ -364,12 +412,11 @@ enum ColumnCodec {
         raw.append(contentsOf: repeatElement(0, count: n * width))
         raw.withUnsafeMutableBufferPointer { out in
             c.codes.withUnsafeBufferPointer { codes in
-                for b in 0..<width {
-                    let plane = out.baseAddress! + start + b * n
-                    let shift = UInt32(8 * b)
-                    for i in 0..<n { plane[i] = UInt8(truncatingIfNeeded: codes[i] >> shift) }
+                storePlanes(out.baseAddress! + start, count: n, width: width) { i in
+                    let code = codes[i]
+                    nulls &+= code == 0 ? 1 : 0
+                    return UInt64(code)
                 }
-                for i in 0..<n where codes[i] == 0 { nulls += 1 }
             }
         }
         return finish(raw, encoding: .dictionary, width: width, flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: nulls)

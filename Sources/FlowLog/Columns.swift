@@ -44,7 +44,7 @@ public struct IntColumn: Sendable, Equatable {
     /// Pads with nulls up to `n` rows (a field absent from some rows' format).
     public mutating func pad(to n: Int) { appendNulls(n - values.count) }
 
-    public func isNull(_ row: Int) -> Bool { nulls?[row] == 1 }
+    @inlinable public func isNull(_ row: Int) -> Bool { nulls?[row] == 1 }
     public func value(_ row: Int) -> UInt64? { isNull(row) ? nil : values[row] }
 
     public mutating func append(contentsOf other: IntColumn, range: Range<Int>) {
@@ -102,7 +102,8 @@ public struct AddressColumn: Sendable, Equatable {
 
     public mutating func pad(to n: Int) { appendNulls(n - low.count) }
 
-    public func isNull(_ row: Int) -> Bool { nulls?[row] == 1 }
+    // Inlinable: the block encoder (another module) asks this per row.
+    @inlinable public func isNull(_ row: Int) -> Bool { nulls?[row] == 1 }
     public func value(_ row: Int) -> IPAddress? {
         isNull(row) ? nil : IPAddress(high: high[row], low: low[row])
     }
@@ -162,26 +163,27 @@ public struct StringColumn: Sendable {
     /// Appends rows of another column, translating its codes into this column's dictionary
     /// (work per distinct value, then one table lookup per row).
     public mutating func append(contentsOf other: StringColumn, range: Range<Int>) {
-        // Two passes: the first interns each code's value at its first appearance (so the
-        // dictionary keeps first-appearance order), the second translates the codes in bulk
-        // (appending one element at a time cost a uniqueness check per row).
-        var remap = [UInt32](repeating: 0, count: other.dictionary.count + 1)
-        var mapped = [Bool](repeating: false, count: other.dictionary.count + 1)
-        for i in range {
-            let c = Int(other.codes[i])
-            if c != 0 && !mapped[c] {
-                mapped[c] = true
-                remap[c] = other.dictionary.value(UInt32(c)).withUnsafeBytes { dictionary.intern($0) }
-            }
-        }
+        // One pass: a code seen for the first time is interned then (so the dictionary keeps
+        // first-appearance order), later rows only look it up. `unmapped` marks codes not seen
+        // yet; code 0 (null) maps to 0. Raw buffers: a checked subscript per row cost more than
+        // the lookup itself.
+        let unmapped = UInt32.max
+        var remap = [UInt32](repeating: unmapped, count: other.dictionary.count + 1)
+        remap[0] = 0
         let start = codes.count
         codes.append(contentsOf: repeatElement(0, count: range.count))
         codes.withUnsafeMutableBufferPointer { out in
             other.codes.withUnsafeBufferPointer { src in
-                remap.withUnsafeBufferPointer { map in
+                remap.withUnsafeMutableBufferPointer { map in
                     var k = start
                     for i in range {
-                        out[k] = map[Int(src[i])]
+                        let c = Int(src[i])
+                        var m = map[c]
+                        if m == unmapped {
+                            m = other.dictionary.value(UInt32(c)).withUnsafeBytes { dictionary.intern($0) }
+                            map[c] = m
+                        }
+                        out[k] = m
                         k &+= 1
                     }
                 }

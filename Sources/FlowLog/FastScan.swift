@@ -61,8 +61,10 @@ enum FastScan {
     /// replaced by '0'. Reads `end - 8 ..< end`.
     @inline(__always)
     static func digits8(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt64 {
-        let x = UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self)
-        let keep = UInt64.max &<< UInt64(64 - 8 * len)
+        let x = UnsafeRawPointer(p + (end &- 8)).loadUnaligned(as: UInt64.self)
+        // Wrapping arithmetic: `len` is 1...8 here, and checked arithmetic added overflow
+        // branches to every numeric field.
+        let keep = UInt64.max &<< UInt64(truncatingIfNeeded: 64 &- 8 &* len)
         return (x & keep) | (asciiZeros & ~keep)
     }
 
@@ -76,15 +78,15 @@ enum FastScan {
             return allDigits(y) ? value8(y) : nil
         }
         if len <= 16 {
-            let hi = digits8(p, end: end - 8, len: len - 8)
-            let lo = UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self)
+            let hi = digits8(p, end: end &- 8, len: len &- 8)
+            let lo = UnsafeRawPointer(p + (end &- 8)).loadUnaligned(as: UInt64.self)
             guard allDigits(hi), allDigits(lo) else { return nil }
             return value8(hi) &* 100_000_000 &+ value8(lo)
         }
         if len <= 19 {
-            let top = digits8(p, end: end - 16, len: len - 16)
-            let mid = UnsafeRawPointer(p + end - 16).loadUnaligned(as: UInt64.self)
-            let lo = UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self)
+            let top = digits8(p, end: end &- 16, len: len &- 16)
+            let mid = UnsafeRawPointer(p + (end &- 16)).loadUnaligned(as: UInt64.self)
+            let lo = UnsafeRawPointer(p + (end &- 8)).loadUnaligned(as: UInt64.self)
             guard allDigits(top), allDigits(mid), allDigits(lo) else { return nil }
             return value8(top) &* 10_000_000_000_000_000 &+ value8(mid) &* 100_000_000 &+ value8(lo)
         }
@@ -95,12 +97,12 @@ enum FastScan {
     /// leading zero or exceeds 255. Reads `end - 4 ..< end`.
     @inline(__always)
     static func octet(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
-        let x = UnsafeRawPointer(p + end - 4).loadUnaligned(as: UInt32.self)
-        let keep = UInt32.max &<< UInt32(32 - 8 * len)
+        let x = UnsafeRawPointer(p + (end &- 4)).loadUnaligned(as: UInt32.self)
+        let keep = UInt32.max &<< UInt32(truncatingIfNeeded: 32 &- 8 &* len)
         let t = ((x & keep) | (0x3030_3030 & ~keep)) &- 0x3030_3030
         let v = ((t >> 8) & 0xFF) &* 100 &+ ((t >> 16) & 0xFF) &* 10 &+ (t >> 24)
         // A leading zero: the first digit is 0 and there are more (inet_pton rejects "01").
-        if len > 1 && (t &>> UInt32(32 - 8 * len)) & 0xFF == 0 { return nil }
+        if len > 1 && (t &>> UInt32(truncatingIfNeeded: 32 &- 8 &* len)) & 0xFF == 0 { return nil }
         return v <= 255 ? v : nil
     }
 
@@ -109,12 +111,12 @@ enum FastScan {
     @inline(__always)
     static func ipv4(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
         guard len >= 7 && len <= 15 else { return nil }
-        let v = UnsafeRawPointer(p + end - 16).loadUnaligned(as: SIMD16<UInt8>.self)
+        let v = UnsafeRawPointer(p + (end &- 16)).loadUnaligned(as: SIMD16<UInt8>.self)
         let dots = bits(v .== SIMD16<UInt8>(repeating: 0x2E))
         let digits = bits((v &- SIMD16<UInt8>(repeating: 0x30)) .< SIMD16<UInt8>(repeating: 10))
-        let token = (UInt64(0xFFFF) &<< UInt64(16 - len)) & 0xFFFF
+        let token = (UInt64(0xFFFF) &<< UInt64(truncatingIfNeeded: 16 &- len)) & 0xFFFF
         guard (dots | digits) & token == token else { return nil }
-        let d = (dots & token) &>> UInt64(16 - len)  // bit k: byte k of the token is a dot
+        let d = (dots & token) &>> UInt64(truncatingIfNeeded: 16 &- len)  // bit k: byte k of the token is a dot
         guard d.nonzeroBitCount == 3 else { return nil }
         let d0 = d.trailingZeroBitCount
         let r1 = d & (d &- 1)
@@ -122,9 +124,9 @@ enum FastScan {
         let d2 = (r1 & (r1 &- 1)).trailingZeroBitCount
         let l0 = d0, l1 = d1 &- d0 &- 1, l2 = d2 &- d1 &- 1, l3 = len &- d2 &- 1
         guard l0 >= 1 && l0 <= 3 && l1 >= 1 && l1 <= 3 && l2 >= 1 && l2 <= 3 && l3 >= 1 && l3 <= 3 else { return nil }
-        let s = end - len
-        guard let o0 = octet(p, end: s + d0, len: l0), let o1 = octet(p, end: s + d1, len: l1),
-              let o2 = octet(p, end: s + d2, len: l2), let o3 = octet(p, end: end, len: l3) else { return nil }
+        let s = end &- len
+        guard let o0 = octet(p, end: s &+ d0, len: l0), let o1 = octet(p, end: s &+ d1, len: l1),
+              let o2 = octet(p, end: s &+ d2, len: l2), let o3 = octet(p, end: end, len: l3) else { return nil }
         return o0 << 24 | o1 << 16 | o2 << 8 | o3
     }
 }

@@ -37,6 +37,8 @@ public struct RecordParser {
     public static let maxFields = 128
 
     private var store = ColumnStore()
+    /// Scratch: where each line of the current chunk ends (its newline, or the text's end).
+    private var lineEnds: [Int] = []
     private var starts = [Int](repeating: 0, count: RecordParser.maxFields + 1)
     private var ends = [Int](repeating: 0, count: RecordParser.maxFields + 1)
 
@@ -49,24 +51,26 @@ public struct RecordParser {
         out.bytes = text.count
         guard let base = text.baseAddress, text.count > 0 else { return out }
         let n = text.count
-        // Count lines first (memchr runs at memory speed) so every column buffer has a fixed size.
-        var lineCount = 0
+        // Find the lines first (memchr runs at memory speed) so every column buffer has a fixed
+        // size; their ends are kept for the parse loop, which so needs no second memchr.
+        lineEnds.removeAll(keepingCapacity: true)
         var p = 0
         while p < n {
-            guard let nl = memchr(base + p, 0x0A, n - p) else { lineCount += 1; break }
-            lineCount += 1
-            p = (nl - UnsafeMutableRawPointer(mutating: base)) + 1
+            guard let nl = memchr(base + p, 0x0A, n - p) else { lineEnds.append(n); break }
+            let e = nl - UnsafeMutableRawPointer(mutating: base)
+            lineEnds.append(e)
+            p = e + 1
         }
-        store.reset(capacity: lineCount)
+        let ends = lineEnds
+        store.reset(capacity: ends.count)
         var plan = LinePlan(mapping: mapping, store: store)
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         var row = 0
         var pos = 0
         var lineNo = 0
         while pos < n {
+            var lineEnd = ends[lineNo]
             lineNo += 1
-            let nl = memchr(base + pos, 0x0A, n - pos)
-            var lineEnd = nl.map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? n
             let next = lineEnd + 1
             if lineEnd > pos && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }  // CRLF
             // Skip leading blanks; an empty line is counted, not rejected.
@@ -262,68 +266,121 @@ public struct RecordParser {
             var tokenStarts = ~blank & before
             var tokenEnds = blank & ~before
             carry = blank >> 63
-            // A word holds at most 32 tokens and the scratch has room for `count + 32`, so the
-            // count is checked once per word.
+            // A word holds at most 32 tokens and the scratch has room for `count + 40`, so the
+            // count is checked once per word. The first eight positions of a word are stored
+            // whatever it holds (stores past its last token are garbage, overwritten or never
+            // read): a loop per token mispredicted its exit once per word and list, and a word
+            // of a flow log line holds about seven tokens.
             let at = from &+ w
-            while tokenStarts != 0 {
-                starts[ns] = at &+ tokenStarts.trailingZeroBitCount
-                ns &+= 1
+            let startCount = tokenStarts.nonzeroBitCount
+            for k in 0..<8 {
+                starts[ns &+ k] = at &+ tokenStarts.trailingZeroBitCount
                 tokenStarts &= tokenStarts &- 1
             }
-            while tokenEnds != 0 {
-                ends[ne] = at &+ tokenEnds.trailingZeroBitCount
-                ne &+= 1
+            var k = ns &+ 8
+            while tokenStarts != 0 {
+                starts[k] = at &+ tokenStarts.trailingZeroBitCount
+                k &+= 1
+                tokenStarts &= tokenStarts &- 1
+            }
+            ns &+= startCount
+            let endCount = tokenEnds.nonzeroBitCount
+            for k in 0..<8 {
+                ends[ne &+ k] = at &+ tokenEnds.trailingZeroBitCount
                 tokenEnds &= tokenEnds &- 1
             }
+            k = ne &+ 8
+            while tokenEnds != 0 {
+                ends[k] = at &+ tokenEnds.trailingZeroBitCount
+                k &+= 1
+                tokenEnds &= tokenEnds &- 1
+            }
+            ne &+= endCount
             if ns > count { return false }
             w &+= 64
         }
         if ns != count { return false }
         let info = plan.info
-        for f in 0..<count {
+        let order = plan.order
+        // Positions kind by kind (see `LinePlan.order`): each loop runs one kernel, so no
+        // per-field switch on the kind. Numbers first: they are the likeliest to fail, and a
+        // failure then comes before any interning that would have to be undone. A failure
+        // rolls back every position (those not reached yet hold their empty values).
+        for k in 0..<plan.intEnd {
+            let f = order[k]
             let s = starts[f], e = ends[f]
             let n = e &- s
-            let dash = n == 1 && p[s] == 0x2D
-            switch info[f].kind {
-            case .string:
-                if dash {
-                    info[f].codes.unsafelyUnwrapped[row] = 0
+            if let v = FastScan.decimal(p, end: e, len: n), v <= info[f].maxValue {
+                info[f].values.unsafelyUnwrapped[row] = v
+                info[f].nulls.unsafelyUnwrapped[row] = 0
+            } else if n == 1 && p[s] == 0x2D {
+                info[f].nulls.unsafelyUnwrapped[row] = 1
+            } else {
+                plan.rollback(row, upTo: count)
+                return false
+            }
+        }
+        for k in plan.intEnd..<plan.addressEnd {
+            let f = order[k]
+            let s = starts[f], e = ends[f]
+            let n = e &- s
+            let g = info[f].sameAs
+            if g >= 0 && FastScan.equalShort(p, s, starts[g], n, ends[g] &- starts[g]) {
+                // pkt-srcaddr and pkt-dstaddr repeat srcaddr and dstaddr on most lines.
+                info[f].hi.unsafelyUnwrapped[row] = info[g].hi.unsafelyUnwrapped[row]
+                info[f].lo.unsafelyUnwrapped[row] = info[g].lo.unsafelyUnwrapped[row]
+                info[f].nulls.unsafelyUnwrapped[row] = info[g].nulls.unsafelyUnwrapped[row]
+            } else if let v4 = FastScan.ipv4(p, end: e, len: n) {
+                info[f].hi.unsafelyUnwrapped[row] = 0
+                info[f].lo.unsafelyUnwrapped[row] = 0x0000_FFFF_0000_0000 | UInt64(v4)
+                info[f].nulls.unsafelyUnwrapped[row] = 0
+            } else if n == 1 && p[s] == 0x2D {
+                info[f].nulls.unsafelyUnwrapped[row] = 1
+            } else if let a = IPAddress.parse(UnsafeRawBufferPointer(start: p + s, count: n)) {
+                info[f].hi.unsafelyUnwrapped[row] = a.high
+                info[f].lo.unsafelyUnwrapped[row] = a.low
+                info[f].nulls.unsafelyUnwrapped[row] = 0
+            } else {
+                plan.rollback(row, upTo: count)
+                return false
+            }
+        }
+        // Text positions in position order, so the ENI's code is known before the ids that
+        // depend on it (see `LinePlan.byAnchor`).
+        var anchorCode: UInt32 = 0
+        for k in plan.addressEnd..<count {
+            let f = order[k]
+            let s = starts[f], e = ends[f]
+            let n = e &- s
+            var code: UInt32 = 0
+            if n == 1 && p[s] == 0x2D {
+                info[f].inserted = false
+            } else {
+                // The repeat of the previous record's value is checked here, inline; then the
+                // value this position had with the same ENI; only what neither holds goes to
+                // the table (keys of up to 24 bytes are the tokens themselves).
+                let key = InternKey(p + s, n)
+                if info[f].lastKey == key && n <= InternKey.inlineLimit {
                     info[f].inserted = false
+                    code = info[f].lastCode
+                } else if anchorCode != 0 && n <= InternKey.inlineLimit {
+                    let slot = plan.anchorSlot(k, anchorCode)
+                    let cached = slot.pointee
+                    if cached != 0 && info[f].table.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.key(of: cached) }) == key {
+                        info[f].inserted = false
+                        info[f].lastKey = key
+                        info[f].lastCode = cached
+                        code = cached
+                    } else {
+                        code = plan.intern(f, key, p + s)
+                        slot.pointee = code
+                    }
                 } else {
-                    info[f].codes.unsafelyUnwrapped[row] = plan.intern(f, p, s, e)
-                }
-            case .address:
-                let g = info[f].sameAs
-                if g >= 0 && FastScan.equalShort(p, s, starts[g], n, ends[g] &- starts[g]) {
-                    // pkt-srcaddr and pkt-dstaddr repeat srcaddr and dstaddr on most lines.
-                    info[f].hi.unsafelyUnwrapped[row] = info[g].hi.unsafelyUnwrapped[row]
-                    info[f].lo.unsafelyUnwrapped[row] = info[g].lo.unsafelyUnwrapped[row]
-                    info[f].nulls.unsafelyUnwrapped[row] = info[g].nulls.unsafelyUnwrapped[row]
-                } else if let v4 = FastScan.ipv4(p, end: e, len: n) {
-                    info[f].hi.unsafelyUnwrapped[row] = 0
-                    info[f].lo.unsafelyUnwrapped[row] = 0x0000_FFFF_0000_0000 | UInt64(v4)
-                    info[f].nulls.unsafelyUnwrapped[row] = 0
-                } else if dash {
-                    info[f].nulls.unsafelyUnwrapped[row] = 1
-                } else if let a = IPAddress.parse(UnsafeRawBufferPointer(start: p + s, count: n)) {
-                    info[f].hi.unsafelyUnwrapped[row] = a.high
-                    info[f].lo.unsafelyUnwrapped[row] = a.low
-                    info[f].nulls.unsafelyUnwrapped[row] = 0
-                } else {
-                    plan.rollback(row, upTo: f)
-                    return false
-                }
-            default:
-                if let v = FastScan.decimal(p, end: e, len: n), v <= info[f].kind.maxValue {
-                    info[f].values.unsafelyUnwrapped[row] = v
-                    info[f].nulls.unsafelyUnwrapped[row] = 0
-                } else if dash {
-                    info[f].nulls.unsafelyUnwrapped[row] = 1
-                } else {
-                    plan.rollback(row, upTo: f)
-                    return false
+                    code = plan.intern(f, key, p + s)
                 }
             }
+            info[f].codes.unsafelyUnwrapped[row] = code
+            if f == plan.anchor { anchorCode = code }
         }
         return true
     }
@@ -396,6 +453,7 @@ public struct RecordParser {
 /// null without any padding. The only unsafe memory of the parser lives here.
 final class ColumnStore {
     private(set) var capacity = 0
+    /// The rows of the current chunk (its line count): how far `prepare` fills.
     private(set) var rows = 0
     var values: [UnsafeMutablePointer<UInt64>?]
     var high: [UnsafeMutablePointer<UInt64>?]
@@ -433,7 +491,8 @@ final class ColumnStore {
         extraCodes = []
     }
 
-    /// Prepares for a chunk of at most `capacity` rows.
+    /// Prepares for a chunk of at most `capacity` rows. The buffers are filled with nulls by
+    /// `prepare` when a field is first used, and only as far as this chunk's rows.
     func reset(capacity newCapacity: Int) {
         if newCapacity > capacity {
             freeAll()
@@ -442,9 +501,8 @@ final class ColumnStore {
             for p in extraCodes { p.deallocate() }
             extraCodes = []
         }
+        rows = newCapacity
         for i in used.indices where used[i] {
-            nulls[i]?.update(repeating: 1, count: capacity)
-            codes[i]?.update(repeating: 0, count: capacity)
             dictionaries[i].reset()
             used[i] = false
         }
@@ -459,22 +517,22 @@ final class ColumnStore {
         switch FieldCatalog.fields[id].kind {
         case .string:
             if codes[id] == nil { codes[id] = .allocate(capacity: capacity) }
-            codes[id]!.update(repeating: 0, count: capacity)
+            codes[id]!.update(repeating: 0, count: rows)
         case .address:
             if high[id] == nil { high[id] = .allocate(capacity: capacity); low[id] = .allocate(capacity: capacity) }
             if nulls[id] == nil { nulls[id] = .allocate(capacity: capacity) }
-            nulls[id]!.update(repeating: 1, count: capacity)
+            nulls[id]!.update(repeating: 1, count: rows)
         default:
             if values[id] == nil { values[id] = .allocate(capacity: capacity) }
             if nulls[id] == nil { nulls[id] = .allocate(capacity: capacity) }
-            nulls[id]!.update(repeating: 1, count: capacity)
+            nulls[id]!.update(repeating: 1, count: rows)
         }
     }
 
     func prepareExtra(_ name: String) -> Int {
         if let i = extraNames.firstIndex(of: name) { return i }
         let p = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-        p.update(repeating: 0, count: capacity)
+        p.initialize(repeating: 0, count: rows)
         extraNames.append(name)
         extraCodes.append(p)
         extraDictionaries.append(InternTable())
@@ -491,18 +549,31 @@ final class ColumnStore {
                 b.strings[id] = StringColumn(codes: Array(UnsafeBufferPointer(start: codes[id]!, count: rows)),
                                              dictionary: dictionaries[id].makeDictionary())
             case .address:
-                let (n, nullCount) = nullsArray(id, rows)
-                b.addresses[id] = AddressColumn(high: Array(UnsafeBufferPointer(start: high[id]!, count: rows)),
-                                                low: Array(UnsafeBufferPointer(start: low[id]!, count: rows)), nulls: n, nullCount: nullCount)
-                // Null rows may hold stale values; zero them so equal columns compare equal.
-                if let nn = b.addresses[id]!.nulls {
-                    for r in 0..<rows where nn[r] == 1 { b.addresses[id]!.high[r] = 0; b.addresses[id]!.low[r] = 0 }
+                // Null rows may hold stale values; zero them so equal columns compare equal. In
+                // the raw buffers, with the null count in the same branch-free pass (on the
+                // arrays, each write paid a uniqueness check).
+                let nn = nulls[id]!, hi = high[id]!, lo = low[id]!
+                var nullCount = 0
+                for r in 0..<rows {
+                    let isNull = nn[r] != 0
+                    nullCount &+= Int(nn[r])
+                    hi[r] = isNull ? 0 : hi[r]
+                    lo[r] = isNull ? 0 : lo[r]
                 }
+                b.addresses[id] = AddressColumn(high: Array(UnsafeBufferPointer(start: hi, count: rows)),
+                                                low: Array(UnsafeBufferPointer(start: lo, count: rows)),
+                                                nulls: nullCount > 0 ? Array(UnsafeBufferPointer(start: nn, count: rows)) : nil,
+                                                nullCount: nullCount)
             default:
-                let (n, nullCount) = nullsArray(id, rows)
-                var c = IntColumn(values: Array(UnsafeBufferPointer(start: values[id]!, count: rows)), nulls: n, nullCount: nullCount)
-                if let nn = c.nulls { for r in 0..<rows where nn[r] == 1 { c.values[r] = 0 } }
-                b.ints[id] = c
+                let nn = nulls[id]!, v = values[id]!
+                var nullCount = 0
+                for r in 0..<rows {
+                    nullCount &+= Int(nn[r])
+                    v[r] = nn[r] != 0 ? 0 : v[r]
+                }
+                b.ints[id] = IntColumn(values: Array(UnsafeBufferPointer(start: v, count: rows)),
+                                       nulls: nullCount > 0 ? Array(UnsafeBufferPointer(start: nn, count: rows)) : nil,
+                                       nullCount: nullCount)
             }
         }
         for (k, name) in extraNames.enumerated() {
@@ -512,17 +583,13 @@ final class ColumnStore {
         return b
     }
 
-    private func nullsArray(_ id: Int, _ rows: Int) -> ([UInt8]?, Int) {
-        let p = nulls[id]!
-        var count = 0
-        for r in 0..<rows { count &+= Int(p[r]) }
-        return (count > 0 ? Array(UnsafeBufferPointer(start: p, count: rows)) : nil, count)
-    }
 }
 
 /// What the hot loop needs about one field position of the current mapping.
 struct PositionInfo {
     var kind: FieldKind
+    /// `kind.maxValue`, looked up once per mapping rather than per value.
+    var maxValue: UInt64 = .max
     var values: UnsafeMutablePointer<UInt64>?
     var hi: UnsafeMutablePointer<UInt64>?
     var lo: UnsafeMutablePointer<UInt64>?
@@ -530,10 +597,10 @@ struct PositionInfo {
     var codes: UnsafeMutablePointer<UInt32>?
     /// The dictionary of a text position (owned by the `ColumnStore`, which outlives the plan).
     var table: Unmanaged<InternTable>?
-    // The previous record's value at this position: consecutive records of one ENI repeat most
-    // ids, so a byte compare with the last value saves a hash lookup.
-    var lastStart: Int
-    var lastLen: Int
+    // The previous record's value at this position (its key; count -1 = none): consecutive
+    // records repeat many values (account, region, action), so three word compares save a
+    // hash lookup.
+    var lastKey: InternKey
     var lastCode: UInt32
     /// Whether the current line added its value here to the dictionary (undone on reject).
     var inserted: Bool
@@ -550,21 +617,34 @@ final class LinePlan {
     /// Scratch for the fast path: where each token of the current line starts and ends.
     let tokenStarts: UnsafeMutablePointer<Int>
     let tokenEnds: UnsafeMutablePointer<Int>
-    var lastBase: UnsafePointer<UInt8>? = nil
+    /// The positions grouped by kind, each group in position order: integers in
+    /// `0..<intEnd`, addresses in `intEnd..<addressEnd`, text in `addressEnd..<count`.
+    let order: UnsafeMutablePointer<Int>
+    let intEnd: Int
+    let addressEnd: Int
+    /// The position of interface-id, or -1. An ENI belongs to one account, VPC, subnet,
+    /// instance and AZ, so for each later text position `byAnchor` remembers the code it last
+    /// had with each ENI (a direct-mapped cache on the ENI's code, checked against the table's
+    /// key of the cached code): ids that change from record to record are then found without
+    /// hashing.
+    let anchor: Int
+    static let anchorSlots = 512
+    let byAnchor: UnsafeMutablePointer<UInt32>
     private let store: ColumnStore
 
     init(mapping: FieldMapping, store: ColumnStore) {
         self.store = store
         count = mapping.count
         info = .allocate(capacity: max(1, count))
-        tokenStarts = .allocate(capacity: count + 32)
-        tokenEnds = .allocate(capacity: count + 32)
+        tokenStarts = .allocate(capacity: count + 40)
+        tokenEnds = .allocate(capacity: count + 40)
         for (i, id) in mapping.fieldIDs.enumerated() {
             var p = PositionInfo(kind: .string, values: nil, hi: nil, lo: nil, nulls: nil, codes: nil, table: nil,
-                                 lastStart: 0, lastLen: -1, lastCode: 0, inserted: false)
+                                 lastKey: InternKey.none, lastCode: 0, inserted: false)
             if id >= 0 {
                 store.prepare(id)
                 p.kind = FieldCatalog.fields[id].kind
+                p.maxValue = p.kind.maxValue
                 p.values = store.values[id]; p.hi = store.high[id]; p.lo = store.low[id]
                 p.nulls = store.nulls[id]; p.codes = store.codes[id]
                 if p.kind == .string { p.table = Unmanaged.passUnretained(store.dictionaries[id]) }
@@ -575,6 +655,18 @@ final class LinePlan {
             }
             (info + i).initialize(to: p)
         }
+        order = .allocate(capacity: max(1, count))
+        var k = 0
+        for f in 0..<count where info[f].kind.isInteger { order[k] = f; k += 1 }
+        intEnd = k
+        for f in 0..<count where info[f].kind == .address { order[k] = f; k += 1 }
+        addressEnd = k
+        for f in 0..<count where info[f].kind == .string { order[k] = f; k += 1 }
+        let eni = FieldCatalog.id(of: "interface-id")
+        anchor = mapping.fieldIDs.firstIndex { $0 == eni } ?? -1
+        let slots = max(1, count - addressEnd) * LinePlan.anchorSlots
+        byAnchor = .allocate(capacity: slots)
+        byAnchor.initialize(repeating: 0, count: slots)
         for (i, id) in mapping.fieldIDs.enumerated() where id >= 0 {
             guard let refName = LinePlan.sameAsReference[FieldCatalog.fields[id].name],
                   let refID = FieldCatalog.id(of: refName), let g = mapping.fieldIDs.firstIndex(of: refID), g < i else { continue }
@@ -589,43 +681,60 @@ final class LinePlan {
         info.deallocate()
         tokenStarts.deallocate()
         tokenEnds.deallocate()
+        order.deallocate()
+        byAnchor.deallocate()
+    }
+
+    /// The `byAnchor` entry of the text position at `order[k]` for the ENI with code `anchorCode`.
+    @inline(__always)
+    func anchorSlot(_ k: Int, _ anchorCode: UInt32) -> UnsafeMutablePointer<UInt32> {
+        byAnchor + ((k &- addressEnd) &* LinePlan.anchorSlots &+ Int(anchorCode & UInt32(LinePlan.anchorSlots - 1)))
     }
 
     /// Undoes what a rejected line wrote to positions `0..<upTo`: values, and dictionary entries
     /// it added, so a rejected line leaves no trace.
     func rollback(_ row: Int, upTo: Int) {
+        var truncated = false
         for f in 0..<upTo {
             if info[f].kind == .string {
                 let code = Int(info[f].codes![row])
-                if info[f].inserted, code > 0, let table = info[f].table { table.takeUnretainedValue().truncate(to: code - 1) }
+                if info[f].inserted, code > 0, let table = info[f].table {
+                    table.takeUnretainedValue().truncate(to: code - 1)
+                    truncated = true
+                }
                 info[f].inserted = false
                 info[f].codes![row] = 0
             } else {
                 info[f].nulls![row] = 1
             }
         }
-        for f in 0..<count { info[f].lastLen = -1 }
+        for f in 0..<count { info[f].lastKey = InternKey.none }
+        // The fast path fills `byAnchor` only after the last check that can fail, so it never
+        // holds a code removed here; clearing it anyway (rare) keeps that from being an
+        // invariant the callers must keep.
+        if truncated { byAnchor.update(repeating: 0, count: max(1, count - addressEnd) * LinePlan.anchorSlots) }
     }
 
     @inline(__always)
     func intern(_ f: Int, _ p: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> UInt32 {
-        let len = e - s
+        let key = InternKey(p + s, e &- s)
         let pos = info + f
-        if pos.pointee.lastLen == len && lastBase == p && memcmpBytes(p + pos.pointee.lastStart, p + s, len) {
-            pos.pointee.lastStart = s
+        if pos.pointee.lastKey == key && key.count <= InternKey.inlineLimit {
             pos.pointee.inserted = false
             return pos.pointee.lastCode
         }
-        lastBase = p
+        return intern(f, key, p + s)
+    }
+
+    /// `intern` past the check against the previous record's value.
+    func intern(_ f: Int, _ key: InternKey, _ p: UnsafePointer<UInt8>) -> UInt32 {
+        let pos = info + f
         // `_withUnsafeGuaranteedRef`: the store keeps the table alive, so no retain/release per value.
-        let (code, inserted) = pos.pointee.table.unsafelyUnwrapped._withUnsafeGuaranteedRef { table in
-            let before = table.count
-            let code = table.intern(p + s, len)
-            return (code, table.count > before)
-        }
-        pos.pointee.inserted = inserted
-        pos.pointee.lastStart = s
-        pos.pointee.lastLen = len
+        let table = pos.pointee.table.unsafelyUnwrapped
+        var code = table._withUnsafeGuaranteedRef { $0.lookup(key, p) }
+        pos.pointee.inserted = code == 0
+        if code == 0 { code = table._withUnsafeGuaranteedRef { $0.add(key, p) } }
+        pos.pointee.lastKey = key
         pos.pointee.lastCode = code
         return code
     }
