@@ -47,6 +47,18 @@ import Testing
         #expect(r.stderr.contains("scanned") && r.stderr.contains("blocks"), "\(r.stderr)")
     }
 
+    @Test func explainTimesTheOpenOnceAndEveryStatement() throws {
+        let a = try #require(Self.archive)
+        let sql = "SELECT count(*) FROM flows; SELECT action, count(*) FROM flows GROUP BY action"
+        let r = try CLI.run(["query", a, "--explain", "--format", "csv"], stdin: Array(sql.utf8))
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        let opened = lines.filter { $0.hasPrefix("archive: ") && $0.contains(" segments, ") && $0.contains(" ms") }
+        #expect(opened.count == 1, "\(r.stderr)")
+        let timed = lines.filter { $0.hasPrefix("scanned ") && $0.hasSuffix(" ms with output") }
+        #expect(timed.count == 2, "\(r.stderr)")
+    }
+
     @Test("errors name what is wrong, exit 1, no stack trace", arguments: [
         ("SELECT sourceadress FROM flows", "unknown column 'sourceadress'", "did you mean sourceaddress"),
         ("SELECT count(*) FROM flows WHERE", "expected an expression", "^"),
