@@ -92,17 +92,38 @@ struct Query: ParsableCommand {
                 printError("\(error)")
                 throw ExitCode.failure
             }
-            if i > 0 && fmt == .table { print("") }
             if explain { Sys.writeStandardError(result.plan + "\n") }
-            if fmt == .csv {
-                result.writeCSV(threads: threads) { Sys.writeStandardOutput($0) }
-            } else {
-                print(ResultFormatter.render(result, fmt), terminator: "")
+            do {
+                if i > 0 && fmt == .table { try Sys.writeStandardOutput(Array("\n".utf8)) }
+                if fmt == .csv {
+                    let failure = WriteFailure()
+                    result.writeCSV(threads: threads) { bytes in failure.attempt { try Sys.writeStandardOutput(bytes) } }
+                    if let e = failure.error { throw e }
+                } else {
+                    try Sys.writeStandardOutput(Array(ResultFormatter.render(result, fmt).utf8))
+                }
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
             }
             if explain {
                 let s = result.stats
                 Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms (scan \(Human.fixed(s.scanSeconds * 1000, 1)) ms, merge and order \(Human.fixed(s.finishSeconds * 1000, 1)) ms); \(Human.fixed(Double(Sys.monotonicNanos() - started) / 1e6, 1)) ms with output\n")
             }
+        }
+    }
+}
+
+/// The first error of writes made in turn from several threads (`QueryResult.writeCSV`); once
+/// one failed, the rest are skipped.
+final class WriteFailure: @unchecked Sendable {
+    private let lock = Monitor()
+    private(set) var error: (any Error)? = nil
+
+    func attempt(_ write: () throws -> Void) {
+        lock.withLock {
+            guard error == nil else { return }
+            do { try write() } catch { self.error = error }
         }
     }
 }

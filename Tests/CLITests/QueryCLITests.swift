@@ -115,6 +115,16 @@ import Testing
         #expect(r.stderr.contains("join: inner with a subquery (0 rows) on 1 hash keys"), "\(r.stderr)")
     }
 
+    @Test("a result that cannot be written (full disk) is an error, not a silent truncation", arguments: ["csv", "table", "json"])
+    func fullOutputDevice(format: String) throws {
+        let a = try #require(Self.archive)
+        let bin = try #require(CLI.binary)
+        let r = try CLI.runProgram("/bin/sh", ["-c", #"exec "$0" "$@" > /dev/full"#, bin,
+                                               "query", a, "SELECT action, count(*) FROM flows GROUP BY action", "--format", format])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("standard output: write failed: no space left on device"), "\(r)")
+    }
+
     @Test func missingArchive() throws {
         let r = try CLI.run(["query", "/nonexistent/flows.arc", "SELECT count(*) FROM flows"])
         #expect(r.status == 1)

@@ -167,6 +167,18 @@ final class Aggregator {
     /// Aggregates rows `sel[0..<n]` of block `b`, each joined to subquery row `joinRows[i]`.
     func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, joinRows: UnsafePointer<Int32>? = nil) throws {
         strings.beginBlock(b)
+        if layout.parts.isEmpty {
+            // A global aggregate (no GROUP BY): one group, no keys to build, hash or look up.
+            ensureGlobalGroup()
+            groupIDs.update(repeating: 0, count: Self.batch)
+            var start = 0
+            while start < n {
+                let m = min(Self.batch, n - start)
+                try update(b, sel + start, m, joinRows.map { $0 + start })
+                start += m
+            }
+            return
+        }
         if joinRows == nil, byCodeAllowed, layout.parts.count == 1 {
             let off = layout.offsets[0], w = layout.width
             switch layout.parts[0] {
