@@ -173,15 +173,18 @@ public enum Sys {
     }
 
     /// Writes bytes to standard output (large results: one buffer, no String).
-    public static func writeStandardOutput(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { writeStandardOutput($0) }
+    public static func writeStandardOutput(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try writeStandardOutput($0) }
     }
 
-    public static func writeStandardOutput(_ buf: UnsafeRawBufferPointer) {
+    /// Writes all of `buf` to standard output, or throws: a result cut short by a full disk
+    /// must not pass for a complete one.
+    public static func writeStandardOutput(_ buf: UnsafeRawBufferPointer) throws {
         var off = 0
         while off < buf.count {
-            let (n, _) = retryingOnInterrupt { Glibc.write(1, buf.baseAddress! + off, buf.count - off) }
-            if n <= 0 { return }
+            let (n, err) = retryingOnInterrupt { Glibc.write(1, buf.baseAddress! + off, buf.count - off) }
+            if n < 0 { throw SysError("write", path: "standard output", errno: err) }
+            if n == 0 { throw SysError("write", path: "standard output", errno: EIO) }
             off += n
         }
     }

@@ -35,7 +35,7 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int = Sys.onlineProcessors
 
-    @Flag(name: .long, help: "Print the plan and, after running, blocks and rows scanned and blocks skipped by the indexes.")
+    @Flag(name: .long, help: "Print the plan and, after running, blocks and rows scanned, blocks skipped by the indexes and times (to standard error).")
     var explain = false
 
     mutating func validate() throws {
@@ -73,12 +73,18 @@ struct Query: ParsableCommand {
             throw ExitCode.failure
         }
         let archive: ArchiveReader
+        let opening = Sys.monotonicNanos()
         do { archive = try ArchiveReader(path: target.archive) } catch {
             printError("\(error)")
             throw ExitCode.failure
         }
+        if explain {
+            let blocks = archive.segments.reduce(0) { $0 + $1.blocks.count }
+            Sys.writeStandardError("archive: \(archive.segments.count) segments, \(blocks) blocks, opened in \(Human.fixed(Double(Sys.monotonicNanos() - opening) / 1e6, 1)) ms\n")
+        }
         let fmt = format ?? (Sys.isStandardOutputTerminal ? .table : .csv)
         for (i, st) in statements.enumerated() {
+            let started = Sys.monotonicNanos()
             let result: QueryResult
             do {
                 result = try QueryEngine.run(text, statement: st, archive: archive, threads: threads)
@@ -86,17 +92,38 @@ struct Query: ParsableCommand {
                 printError("\(error)")
                 throw ExitCode.failure
             }
-            if i > 0 && fmt == .table { print("") }
             if explain { Sys.writeStandardError(result.plan + "\n") }
-            if fmt == .csv {
-                result.writeCSV(threads: threads) { Sys.writeStandardOutput($0) }
-            } else {
-                print(ResultFormatter.render(result, fmt), terminator: "")
+            do {
+                if i > 0 && fmt == .table { try Sys.writeStandardOutput(Array("\n".utf8)) }
+                if fmt == .csv {
+                    let failure = WriteFailure()
+                    result.writeCSV(threads: threads) { bytes in failure.attempt { try Sys.writeStandardOutput(bytes) } }
+                    if let e = failure.error { throw e }
+                } else {
+                    try Sys.writeStandardOutput(Array(ResultFormatter.render(result, fmt).utf8))
+                }
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
             }
             if explain {
                 let s = result.stats
-                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms (scan \(Human.fixed(s.scanSeconds * 1000, 1)) ms, merge and order \(Human.fixed(s.finishSeconds * 1000, 1)) ms)\n")
+                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms (scan \(Human.fixed(s.scanSeconds * 1000, 1)) ms, merge and order \(Human.fixed(s.finishSeconds * 1000, 1)) ms); \(Human.fixed(Double(Sys.monotonicNanos() - started) / 1e6, 1)) ms with output\n")
             }
+        }
+    }
+}
+
+/// The first error of writes made in turn from several threads (`QueryResult.writeCSV`); once
+/// one failed, the rest are skipped.
+final class WriteFailure: @unchecked Sendable {
+    private let lock = Monitor()
+    private(set) var error: (any Error)? = nil
+
+    func attempt(_ write: () throws -> Void) {
+        lock.withLock {
+            guard error == nil else { return }
+            do { try write() } catch { self.error = error }
         }
     }
 }

@@ -97,6 +97,14 @@ import Testing
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE instanceid IS NULL AND NOT destinationaddress LIKE '10.%'", ordered: true),
         Case(sql: "SELECT count(*) AS n, sum(numpackets) AS p FROM vpcflow WHERE sourceport IS NULL OR destinationaddress NOT LIKE '52.%'", ordered: true),
         Case(sql: "SELECT logstatus, count(*) AS n FROM vpcflow WHERE flow_direction <> 'ingress' AND destinationport >= 1024 AND tcpflags IS NOT NULL GROUP BY logstatus ORDER BY logstatus", ordered: true),
+        // The integer kernels, branch-free: every comparison operator, negated, over NULLs
+        // (NODATA rows), an empty BETWEEN (low > high), a negative lower bound, NOT BETWEEN.
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE numpackets = 3 OR numpackets <> 3 OR numpackets < 2", ordered: true),
+        Case(sql: "SELECT count(*) AS a, sum(numpackets) AS b FROM vpcflow WHERE numpackets <= 7 AND NOT (numbytes > 90000) AND numbytes >= 60", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE NOT (numpackets < 5) AND NOT (destinationport <> 443)", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE numbytes BETWEEN 5000 AND 100", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE numbytes NOT BETWEEN 5000 AND 100", ordered: true),
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE numpackets BETWEEN -5 AND 4 AND starttime NOT BETWEEN 0 AND 1699950000", ordered: true),
         // More kernel shapes: IN and NOT IN on text, numbers and addresses (a non-canonical
         // address literal equals nothing), NOT BETWEEN, <> on an address, CIDR containment.
         Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE action IN ('REJECT', 'nothing') AND protocol NOT IN (6) AND destinationport NOT BETWEEN 1 AND 1023", ordered: true),

@@ -47,6 +47,18 @@ import Testing
         #expect(r.stderr.contains("scanned") && r.stderr.contains("blocks"), "\(r.stderr)")
     }
 
+    @Test func explainTimesTheOpenOnceAndEveryStatement() throws {
+        let a = try #require(Self.archive)
+        let sql = "SELECT count(*) FROM flows; SELECT action, count(*) FROM flows GROUP BY action"
+        let r = try CLI.run(["query", a, "--explain", "--format", "csv"], stdin: Array(sql.utf8))
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        let opened = lines.filter { $0.hasPrefix("archive: ") && $0.contains(" segments, ") && $0.contains(" ms") }
+        #expect(opened.count == 1, "\(r.stderr)")
+        let timed = lines.filter { $0.hasPrefix("scanned ") && $0.hasSuffix(" ms with output") }
+        #expect(timed.count == 2, "\(r.stderr)")
+    }
+
     @Test("errors name what is wrong, exit 1, no stack trace", arguments: [
         ("SELECT sourceadress FROM flows", "unknown column 'sourceadress'", "did you mean sourceaddress"),
         ("SELECT count(*) FROM flows WHERE", "expected an expression", "^"),
@@ -101,6 +113,16 @@ import Testing
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout == "event_date,sourceaddress,destinationaddress,byte_count\r\n", "\(r.stdout)")
         #expect(r.stderr.contains("join: inner with a subquery (0 rows) on 1 hash keys"), "\(r.stderr)")
+    }
+
+    @Test("a result that cannot be written (full disk) is an error, not a silent truncation", arguments: ["csv", "table", "json"])
+    func fullOutputDevice(format: String) throws {
+        let a = try #require(Self.archive)
+        let bin = try #require(CLI.binary)
+        let r = try CLI.runProgram("/bin/sh", ["-c", #"exec "$0" "$@" > /dev/full"#, bin,
+                                               "query", a, "SELECT action, count(*) FROM flows GROUP BY action", "--format", format])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("standard output: write failed: no space left on device"), "\(r)")
     }
 
     @Test func missingArchive() throws {

@@ -167,6 +167,18 @@ final class Aggregator {
     /// Aggregates rows `sel[0..<n]` of block `b`, each joined to subquery row `joinRows[i]`.
     func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, joinRows: UnsafePointer<Int32>? = nil) throws {
         strings.beginBlock(b)
+        if layout.parts.isEmpty {
+            // A global aggregate (no GROUP BY): one group, no keys to build, hash or look up.
+            ensureGlobalGroup()
+            groupIDs.update(repeating: 0, count: Self.batch)
+            var start = 0
+            while start < n {
+                let m = min(Self.batch, n - start)
+                try update(b, sel + start, m, joinRows.map { $0 + start })
+                start += m
+            }
+            return
+        }
         if joinRows == nil, byCodeAllowed, layout.parts.count == 1 {
             let off = layout.offsets[0], w = layout.width
             switch layout.parts[0] {
@@ -500,10 +512,11 @@ final class Aggregator {
         let w = layout.width
         // Text ids change on the way in, and with them the hash; other keys keep theirs.
         let remapsKeys = layout.parts.contains { if case .text = $0 { return true }; if case .computed = $0 { return true }; return false }
+        let total = o.table.count
         var start = 0
-        while start < o.table.count {
+        while start < total {
             // A batch at a time, probing with prefetches as `consume` does.
-            let m = min(Self.batch, o.table.count - start)
+            let m = min(Self.batch, total - start)
             for i in 0..<m {
                 let g = start + i
                 let key = keyWords + i * w
@@ -524,23 +537,34 @@ final class Aggregator {
             }
             probe(m)
             for (j, kind) in kinds.enumerated() {
-                for i in 0..<m {
-                    let g = start + i, into = Int(groupIDs[i])
-                    let oc = o.counts[j][g]
-                    switch kind {
-                    case .sum:
-                        sums[j]![into] &+= o.sums[j]![g]
-                    case .extreme(_, _, let isMax):
-                        if oc > 0 {
-                            let x = o.extremes[j]![g], mine = extremes[j]![into]
-                            if counts[j][into] == 0 || (isMax ? x > mine : x < mine) { extremes[j]![into] = x }
-                        }
-                    case .generic(let gi):
-                        generic[into * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
-                    default:
-                        break
+                let counts = counts[j].base, theirCounts = o.counts[j].base
+                switch kind {
+                case .sum:
+                    let sums = sums[j].unsafelyUnwrapped.base, theirs = o.sums[j].unsafelyUnwrapped.base
+                    for i in 0..<m {
+                        let g = start + i, into = Int(groupIDs[i])
+                        sums[into] &+= theirs[g]
+                        counts[into] &+= theirCounts[g]
                     }
-                    counts[j][into] &+= oc
+                case .extreme(_, _, let isMax):
+                    let best = extremes[j].unsafelyUnwrapped.base, theirs = o.extremes[j].unsafelyUnwrapped.base
+                    for i in 0..<m {
+                        let g = start + i, into = Int(groupIDs[i])
+                        let oc = theirCounts[g]
+                        if oc > 0 {
+                            let x = theirs[g]
+                            if counts[into] == 0 || (isMax ? x > best[into] : x < best[into]) { best[into] = x }
+                        }
+                        counts[into] &+= oc
+                    }
+                case .generic(let gi):
+                    for i in 0..<m {
+                        let g = start + i, into = Int(groupIDs[i])
+                        generic[into * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
+                        counts[into] &+= theirCounts[g]
+                    }
+                case .countStar, .countColumn:
+                    for i in 0..<m { counts[Int(groupIDs[i])] &+= theirCounts[start + i] }
                 }
             }
             start += m

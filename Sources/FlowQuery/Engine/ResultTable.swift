@@ -184,8 +184,8 @@ private final class CSVTurns: @unchecked Sendable {
 
 /// Formats a result as CSV, rows split into parts formatted independently. Columns held as
 /// plain numbers and addresses are formatted straight from their memory; the others are
-/// rendered a column at a time first (column c's cell r ends at ends[c * rowCount + r] of one
-/// arena). Each part is written into its array's storage directly, within a bound computed
+/// rendered a column at a time first (the k-th such column's cell r ends at
+/// ends[k * rowCount + r] of one arena). Each part is written into its array's storage directly, within a bound computed
 /// first (an Array append per cell costs more than formatting the cell).
 final class CSVJob: @unchecked Sendable {
     final class Part { var bytes: [UInt8] = [] }
@@ -212,9 +212,8 @@ final class CSVJob: @unchecked Sendable {
         for c in r.data {
             if let w = CellWriter(c.storage) {
                 writers.append(w)
-                ends.append(contentsOf: repeatElement(arena.count, count: r.rowCount))
             } else {
-                writers.append(.rendered)
+                writers.append(.rendered(ends.count / max(1, r.rowCount)))
                 c.renderCSV(into: &arena, ends: &ends)
             }
         }
@@ -246,8 +245,8 @@ final class CSVJob: @unchecked Sendable {
         let rowCount = result.rowCount
         let lo = rowCount * part / outputs.count, hi = rowCount * (part + 1) / outputs.count
         let renderedBytes = lo == hi ? 0 : writers.indices.reduce(0) { sum, c in
-            guard case .rendered = writers[c] else { return sum }
-            let first = c * rowCount + lo, last = c * rowCount + hi - 1
+            guard case .rendered(let k) = writers[c] else { return sum }
+            let first = k * rowCount + lo, last = k * rowCount + hi - 1
             return sum + ends[last] - (first == 0 ? 0 : ends[first - 1])
         }
         return (lo, hi, (part == 0 ? header.count : 0) + renderedBytes + (hi - lo) * perRow)
@@ -288,8 +287,8 @@ final class CSVJob: @unchecked Sendable {
                     for c in 0..<columnCount {
                         if c > 0 { o.put(0x2C) }
                         switch writers[c] {
-                        case .rendered:
-                            let i = c * rowCount + r
+                        case .rendered(let k):
+                            let i = k * rowCount + r
                             o.put(UnsafeBufferPointer(rebasing: a[(i == 0 ? 0 : e[i - 1])..<e[i]]))
                         case .int(let v, let nulls):
                             if nulls?[r] != true { o.putDecimal(v[r]) }
@@ -328,7 +327,8 @@ final class GroupRows: @unchecked Sendable {
 /// that the per-cell loop copies no array (a retain and release each). The views are valid
 /// while the `QueryResult` holding the column is alive.
 enum CellWriter {
-    case rendered
+    /// The k-th column rendered into the arena.
+    case rendered(Int)
     case int(UnsafePointer<Int64>, nulls: UnsafePointer<Bool>?)
     case address(UnsafePointer<UInt64>, UnsafePointer<UInt64>, nulls: UnsafePointer<Bool>?)
     case keyInt(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, offset: Int, nullWord: Int, bit: UInt64)

@@ -166,10 +166,19 @@ struct VectorFilter {
                 case .int(let slot, let op, let value, let negated):
                     let v = b.views[slot]
                     let vals = v.values!
-                    for i in 0..<rows {
-                        let x = Int64(bitPattern: vals[i])
-                        let o = x < value ? -1 : (x > value ? 1 : 0)
-                        m[i] &= (VectorFilter.test(o, op) != negated) ? 1 : 0
+                    // One loop per operator, each a branch-free compare the compiler vectorizes
+                    // (a per-row switch on the operator and a three-way compare were not).
+                    let flip: UInt8 = negated ? 1 : 0
+                    @inline(__always) func run(_ pass: (Int64) -> Bool) {
+                        for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i])) ? 1 : 0) ^ flip }
+                    }
+                    switch op {
+                    case .equal: run { $0 == value }
+                    case .notEqual: run { $0 != value }
+                    case .less: run { $0 < value }
+                    case .lessOrEqual: run { $0 <= value }
+                    case .greater: run { $0 > value }
+                    default: run { $0 >= value }
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
                 case .addressIn(let slot, let values, let negated):
@@ -191,9 +200,15 @@ struct VectorFilter {
                 case .intRange(let slot, let low, let high, let negated):
                     let v = b.views[slot]
                     let vals = v.values!
-                    for i in 0..<rows {
-                        let x = Int64(bitPattern: vals[i])
-                        m[i] &= ((x >= low && x <= high) != negated) ? 1 : 0
+                    let flip: UInt8 = negated ? 1 : 0
+                    if low > high {
+                        // An empty range: BETWEEN is FALSE for every non-NULL row.
+                        for i in 0..<rows { m[i] &= flip }
+                    } else {
+                        // low <= x <= high as one unsigned compare: x - low wraps below 0, so it
+                        // lands in 0...(high - low) exactly when x is in range. No branch per row.
+                        let base = UInt64(bitPattern: low), span = UInt64(bitPattern: high) &- base
+                        for i in 0..<rows { m[i] &= ((vals[i] &- base <= span) ? 1 : 0) ^ flip }
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
                 case .intIn(let slot, let values, let negated):
