@@ -11,10 +11,10 @@ import FlowSupport
 /// file it owns, or open the next file. Chunks of one large file are parsed by all workers while
 /// its owner keeps inflating, so one huge file does not leave cores idle.
 ///
-/// Memory is bounded by `budget` bytes of decoded text in flight (queued, being parsed, or parsed
-/// and waiting for its turn), plus at most `2 × threads` sealed blocks waiting to be written. The
-/// one exception to the budget is the chunk the consumer needs next, which is always produced, so
-/// the pipeline cannot deadlock.
+/// Memory is bounded by `budget` bytes (`textInFlightPerThread` per thread) of decoded text in
+/// flight (queued, being parsed, or parsed and waiting for its turn), plus at most `2 × threads`
+/// sealed blocks waiting to be written. The one exception to the budget is the chunk the consumer
+/// needs next, which is always produced, so the pipeline cannot deadlock.
 final class PipelineRun: @unchecked Sendable {
     struct ChunkTask {
         var file: Int
@@ -106,7 +106,7 @@ final class PipelineRun: @unchecked Sendable {
         self.writer = writer
         self.rejects = rejects
         let threads = max(1, options.threads)
-        budget = max(4, threads * 3) * options.chunkBytes
+        budget = max(2, threads) * max(options.textInFlightPerThread, 2 * options.chunkBytes)
         maxPendingBlocks = max(2, threads * 2)
         fileMapping = options.defaultMapping
     }

@@ -24,8 +24,8 @@ struct Ingest: ParsableCommand {
             line number and reason by --rejects, and the run goes on. A corrupt or truncated gzip \
             file is reported; the records before the damage are kept and the exit status is 1.
 
-            Memory stays bounded whatever the input size: about 3 x threads x 512 KiB of text \
-            in flight plus 2 x threads blocks waiting to be written (about 100 MB in all at 2 \
+            Memory stays bounded whatever the input size: about threads x 12 MiB of text in \
+            flight plus 2 x threads blocks waiting to be written (about 150 MB in all at 2 \
             threads).
 
             Examples:
