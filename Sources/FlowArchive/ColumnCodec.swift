@@ -590,14 +590,32 @@ enum ColumnCodec {
         guard v4Count <= r.remaining / 4, v6Count <= r.remaining / 16 else {
             throw ArchiveError("\(c.context): address dictionary does not fit")
         }
-        var high: [UInt64] = [0], low: [UInt64] = [0]
-        high.reserveCapacity(v4Count + v6Count + 1)
-        low.reserveCapacity(v4Count + v6Count + 1)
-        for _ in 0..<v4Count {
-            let a = IPAddress(ipv4: try r.readInteger())
-            high.append(a.high); low.append(a.low)
+        // The entries read from raw memory in one pass (reading them one integer at a time
+        // through the reader retained and released the chunk's storage per read: a fifth of a
+        // query that filters an address column in every block). Entry 0 is NULL.
+        let entries = try r.readRange(v4Count * 4 + v6Count * 16)
+        let total = v4Count + v6Count + 1
+        var low: [UInt64] = []
+        let high = c.bytes.withUnsafeBytes { all -> [UInt64] in
+            let p = UnsafeRawPointer(all.baseAddress!) + entries.lowerBound
+            var hi = [UInt64](repeating: 0, count: total)
+            low = [UInt64](repeating: 0, count: total)
+            hi.withUnsafeMutableBufferPointer { h in
+                low.withUnsafeMutableBufferPointer { l in
+                    for i in 0..<v4Count {
+                        let a = IPAddress(ipv4: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                        h[i + 1] = a.high
+                        l[i + 1] = a.low
+                    }
+                    let v6 = p + 4 * v4Count
+                    for i in 0..<v6Count {
+                        h[v4Count + 1 + i] = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+                        l[v4Count + 1 + i] = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                    }
+                }
+            }
+            return hi
         }
-        for _ in 0..<v6Count { high.append(try r.readInteger()); low.append(try r.readInteger()) }
         // Codes straight to 32 bits (width 1, 2 or 4; byte planes when shuffled): a query
         // filtering an address column reads these for every block it cannot skip.
         let rows = c.rows, width = c.width, shuffled = c.flags & ChunkFlags.shuffled != 0
