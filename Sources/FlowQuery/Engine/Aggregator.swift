@@ -326,6 +326,18 @@ final class Aggregator {
         growStates()
     }
 
+    /// Whether every aggregate is count(*) and there is no GROUP BY: rows need only be counted.
+    var countsOnly: Bool {
+        layout.parts.isEmpty && joined == nil && kinds.allSatisfy { if case .countStar = $0 { return true }; return false }
+    }
+
+    /// Counts `n` more rows into the one group of a `countsOnly` aggregate.
+    func addRows(_ n: Int) {
+        precondition(countsOnly)
+        ensureGlobalGroup()
+        for j in kinds.indices { counts[j][0] &+= Int64(n) }
+    }
+
     /// Adds a group for the empty key (a global aggregate over no rows still returns one row).
     func ensureGlobalGroup() {
         guard table.count == 0 else { return }

@@ -245,8 +245,19 @@ final class SharedScan: @unchecked Sendable {
             data.textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
         }
         p.rowsScanned += data.rows
-        // The rows that pass WHERE, as a selection vector.
         let rows = data.rows
+        if vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly {
+            // count(*) alone, no GROUP BY: the rows that pass WHERE are only counted.
+            let passed = p.mask.withUnsafeBufferPointer { m in
+                var c = 0
+                for r in 0..<rows { c &+= Int(m[r]) }
+                return c
+            }
+            p.rowsMatched += passed
+            agg.addRows(passed)
+            return
+        }
+        // The rows that pass WHERE, as a selection vector.
         if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
         var n = 0
         if vectorFilter != nil {
