@@ -316,19 +316,27 @@ public final class SegmentReader: @unchecked Sendable {
     /// The decompressed raw bytes of a chunk, after checking its CRC.
     public func rawChunk(_ e: ChunkEntry, block: Int) throws -> [UInt8] {
         let name = schema[e.column].name
-        var compressed = [UInt8](repeating: 0, count: Int(e.compressedLength))
-        let got = try compressed.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(e.offset)) }
-        guard got == compressed.count else { throw ArchiveError.corrupt(path, "block \(block) column \(name): chunk runs past the end of the file") }
+        // Both buffers are filled completely before use (a short read or an LZ4 block that
+        // does not decode to exactly `rawLength` bytes is an error), so they are not zeroed
+        // first: zeroing was a pass over every byte a query reads, twice.
+        let compressed = try [UInt8](unsafeUninitializedCapacity: Int(e.compressedLength)) { buf, n in
+            let got = try file.read(into: UnsafeMutableRawBufferPointer(buf), at: Int64(e.offset))
+            guard got == buf.count else { throw ArchiveError.corrupt(path, "block \(block) column \(name): chunk runs past the end of the file") }
+            n = got
+        }
         guard CRC32.checksum(compressed) == e.crc else {
             throw ArchiveError.corrupt(path, "block \(block) column \(name): checksum mismatch")
         }
-        var raw = [UInt8](repeating: 0, count: Int(e.rawLength))
         do {
-            try compressed.withUnsafeBytes { src in try raw.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) } }
+            return try [UInt8](unsafeUninitializedCapacity: Int(e.rawLength)) { buf, n in
+                try compressed.withUnsafeBytes { try LZ4.decompress($0, into: UnsafeMutableRawBufferPointer(buf)) }
+                n = buf.count  // LZ4.decompress throws unless it wrote exactly this many bytes
+            }
+        } catch let error as ArchiveError {
+            throw error
         } catch {
             throw ArchiveError.corrupt(path, "block \(block) column \(name): \(error)")
         }
-        return raw
     }
 
     private func decodeContext(_ e: ChunkEntry, _ block: Int) throws -> ColumnCodec.RawChunk {
