@@ -668,10 +668,17 @@ enum ColumnCodec {
         }
         let codes = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the codes") }
-        col.codes.reserveCapacity(c.rows)
-        for code in codes {
-            guard code <= UInt64(count) else { throw ArchiveError("\(c.context): code \(code) outside a dictionary of \(count)") }
-            col.codes.append(remap[Int(code)])
+        // Checked once (the largest code), then remapped in a loop without a check or an
+        // append per row: a filter on a text column reads this for every block.
+        let largest = codes.withUnsafeBufferPointer { cs in cs.reduce(0) { max($0, $1) } }
+        guard largest <= UInt64(count) else { throw ArchiveError("\(c.context): code \(largest) outside a dictionary of \(count)") }
+        col.codes = remap.withUnsafeBufferPointer { m in
+            codes.withUnsafeBufferPointer { cs in
+                [UInt32](unsafeUninitializedCapacity: cs.count) { out, n in
+                    for i in 0..<cs.count { out[i] = m[Int(cs[i])] }
+                    n = cs.count
+                }
+            }
         }
         return col
     }
