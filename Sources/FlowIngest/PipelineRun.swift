@@ -106,7 +106,7 @@ final class PipelineRun: @unchecked Sendable {
         self.writer = writer
         self.rejects = rejects
         let threads = max(1, options.threads)
-        budget = max(2, threads) * max(options.textInFlightPerThread, 2 * options.chunkBytes)
+        budget = threads * max(options.textInFlightPerThread, 2 * options.chunkBytes)
         maxPendingBlocks = max(2, threads * 2)
         fileMapping = options.defaultMapping
     }

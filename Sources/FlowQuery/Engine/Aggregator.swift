@@ -524,11 +524,10 @@ final class Aggregator {
         let w = layout.width
         // Text ids change on the way in, and with them the hash; other keys keep theirs.
         let remapsKeys = layout.parts.contains { if case .text = $0 { return true }; if case .computed = $0 { return true }; return false }
-        let total = o.table.count
         var start = 0
-        while start < total {
+        while start < o.table.count {
             // A batch at a time, probing with prefetches as `consume` does.
-            let m = min(Self.batch, total - start)
+            let m = min(Self.batch, o.table.count - start)
             for i in 0..<m {
                 let g = start + i
                 let key = keyWords + i * w

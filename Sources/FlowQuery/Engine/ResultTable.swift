@@ -185,8 +185,9 @@ private final class CSVTurns: @unchecked Sendable {
 /// Formats a result as CSV, rows split into parts formatted independently. Columns held as
 /// plain numbers and addresses are formatted straight from their memory; the others are
 /// rendered a column at a time first (the k-th such column's cell r ends at
-/// ends[k * rowCount + r] of one arena). Each part is written into its array's storage directly, within a bound computed
-/// first (an Array append per cell costs more than formatting the cell).
+/// ends[k * rowCount + r] of one arena). Each part is written into its array's storage
+/// directly, within a bound computed first (an Array append per cell costs more than
+/// formatting the cell).
 final class CSVJob: @unchecked Sendable {
     final class Part { var bytes: [UInt8] = [] }
 
@@ -209,11 +210,13 @@ final class CSVJob: @unchecked Sendable {
         h.append(0x0D); h.append(0x0A)
         header = h
         var arena: [UInt8] = [], ends: [Int] = [], writers: [CellWriter] = []
+        var renderedColumns = 0
         for c in r.data {
             if let w = CellWriter(c.storage) {
                 writers.append(w)
             } else {
-                writers.append(.rendered(ends.count / max(1, r.rowCount)))
+                writers.append(.rendered(renderedColumns))
+                renderedColumns += 1
                 c.renderCSV(into: &arena, ends: &ends)
             }
         }
