@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "FlowSupport", dependencies: ["CISAL"], swiftSettings: swiftSettings),
         .target(name: "FlowCodecs", dependencies: ["FlowSupport", "CZlib", "CLZ4", "CISAL"],
                 swiftSettings: swiftSettings),
-        .target(name: "FlowLog", dependencies: ["FlowSupport"], swiftSettings: swiftSettings),
+        .target(name: "FlowLog", dependencies: ["FlowSupport", "CIntrinsics"], swiftSettings: swiftSettings),
         .target(name: "FlowArchive", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog"],
                 swiftSettings: swiftSettings),
         .target(name: "FlowIngest", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog", "FlowArchive"],

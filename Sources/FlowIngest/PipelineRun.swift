@@ -95,7 +95,9 @@ final class PipelineRun: @unchecked Sendable {
     var fileCounts = (lines: 0, records: 0, rejected: 0, headers: 0, blanks: 0)
     var pendingSources: [SourceRecord] = []
     var recordsSinceCommit = 0
-    var consumerParser = RecordParser()
+    /// Column buffers shared by every parser of the run (see `ColumnStorePool`).
+    let stores = ColumnStorePool()
+    lazy var consumerParser = RecordParser(pool: stores)
 
     // Writer-role state.
     var segment: (id: UInt32, writer: SegmentWriter)? = nil
@@ -165,7 +167,7 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     private func worker(_ w: Int) {
-        var parser = RecordParser()
+        var parser = RecordParser(pool: stores)
         var owned: OwnedFile? = nil
         while true {
             let action: Action = monitor.withLock {
@@ -208,7 +210,7 @@ final class PipelineRun: @unchecked Sendable {
             case .write:
                 write()
             case .parse(let task):
-                let parsed = task.text.withUnsafeBytes { parser.parse($0, mapping: task.mapping) }
+                let parsed = task.text.withUnsafeBytes { parser.parseInPlace($0, mapping: task.mapping) }
                 monitor.withLock {
                     ready[task.file, default: [:]][task.chunk] = ChunkResult(parsed: parsed, text: task.text, mapping: task.mapping,
                                                                              droppedPartialLine: task.droppedPartialLine)
@@ -380,7 +382,8 @@ final class PipelineRun: @unchecked Sendable {
         var parsed = r.parsed
         if r.mapping != fileMapping {
             // A header in an earlier chunk changed the field list: parse this one again with it.
-            parsed = r.text.withUnsafeBytes { consumerParser.parse($0, mapping: fileMapping) }
+            if let stale = parsed.columns { stores.recycle(stale) }
+            parsed = r.text.withUnsafeBytes { consumerParser.parseInPlace($0, mapping: fileMapping) }
         }
         fileMapping = parsed.endMapping
         let file = files[seqFile]
@@ -413,14 +416,19 @@ final class PipelineRun: @unchecked Sendable {
         fileCounts.blanks += parsed.blankLines
 
         var start = 0
-        let batch = parsed.batch
-        while start < batch.rowCount {
-            let take = min(batch.rowCount - start, options.blockRows - block.rowCount)
-            block.append(batch, range: start..<start + take, sourceID: UInt64(file.sourceID), partitionValues: file.partitionValues)
+        let rows = parsed.records
+        while start < rows {
+            let take = min(rows - start, options.blockRows - block.rowCount)
+            if let store = parsed.columns {
+                block.append(store, range: start..<start + take, sourceID: UInt64(file.sourceID), partitionValues: file.partitionValues)
+            } else {
+                block.append(parsed.batch, range: start..<start + take, sourceID: UInt64(file.sourceID), partitionValues: file.partitionValues)
+            }
             start += take
             if block.rowCount >= options.blockRows { sealBlock() }
         }
-        recordsSinceCommit += batch.rowCount
+        if let store = parsed.columns { stores.recycle(store) }
+        recordsSinceCommit += rows
     }
 
     private func completeFile(_ end: FileEnd) {

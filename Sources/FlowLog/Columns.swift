@@ -62,6 +62,31 @@ public struct IntColumn: Sendable, Equatable {
 
     public mutating func reserveCapacity(_ n: Int) { values.reserveCapacity(n) }
 
+    /// Appends rows `range` of a parser's buffers (`nulls` 1 = null; a null row's value is
+    /// whatever the buffer held and is stored as 0): one copy, with the nulls counted first.
+    mutating func append(values v: UnsafePointer<UInt64>, nulls nn: UnsafePointer<UInt8>, range: Range<Int>) {
+        let chunkNulls = countNulls(nn, range)
+        let start = values.count
+        values.append(contentsOf: UnsafeBufferPointer(start: v + range.lowerBound, count: range.count))
+        if chunkNulls > 0 {
+            values.withUnsafeMutableBufferPointer { out in
+                for r in range where nn[r] != 0 { out[start &+ r &- range.lowerBound] = 0 }
+            }
+            if nulls == nil { nulls = [UInt8](repeating: 0, count: start) }
+            nulls!.append(contentsOf: UnsafeBufferPointer(start: nn + range.lowerBound, count: range.count))
+            nullCount += chunkNulls
+        } else if nulls != nil {
+            nulls!.append(contentsOf: repeatElement(0, count: range.count))
+        }
+    }
+}
+
+/// The number of nonzero bytes of `nulls[range]` (each 0 or 1).
+@inline(__always)
+func countNulls(_ nulls: UnsafePointer<UInt8>, _ range: Range<Int>) -> Int {
+    var n = 0
+    for r in range { n &+= Int(nulls[r]) }
+    return n
 }
 
 /// IPv4 and IPv6 addresses as 128-bit values (IPv4-mapped for IPv4).
@@ -126,6 +151,30 @@ public struct AddressColumn: Sendable, Equatable {
         high.reserveCapacity(n)
         low.reserveCapacity(n)
     }
+
+    /// As `IntColumn.append(values:nulls:range:)`, for the two halves of each address.
+    mutating func append(high h: UnsafePointer<UInt64>, low l: UnsafePointer<UInt64>, nulls nn: UnsafePointer<UInt8>,
+                         range: Range<Int>) {
+        let chunkNulls = countNulls(nn, range)
+        let start = low.count
+        high.append(contentsOf: UnsafeBufferPointer(start: h + range.lowerBound, count: range.count))
+        low.append(contentsOf: UnsafeBufferPointer(start: l + range.lowerBound, count: range.count))
+        if chunkNulls > 0 {
+            high.withUnsafeMutableBufferPointer { oh in
+                low.withUnsafeMutableBufferPointer { ol in
+                    for r in range where nn[r] != 0 {
+                        oh[start &+ r &- range.lowerBound] = 0
+                        ol[start &+ r &- range.lowerBound] = 0
+                    }
+                }
+            }
+            if nulls == nil { nulls = [UInt8](repeating: 0, count: start) }
+            nulls!.append(contentsOf: UnsafeBufferPointer(start: nn + range.lowerBound, count: range.count))
+            nullCount += chunkNulls
+        } else if nulls != nil {
+            nulls!.append(contentsOf: repeatElement(0, count: range.count))
+        }
+    }
 }
 
 /// Dictionary-encoded text: `codes[row]` is 0 for null, else a code of `dictionary`.
@@ -163,29 +212,39 @@ public struct StringColumn: Sendable {
     /// Appends rows of another column, translating its codes into this column's dictionary
     /// (work per distinct value, then one table lookup per row).
     public mutating func append(contentsOf other: StringColumn, range: Range<Int>) {
+        other.codes.withUnsafeBufferPointer { src in
+            appendRemapped(src.baseAddress!, range: range, sourceCount: other.dictionary.count) { d, c in
+                other.dictionary.value(c).withUnsafeBytes { d.intern($0) }
+            }
+        }
+    }
+
+    /// Appends the codes `src[range]` of a chunk whose dictionary has `sourceCount` entries;
+    /// `intern` gives this column's code (in the dictionary it is passed) for a chunk code
+    /// (called once per distinct code).
+    mutating func appendRemapped(_ src: UnsafePointer<UInt32>, range: Range<Int>, sourceCount: Int,
+                                 intern: (inout ByteDictionary, UInt32) -> UInt32) {
         // One pass: a code seen for the first time is interned then (so the dictionary keeps
         // first-appearance order), later rows only look it up. `unmapped` marks codes not seen
         // yet; code 0 (null) maps to 0. Raw buffers: a checked subscript per row cost more than
         // the lookup itself.
         let unmapped = UInt32.max
-        var remap = [UInt32](repeating: unmapped, count: other.dictionary.count + 1)
+        var remap = [UInt32](repeating: unmapped, count: sourceCount + 1)
         remap[0] = 0
         let start = codes.count
         codes.append(contentsOf: repeatElement(0, count: range.count))
         codes.withUnsafeMutableBufferPointer { out in
-            other.codes.withUnsafeBufferPointer { src in
-                remap.withUnsafeMutableBufferPointer { map in
-                    var k = start
-                    for i in range {
-                        let c = Int(src[i])
-                        var m = map[c]
-                        if m == unmapped {
-                            m = other.dictionary.value(UInt32(c)).withUnsafeBytes { dictionary.intern($0) }
-                            map[c] = m
-                        }
-                        out[k] = m
-                        k &+= 1
+            remap.withUnsafeMutableBufferPointer { map in
+                var k = start
+                for i in range {
+                    let c = Int(src[i])
+                    var m = map[c]
+                    if m == unmapped {
+                        m = intern(&dictionary, UInt32(c))
+                        map[c] = m
                     }
+                    out[k] = m
+                    k &+= 1
                 }
             }
         }
@@ -302,7 +361,50 @@ public struct RecordBatch: Sendable {
     public mutating func append(_ other: RecordBatch, range: Range<Int>, sourceID: UInt64, partitionValues: [String?]) {
         let before = rowCount
         appendFields(other, range: range)
+        appendProvenance(before: before, count: range.count, sourceID: sourceID, partitionValues: partitionValues)
+    }
+
+    /// Appends `range` of a chunk parsed in place (`RecordParser.parseInPlace`), tagging the
+    /// rows with their source and partitions: the same rows `append(store.makeBatch(…), …)`
+    /// would add, copied once.
+    public mutating func append(_ store: ColumnStore, range: Range<Int>, sourceID: UInt64, partitionValues: [String?]) {
+        let before = rowCount
         let n = range.count
+        for id in store.used.indices {
+            guard store.used[id] else {
+                ints[id]?.appendNulls(n)
+                addresses[id]?.appendNulls(n)
+                strings[id]?.appendNulls(n)
+                continue
+            }
+            switch FieldCatalog.fields[id].kind {
+            case .string:
+                if strings[id] == nil { var c = StringColumn(); c.appendNulls(rowCount); strings[id] = c }
+                let table = store.dictionaries[id]
+                strings[id]!.appendRemapped(store.codes[id]!, range: range, sourceCount: table.count) { d, c in
+                    d.intern(table.bytes(of: c))
+                }
+            case .address:
+                if addresses[id] == nil { var c = AddressColumn(); c.appendNulls(rowCount); addresses[id] = c }
+                addresses[id]!.append(high: store.high[id]!, low: store.low[id]!, nulls: store.nulls[id]!, range: range)
+            default:
+                if ints[id] == nil { var c = IntColumn(); c.appendNulls(rowCount); ints[id] = c }
+                ints[id]!.append(values: store.values[id]!, nulls: store.nulls[id]!, range: range)
+            }
+        }
+        for (k, name) in store.extraNames.enumerated() {
+            let e = ensureExtra(name)
+            let table = store.extraDictionaries[k]
+            extras[e].column.appendRemapped(store.extraCodes[k], range: range, sourceCount: table.count) { d, c in
+                d.intern(table.bytes(of: c))
+            }
+        }
+        rowCount += n
+        for k in extras.indices { extras[k].column.pad(to: rowCount) }
+        appendProvenance(before: before, count: n, sourceID: sourceID, partitionValues: partitionValues)
+    }
+
+    private mutating func appendProvenance(before: Int, count n: Int, sourceID: UInt64, partitionValues: [String?]) {
         for p in 0..<3 {
             if partitions[p] == nil {
                 if partitionValues[p] == nil { continue }

@@ -1,24 +1,15 @@
-/// Branch-light kernels for the parser's fast path: blank masks over 16 bytes at a time (Swift
-/// SIMD compares), and digits and IPv4 addresses parsed in registers (SWAR) once the token's
+import CIntrinsics
+
+/// Branch-light kernels for the parser's fast path: blank, dot and digit masks over 16 bytes at a time
+/// (SSE2 compares and movemask through CIntrinsics), and digits and IPv4 addresses parsed in registers (SWAR) once the token's
 /// bounds are known. Each kernel reads a fixed number of bytes around the token, so the caller
 /// guarantees that those bytes lie inside the text (see `RecordParser.fastRecord`); each returns
 /// "not handled" for anything unusual and leaves the verdict to the general parser.
 enum FastScan {
-    /// Gathers the low bit of each of 16 bytes (0 or 1) into a 16-bit mask, byte `k` to bit `k`.
-    /// There is no portable movemask: a multiply moves the 8 low bits of each half into its top
-    /// byte (0x0102040810204080 puts byte `k`'s bit at bit 56 + k, with no carries).
-    @inline(__always)
-    static func bits(_ m: SIMDMask<SIMD16<Int8>>) -> UInt64 {
-        let b = unsafeBitCast(m, to: SIMD16<UInt8>.self) & SIMD16<UInt8>(repeating: 1)
-        let w = unsafeBitCast(b, to: SIMD2<UInt64>.self)
-        return ((w[0] &* 0x0102_0408_1020_4080) >> 56) | (((w[1] &* 0x0102_0408_1020_4080) >> 56) << 8)
-    }
-
     /// Bit `k` set when byte `k` of the 16 at `p` is a space or a tab.
     @inline(__always)
     static func blankMask16(_ p: UnsafePointer<UInt8>) -> UInt64 {
-        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self)
-        return bits((v .== SIMD16<UInt8>(repeating: 0x20)) .| (v .== SIMD16<UInt8>(repeating: 0x09)))
+        UInt64(flowarc_blank_mask16(p))
     }
 
     /// Whether the tokens at `a` (`na` bytes) and `b` (`nb` bytes) are equal, for tokens of 4 to
@@ -111,9 +102,8 @@ enum FastScan {
     @inline(__always)
     static func ipv4(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
         guard len >= 7 && len <= 15 else { return nil }
-        let v = UnsafeRawPointer(p + (end &- 16)).loadUnaligned(as: SIMD16<UInt8>.self)
-        let dots = bits(v .== SIMD16<UInt8>(repeating: 0x2E))
-        let digits = bits((v &- SIMD16<UInt8>(repeating: 0x30)) .< SIMD16<UInt8>(repeating: 10))
+        let dots = UInt64(flowarc_equal_mask16(p + (end &- 16), 0x2E))
+        let digits = UInt64(flowarc_digit_mask16(p + (end &- 16)))
         let token = (UInt64(0xFFFF) &<< UInt64(truncatingIfNeeded: 16 &- len)) & 0xFFFF
         guard (dots | digits) & token == token else { return nil }
         let d = (dots & token) &>> UInt64(truncatingIfNeeded: 16 &- len)  // bit k: byte k of the token is a dot

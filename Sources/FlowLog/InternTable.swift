@@ -251,6 +251,14 @@ final class InternTable {
         }
     }
 
+    /// The bytes of `code`, which must be in `1...count` (valid until the table changes).
+    @inline(__always)
+    func bytes(of code: UInt32) -> UnsafeRawBufferPointer {
+        let s = state.pointee
+        let start = Int(s.offsets[Int(code) &- 1])
+        return UnsafeRawBufferPointer(start: s.arena + start, count: Int(s.offsets[Int(code)]) &- start)
+    }
+
     /// The values as a `ByteDictionary` (same codes).
     func makeDictionary() -> ByteDictionary {
         let s = state.pointee

@@ -6,6 +6,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A line that was not stored, and why.
 public struct RejectedLine: Sendable, Equatable {
@@ -18,7 +19,15 @@ public struct RejectedLine: Sendable, Equatable {
 
 /// What parsing one chunk produced.
 public struct ParsedChunk: Sendable {
+    /// The records, copied into column arrays (`RecordParser.parse`); empty when they were left
+    /// in `columns` instead.
     public var batch = RecordBatch()
+    /// The records in the parser's own buffers (`RecordParser.parseInPlace`): the ingester
+    /// appends them to its block straight from there and then hands the buffers back to the
+    /// pool, so they are copied once rather than twice.
+    public var columns: ColumnStore? = nil
+    /// Records stored (rows of `batch` or `columns`).
+    public var records = 0
     /// Lines seen: records + rejected + header + blank.
     public var lines = 0
     public var headerLines = 0
@@ -27,26 +36,39 @@ public struct ParsedChunk: Sendable {
     public var startMapping: FieldMapping
     public var endMapping: FieldMapping
     public var bytes = 0
-
-    public var records: Int { batch.rowCount }
 }
 
-/// Parses chunks of complete lines. One parser per worker; it reuses its column buffers from
-/// chunk to chunk.
+/// Parses chunks of complete lines. One parser per worker; its column buffers come from a pool
+/// (shared by the workers of an ingest run) and go back to it once their rows are copied out.
 public struct RecordParser {
     public static let maxFields = 128
 
-    private var store = ColumnStore()
+    private let pool: ColumnStorePool
     /// Scratch: where each line of the current chunk ends (its newline, or the text's end).
     private var lineEnds: [Int] = []
     private var starts = [Int](repeating: 0, count: RecordParser.maxFields + 1)
     private var ends = [Int](repeating: 0, count: RecordParser.maxFields + 1)
 
-    public init() {}
+    public init(pool: ColumnStorePool = ColumnStorePool()) {
+        self.pool = pool
+    }
 
     /// Parses `text`, which holds whole lines (the last may lack its newline), starting with
-    /// `mapping` (the mapping in force at the chunk's first line).
+    /// `mapping` (the mapping in force at the chunk's first line). The records are copied into
+    /// `batch`.
     public mutating func parse(_ text: UnsafeRawBufferPointer, mapping: FieldMapping) -> ParsedChunk {
+        var out = parseInPlace(text, mapping: mapping)
+        if let store = out.columns {
+            out.batch = store.makeBatch(rows: out.records)
+            out.columns = nil
+            pool.recycle(store)
+        }
+        return out
+    }
+
+    /// `parse`, leaving the records in a pooled `ColumnStore` (`columns`, nil when the text is
+    /// empty). Give the store back with `ColumnStorePool.recycle` once its rows are copied out.
+    public mutating func parseInPlace(_ text: UnsafeRawBufferPointer, mapping: FieldMapping) -> ParsedChunk {
         var out = ParsedChunk(startMapping: mapping, endMapping: mapping)
         out.bytes = text.count
         guard let base = text.baseAddress, text.count > 0 else { return out }
@@ -62,6 +84,7 @@ public struct RecordParser {
             p = e + 1
         }
         let ends = lineEnds
+        let store = pool.take()
         store.reset(capacity: ends.count)
         var plan = LinePlan(mapping: mapping, store: store)
         let bytes = base.assumingMemoryBound(to: UInt8.self)
@@ -102,7 +125,8 @@ public struct RecordParser {
             pos = next
         }
         out.lines = lineNo
-        out.batch = store.makeBatch(rows: row)
+        out.records = row
+        out.columns = store
         return out
     }
 
@@ -451,7 +475,28 @@ public struct RecordParser {
 /// before parsing), one per field that occurs, kept between chunks to avoid reallocating. Null
 /// flags start at 1 and string codes at 0 (null), so rows of fields a line's format lacks are
 /// null without any padding. The only unsafe memory of the parser lives here.
-final class ColumnStore {
+/// Recycles `ColumnStore`s between the parsers and the consumer of an ingest run, so that a
+/// chunk's buffers are allocated (and their pages faulted in) once, not per chunk. Last in,
+/// first out: the store handed back last is the likeliest to be in cache.
+public final class ColumnStorePool: Sendable {
+    private let free = Mutex<[ColumnStore]>([])
+
+    public init() {}
+
+    func take() -> ColumnStore {
+        free.withLock { $0.popLast() } ?? ColumnStore()
+    }
+
+    /// Returns a store whose rows are no longer needed.
+    public func recycle(_ store: ColumnStore) {
+        free.withLock { $0.append(store) }
+    }
+}
+
+/// The column buffers one chunk is parsed into: written by one parser, then only read (by the
+/// consumer appending its rows to a block) until it is recycled. `@unchecked Sendable`: it
+/// crosses threads through the ingest pipeline's queues, whose lock orders those phases.
+public final class ColumnStore: @unchecked Sendable {
     private(set) var capacity = 0
     /// The rows of the current chunk (its line count): how far `prepare` fills.
     private(set) var rows = 0

@@ -28,4 +28,54 @@ static inline void *flowarc_mremap(void *old, size_t old_size, size_t new_size) 
 }
 #endif
 
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// Bit k set when byte k of the 16 at `p` is a space or a tab. SSE2 has the one instruction
+/// that gathers a mask (pmovmskb); Swift's SIMD types have no movemask, and the portable
+/// emulation (a multiply per 8 bytes) cost the parser's scan loop a sixth of its time.
+static inline uint32_t flowarc_blank_mask16(const void *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i b = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x09)));
+    return (uint32_t)_mm_movemask_epi8(b);
+#else
+    const unsigned char *c = (const unsigned char *)p;
+    uint32_t m = 0;
+    for (int k = 0; k < 16; k++) m |= (uint32_t)(c[k] == 0x20 || c[k] == 0x09) << k;
+    return m;
+#endif
+}
+
+/// Bit k set when byte k of the 16 at `p` equals `c`.
+static inline uint32_t flowarc_equal_mask16(const void *p, unsigned char c) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c)));
+#else
+    const unsigned char *b = (const unsigned char *)p;
+    uint32_t m = 0;
+    for (int k = 0; k < 16; k++) m |= (uint32_t)(b[k] == c) << k;
+    return m;
+#endif
+}
+
+/// Bit k set when byte k of the 16 at `p` is an ASCII digit.
+static inline uint32_t flowarc_digit_mask16(const void *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    // Signed compares: '0' - 1 < v < '9' + 1.
+    __m128i ge = _mm_cmpgt_epi8(v, _mm_set1_epi8(0x2F));
+    __m128i le = _mm_cmplt_epi8(v, _mm_set1_epi8(0x3A));
+    return (uint32_t)_mm_movemask_epi8(_mm_and_si128(ge, le));
+#else
+    const unsigned char *b = (const unsigned char *)p;
+    uint32_t m = 0;
+    for (int k = 0; k < 16; k++) m |= (uint32_t)(b[k] >= 0x30 && b[k] <= 0x39) << k;
+    return m;
+#endif
+}
+
 #endif
