@@ -453,20 +453,30 @@ enum ColumnCodec {
         return r.bytes.withUnsafeBytes { all in
             let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
             return [UInt64](unsafeUninitializedCapacity: rows) { out, n in
-                if width == 1 {
+                // Planes combined per row in one loop for the usual widths (see decodeAddressCodes).
+                switch (width, shuffled) {
+                case (1, _):
                     for i in 0..<rows { out[i] = UInt64(p[i]) &+ base }
-                } else if shuffled {
+                case (2, true):
+                    let p1 = p + rows
+                    for i in 0..<rows { out[i] = (UInt64(p[i]) | UInt64(p1[i]) &<< 8) &+ base }
+                case (4, true):
+                    let p1 = p + rows, p2 = p + 2 &* rows, p3 = p + 3 &* rows
+                    for i in 0..<rows {
+                        out[i] = (UInt64(p[i]) | UInt64(p1[i]) &<< 8 | UInt64(p2[i]) &<< 16 | UInt64(p3[i]) &<< 24) &+ base
+                    }
+                case (_, true):
                     for i in 0..<rows { out[i] = UInt64(p[i]) }
                     for b in 1..<width {
-                        let plane = p + b * rows
-                        let shift = UInt64(8 * b)
-                        for i in 0..<rows { out[i] |= UInt64(plane[i]) << shift }
+                        let plane = p + b &* rows
+                        let shift = UInt64(8 &* b)
+                        for i in 0..<rows { out[i] |= UInt64(plane[i]) &<< shift }
                     }
                     if base != 0 { for i in 0..<rows { out[i] = out[i] &+ base } }
-                } else {
+                default:
                     for i in 0..<rows {
                         var v: UInt64 = 0
-                        for b in 0..<width { v |= UInt64(p[i * width + b]) << (8 * UInt64(b)) }
+                        for b in 0..<width { v |= UInt64(p[i &* width &+ b]) &<< (8 &* UInt64(b)) }
                         out[i] = v &+ base
                     }
                 }
@@ -626,20 +636,37 @@ enum ColumnCodec {
             let raw = UnsafeRawPointer(all.baseAddress!) + range.lowerBound
             let p = raw.assumingMemoryBound(to: UInt8.self)
             return [UInt32](unsafeUninitializedCapacity: rows) { out, n in
-                if width == 1 {
-                    for i in 0..<rows { out[i] = UInt32(p[i]) }
-                } else if shuffled {
-                    for i in 0..<rows { out[i] = UInt32(p[i]) }
-                    for b in 1..<width {
-                        let plane = p + b * rows, shift = UInt32(8 * b)
-                        for i in 0..<rows { out[i] |= UInt32(plane[i]) << shift }
+                // One loop per layout, all planes of a row combined at once and the largest code
+                // found in the same pass (a loop per plane, `|=` with a checked shift and a
+                // separate pass for the maximum were half of a CIDR count's time).
+                var m: UInt32 = 0
+                switch (width, shuffled) {
+                case (1, _):
+                    for i in 0..<rows { let v = UInt32(p[i]); out[i] = v; m = max(m, v) }
+                case (2, true):
+                    let p1 = p + rows
+                    for i in 0..<rows { let v = UInt32(p[i]) | UInt32(p1[i]) &<< 8; out[i] = v; m = max(m, v) }
+                case (4, true):
+                    let p1 = p + rows, p2 = p + 2 &* rows, p3 = p + 3 &* rows
+                    for i in 0..<rows {
+                        let v = UInt32(p[i]) | UInt32(p1[i]) &<< 8 | UInt32(p2[i]) &<< 16 | UInt32(p3[i]) &<< 24
+                        out[i] = v
+                        m = max(m, v)
                     }
-                } else if width == 2 {
-                    for i in 0..<rows { out[i] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-                } else {
-                    for i in 0..<rows { out[i] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+                case (2, false):
+                    for i in 0..<rows {
+                        let v = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)))
+                        out[i] = v
+                        m = max(m, v)
+                    }
+                default:
+                    for i in 0..<rows {
+                        let v = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self))
+                        out[i] = v
+                        m = max(m, v)
+                    }
                 }
-                for i in 0..<rows { largest = max(largest, out[i]) }
+                largest = m
                 n = rows
             }
         }
