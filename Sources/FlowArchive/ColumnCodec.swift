@@ -435,11 +435,21 @@ enum ColumnCodec {
 
     static func readValidity(_ r: inout ByteReader, rows: Int, flags: UInt8) throws -> [UInt8]? {
         guard flags & ChunkFlags.validity != 0 else { return nil }
-        let bits = try r.readBytes((rows + 7) / 8)
-        // One byte per row, 1 where the validity bit is 0 (branch-free: blocks of 65 536 rows).
-        return bits.withUnsafeBytes { b in
-            [UInt8](unsafeUninitializedCapacity: rows) { out, n in
-                for i in 0..<rows { out[i] = ((b[i >> 3] >> UInt8(i & 7)) & 1) ^ 1 }
+        let range = try r.readRange((rows + 7) / 8)
+        // One byte per row, 1 where the validity bit is 0: eight rows per bitmap byte at once
+        // (the byte copied to every byte of a word, each byte keeping its own bit, made 0 or 1
+        // by a carry into the byte's top bit, then inverted).
+        return r.bytes.withUnsafeBytes { all in
+            let b = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
+            return [UInt8](unsafeUninitializedCapacity: rows) { out, n in
+                let o = UnsafeMutableRawPointer(out.baseAddress!)
+                let whole = rows / 8
+                for k in 0..<whole {
+                    let bit = (UInt64(b[k]) &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201
+                    let present = ((bit &+ 0x7F7F_7F7F_7F7F_7F7F) & 0x8080_8080_8080_8080) &>> 7
+                    o.storeBytes(of: (present ^ 0x0101_0101_0101_0101).littleEndian, toByteOffset: k &* 8, as: UInt64.self)
+                }
+                for i in (whole &* 8)..<rows { out[i] = ((b[i >> 3] >> UInt8(i & 7)) & 1) ^ 1 }
                 n = rows
             }
         }
@@ -504,8 +514,17 @@ enum ColumnCodec {
             }
         }
         guard let nulls else { return IntColumn(values: vals, nulls: nil, nullCount: 0) }
+        // Null rows hold 0, counted and cleared without a branch (NODATA rows fall anywhere; the
+        // branchy loop over checked subscripts was most of the decoding of a column with nulls).
         var nullCount = 0
-        for i in 0..<c.rows where nulls[i] == 1 { vals[i] = 0; nullCount += 1 }
+        vals.withUnsafeMutableBufferPointer { v in
+            nulls.withUnsafeBufferPointer { isNull in
+                for i in 0..<c.rows {
+                    nullCount &+= Int(isNull[i])
+                    v[i] &= UInt64(isNull[i]) &- 1
+                }
+            }
+        }
         return IntColumn(values: vals, nulls: nulls, nullCount: nullCount)
     }
 

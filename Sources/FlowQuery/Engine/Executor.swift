@@ -224,7 +224,7 @@ final class SharedScan: @unchecked Sendable {
             try load(archive.segments[si], bi, data, only: filterSlots)
             data.makeViews()
             vectorFilter!.evaluate(data, &p.mask)
-            if !p.mask.prefix(data.rows).contains(1) {
+            if !SharedScan.anySet(p.mask, data.rows) {
                 p.rowsScanned += data.rows
                 return
             }
@@ -264,9 +264,23 @@ final class SharedScan: @unchecked Sendable {
             // p.mask was filled before the other columns were loaded.
             p.mask.withUnsafeBufferPointer { m in
                 p.selection.withUnsafeMutableBufferPointer { sel in
-                    for r in 0..<rows {
+                    // Eight mask bytes at a time: a selective filter passes a few rows per
+                    // block, and words of eight failing rows are skipped whole.
+                    let raw = UnsafeRawPointer(m.baseAddress!)
+                    var r = 0
+                    while r &+ 8 <= rows {
+                        if raw.loadUnaligned(fromByteOffset: r, as: UInt64.self) != 0 {
+                            for k in r..<(r &+ 8) {
+                                sel[n] = Int32(truncatingIfNeeded: k)
+                                n &+= Int(m[k])
+                            }
+                        }
+                        r &+= 8
+                    }
+                    while r < rows {
                         sel[n] = Int32(truncatingIfNeeded: r)
-                        n += Int(m[r])
+                        n &+= Int(m[r])
+                        r &+= 1
                     }
                 }
             }
@@ -294,6 +308,20 @@ final class SharedScan: @unchecked Sendable {
         } else {
             p.rowsMatched += n
             try p.selection.withUnsafeBufferPointer { try emit(idx, data, p, $0.baseAddress!, n, nil) }
+        }
+    }
+
+    /// Whether any of the first `rows` bytes of `mask` is nonzero (a word at a time).
+    static func anySet(_ mask: [UInt8], _ rows: Int) -> Bool {
+        mask.withUnsafeBytes { m in
+            var acc: UInt64 = 0
+            var r = 0
+            while r &+ 8 <= rows {
+                acc |= m.loadUnaligned(fromByteOffset: r, as: UInt64.self)
+                r &+= 8
+            }
+            while r < rows { acc |= UInt64(m[r]); r &+= 1 }
+            return acc != 0
         }
     }
 
