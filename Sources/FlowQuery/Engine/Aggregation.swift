@@ -215,9 +215,27 @@ final class GroupTable {
         findOrInsert(key, Self.hash(key, width))
     }
 
+    /// Appends another table's groups (keys and hashes; the caller knows none of them is here)
+    /// without indexing them. The table then answers by group number only: `findOrInsert`
+    /// must not be called again.
+    func appendUnindexed(_ o: GroupTable) {
+        precondition(o.width == width)
+        let n = o.count
+        let at = keys.append(repeating: 0, count: n * width)
+        (keys.base + at).update(from: o.keys.base, count: n * width)
+        let h = hashes.append(repeating: 0, count: n)
+        (hashes.base + h).update(from: o.hashes.base, count: n)
+        count += n
+        sealed = true
+    }
+
+    /// Set by `appendUnindexed`.
+    private var sealed = false
+
     /// The group number of `key`, whose hash is `h`, adding the group if it is new.
     @inline(__always)
     func findOrInsert(_ key: UnsafePointer<UInt64>, _ h: UInt64) -> Int {
+        precondition(!sealed, "a group table with unindexed groups was probed")
         let tag = h & 0xFFFF_FFFF_0000_0000
         var s = Int(truncatingIfNeeded: h) & mask
         let w = width

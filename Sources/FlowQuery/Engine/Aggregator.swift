@@ -117,6 +117,8 @@ final class Aggregator {
     /// Per-code states of the block being aggregated by code.
     private let local = LocalStates()
     private let localCodes: UnsafeMutablePointer<Int32>
+    /// Per-row path under owner partitioning: the batch's rows this worker owns.
+    private let ownSelection: UnsafeMutablePointer<Int32>
 
     // Scratch for one batch.
     private let keyWords: UnsafeMutablePointer<UInt64>
@@ -128,6 +130,21 @@ final class Aggregator {
     /// The subquery rows of a join, for keys and arguments that read them.
     let joined: JoinedRows?
 
+    // Owner partitioning (see `GroupExchange`): nil when this aggregator owns every group.
+    private var exchange: GroupExchange? = nil
+    private var worker = 0
+    /// Workers sharing the groups (1: no partitioning); read in loops without touching `exchange`.
+    private var parts = 1
+    /// Records on their way to each other worker.
+    private var outboxes: [RawVector<UInt64>] = []
+    /// Words per record: key, hash, states.
+    let recordWords: Int
+    /// Scratch for rows of a batch that other workers own.
+    private let foreignSel: UnsafeMutablePointer<Int32>
+    private let foreignKeys: UnsafeMutablePointer<UInt64>
+    private let foreignHashes: UnsafeMutablePointer<UInt64>
+    private let records: UnsafeMutablePointer<UInt64>
+
     init(keys: [CExpr], aggregates: [AggregateSpec], joined: JoinedRows? = nil) {
         self.joined = joined
         layout = KeyLayout(keys)
@@ -136,6 +153,7 @@ final class Aggregator {
         genericCount = kinds.reduce(0) { if case .generic = $1 { return $0 + 1 }; return $0 }
         byCodeAllowed = genericCount == 0
         localCodes = .allocate(capacity: Self.batch)
+        ownSelection = .allocate(capacity: Self.batch)
         table = GroupTable(width: layout.width)
         for k in kinds {
             counts.append(RawVector())
@@ -149,6 +167,11 @@ final class Aggregator {
         hashes = .allocate(capacity: Self.batch)
         ints = .allocate(capacity: Self.batch)
         nulls = .allocate(capacity: Self.batch)
+        recordWords = layout.width + 1 + kinds.reduce(0) { $0 + Self.stateWords($1) }
+        foreignSel = .allocate(capacity: Self.batch)
+        foreignKeys = .allocate(capacity: Self.batch * layout.width)
+        foreignHashes = .allocate(capacity: Self.batch)
+        records = .allocate(capacity: Self.batch * recordWords)
     }
 
     deinit {
@@ -158,8 +181,218 @@ final class Aggregator {
         groupIDs.deallocate()
         hashes.deallocate()
         localCodes.deallocate()
+        ownSelection.deallocate()
         ints.deallocate()
         nulls.deallocate()
+        foreignSel.deallocate()
+        foreignKeys.deallocate()
+        foreignHashes.deallocate()
+        records.deallocate()
+    }
+
+    // MARK: owner partitioning
+
+    /// Whether groups of these keys and aggregates can be sent between workers: keys of plain
+    /// words (no worker-local text ids) and aggregates with fixed-size states.
+    static func partitionable(keys: [CExpr], aggregates: [AggregateSpec]) -> Bool {
+        guard !keys.isEmpty else { return false }
+        let parts = KeyLayout(keys).parts
+        let plainKeys = parts.allSatisfy { part in
+            switch part {
+            case .int, .address, .vector: return true
+            case .text, .computed: return false
+            }
+        }
+        let fixedStates = AggKind.plan(aggregates).allSatisfy { if case .generic = $0 { return false }; return true }
+        return plainKeys && fixedStates
+    }
+
+    /// Makes this the aggregator of `worker`, owning only its share of the groups.
+    func partition(_ exchange: GroupExchange, worker: Int) {
+        self.exchange = exchange
+        self.worker = worker
+        parts = exchange.parts
+        outboxes = (0..<exchange.parts).map { _ in RawVector(capacity: GroupExchange.bufferWords) }
+    }
+
+    /// Words of aggregate state a record carries: count; count and a 128-bit sum; count and an
+    /// extreme.
+    static func stateWords(_ kind: AggKind) -> Int {
+        switch kind {
+        case .countStar, .countColumn: return 1
+        case .sum: return 3
+        case .extreme: return 2
+        case .generic: return 0
+        }
+    }
+
+    /// Appends the `m` records at `records` to their owners' outboxes (the key's hash is at word
+    /// `layout.width` of each), sending full ones. Owner by owner, so that each outbox is
+    /// fetched once per batch rather than once per record.
+    private func route(_ m: Int) {
+        guard m > 0, let exchange else { return }
+        let rw = recordWords, w = layout.width, parts = parts
+        for to in 0..<parts where to != worker {
+            let box = outboxes[to]
+            for i in 0..<m where GroupExchange.owner(records[i * rw + w], parts: parts) == to {
+                let at = box.append(repeating: 0, count: rw)
+                (box.base + at).update(from: records + i * rw, count: rw)
+            }
+            if box.count >= GroupExchange.bufferWords {
+                exchange.send(box, to: to)
+                outboxes[to] = RawVector(capacity: GroupExchange.bufferWords)
+            }
+        }
+    }
+
+    /// Sends what the outboxes hold (at the end of the scan).
+    func flushOutboxes() {
+        guard let exchange else { return }
+        for to in outboxes.indices where outboxes[to].count > 0 {
+            exchange.send(outboxes[to], to: to)
+            outboxes[to] = RawVector(capacity: 16)
+        }
+    }
+
+    /// Adds the records other workers sent to this one into its groups.
+    func drainInbox() {
+        guard let exchange else { return }
+        for buffer in exchange.receive(worker) { fold(buffer) }
+    }
+
+    private func fold(_ buffer: RawVector<UInt64>) {
+        let rw = recordWords, w = layout.width
+        let n = buffer.count / rw
+        var start = 0
+        while start < n {
+            let m = min(Self.batch, n - start)
+            for i in 0..<m {
+                let r = buffer.base + (start + i) * rw
+                (keyWords + i * w).update(from: r, count: w)
+                hashes[i] = r[w]
+            }
+            probe(m)
+            // Aggregate by aggregate, record by record (no enum payload copied per record).
+            var at = w + 1
+            for (j, kind) in kinds.enumerated() {
+                let count = counts[j].base
+                let r = buffer.base + start * rw
+                switch kind {
+                case .countStar, .countColumn:
+                    for i in 0..<m { count[Int(groupIDs[i])] &+= Int64(bitPattern: r[i * rw + at]) }
+                case .sum:
+                    let sum = sums[j].unsafelyUnwrapped.base
+                    for i in 0..<m {
+                        let g = Int(groupIDs[i]), q = r + i * rw + at
+                        sum[g] &+= Int128(_low: q[1], _high: Int64(bitPattern: q[2]))
+                        count[g] &+= Int64(bitPattern: q[0])
+                    }
+                case .extreme(_, _, let isMax):
+                    let best = extremes[j].unsafelyUnwrapped.base
+                    for i in 0..<m {
+                        let g = Int(groupIDs[i]), q = r + i * rw + at
+                        let c = Int64(bitPattern: q[0])
+                        if c > 0 {
+                            let x = Int64(bitPattern: q[1])
+                            if count[g] == 0 || (isMax ? x > best[g] : x < best[g]) { best[g] = x }
+                            count[g] &+= c
+                        }
+                    }
+                case .generic:
+                    break
+                }
+                at += Self.stateWords(kind)
+            }
+            start += m
+        }
+    }
+
+    /// Per-row path: of the batch's `m` rows (keys in `keyWords`, hashes in `hashes`), keeps
+    /// those this worker owns at the front (keys, hashes and `sel` compacted into `ownSel`) and
+    /// sends the others as one-row records. Returns how many rows it kept.
+    private func keepOwnRows(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int, _ ownSel: UnsafeMutablePointer<Int32>) throws -> Int {
+        guard parts > 1 else { return m }
+        let w = layout.width, parts = parts, me = worker
+        var own = 0, foreign = 0
+        for i in 0..<m {
+            if GroupExchange.owner(hashes[i], parts: parts) == me {
+                if own != i {
+                    (keyWords + own * w).update(from: keyWords + i * w, count: w)
+                    hashes[own] = hashes[i]
+                }
+                ownSel[own] = sel[i]
+                own += 1
+            } else {
+                (foreignKeys + foreign * w).update(from: keyWords + i * w, count: w)
+                foreignHashes[foreign] = hashes[i]
+                foreignSel[foreign] = sel[i]
+                foreign += 1
+            }
+        }
+        guard foreign > 0 else { return own }
+        // The foreign rows' records: key and hash, then each aggregate's state for one row.
+        let rw = recordWords
+        for i in 0..<foreign {
+            let r = records + i * rw
+            r.update(from: foreignKeys + i * w, count: w)
+            r[w] = foreignHashes[i]
+        }
+        var at = w + 1
+        for (j, kind) in kinds.enumerated() {
+            switch kind {
+            case .countStar:
+                for i in 0..<foreign { records[i * rw + at] = 1 }
+            case .countColumn(let slot, let fieldKind):
+                let v = b.views[slot]
+                for i in 0..<foreign {
+                    let r = Int(foreignSel[i])
+                    let isNull = fieldKind == .string ? v.codes.unsafelyUnwrapped[r] == 0 : (v.nulls.map { $0[r] == 1 } ?? false)
+                    records[i * rw + at] = isNull ? 0 : 1
+                }
+            case .sum(let e):
+                try e.evaluate(b, foreignSel, foreign, ints, nulls)
+                for i in 0..<foreign {
+                    let present = nulls[i] == 0
+                    let x = Int128(present ? ints[i] : 0)
+                    records[i * rw + at] = present ? 1 : 0
+                    records[i * rw + at + 1] = x._low
+                    records[i * rw + at + 2] = UInt64(bitPattern: x._high)
+                }
+            case .extreme(let e, _, _):
+                try e.evaluate(b, foreignSel, foreign, ints, nulls)
+                for i in 0..<foreign {
+                    records[i * rw + at] = nulls[i] == 0 ? 1 : 0
+                    records[i * rw + at + 1] = UInt64(bitPattern: ints[i])
+                }
+            case .generic:
+                preconditionFailure("owner partitioning runs only without generic aggregates")
+            }
+            _ = j
+            at += Self.stateWords(kind)
+        }
+        route(foreign)
+        return own
+    }
+
+    /// Adds another worker's groups, which this one does not have (owner partitioning), after
+    /// this one's: their keys and states are copied, nothing is looked up.
+    func appendDisjoint(_ o: Aggregator) {
+        let n = o.table.count
+        guard n > 0 else { return }
+        table.appendUnindexed(o.table)
+        for j in kinds.indices {
+            let at = counts[j].append(repeating: 0, count: n)
+            (counts[j].base + at).update(from: o.counts[j].base, count: n)
+            if let s = sums[j] {
+                let at = s.append(repeating: 0, count: n)
+                (s.base + at).update(from: o.sums[j].unsafelyUnwrapped.base, count: n)
+            }
+            if let x = extremes[j] {
+                let at = x.append(repeating: 0, count: n)
+                (x.base + at).update(from: o.extremes[j].unsafelyUnwrapped.base, count: n)
+            }
+        }
+        stateCount = table.count
     }
 
     var groupCount: Int { table.count }
@@ -216,8 +449,14 @@ final class Aggregator {
             try buildKeys(b, s, m, j)
             let w = layout.width
             for i in 0..<m { hashes[i] = GroupTable.hash(keyWords + i * w, w) }
-            probe(m)
-            try update(b, s, m, j)
+            if exchange != nil {
+                let own = try keepOwnRows(b, s, m, ownSelection)
+                probe(own)
+                try update(b, ownSelection, own, nil)
+            } else {
+                probe(m)
+                try update(b, s, m, j)
+            }
             start += m
         }
     }
@@ -274,15 +513,60 @@ final class Aggregator {
         var code = 0
         while code < entries {
             var m = 0
-            while code < entries && m < Self.batch {
+            var foreign = 0
+            let parts = parts, me = worker
+            while code < entries && m < Self.batch && foreign < Self.batch {
                 if seen[code] > 0 {
-                    localCodes[m] = Int32(code)
                     key(code, keyWords + m * w)
-                    hashes[m] = GroupTable.hash(keyWords + m * w, w)
-                    m += 1
+                    let h = GroupTable.hash(keyWords + m * w, w)
+                    if parts > 1 && GroupExchange.owner(h, parts: parts) != me {
+                        // Another worker's group: its states for this block travel as a record.
+                        let r = records + foreign * recordWords
+                        r.update(from: keyWords + m * w, count: w)
+                        r[w] = h
+                        foreignSel[foreign] = Int32(code)
+                        foreign += 1
+                    } else {
+                        localCodes[m] = Int32(code)
+                        hashes[m] = h
+                        m += 1
+                    }
                 }
                 code += 1
             }
+            if foreign > 0 {
+                // The foreign codes' states, aggregate by aggregate.
+                let rw = recordWords
+                var at = w + 1
+                for (j, kind) in kinds.enumerated() {
+                    let lc = local.counts[j].base
+                    switch kind {
+                    case .countStar:
+                        for i in 0..<foreign { records[i * rw + at] = UInt64(seen[Int(foreignSel[i])]) }
+                    case .countColumn:
+                        for i in 0..<foreign { records[i * rw + at] = UInt64(bitPattern: lc[Int(foreignSel[i])]) }
+                    case .sum:
+                        let ls = local.sums[j].base
+                        for i in 0..<foreign {
+                            let c = Int(foreignSel[i]), q = records + i * rw + at
+                            q[0] = UInt64(bitPattern: lc[c])
+                            q[1] = ls[c]._low
+                            q[2] = UInt64(bitPattern: ls[c]._high)
+                        }
+                    case .extreme:
+                        let lx = local.extremes[j].base
+                        for i in 0..<foreign {
+                            let c = Int(foreignSel[i]), q = records + i * rw + at
+                            q[0] = UInt64(bitPattern: lc[c])
+                            q[1] = UInt64(bitPattern: lx[c])
+                        }
+                    case .generic:
+                        break
+                    }
+                    at += Self.stateWords(kind)
+                }
+            }
+            route(foreign)
             probe(m)
             for (j, kind) in kinds.enumerated() {
                 let lc = local.counts[j].base, gc = counts[j].base

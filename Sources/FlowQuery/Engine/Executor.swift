@@ -156,7 +156,20 @@ final class SharedScan: @unchecked Sendable {
         self.archive = archive
         self.blocks = blocks
         partials = (0..<workers).map { _ in Partial(plan) }
+        if plan.isAggregate, plan.join == nil, workers > 1,
+           Aggregator.partitionable(keys: plan.groupKeys, aggregates: plan.aggregates) {
+            let exchange = GroupExchange(parts: workers)
+            for (w, p) in partials.enumerated() { p.aggregator!.partition(exchange, worker: w) }
+            self.exchange = exchange
+        } else {
+            exchange = nil
+        }
     }
+
+    /// Set when the workers own disjoint shares of the groups (see `GroupExchange`).
+    let exchange: GroupExchange?
+    /// Workers done scanning (owner partitioning: each then takes what the others sent it).
+    private var workersDone = 0
 
     /// For LIMIT without ORDER BY, DISTINCT or aggregation: enough rows found, stop scanning.
     var canStopEarly: Bool { !plan.isAggregate && plan.orderBy.isEmpty && !plan.distinct && plan.limit != nil }
@@ -171,14 +184,26 @@ final class SharedScan: @unchecked Sendable {
                 next += 1
                 return next - 1
             }
-            guard let idx else { return }
+            guard let idx else { break }
             do {
                 try scan(block: idx, into: p, data)
             } catch {
                 monitor.withLock { if failure == nil { failure = error } }
-                return
+                break
             }
+            // Groups other workers found for this one, folded while they are still in cache.
+            if exchange != nil { p.aggregator!.drainInbox() }
         }
+        guard exchange != nil, let agg = p.aggregator else { return }
+        // Every worker sends what it holds, waits for the others to do the same, then takes
+        // the rest of what was sent to it (also after a failure: no worker is left waiting).
+        agg.flushOutboxes()
+        monitor.withLock {
+            workersDone += 1
+            monitor.broadcast()
+            while workersDone < partials.count { monitor.wait() }
+        }
+        agg.drainInbox()
     }
 
     /// Decodes the columns of `slots` (all when nil) of block `b`.
@@ -370,7 +395,12 @@ final class SharedScan: @unchecked Sendable {
         if plan.isAggregate {
             // Merge the workers' groups into the first worker's (text re-interned on the way).
             let agg = partials[0].aggregator!
-            for p in partials.dropFirst() { agg.merge(p.aggregator!) }
+            if exchange != nil {
+                // Disjoint shares: concatenated, nothing merged.
+                for p in partials.dropFirst() { agg.appendDisjoint(p.aggregator!) }
+            } else {
+                for p in partials.dropFirst() { agg.merge(p.aggregator!) }
+            }
             if plan.groupKeys.isEmpty { agg.ensureGlobalGroup() }
             if !plan.distinct {
                 let (data, count) = try GroupOutput(plan: plan, aggregator: agg).make()
