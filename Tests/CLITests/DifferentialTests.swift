@@ -124,6 +124,8 @@ import Testing
         Case(sql: "SELECT destinationaddress, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY destinationaddress ORDER BY destinationaddress DESC", ordered: true),
         Case(sql: "SELECT instanceid, count(*) AS n FROM vpcflow GROUP BY instanceid ORDER BY instanceid DESC", ordered: true),
         Case(sql: "SELECT destinationport, avg(numbytes) AS a, min(numpackets) AS lo, max(numpackets) AS hi FROM vpcflow WHERE destinationport IS NOT NULL GROUP BY destinationport ORDER BY a DESC, destinationport LIMIT 20", ordered: true),
+        // Top talkers with HAVING: each worker picks its own candidates (it owns its groups).
+        Case(sql: "SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress HAVING count(*) > 3 ORDER BY b DESC, sourceaddress LIMIT 10", ordered: true),
         Case(sql: "SELECT date_format(date_trunc('hour', from_unixtime(starttime)), '%Y-%m-%d %H') AS h, date_trunc('hour', from_unixtime(starttime)) AS t, sum(numbytes) AS b, count(*) AS n FROM vpcflow GROUP BY 1, 2 ORDER BY t",
              ordered: true,
              duck: "SELECT strftime(date_trunc('hour', make_timestamp(starttime * 1000000)), '%Y-%m-%d %H') AS h, strftime(date_trunc('hour', make_timestamp(starttime * 1000000)), '%Y-%m-%d %H:%M:%S') || '.000' AS t, sum(numbytes) AS b, count(*) AS n FROM vpcflow GROUP BY 1, 2 ORDER BY 2"),

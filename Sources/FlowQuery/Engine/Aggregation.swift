@@ -229,6 +229,18 @@ final class GroupTable {
         sealed = true
     }
 
+    /// `appendUnindexed` for groups `groups` of `o` only.
+    func appendUnindexed(_ o: GroupTable, _ groups: [Int32]) {
+        precondition(o.width == width)
+        for g in groups {
+            let at = keys.append(repeating: 0, count: width)
+            (keys.base + at).update(from: o.keys.base + Int(g) * width, count: width)
+            hashes.append(o.hashes[Int(g)])
+        }
+        count += groups.count
+        sealed = true
+    }
+
     /// Set by `appendUnindexed`.
     private var sealed = false
 

@@ -374,6 +374,21 @@ final class Aggregator {
         return own
     }
 
+    /// Adds groups `groups` of another aggregator, which this one does not have, after this
+    /// one's: keys and states copied, nothing looked up (the table is left unindexed).
+    func appendSelected(_ o: Aggregator, _ groups: [Int32]) {
+        guard !groups.isEmpty else { return }
+        table.appendUnindexed(o.table, groups)
+        for j in kinds.indices {
+            for g in groups {
+                counts[j].append(o.counts[j][Int(g)])
+                sums[j]?.append(o.sums[j].unsafelyUnwrapped[Int(g)])
+                extremes[j]?.append(o.extremes[j].unsafelyUnwrapped[Int(g)])
+            }
+        }
+        stateCount = table.count
+    }
+
     /// Adds another worker's groups, which this one does not have (owner partitioning), after
     /// this one's: their keys and states are copied, nothing is looked up.
     func appendDisjoint(_ o: Aggregator) {
@@ -495,11 +510,13 @@ final class Aggregator {
                             count[c] &+= 1
                         }
                     } else {
+                        // Without a branch per row: a NULL adds 0 to the sum and to the count.
                         let sum = local.sums[j].base
-                        for i in 0..<m where nulls[i] == 0 {
+                        for i in 0..<m {
                             let c = Int(codes[Int(sel[start + i])])
-                            sum[c] &+= Int128(ints[i])
-                            count[c] &+= 1
+                            let present = Int64(nulls[i] ^ 1)
+                            sum[c] &+= Int128(ints[i] & (0 &- present))
+                            count[c] &+= present
                         }
                     }
                     start += m

@@ -60,6 +60,13 @@ public enum QueryEngine {
         stats.rowsScanned = shared.partials.reduce(0) { $0 + $1.rowsScanned }
         stats.rowsMatched = shared.partials.reduce(0) { $0 + $1.rowsMatched }
         if plan.join?.subqueryOnly == true { stats.rowsScanned = 0 }
+        if shared.partials.contains(where: { ($0.aggregator?.groupCount ?? 0) >= 100_000 }) {
+            // Group tables of millions of groups take milliseconds to unmap: freed on a thread
+            // of their own, so the answer is not held back by it (top talkers: 8 ms).
+            let doomed = Handoff(shared.partials)
+            shared.partials = []
+            detachThread { doomed.drop() }
+        }
         for s in subStats {  // a subquery's scan is part of this query's
             stats.segments = max(stats.segments, s.segments)
             stats.blocks += s.blocks
@@ -394,8 +401,19 @@ final class SharedScan: @unchecked Sendable {
         let types = plan.outputs.map(\.type)
         if plan.isAggregate {
             // Merge the workers' groups into the first worker's (text re-interned on the way).
-            let agg = partials[0].aggregator!
-            if exchange != nil {
+            var agg = partials[0].aggregator!
+            if exchange != nil, plan.limit != nil, !plan.distinct {
+                // Each worker's groups are complete (it owns them): HAVING, ORDER BY and LIMIT
+                // pick each worker's candidates in parallel, and only those are gathered and
+                // ordered again. A top ten of millions of groups copies twenty.
+                let picks = PicksBox(count: partials.count)
+                runThreads(partials.count) { w in
+                    picks.set(w, Result { try GroupOutput(plan: self.plan, aggregator: self.partials[w].aggregator!).selected() })
+                }
+                let gathered = Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates)
+                for (w, p) in partials.enumerated() { gathered.appendSelected(p.aggregator!, try picks.get(w)) }
+                agg = gathered
+            } else if exchange != nil {
                 // Disjoint shares: concatenated, nothing merged.
                 for p in partials.dropFirst() { agg.appendDisjoint(p.aggregator!) }
             } else {
@@ -486,4 +504,31 @@ extension StringTable {
         default: return Evaluator.scalar(unpack(p))
         }
     }
+}
+
+/// Per-worker results of a parallel step: slot `w` is written by worker `w` only, and read
+/// after the workers are joined (raw slots: writing elements of one Swift array from several
+/// threads would race on its storage).
+final class PicksBox: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Result<[Int32], any Error>>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: .success([]), count: count)
+    }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    func set(_ w: Int, _ r: Result<[Int32], any Error>) { slots[w] = r }
+    func get(_ w: Int) throws -> [Int32] { try slots[w].get() }
+}
+
+/// Hands objects to another thread to be released there: only `drop` (on that thread) lets go
+/// of them, whoever releases the box itself last.
+final class Handoff: @unchecked Sendable {
+    private var items: [AnyObject]
+    init(_ items: [AnyObject]) { self.items = items }
+    func drop() { items = [] }
 }

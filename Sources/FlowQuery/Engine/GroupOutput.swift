@@ -9,6 +9,14 @@ struct GroupOutput {
     let aggregator: Aggregator
 
     func make() throws -> ([ResultColumn], Int) {
+        let groups = try selected()
+        let rows = GroupRows(aggregator, groups)
+        let data = try plan.outputs.map { try column($0.expr, rows) }
+        return (data, groups.count)
+    }
+
+    /// The groups of the result, in result order: those HAVING keeps, sorted, cut at LIMIT.
+    func selected() throws -> [Int32] {
         let agg = aggregator
         var groups: [Int32] = []
         if let h = plan.having {
@@ -23,9 +31,7 @@ struct GroupOutput {
         }
         if !plan.orderBy.isEmpty { groups = try sorted(groups) }
         if let l = plan.limit, groups.count > Int(l) { groups.removeLast(groups.count - Int(l)) }
-        let rows = GroupRows(agg, groups)
-        let data = try plan.outputs.map { try column($0.expr, rows) }
-        return (data, groups.count)
+        return groups
     }
 
     // MARK: sorting
