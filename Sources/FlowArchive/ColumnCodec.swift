@@ -528,6 +528,63 @@ enum ColumnCodec {
         return IntColumn(values: vals, nulls: nulls, nullCount: nullCount)
     }
 
+    /// Rows `sel[0..<n]` of a frameOfReference chunk, each decoded straight from the chunk
+    /// bytes into `values[row]` and `nulls[row]` (both resized to the block's rows, reusing
+    /// their storage; other positions keep what they held, and readers look only at selected
+    /// rows). Returns the NULLs among the selected rows, or nil for a delta chunk, whose every
+    /// value depends on the rows before it (decode those whole). A filter that passes a few
+    /// rows of a block so no longer expands its other integer columns to every row.
+    static func decodeIntsSelected(_ c: RawChunk, _ sel: UnsafePointer<Int32>, _ n: Int,
+                                   values: inout [UInt64], nulls: inout [UInt8]) throws -> Int? {
+        guard c.encoding == .frameOfReference else {
+            if c.encoding == .delta { return nil }
+            throw ArchiveError("\(c.context): encoding \(c.encoding) is not an integer encoding")
+        }
+        guard [0, 1, 2, 4, 8].contains(c.width) else { throw ArchiveError("\(c.context): bad integer width \(c.width)") }
+        let rows = c.rows, width = c.width
+        let hasValidity = c.flags & ChunkFlags.validity != 0
+        let validityLength = hasValidity ? (rows + 7) / 8 : 0
+        let expected = validityLength + 8 + rows * width
+        guard c.bytes.count == expected else {
+            if c.bytes.count < expected { throw ArchiveError("\(c.context): integer chunk of \(c.bytes.count) bytes is shorter than its \(rows) rows need") }
+            throw ArchiveError("\(c.context): \(c.bytes.count - expected) unexpected bytes after the values")
+        }
+        if values.count > rows { values.removeLast(values.count - rows) } else if values.count < rows {
+            values.append(contentsOf: repeatElement(0, count: rows - values.count))
+        }
+        if nulls.count > rows { nulls.removeLast(nulls.count - rows) } else if nulls.count < rows {
+            nulls.append(contentsOf: repeatElement(0, count: rows - nulls.count))
+        }
+        let shuffled = c.flags & ChunkFlags.shuffled != 0 && width > 1
+        var nullCount = 0
+        c.bytes.withUnsafeBytes { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let base = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: validityLength, as: UInt64.self))
+            let planes = p + validityLength + 8
+            values.withUnsafeMutableBufferPointer { out in
+                nulls.withUnsafeMutableBufferPointer { isNull in
+                    for i in 0..<n {
+                        let r = Int(sel[i])
+                        if hasValidity && (p[r >> 3] >> UInt8(r & 7)) & 1 == 0 {
+                            isNull[r] = 1
+                            out[r] = 0
+                            nullCount += 1
+                            continue
+                        }
+                        var v: UInt64 = 0
+                        for b in 0..<width {
+                            let byte = shuffled ? planes[b &* rows &+ r] : planes[r &* width &+ b]
+                            v |= UInt64(byte) &<< UInt64(8 &* b)
+                        }
+                        isNull[r] = 0
+                        out[r] = base &+ v
+                    }
+                }
+            }
+        }
+        return nullCount
+    }
+
     /// The reference column name of an `addressSameAs` chunk.
     static func sameAsReference(_ c: RawChunk) throws -> String {
         var r = ByteReader(c.bytes, context: c.context)

@@ -124,6 +124,9 @@ import Testing
         Case(sql: "SELECT destinationaddress, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY destinationaddress ORDER BY destinationaddress DESC", ordered: true),
         Case(sql: "SELECT instanceid, count(*) AS n FROM vpcflow GROUP BY instanceid ORDER BY instanceid DESC", ordered: true),
         Case(sql: "SELECT destinationport, avg(numbytes) AS a, min(numpackets) AS lo, max(numpackets) AS hi FROM vpcflow WHERE destinationport IS NOT NULL GROUP BY destinationport ORDER BY a DESC, destinationport LIMIT 20", ordered: true),
+        // Selective filters (a few rows per block pass): integer columns decoded for those rows only.
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b, min(starttime) AS s, max(numpackets) AS p, count(numbytes) AS c FROM vpcflow WHERE destinationport = 4444", ordered: true),
+        Case(sql: "SELECT logstatus, count(*) AS n, sum(numbytes) AS b, count(numpackets) AS c, max(endtime) AS e FROM vpcflow WHERE logstatus = 'SKIPDATA' GROUP BY logstatus ORDER BY logstatus", ordered: true),
         // Top talkers with HAVING: each worker picks its own candidates (it owns its groups).
         Case(sql: "SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress HAVING count(*) > 3 ORDER BY b DESC, sourceaddress LIMIT 10", ordered: true),
         Case(sql: "SELECT date_format(date_trunc('hour', from_unixtime(starttime)), '%Y-%m-%d %H') AS h, date_trunc('hour', from_unixtime(starttime)) AS t, sum(numbytes) AS b, count(*) AS n FROM vpcflow GROUP BY 1, 2 ORDER BY t",

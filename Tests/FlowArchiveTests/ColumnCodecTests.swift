@@ -9,9 +9,14 @@ import Testing
     }
 
     static func decode<T>(_ e: EncodedChunk, rows: Int, _ f: (ColumnCodec.RawChunk) throws -> T) throws -> T {
+        try f(rawChunk(e, rows: rows))
+    }
+
+    /// The chunk decompressed, as a decoder receives it.
+    static func rawChunk(_ e: EncodedChunk, rows: Int) throws -> ColumnCodec.RawChunk {
         var raw = [UInt8](repeating: 0, count: Int(e.rawLength))
         try e.compressed.withUnsafeBytes { src in try raw.withUnsafeMutableBytes { try FlowCodecsLZ4.decompress(src, $0) } }
-        return try f(ColumnCodec.RawChunk(bytes: raw, rows: rows, encoding: e.encoding, width: Int(e.width), flags: e.flags, context: "test"))
+        return ColumnCodec.RawChunk(bytes: raw, rows: rows, encoding: e.encoding, width: Int(e.width), flags: e.flags, context: "test")
     }
 
     @Test(arguments: [0, 1, 7, 1000, 65_536])

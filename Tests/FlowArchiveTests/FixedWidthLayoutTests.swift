@@ -64,4 +64,54 @@ import Testing
             }
         }
     }
+
+    /// Decoding only selected rows gives, at those rows, what decoding the whole chunk gives;
+    /// the arrays' other positions may hold anything (here: the previous contents).
+    @Test func selectedRowsMatchTheWholeChunk() throws {
+        var rng = SeededRandom(seed: 77)
+        for rows in [1, 9, 1000, 65_536] {
+            for pattern in 0..<4 {
+                var c = IntColumn()
+                for _ in 0..<rows {
+                    switch pattern {
+                    case 0: c.append(UInt64.random(in: 0...65_535, using: &rng))
+                    case 1: if Bool.random(using: &rng) { c.appendNull() } else { c.append(UInt64.random(in: 0...UInt64.max, using: &rng)) }
+                    case 2: c.append(1_700_000_000 + UInt64.random(in: 0...3, using: &rng))
+                    default: c.append(443)
+                    }
+                }
+                let e = ColumnCodec.encode(c)
+                let chunk = try ColumnCodecTests.rawChunk(e, rows: rows)
+                let whole = try ColumnCodec.decodeInts(chunk)
+                let sel = (0..<rows).filter { _ in Int.random(in: 0..<7, using: &rng) == 0 }.map { Int32($0) }
+                var values = [UInt64](repeating: 0xDEAD, count: 3), nulls = [UInt8](repeating: 9, count: rows + 5)
+                let nullCount = try sel.withUnsafeBufferPointer {
+                    try ColumnCodec.decodeIntsSelected(chunk, $0.baseAddress ?? UnsafePointer(bitPattern: 8)!, sel.count, values: &values, nulls: &nulls)
+                }
+                guard let nullCount else {
+                    #expect(e.encoding == .delta, "only delta chunks are left to the whole decoder")
+                    continue
+                }
+                #expect(values.count == rows && nulls.count == rows)
+                #expect(nullCount == sel.filter { whole.isNull(Int($0)) }.count)
+                for r in sel.map(Int.init) {
+                    #expect(whole.isNull(r) == (nulls[r] == 1), "rows \(rows) pattern \(pattern) row \(r)")
+                    if !whole.isNull(r) { #expect(values[r] == whole.values[r], "rows \(rows) pattern \(pattern) row \(r)") }
+                }
+            }
+        }
+        // A chunk whose length does not match its rows is refused.
+        var c = IntColumn()
+        for i in 0..<100 { c.append(i % 2 == 0 ? 0 : 60_000) }  // frame of reference (deltas are wider)
+        let e = ColumnCodec.encode(c)
+        #expect(e.encoding == .frameOfReference)
+        var chunk = try ColumnCodecTests.rawChunk(e, rows: 100)
+        chunk = ColumnCodec.RawChunk(bytes: Array(chunk.bytes.dropLast()), rows: 100, encoding: chunk.encoding, width: chunk.width,
+                                     flags: chunk.flags, context: "t")
+        var values: [UInt64] = [], nulls: [UInt8] = []
+        let sel: [Int32] = [0, 50, 99]
+        #expect(throws: ArchiveError.self) {
+            _ = try sel.withUnsafeBufferPointer { try ColumnCodec.decodeIntsSelected(chunk, $0.baseAddress!, 3, values: &values, nulls: &nulls) }
+        }
+    }
 }

@@ -214,7 +214,8 @@ final class SharedScan: @unchecked Sendable {
     }
 
     /// Decodes the columns of `slots` (all when nil) of block `b`.
-    func load(_ seg: SegmentReader, _ b: Int, _ data: BlockData, only slots: Set<Int>? = nil, except skip: Set<Int> = []) throws {
+    func load(_ seg: SegmentReader, _ b: Int, _ data: BlockData, only slots: Set<Int>? = nil, except skip: Set<Int> = [],
+              selected: (UnsafePointer<Int32>, Int)? = nil) throws {
         data.rows = seg.blocks[b].rows
         for (slot, def) in plan.columns.enumerated() {
             if let slots, !slots.contains(slot) { continue }
@@ -240,6 +241,16 @@ final class SharedScan: @unchecked Sendable {
                     data.addresses[slot] = try seg.addresses(block: b, column: ci)
                 }
             default:
+                if let ci, let (sel, n) = selected {
+                    // Few rows pass WHERE: only theirs are decoded, into the arrays of the
+                    // previous block (taken out first, so they are not copied on write).
+                    var values = data.ints[slot]?.values ?? [], nulls = data.ints[slot]?.nulls ?? []
+                    data.ints[slot] = nil
+                    if let nullCount = try seg.intsSelected(block: b, column: ci, sel, n, values: &values, nulls: &nulls) {
+                        data.ints[slot] = IntColumn(values: values, nulls: nulls, nullCount: nullCount)
+                        continue
+                    }
+                }
                 if let ci { data.ints[slot] = try seg.ints(block: b, column: ci) } else {
                     var c = IntColumn(); c.appendNulls(data.rows); data.ints[slot] = c
                 }
@@ -249,6 +260,7 @@ final class SharedScan: @unchecked Sendable {
 
     func scan(block idx: Int, into p: Partial, _ data: BlockData) throws {
         let (si, bi) = blocks[idx]
+        var selectedCount = 0
         if si < 0 {
             data.rows = 1  // FROM (subquery): one empty archive row
         } else if vectorFilter != nil {
@@ -260,7 +272,20 @@ final class SharedScan: @unchecked Sendable {
                 p.rowsScanned += data.rows
                 return
             }
-            try load(archive.segments[si], bi, data, except: filterSlots)
+            if joinTable == nil, p.aggregator?.countsOnly == true {
+                try load(archive.segments[si], bi, data, except: filterSlots)
+            } else {
+                // The selection is made now; when the filter is selective (at most one row in
+                // 32 passes) the other integer columns are decoded for those rows only.
+                selectedCount = SharedScan.selection(p, data.rows)
+                if selectedCount * 32 <= data.rows {
+                    try p.selection.withUnsafeBufferPointer { sel in
+                        try load(archive.segments[si], bi, data, except: filterSlots, selected: (sel.baseAddress!, selectedCount))
+                    }
+                } else {
+                    try load(archive.segments[si], bi, data, except: filterSlots)
+                }
+            }
         } else {
             try load(archive.segments[si], bi, data)
         }
@@ -290,33 +315,12 @@ final class SharedScan: @unchecked Sendable {
             return
         }
         // The rows that pass WHERE, as a selection vector.
-        if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
         var n = 0
         if vectorFilter != nil {
-            // p.mask was filled before the other columns were loaded.
-            p.mask.withUnsafeBufferPointer { m in
-                p.selection.withUnsafeMutableBufferPointer { sel in
-                    // Eight mask bytes at a time: a selective filter passes a few rows per
-                    // block, and words of eight failing rows are skipped whole.
-                    let raw = UnsafeRawPointer(m.baseAddress!)
-                    var r = 0
-                    while r &+ 8 <= rows {
-                        if raw.loadUnaligned(fromByteOffset: r, as: UInt64.self) != 0 {
-                            for k in r..<(r &+ 8) {
-                                sel[n] = Int32(truncatingIfNeeded: k)
-                                n &+= Int(m[k])
-                            }
-                        }
-                        r &+= 8
-                    }
-                    while r < rows {
-                        sel[n] = Int32(truncatingIfNeeded: r)
-                        n &+= Int(m[r])
-                        r &+= 1
-                    }
-                }
-            }
+            // Made from p.mask right after the filter ran.
+            n = selectedCount
         } else if let f = plan.filter {
+            if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
             var c = EvalContext(block: data)
             for r in 0..<rows {
                 c.row = r
@@ -326,6 +330,7 @@ final class SharedScan: @unchecked Sendable {
                 }
             }
         } else {
+            if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
             for r in 0..<rows { p.selection[r] = Int32(truncatingIfNeeded: r) }
             n = rows
         }
@@ -341,6 +346,35 @@ final class SharedScan: @unchecked Sendable {
             p.rowsMatched += n
             try p.selection.withUnsafeBufferPointer { try emit(idx, data, p, $0.baseAddress!, n, nil) }
         }
+    }
+
+    /// Fills `p.selection` with the rows whose `p.mask` byte is 1; returns how many.
+    static func selection(_ p: Partial, _ rows: Int) -> Int {
+        if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
+        var n = 0
+        p.mask.withUnsafeBufferPointer { m in
+            p.selection.withUnsafeMutableBufferPointer { sel in
+                // Eight mask bytes at a time: a selective filter passes a few rows per block,
+                // and words of eight failing rows are skipped whole.
+                let raw = UnsafeRawPointer(m.baseAddress!)
+                var r = 0
+                while r &+ 8 <= rows {
+                    if raw.loadUnaligned(fromByteOffset: r, as: UInt64.self) != 0 {
+                        for k in r..<(r &+ 8) {
+                            sel[n] = Int32(truncatingIfNeeded: k)
+                            n &+= Int(m[k])
+                        }
+                    }
+                    r &+= 8
+                }
+                while r < rows {
+                    sel[n] = Int32(truncatingIfNeeded: r)
+                    n &+= Int(m[r])
+                    r &+= 1
+                }
+            }
+        }
+        return n
     }
 
     /// Whether any of the first `rows` bytes of `mask` is nonzero (a word at a time).
