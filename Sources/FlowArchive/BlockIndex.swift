@@ -13,6 +13,10 @@ public enum IndexKind: UInt8, Sendable {
     case address = 2
     /// min and max, and an exact bitmap of the 65 536 port values present (LZ4-compressed).
     case port = 3
+    /// Format 1.1: `address` with the filter bits in the data area (offset, length, CRC here).
+    case addressRef = 4
+    /// Format 1.1: `port` with the compressed bitmap in the data area.
+    case portRef = 5
 }
 
 /// The min/max of an integer column in a block.
@@ -315,7 +319,50 @@ public enum ColumnIndex: Sendable, Equatable {
         }
     }
 
-    static func read(_ r: inout ByteReader) throws -> ColumnIndex {
+    /// The part of the index a 1.1 writer stores in the data area (`addressRef`, `portRef`):
+    /// the Bloom filter's words, or the LZ4 port bitmap. Nil for kinds without one.
+    var body: [UInt8]? {
+        switch self {
+        case .address(let a):
+            var w = ByteWriter(capacity: a.bloom.bits.count * 8)
+            for word in a.bloom.bits { w.writeInteger(word) }
+            return w.bytes
+        case .port(_, let bitmap):
+            var compressed: [UInt8] = []
+            bitmap.words.withUnsafeBytes { _ = LZ4.compress($0, appendingTo: &compressed) }
+            return compressed
+        case .none, .intRange:
+            return nil
+        }
+    }
+
+    /// Writes the 1.1 directory entry of an index whose `body` was written to the data area at
+    /// `offset` (`length` bytes, CRC-32 `crc`): `addressRef` or `portRef`.
+    func writeRef(to w: inout ByteWriter, offset: UInt64, length: UInt32, crc: UInt32) {
+        switch self {
+        case .address(let a):
+            w.writeInteger(IndexKind.addressRef.rawValue)
+            w.writeInteger(UInt32(52))
+            w.writeInteger(a.min.high); w.writeInteger(a.min.low)
+            w.writeInteger(a.max.high); w.writeInteger(a.max.low)
+            w.writeInteger(UInt8(a.bloom.hashCount))
+            w.writeInteger(UInt8(a.bloom.bits.count.trailingZeroBitCount + 6))
+            w.writeInteger(UInt16(0))
+        case .port(let r, _):
+            w.writeInteger(IndexKind.portRef.rawValue)
+            w.writeInteger(UInt32(32))
+            w.writeInteger(r.min); w.writeInteger(r.max)
+        case .none, .intRange:
+            preconditionFailure("only address and port indexes have bodies")
+        }
+        w.writeInteger(offset)
+        w.writeInteger(length)
+        w.writeInteger(crc)
+    }
+
+    /// Reads one index entry. `data` is the segment's data area, where the bodies of 1.1's
+    /// `addressRef` and `portRef` indexes lie (nil: such an index reads as none).
+    static func read(_ r: inout ByteReader, data: UnsafeRawBufferPointer? = nil) throws -> ColumnIndex {
         let kind: UInt8 = try r.readInteger()
         let length = Int(try r.readInteger(as: UInt32.self))
         let body = try r.readRange(length)
@@ -326,40 +373,75 @@ public enum ColumnIndex: Sendable, Equatable {
         case .intRange?:
             return .intRange(IntRangeIndex(min: try b.readInteger(), max: try b.readInteger()))
         case .address?:
-            let minA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
-            let maxA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
-            let k = Int(try b.readInteger(as: UInt8.self))
-            let log2 = Int(try b.readInteger(as: UInt8.self))
-            guard try b.readInteger(as: UInt16.self) == 0 else { throw ArchiveError("\(r.context): reserved bytes of an address index are not zero") }
-            guard (1...16).contains(k), (6...26).contains(log2), b.remaining == (1 << log2) / 8 else {
-                throw ArchiveError("\(r.context): malformed address index")
-            }
-            // Bulk copy (little-endian host, checked at compile time in Bytes.swift): opening an
-            // archive reads every block's filters, so a per-word read showed up in query latency.
-            let count = (1 << log2) / 64
-            let range = try b.readRange(count * 8)
-            let words = b.bytes.withUnsafeBytes { all in
-                [UInt64](unsafeUninitializedCapacity: count) { out, n in
-                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: all[range]))
-                    n = count
-                }
-            }
+            let (minA, maxA, k, log2) = try readAddressHead(&b, r.context)
+            guard b.remaining == (1 << log2) / 8 else { throw ArchiveError("\(r.context): malformed address index") }
+            let range = try b.readRange((1 << log2) / 8)
+            let words = b.bytes.withUnsafeBytes { bloomWords(UnsafeRawBufferPointer(rebasing: $0[range])) }
             return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, bits: words)))
+        case .addressRef?:
+            let (minA, maxA, k, log2) = try readAddressHead(&b, r.context)
+            guard b.remaining == 16 else { throw ArchiveError("\(r.context): malformed address index") }
+            guard let bits = try referencedBody(&b, data, r.context) else { return .none }
+            guard bits.count == (1 << log2) / 8 else { throw ArchiveError("\(r.context): address filter of \(bits.count) bytes, not \((1 << log2) / 8)") }
+            return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, bits: bloomWords(bits))))
         case .port?:
             let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
-            let compressed = Array(r.bytes[b.offset..<body.upperBound])
-            var words = [UInt64](repeating: 0, count: 1024)
-            do {
-                try compressed.withUnsafeBytes { src in
-                    try words.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
-                }
-            } catch {
-                throw ArchiveError("\(r.context): port bitmap: \(error)")
-            }
-            return .port(range, PortBitmap(words: words))
+            let context = r.context
+            return .port(range, try r.bytes.withUnsafeBytes { try portBitmap(UnsafeRawBufferPointer(rebasing: $0[b.offset..<body.upperBound]), context) })
+        case .portRef?:
+            let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
+            guard b.remaining == 16 else { throw ArchiveError("\(r.context): malformed port index") }
+            guard let compressed = try referencedBody(&b, data, r.context) else { return .none }
+            return .port(range, try portBitmap(compressed, r.context))
         case nil:
             // An index kind from a newer minor version: skip it (the block is then never pruned on it).
             return .none
         }
+    }
+
+    private static func readAddressHead(_ b: inout ByteReader, _ context: String) throws -> (IPAddress, IPAddress, Int, Int) {
+        let minA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+        let maxA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+        let k = Int(try b.readInteger(as: UInt8.self))
+        let log2 = Int(try b.readInteger(as: UInt8.self))
+        guard try b.readInteger(as: UInt16.self) == 0 else { throw ArchiveError("\(context): reserved bytes of an address index are not zero") }
+        guard (1...16).contains(k), (6...26).contains(log2) else { throw ArchiveError("\(context): malformed address index") }
+        return (minA, maxA, k, log2)
+    }
+
+    /// The body an index entry points to (`Body_Offset`, `Body_Length`, `Body_CRC`), after
+    /// checking that it lies in the data area and that its checksum holds; nil without a data area.
+    private static func referencedBody(_ b: inout ByteReader, _ data: UnsafeRawBufferPointer?, _ context: String) throws -> UnsafeRawBufferPointer? {
+        let offset: UInt64 = try b.readInteger()
+        let length: UInt32 = try b.readInteger()
+        let crc: UInt32 = try b.readInteger()
+        guard let data else { return nil }
+        let (end, overflow) = offset.addingReportingOverflow(UInt64(length))
+        guard !overflow, offset >= UInt64(ArchiveFormat.segmentHeaderSize), end <= UInt64(data.count) else {
+            throw ArchiveError("\(context): index body outside the data area")
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: data[Int(offset)..<Int(end)])
+        guard CRC32.checksum(bytes) == crc else { throw ArchiveError("\(context): index body checksum mismatch") }
+        return bytes
+    }
+
+    /// Filter words from their little-endian bytes, copied in bulk (little-endian host, checked
+    /// at compile time in Bytes.swift): a per-word read showed up in query latency.
+    private static func bloomWords(_ bytes: UnsafeRawBufferPointer) -> [UInt64] {
+        let count = bytes.count / 8
+        return [UInt64](unsafeUninitializedCapacity: count) { out, n in
+            UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<count * 8]))
+            n = count
+        }
+    }
+
+    private static func portBitmap(_ compressed: UnsafeRawBufferPointer, _ context: String) throws -> PortBitmap {
+        var words = [UInt64](repeating: 0, count: 1024)
+        do {
+            try words.withUnsafeMutableBytes { try LZ4.decompress(compressed, into: $0) }
+        } catch {
+            throw ArchiveError("\(context): port bitmap: \(error)")
+        }
+        return PortBitmap(words: words)
     }
 }

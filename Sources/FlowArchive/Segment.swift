@@ -26,8 +26,12 @@ public struct ChunkEntry: Sendable {
     /// block's Bloom filters and port bitmaps, most of which a query never looks at).
     enum StoredIndex: Sendable {
         case decoded(ColumnIndex)
-        case encoded(directory: MappedRegion, range: Range<Int>, context: String)
+        /// Its directory bytes; `data` is the data area, where a 1.1 index keeps its body.
+        case encoded(directory: MappedRegion, data: MappedRegion, range: Range<Int>, context: String)
     }
+
+    /// Where the writer put the index's body in the data area (format 1.1), if it has one.
+    var body: (offset: UInt64, length: UInt32, crc: UInt32)? = nil
 
     public init(column: Int, offset: UInt64, compressedLength: UInt32, rawLength: UInt32, encoding: UInt8,
                 width: UInt8, flags: UInt8, nullCount: UInt32, crc: UInt32, index: ColumnIndex) {
@@ -60,9 +64,9 @@ public struct ChunkEntry: Sendable {
         switch storedIndex {
         case .decoded(let i):
             return i
-        case .encoded(let directory, let range, let context):
+        case .encoded(let directory, let data, let range, let context):
             var r = ByteReader(Array(directory.bytes[range]), context: context)
-            return try ColumnIndex.read(&r)
+            return try ColumnIndex.read(&r, data: data.bytes)
         }
     }
 }
@@ -134,6 +138,14 @@ public final class SegmentWriter {
                                       crc: col.chunk.crc, index: col.index))
             offset += UInt64(col.chunk.compressed.count)
         }
+        // Format 1.1: Bloom filters and port bitmaps after the block's chunks, so the directory
+        // (read whole by every query) holds only their Min/Max and where they are.
+        for k in entries.indices {
+            guard let body = entries[k].index.body else { continue }
+            try file.write(body)
+            entries[k].body = (offset, UInt32(body.count), CRC32.checksum(body))
+            offset += UInt64(body.count)
+        }
         blocks.append(BlockEntry(rows: block.rows, chunks: entries))
         records += UInt64(block.rows)
         if let s = block.minStart { minStart = min(minStart ?? s, s) }
@@ -166,7 +178,11 @@ public final class SegmentWriter {
                 d.writeInteger(UInt8(0))
                 d.writeInteger(e.nullCount)
                 d.writeInteger(e.crc)
-                e.index.write(to: &d)
+                if let body = e.body {
+                    e.index.writeRef(to: &d, offset: body.offset, length: body.length, crc: body.crc)
+                } else {
+                    e.index.write(to: &d)
+                }
             }
         }
         let crc = CRC32.checksum(d.bytes)
@@ -249,18 +265,19 @@ public final class SegmentReader: @unchecked Sendable {
         let dir = try file.map(offset: Int64(dirOffset), count: dirLength)
         guard CRC32.checksum(dir.bytes) == dirCRC else { throw ArchiveError.corrupt(path, "directory checksum mismatch") }
         directoryCRC = dirCRC
+        let data = try file.map(offset: 0, count: Int(dirOffset))
+        self.data = data
         do {
-            (self.schema, self.blocks) = try Self.parseDirectory(dir, path: path, dirOffset: dirOffset)
+            (self.schema, self.blocks) = try Self.parseDirectory(dir, data: data, path: path, dirOffset: dirOffset)
         } catch let e as TruncatedError {
             throw ArchiveError.corrupt(path, e.description)
         }
         var si: [String: Int] = [:]
         for (i, c) in schema.enumerated() { si[c.name] = i }
         schemaIndex = si
-        data = try file.map(offset: 0, count: Int(dirOffset))
     }
 
-    private static func parseDirectory(_ dir: MappedRegion, path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
+    private static func parseDirectory(_ dir: MappedRegion, data: MappedRegion, path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
         let dirLength = dir.bytes.count
         var r = RawByteReader(dir.bytes, context: path + " directory")
         let columnCount = Int(try r.readInteger(as: UInt32.self))
@@ -303,7 +320,7 @@ public final class SegmentReader: @unchecked Sendable {
                 _ = try r.readInteger(as: UInt8.self)
                 let indexLength = Int(try r.readInteger(as: UInt32.self))
                 _ = try r.readRange(indexLength)
-                let index = ChunkEntry.StoredIndex.encoded(directory: dir, range: indexStart..<r.offset, context: path + " directory")
+                let index = ChunkEntry.StoredIndex.encoded(directory: dir, data: data, range: indexStart..<r.offset, context: path + " directory")
                 let (chunkEnd, overflow) = off.addingReportingOverflow(UInt64(clen))
                 guard !overflow, off >= UInt64(ArchiveFormat.segmentHeaderSize), chunkEnd <= dirOffset,
                       Int(rlen) <= ArchiveFormat.maxRawChunk else {
@@ -319,6 +336,9 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func columnIndex(named name: String) -> Int? { schemaIndex[name] }
+
+    /// Bytes before the directory (header, chunks and, from format 1.1, index bodies).
+    public var dataAreaSize: Int { data.bytes.count }
 
     /// The decompressed raw bytes of a chunk, after checking its CRC.
     public func rawChunk(_ e: ChunkEntry, block: Int) throws -> [UInt8] {

@@ -3,15 +3,22 @@ import FlowSupport
 import Testing
 @testable import FlowArchive
 
-/// Golden archive files pin format version 1. `Golden/v1/` holds an archive written from
-/// `input.log` and the rows it must decode to (`expected.tsv`). If a change makes these tests
-/// fail, the change altered the format: that needs a new format version, not new golden files.
-/// (To regenerate after an intended, versioned change: FLOWARC_UPDATE_GOLDEN=1 swift test --filter GoldenTests.)
+/// Golden archive files pin the format. `Golden/v1/` holds an archive written by the 1.0 writer
+/// from `input.log` and the rows it must decode to (`expected.tsv`); `Golden/v1.1/archive` is
+/// the same input written by the 1.1 writer (index bodies in the data area). Both must keep
+/// decoding to `expected.tsv`, with the same indexes, and today's writer must produce the 1.1
+/// bytes. If a change makes these tests fail, the change altered the format: that needs a new
+/// format version, not new golden files. (After an intended, versioned change:
+/// FLOWARC_UPDATE_GOLDEN=1 swift test --filter GoldenTests rewrites the current version's files.)
 @Suite(.serialized) struct GoldenTests {
-    static let dir: String = {
+    static let root: String = {
         let file = #filePath
-        return String(file[..<file.lastIndex(of: "/")!]) + "/Golden/v1"
+        return String(file[..<file.lastIndex(of: "/")!]) + "/Golden"
     }()
+    /// Format 1.0: the input, the expected rows, and an archive the 1.0 writer wrote (frozen).
+    static let dir = root + "/v1"
+    /// Format 1.1: what the current writer writes from the same input.
+    static let current = root + "/v1.1"
 
     /// Builds the golden archive from `input.log` with fixed metadata (no paths or times of this machine).
     static func build(into archive: String) throws {
@@ -75,31 +82,51 @@ import Testing
         return d
     }
 
-    @Test func goldenArchiveDecodesToExpectedRows() throws {
-        if Env.updateGolden {
-            let archive = Self.dir + "/archive"
+    @Test(arguments: ["v1", "v1.1"])
+    func goldenArchiveDecodesToExpectedRows(_ version: String) throws {
+        if Env.updateGolden && version == "v1.1" {
+            let archive = Self.current + "/archive"
+            try? Sys.makeDirectories(archive + "/segments")
             for f in (try? Sys.listDirectory(archive + "/segments")) ?? [] { try? Sys.remove(archive + "/segments/" + f) }
             try? Sys.remove(archive + "/MANIFEST")
             try Self.build(into: archive)
             try? Sys.remove(archive + "/LOCK")
-            let rendered = try Self.render(archive)
-            let f = try WritableFile(creating: Self.dir + "/expected.tsv")
-            try f.write(Array(rendered.utf8))
         }
         let expected = String(decoding: try Sys.readFile(Self.dir + "/expected.tsv"), as: UTF8.self)
-        let actual = try Self.render(Self.dir + "/archive")
+        let actual = try Self.render(Self.root + "/\(version)/archive")
         #expect(actual == expected)
         #expect(expected.contains("2001:db8:1234:a100:8d6e:3477:df66:f105"))
         #expect(expected.contains("NODATA"))
+    }
+
+    /// The 1.1 golden segment keeps its Bloom filters and port bitmaps in the data area; they
+    /// decode (checksums hold) to exactly the indexes the 1.0 golden segment has in its directory.
+    @Test func indexBodiesOutsideTheDirectoryMatchTheInlineOnes() throws {
+        let old = try SegmentReader(path: Self.dir + "/archive/segments/00000001.fseg")
+        let new = try SegmentReader(path: Self.current + "/archive/segments/00000001.fseg")
+        #expect(old.blocks.count == new.blocks.count)
+        var bodies = 0
+        for (a, b) in zip(old.blocks, new.blocks) {
+            #expect(a.chunks.count == b.chunks.count)
+            for (x, y) in zip(a.chunks, b.chunks) {
+                let ix = try x.decodeIndex(), iy = try y.decodeIndex()
+                #expect(ix == iy, "column \(old.schema[x.column].name)")
+                if case .address = iy { bodies += 1 }
+                if case .port = iy { bodies += 1 }
+            }
+        }
+        #expect(bodies >= 8, "the golden blocks should hold address and port indexes")
+        // The directory shrank by the bodies it no longer holds.
+        #expect(new.fileSize - Int64(new.dataAreaSize) < old.fileSize - Int64(old.dataAreaSize))
     }
 
     @Test func writerStillProducesTheGoldenBytes() throws {
         let tmp = Self.tempDir("write")
         try Self.build(into: tmp + "/a")
         let fresh = try Sys.readFile(tmp + "/a/segments/00000001.fseg")
-        let golden = try Sys.readFile(Self.dir + "/archive/segments/00000001.fseg")
-        #expect(fresh == golden, "segment bytes differ from Golden/v1: the writer changed the format")
-        #expect(try Sys.readFile(tmp + "/a/MANIFEST") == (try Sys.readFile(Self.dir + "/archive/MANIFEST")))
+        let golden = try Sys.readFile(Self.current + "/archive/segments/00000001.fseg")
+        #expect(fresh == golden, "segment bytes differ from Golden/v1.1: the writer changed the format")
+        #expect(try Sys.readFile(tmp + "/a/MANIFEST") == (try Sys.readFile(Self.current + "/archive/MANIFEST")))
     }
 }
 
