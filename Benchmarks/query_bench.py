@@ -28,6 +28,7 @@ comparison with DuckDB's in-process times.
 import argparse
 import csv
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -115,10 +116,32 @@ def duckdb_query_child(db, threads, sql_file, check):
 # Setup
 # ----------------------------------------------------------------------------------------------
 
+def writer_version():
+    """(major, minor) of the format this checkout writes (Sources/FlowArchive/Format.swift)."""
+    text = open(os.path.join(ROOT, "Sources/FlowArchive/Format.swift")).read()
+    major = int(re.search(r"majorVersion: UInt16 = (\d+)", text).group(1))
+    minor = int(re.search(r"minorVersion: UInt16 = (\d+)", text).group(1))
+    return (major, minor)
+
+
+def archive_version(archive):
+    """(major, minor) from the header of the archive's first segment (little-endian u16s at 4 and 6)."""
+    segs = sorted(glob.glob(os.path.join(archive, "segments", "*.fseg")))
+    if not segs:
+        return None
+    with open(segs[0], "rb") as f:
+        head = f.read(8)
+    return (int.from_bytes(head[4:6], "little"), int.from_bytes(head[6:8], "little"))
+
+
 def prepare(flowarc, data_dir, qdir, threads):
     os.makedirs(qdir, exist_ok=True)
     archive = os.path.join(qdir, "flows.arc")
     db = os.path.join(qdir, "flows.duckdb")
+    if os.path.isdir(archive) and archive_version(archive) != writer_version():
+        # An archive from an older writer would benchmark the older format.
+        ib.log(f"{os.path.relpath(archive, ROOT)} has format {archive_version(archive)}, flowarc writes {writer_version()}: rebuilding")
+        ib.rm(archive)
     if os.path.isdir(archive):
         ib.log(f"reusing {os.path.relpath(archive, ROOT)}")
     else:

@@ -58,7 +58,7 @@ struct AddressDictionary {
         for (k, a) in firstSeen.enumerated() {
             if a.isIPv4 { packed.append((UInt64(truncatingIfNeeded: a.low) << 32) | UInt64(k)) } else { v6.append(k) }
         }
-        packed.sort()
+        Self.sortByHighHalf(&packed)
         var order: [Int] = []
         order.reserveCapacity(firstSeen.count)
         if v6.isEmpty {
@@ -75,6 +75,37 @@ struct AddressDictionary {
         for (r, idx) in order.enumerated() { rank[idx + 1] = UInt32(r + 1) }
         entries = order.map { firstSeen[$0] }
         codes = provisional.map { rank[Int($0)] }
+    }
+
+    /// Sorts `values` by their high 32 bits (distinct here: one IPv4 address each), four
+    /// byte-wide passes of a least-significant-digit radix sort. Replaced `sort()`, a merge sort
+    /// of a block's thousands of addresses per column (1.5% of ingest).
+    static func sortByHighHalf(_ values: inout [UInt64]) {
+        let n = values.count
+        guard n > 1 else { return }
+        var other = [UInt64](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 256)
+        values.withUnsafeMutableBufferPointer { a in
+            other.withUnsafeMutableBufferPointer { b in
+                counts.withUnsafeMutableBufferPointer { c in
+                    var src = a, dst = b
+                    for pass in 0..<4 {
+                        let shift = UInt64(32 + 8 * pass)
+                        c.update(repeating: 0)
+                        for i in 0..<n { c[Int((src[i] &>> shift) & 0xFF)] &+= 1 }
+                        var sum = 0
+                        for d in 0..<256 { let k = c[d]; c[d] = sum; sum &+= k }
+                        for i in 0..<n {
+                            let v = src[i], d = Int((v &>> shift) & 0xFF)
+                            dst[c[d]] = v
+                            c[d] &+= 1
+                        }
+                        swap(&src, &dst)
+                    }
+                    // Four passes: the result is back in `values`.
+                }
+            }
+        }
     }
 
     /// The sorted distinct addresses of `c` (what the index needs), for a column that mostly

@@ -126,12 +126,19 @@ public struct AddressBloom: Sendable, Equatable {
     /// distinct addresses.
     mutating func insertAll(_ entries: [IPAddress]) {
         let k = UInt64(hashCount)
+        // Keys already inserted for the previous entry, by level index: the entries are sorted,
+        // so an address shares its /8, /16 and often /24 key with the one before it, and those
+        // keys need not be hashed and set again (the same bits either way).
+        var previous: [(level: Int, key: IPAddress)?] = [nil, nil, nil, nil]
         bits.withUnsafeMutableBufferPointer { b in
             let mask = UInt64(b.count * 64 - 1)
             for a in entries {
                 let levels = a.isIPv4 ? Self.ipv4Levels : Self.ipv6Levels
-                for level in levels {
-                    let h = Self.keyHash(Self.masked(a, level), level)
+                for (li, level) in levels.enumerated() {
+                    let key = Self.masked(a, level)
+                    if level < 128, let p = previous[li], p.level == level, p.key == key { continue }
+                    previous[li] = (level, key)
+                    let h = Self.keyHash(key, level)
                     let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
                     var i: UInt64 = 0
                     while i < k {

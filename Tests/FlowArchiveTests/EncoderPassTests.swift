@@ -6,6 +6,23 @@ import Testing
 /// The writer's fused and batched passes give what the separate ones gave: the chunk and the
 /// range index of an integer column in one pass, a block's Bloom filter through one pointer.
 @Suite struct EncoderPassTests {
+    /// The address dictionary's radix sort orders (address << 32 | position) words as sort()
+    /// does when the addresses are distinct, for every size up to and past a byte's range.
+    @Test func radixSortMatchesSort() {
+        var rng = SeededRandom(seed: 5)
+        for n in [0, 1, 2, 255, 256, 257, 5_000, 70_000] {
+            var seen = Set<UInt32>()
+            var values: [UInt64] = []
+            while values.count < n {
+                let address = UInt32.random(in: 0...UInt32.max, using: &rng)
+                if seen.insert(address).inserted { values.append(UInt64(address) << 32 | UInt64(values.count)) }
+            }
+            var radix = values
+            AddressDictionary.sortByHighHalf(&radix)
+            #expect(radix == values.sorted(), "n = \(n)")
+        }
+    }
+
     static func column(_ rng: inout SplitMix64, rows: Int, nullPercent: Int, spread: UInt64) -> IntColumn {
         var c = IntColumn()
         let base = rng.next() % 1_000_000
