@@ -481,7 +481,14 @@ final class Aggregator {
     private func consumeByCode(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, codes: UnsafePointer<UInt32>, entries: Int,
                                key: (Int, UnsafeMutablePointer<UInt64>) -> Void) throws {
         let seen = local.reset(entries, kinds)
-        for i in 0..<n { seen[Int(codes[Int(sel[i])])] &+= 1 }
+        // Every row of the block selected (no WHERE, or all passed): rows are read directly,
+        // without the selection vector (`sel` rises strictly, so its last entry tells).
+        let everyRow = n > 0 && n == b.rows && sel[n - 1] == Int32(truncatingIfNeeded: n - 1)
+        if everyRow {
+            for r in 0..<n { seen[Int(codes[r])] &+= 1 }
+        } else {
+            for i in 0..<n { seen[Int(codes[Int(sel[i])])] &+= 1 }
+        }
         for (j, kind) in kinds.enumerated() {
             let count = local.counts[j].base
             switch kind {
@@ -493,6 +500,24 @@ final class Aggregator {
                     let r = Int(sel[i])
                     let isNull = fieldKind == .string ? v.codes.unsafelyUnwrapped[r] == 0 : (v.nulls.map { $0[r] == 1 } ?? false)
                     if !isNull { count[Int(codes[r])] &+= 1 }
+                }
+            case .sum(.column(let slot)) where everyRow:
+                // sum(column) over every row: straight from the column, a NULL adding 0.
+                let v = b.views[slot]
+                let values = v.values.unsafelyUnwrapped
+                let sum = local.sums[j].base
+                if let nl = v.nulls {
+                    for r in 0..<n {
+                        let c = Int(codes[r]), present = Int64(nl[r] ^ 1)
+                        sum[c] &+= Int128(Int64(bitPattern: values[r]) & (0 &- present))
+                        count[c] &+= present
+                    }
+                } else {
+                    for r in 0..<n {
+                        let c = Int(codes[r])
+                        sum[c] &+= Int128(Int64(bitPattern: values[r]))
+                        count[c] &+= 1
+                    }
                 }
             case .sum(let e), .extreme(let e, _, _):
                 var start = 0
