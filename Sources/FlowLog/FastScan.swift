@@ -12,6 +12,12 @@ enum FastScan {
         UInt64(flowarc_blank_mask16(p))
     }
 
+    /// Bit `k` set when byte `k` of the 64 at `p` is a space or a tab.
+    @inline(__always)
+    static func blankMask64(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        flowarc_blank_mask64(p)
+    }
+
     /// Whether the tokens at `a` (`na` bytes) and `b` (`nb` bytes) are equal, for tokens of 4 to
     /// 16 bytes (two overlapping loads each); false otherwise. Reads only the tokens' bytes.
     @inline(__always)

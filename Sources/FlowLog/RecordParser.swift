@@ -275,20 +275,35 @@ public struct RecordParser {
         let count = plan.count
         let starts = plan.tokenStarts, ends = plan.tokenEnds
         let len = end - from
-        var ns = 0, ne = 0
+        var ns = 0
+        // Blanks inside the line: when there are `count - 1`, every separator is one byte and a
+        // token ends one byte before the next one starts, so the ends need no extraction of
+        // their own (AWS writes single spaces; runs of blanks take the rescan below).
+        var blanks = 0
         // Bit k of a word: byte from + w + k is a blank. Bytes from `len` on count as blanks, so
         // the last token ends at the line end. `carry`: the byte before the word was a blank.
         var carry: UInt64 = 1
         var w = 0
         while w <= len {
-            var blank = FastScan.blankMask16(p + from + w)
-            if w + 16 <= len { blank |= FastScan.blankMask16(p + from + w + 16) << 16 }
-            if w + 32 <= len { blank |= FastScan.blankMask16(p + from + w + 32) << 32 }
-            if w + 48 <= len { blank |= FastScan.blankMask16(p + from + w + 48) << 48 }
-            if len - w < 64 { blank |= UInt64.max &<< UInt64(len - w) }
+            var blank: UInt64
+            if w &+ 48 <= len {
+                // All 64 bytes are readable (up to 16 past the line end): one call.
+                blank = FastScan.blankMask64(p + from + w)
+            } else {
+                blank = FastScan.blankMask16(p + from + w)
+                if w + 16 <= len { blank |= FastScan.blankMask16(p + from + w + 16) << 16 }
+                if w + 32 <= len { blank |= FastScan.blankMask16(p + from + w + 32) << 32 }
+            }
+            let rest = len &- w
+            if rest < 64 {
+                let tail = UInt64.max &<< UInt64(rest)
+                blanks &+= (blank & ~tail).nonzeroBitCount
+                blank |= tail
+            } else {
+                blanks &+= blank.nonzeroBitCount
+            }
             let before = (blank << 1) | carry
             var tokenStarts = ~blank & before
-            var tokenEnds = blank & ~before
             carry = blank >> 63
             // A word holds at most 32 tokens and the scratch has room for `count + 40`, so the
             // count is checked once per word. The first eight positions of a word are stored
@@ -308,22 +323,16 @@ public struct RecordParser {
                 tokenStarts &= tokenStarts &- 1
             }
             ns &+= startCount
-            let endCount = tokenEnds.nonzeroBitCount
-            for k in 0..<8 {
-                ends[ne &+ k] = at &+ tokenEnds.trailingZeroBitCount
-                tokenEnds &= tokenEnds &- 1
-            }
-            k = ne &+ 8
-            while tokenEnds != 0 {
-                ends[k] = at &+ tokenEnds.trailingZeroBitCount
-                k &+= 1
-                tokenEnds &= tokenEnds &- 1
-            }
-            ne &+= endCount
             if ns > count { return false }
             w &+= 64
         }
-        if ns != count { return false }
+        if ns != count || count == 0 { return false }
+        if blanks == count &- 1 {
+            for f in 0..<(count &- 1) { ends[f] = starts[f &+ 1] &- 1 }
+            ends[count &- 1] = end
+        } else {
+            for f in 0..<count { ends[f] = RecordParser.tokenEnd(p, starts[f], end) }
+        }
         let info = plan.info
         let order = plan.order
         // Positions kind by kind (see `LinePlan.order`): each loop runs one kernel, so no
