@@ -682,21 +682,33 @@ enum ColumnCodec {
         let entries = try r.readRange(v4Count * 4 + v6Count * 16)
         let total = v4Count + v6Count + 1
         var low: [UInt64] = []
+        // Whether each family is strictly ascending, as the format requires of a writer: a
+        // filter then finds an address range's codes by binary search (checked here, in the
+        // same pass, rather than trusted).
+        var ascending = true
         let high = c.bytes.withUnsafeBytes { all -> [UInt64] in
             let p = UnsafeRawPointer(all.baseAddress!) + entries.lowerBound
             var hi = [UInt64](repeating: 0, count: total)
             low = [UInt64](repeating: 0, count: total)
             hi.withUnsafeMutableBufferPointer { h in
                 low.withUnsafeMutableBufferPointer { l in
+                    var previous: UInt32 = 0
                     for i in 0..<v4Count {
-                        let a = IPAddress(ipv4: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                        let v = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                        ascending = ascending && (i == 0 || v > previous)
+                        previous = v
+                        let a = IPAddress(ipv4: v)
                         h[i + 1] = a.high
                         l[i + 1] = a.low
                     }
                     let v6 = p + 4 * v4Count
                     for i in 0..<v6Count {
-                        h[v4Count + 1 + i] = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
-                        l[v4Count + 1 + i] = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                        let eh = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+                        let el = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                        let k = v4Count + 1 + i
+                        ascending = ascending && (i == 0 || eh > h[k - 1] || (eh == h[k - 1] && el > l[k - 1]))
+                        h[k] = eh
+                        l[k] = el
                     }
                 }
             }
@@ -747,7 +759,7 @@ enum ColumnCodec {
             }
         }
         if rows > 0 && Int(largest) >= high.count { throw ArchiveError("\(c.context): address code \(largest) outside the dictionary") }
-        return AddressCodes(high: high, low: low, codes: codes)
+        return AddressCodes(high: high, low: low, codes: codes, v4Count: v4Count, ascending: ascending)
     }
 
     static func decodeStrings(_ c: RawChunk) throws -> StringColumn {
@@ -796,8 +808,49 @@ public struct AddressCodes: Sendable {
     public let low: [UInt64]
     /// One per row: 0 for NULL, else an entry (checked when decoded).
     public let codes: [UInt32]
+    /// Entries 1...v4Count are the IPv4 family, the rest the IPv6 family.
+    public let v4Count: Int
+    /// Whether each family's entries are strictly ascending (checked when decoded).
+    public let ascending: Bool
 
     public var entryCount: Int { high.count }
+
+    public init(high: [UInt64], low: [UInt64], codes: [UInt32], v4Count: Int, ascending: Bool) {
+        self.high = high; self.low = low; self.codes = codes
+        self.v4Count = v4Count; self.ascending = ascending
+    }
+
+    /// The codes of the entries in `first...last` (as unsigned 128-bit values), as at most one
+    /// run of codes `lo...hi`: an empty run is `lo > hi`. nil when the entries are not known to
+    /// be ascending or when both families hold matches (then the caller decides entry by entry).
+    public func codeRun(first: IPAddress, last: IPAddress) -> (lo: Int, hi: Int)? {
+        guard ascending else { return nil }
+        @inline(__always) func below(_ e: Int, _ a: IPAddress) -> Bool {
+            high[e] < a.high || (high[e] == a.high && low[e] < a.low)
+        }
+        // In `range` (ascending), the first entry not below `a`.
+        func lowerBound(_ range: Range<Int>, _ a: IPAddress) -> Int {
+            var lo = range.lowerBound, hi = range.upperBound
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if below(mid, a) { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        func run(_ family: Range<Int>) -> (lo: Int, hi: Int) {
+            let lo = lowerBound(family, first)
+            var hi = lo
+            // The first entry above `last`: the lower bound of `last`, plus one if equal.
+            let ub = lowerBound(lo..<family.upperBound, last)
+            hi = ub < family.upperBound && high[ub] == last.high && low[ub] == last.low ? ub + 1 : ub
+            return (lo, hi - 1)
+        }
+        let v4 = run(1..<(v4Count + 1)), v6 = run((v4Count + 1)..<max(v4Count + 1, entryCount))
+        let v4Empty = v4.lo > v4.hi, v6Empty = v6.lo > v6.hi
+        if v4Empty { return v6 }
+        if v6Empty { return v4 }
+        return nil
+    }
 
     /// The column expanded to one address per row.
     public func materialized() -> AddressColumn {

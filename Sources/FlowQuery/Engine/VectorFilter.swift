@@ -105,6 +105,30 @@ struct VectorFilter {
         c.codes.withUnsafeBufferPointer { apply(table, $0.baseAddress!, m, rows) }
     }
 
+    /// ANDs into `m` whether each row's code lies in `run` (the codes of an address range, found
+    /// by binary search in the sorted dictionary; `lo > hi` when empty), or, negated, is neither
+    /// in it nor NULL (code 0): a range compare per row, no per-entry table.
+    static func applyRun(_ run: (lo: Int, hi: Int), negated: Bool, _ c: AddressCodes,
+                         _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
+        c.codes.withUnsafeBufferPointer { cs in
+            let codes = cs.baseAddress!
+            if run.lo > run.hi {
+                if negated {
+                    for i in 0..<rows { m[i] &= codes[i] != 0 ? 1 : 0 }
+                } else {
+                    for i in 0..<rows { m[i] = 0 }
+                }
+                return
+            }
+            let base = UInt32(run.lo), span = UInt32(run.hi - run.lo)
+            if negated {
+                for i in 0..<rows { m[i] &= ((codes[i] &- base) > span && codes[i] != 0) ? 1 : 0 }
+            } else {
+                for i in 0..<rows { m[i] &= (codes[i] &- base) <= span ? 1 : 0 }
+            }
+        }
+    }
+
     /// The truth of `predicate` for each entry of a text dictionary, by code (code 0, NULL, is
     /// never TRUE, negated or not).
     static func textTable(_ dict: ByteDictionary, _ predicate: (ArraySlice<UInt8>) -> Bool) -> [UInt8] {
@@ -151,11 +175,19 @@ struct VectorFilter {
                     VectorFilter.apply(table, b.views[slot].codes!, m, rows)
                 case .addressPrefix(let slot, let net, let prefix, let negated) where b.addressCodes[slot] != nil:
                     let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
-                    VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
-                        (((hi & masked.high) == net.high && (lo & masked.low) == net.low) != negated)
+                    let c = b.addressCodes[slot]!
+                    let last = IPAddress(high: net.high | ~masked.high, low: net.low | ~masked.low)
+                    if let run = c.codeRun(first: net, last: last) {
+                        VectorFilter.applyRun(run, negated: negated, c, m, rows)
+                    } else {
+                        VectorFilter.applyByCode(c, m, rows) { hi, lo in
+                            (((hi & masked.high) == net.high && (lo & masked.low) == net.low) != negated)
+                        }
                     }
                 case .addressIn(let slot, let values, let negated) where b.addressCodes[slot] != nil:
-                    if values.count == 1 {
+                    if values.count == 1, let run = b.addressCodes[slot]!.codeRun(first: values[0], last: values[0]) {
+                        VectorFilter.applyRun(run, negated: negated, b.addressCodes[slot]!, m, rows)
+                    } else if values.count == 1 {
                         let a = values[0]
                         VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in (hi == a.high && lo == a.low) != negated }
                     } else {
