@@ -208,17 +208,19 @@ struct GroupOutput {
         let cols = try specs.map { try sortColumn($0.expr, groups) }
         let n = groups.count
         // ORDER BY ... LIMIT l over many groups: only the groups whose first key is at most the
-        // l-th smallest can be in the result (ties included), so only those are sorted.
-        // ORDER BY ... LIMIT l over many groups: only the groups whose first key is at most the
         // l-th smallest can be in the result (ties included), so only those are sorted. NULLs
         // sort last unless NULLS FIRST, so with at least l non-NULL keys they are not needed.
         if topN, let l = plan.limit, l > 0, Int(l) * 8 < n, cols[0].radixKey(0) != nil, !specs[0].nullsFirst {
             let descending = !specs[0].ascending
-            let positions = (0..<n).filter { !cols[0].isNull($0) }
-            if positions.count >= Int(l) {
-                let keys = positions.map { i -> UInt64 in let k = cols[0].radixKey(i)!; return descending ? ~k : k }
-                let cut = Self.smallest(Int(l), of: keys)
-                return try sorted(keys.indices.filter { keys[$0] <= cut }.map { groups[positions[$0]] }, topN: false)
+            let first = cols[0]
+            // Keys computed on the fly, twice, rather than kept in arrays of n: with a million
+            // groups per worker those arrays were 16 MB of fresh pages for ten rows.
+            let keys = (0..<n).lazy.filter { !first.isNull($0) }.map { i -> (Int, UInt64) in
+                let k = first.radixKey(i)!
+                return (i, descending ? ~k : k)
+            }
+            if let cut = Self.smallest(Int(l), of: keys.lazy.map { $0.1 }) {
+                return try sorted(keys.filter { $0.1 <= cut }.map { groups[$0.0] }, topN: false)
             }
         }
         func less(_ a: Int, _ b: Int, from first: Int) -> Bool {
@@ -274,7 +276,8 @@ struct GroupOutput {
 
     /// The `l`-th smallest of `keys` (1-based; `keys.count >= l`), with a max-heap of the `l`
     /// smallest seen so far.
-    static func smallest(_ l: Int, of keys: [UInt64]) -> UInt64 {
+    /// The `l`-th smallest of `keys`, or nil when there are fewer than `l`.
+    static func smallest<S: Sequence<UInt64>>(_ l: Int, of keys: S) -> UInt64? {
         var heap: [UInt64] = []
         heap.reserveCapacity(l)
         func siftDown(_ start: Int) {
@@ -299,7 +302,7 @@ struct GroupOutput {
                 siftDown(0)
             }
         }
-        return heap[0]
+        return heap.count == l ? heap[0] : nil
     }
 
     /// Stable LSD radix sort of `keys` (8 bits a pass) carrying `payload`; passes where every
