@@ -224,6 +224,15 @@ public enum ColumnIndex: Sendable, Equatable {
     case address(AddressIndex)
     case port(IntRangeIndex, PortBitmap)
 
+    /// About how many bytes the decoded index holds (for cache budgets).
+    public var byteSize: Int {
+        switch self {
+        case .none, .intRange: return 32
+        case .address(let a): return 64 + a.bloom.bits.count * 8
+        case .port(_, let bitmap): return 32 + bitmap.words.count * 8
+        }
+    }
+
     public var intRange: IntRangeIndex? {
         switch self {
         case .intRange(let r), .port(let r, _): return r

@@ -71,6 +71,25 @@ public struct ChunkEntry: Sendable {
     }
 }
 
+/// Bytes of decoded block indexes that segment readers may keep, process-wide: every index of
+/// an archive of about a hundred million records (a 20-million-record archive's address filters
+/// and port bitmaps are ~56 MB; a statement decodes only those of the columns it filters on),
+/// bounded whatever the archive's size. Once it is spent, indexes are decoded per use as before.
+enum IndexCacheBudget {
+    static let limit = 256 << 20
+    private static let lock = Monitor()
+    nonisolated(unsafe) private static var used = 0
+
+    /// Whether `bytes` more may be kept (and, if so, counts them).
+    static func take(_ bytes: Int) -> Bool {
+        lock.withLock {
+            guard used + bytes <= limit else { return false }
+            used += bytes
+            return true
+        }
+    }
+}
+
 /// A block as the directory describes it.
 public struct BlockEntry: Sendable {
     public var rows: Int
@@ -336,6 +355,27 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func columnIndex(named name: String) -> Int? { schemaIndex[name] }
+
+    /// Decoded block indexes, by `block * schema.count + column` (see `blockIndex`).
+    private var indexCache: [Int: ColumnIndex] = [:]
+    private let indexLock = Monitor()
+
+    /// The index of `column` in block `block`, or nil when the block has no chunk of it (the
+    /// column is then all NULL there). Decoded once per reader and kept while the process-wide
+    /// budget (`IndexCacheBudget`) allows: pruning asks for the same indexes in every statement
+    /// of a session, and decoding them (a body's checksum, a filter copied out of the mapping,
+    /// a port bitmap decompressed) was most of a selective statement's time (a rare address:
+    /// 25 MB of Bloom filters checked and copied per statement).
+    public func blockIndex(_ block: Int, column: Int) -> ColumnIndex? {
+        let key = block &* max(1, schema.count) &+ column
+        if let cached = indexLock.withLock({ indexCache[key] }) { return cached }
+        guard let chunk = blocks[block].chunk(forColumn: column) else { return nil }
+        let index = chunk.index
+        if IndexCacheBudget.take(index.byteSize) {
+            indexLock.withLock { indexCache[key] = index }
+        }
+        return index
+    }
 
     /// Bytes before the directory (header, chunks and, from format 1.1, index bodies).
     public var dataAreaSize: Int { data.bytes.count }

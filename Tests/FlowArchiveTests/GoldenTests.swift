@@ -116,6 +116,15 @@ import Testing
             }
         }
         #expect(bodies >= 8, "the golden blocks should hold address and port indexes")
+        // The reader's cache of decoded indexes answers, asked twice, what each chunk decodes to.
+        for _ in 0..<2 {
+            for (bi, block) in new.blocks.enumerated() {
+                for c in new.schema.indices {
+                    #expect(new.blockIndex(bi, column: c) == block.chunk(forColumn: c).map { try! $0.decodeIndex() },
+                            "block \(bi) column \(new.schema[c].name)")
+                }
+            }
+        }
         // The directory shrank by the bodies it no longer holds.
         #expect(new.fileSize - Int64(new.dataAreaSize) < old.fileSize - Int64(old.dataAreaSize))
     }

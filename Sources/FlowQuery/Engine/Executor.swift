@@ -44,7 +44,7 @@ public enum QueryEngine {
             for (si, seg) in archive.segments.enumerated() {
                 for bi in seg.blocks.indices {
                     stats.blocks += 1
-                    if prune.mayMatch(seg, seg.blocks[bi]) { blocks.append((si, bi)) } else { stats.blocksSkipped += 1 }
+                    if prune.mayMatch(seg, bi) { blocks.append((si, bi)) } else { stats.blocksSkipped += 1 }
                 }
             }
         }

@@ -132,23 +132,23 @@ indirect enum PruneCondition: CustomStringConvertible {
     }
 
     /// Whether the block may hold matching rows, by its indexes.
-    func mayMatch(_ seg: SegmentReader, _ block: BlockEntry) -> Bool {
+    func mayMatch(_ seg: SegmentReader, _ block: Int) -> Bool {
         switch self {
         case .maybe: return true
         case .all(let cs): return cs.allSatisfy { $0.mayMatch(seg, block) }
         case .any(let cs): return cs.contains { $0.mayMatch(seg, block) }
         case .addressIn(let col, let addrs):
             guard let ci = seg.columnIndex(named: col) else { return false }  // column absent: all null
-            guard let chunk = block.chunk(forColumn: ci) else { return false }
-            guard case .address(let idx) = chunk.index else { return true }
+            guard let index = seg.blockIndex(block, column: ci) else { return false }
+            guard case .address(let idx) = index else { return true }
             return addrs.contains { idx.mayContain($0) }
         case .addressInNetwork(let col, let net, let prefix):
-            guard let ci = seg.columnIndex(named: col), let chunk = block.chunk(forColumn: ci) else { return false }
-            guard case .address(let idx) = chunk.index else { return true }
+            guard let ci = seg.columnIndex(named: col), let index = seg.blockIndex(block, column: ci) else { return false }
+            guard case .address(let idx) = index else { return true }
             return idx.mayContain(network: net, prefix: prefix)
         case .intIn(let col, let ranges):
-            guard let ci = seg.columnIndex(named: col), let chunk = block.chunk(forColumn: ci) else { return false }
-            switch chunk.index {
+            guard let ci = seg.columnIndex(named: col), let index = seg.blockIndex(block, column: ci) else { return false }
+            switch index {
             case .intRange(let r):
                 return ranges.contains { r.mayContain($0) }
             case .port(let r, let bitmap):
