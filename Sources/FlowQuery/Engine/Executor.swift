@@ -9,6 +9,8 @@ public struct QueryStats: Sendable {
     public var blocksSkipped = 0
     public var rowsScanned = 0
     public var rowsMatched = 0
+    /// Blocks counted from their indexes alone (every row matches WHERE, and only count(*) is asked).
+    public var blocksCounted = 0
     public var seconds = 0.0
     /// Of `seconds`: scanning blocks (in parallel), then merging, ordering and shaping the result.
     public var scanSeconds = 0.0
@@ -36,6 +38,9 @@ public enum QueryEngine {
         let plan = try binder.bind(query)
         let prune = plan.filterAST.map(PruneCondition.from) ?? .maybe
         var blocks: [(Int, Int)] = []
+        // Blocks whose every row matches WHERE by their indexes (used when only count(*) is asked).
+        var everyRow: [Bool] = []
+        let exact = plan.filterAST.flatMap(PruneCondition.exactIntRanges)
         var stats = QueryStats()
         if plan.join?.subqueryOnly == true {
             blocks = [(-1, -1)]  // one empty archive row: every subquery row joins it
@@ -44,12 +49,18 @@ public enum QueryEngine {
             for (si, seg) in archive.segments.enumerated() {
                 for bi in seg.blocks.indices {
                     stats.blocks += 1
-                    if prune.mayMatch(seg, bi) { blocks.append((si, bi)) } else { stats.blocksSkipped += 1 }
+                    if prune.mayMatch(seg, bi) {
+                        blocks.append((si, bi))
+                        if let exact { everyRow.append(PruneCondition.everyRowMatches(exact, seg, bi)) }
+                    } else {
+                        stats.blocksSkipped += 1
+                    }
                 }
             }
         }
         let workers = max(1, min(threads, blocks.count))
         let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers)
+        shared.everyRow = everyRow
         let t1 = Sys.monotonicNanos()
         runThreads(workers) { w in shared.work(w) }
         if let e = shared.failure { throw e }
@@ -59,6 +70,7 @@ public enum QueryEngine {
         stats.finishSeconds = Double(Sys.monotonicNanos() - t2) / 1e9
         stats.rowsScanned = shared.partials.reduce(0) { $0 + $1.rowsScanned }
         stats.rowsMatched = shared.partials.reduce(0) { $0 + $1.rowsMatched }
+        stats.blocksCounted = shared.partials.reduce(0) { $0 + $1.blocksCounted }
         if plan.join?.subqueryOnly == true { stats.rowsScanned = 0 }
         if shared.partials.contains(where: { ($0.aggregator?.groupCount ?? 0) >= 100_000 }) {
             // Group tables of millions of groups take milliseconds to unmap: freed on a thread
@@ -71,6 +83,7 @@ public enum QueryEngine {
             stats.segments = max(stats.segments, s.segments)
             stats.blocks += s.blocks
             stats.blocksSkipped += s.blocksSkipped
+            stats.blocksCounted += s.blocksCounted
             stats.rowsScanned += s.rowsScanned
         }
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
@@ -105,6 +118,7 @@ public enum QueryEngine {
 final class Partial {
     var rowsScanned = 0
     var rowsMatched = 0
+    var blocksCounted = 0
     let aggregator: Aggregator?
     /// Non-aggregate results per block index: (output values, order values).
     var rows: [Int: [([Value], [Value])]] = [:]
@@ -124,6 +138,8 @@ final class SharedScan: @unchecked Sendable {
     let plan: QueryPlan
     let archive: ArchiveReader
     let blocks: [(Int, Int)]
+    /// Per entry of `blocks` (or empty): every row matches WHERE, by the block's indexes.
+    var everyRow: [Bool] = []
     let monitor = Monitor()
     var next = 0
     var failure: (any Error)? = nil
@@ -261,6 +277,15 @@ final class SharedScan: @unchecked Sendable {
     func scan(block idx: Int, into p: Partial, _ data: BlockData) throws {
         let (si, bi) = blocks[idx]
         var selectedCount = 0
+        if si >= 0, idx < everyRow.count, everyRow[idx], vectorFilter != nil, joinTable == nil,
+           let agg = p.aggregator, agg.countsOnly {
+            // count(*) alone over a block every row of which matches: counted, not read.
+            let rows = archive.segments[si].blocks[bi].rows
+            p.rowsMatched += rows
+            p.blocksCounted += 1
+            agg.addRows(rows)
+            return
+        }
         if si < 0 {
             data.rows = 1  // FROM (subquery): one empty archive row
         } else if vectorFilter != nil {

@@ -68,6 +68,56 @@ indirect enum PruneCondition: CustomStringConvertible {
         }
     }
 
+    /// The WHERE clause as integer columns that must each lie in one of their ranges, when it
+    /// is exactly that: an AND of comparisons (not `<>`), BETWEENs and IN lists of an integer
+    /// column with integer literals. nil for anything else (`from` may drop terms it does not
+    /// understand; this may not, since it answers "every row matches"). A block whose values of
+    /// each such column have no NULL and lie, min to max, in one of its ranges matches on every
+    /// row: a count over it needs no column decoded.
+    static func exactIntRanges(_ e: Expr) -> [(column: String, ranges: [ClosedRange<UInt64>])]? {
+        var out: [(column: String, ranges: [ClosedRange<UInt64>])] = []
+        func intTerm(_ op: BinaryOperator, _ x: Expr, _ k: Expr) -> Bool {
+            guard let col = column(x), col.kind.isInteger, case .literal(.integer) = k.kind, let c = constant(k),
+                  case .intIn(let name, let ranges) = comparison(op, col, c) else { return false }
+            out.append((name, ranges))
+            return true
+        }
+        func add(_ e: Expr) -> Bool {
+            switch e.kind {
+            case .and(let ts):
+                return ts.allSatisfy(add)
+            case .binary(let op, let l, let r) where op.isComparison && op != .notEqual:
+                if column(l) != nil { return intTerm(op, l, r) }
+                return intTerm(op.flipped, r, l)
+            case .between(let x, let lo, let hi, false):
+                return intTerm(.greaterOrEqual, x, lo) && intTerm(.lessOrEqual, x, hi)
+            case .inList(let x, let items, false):
+                guard let col = column(x), col.kind.isInteger, !items.isEmpty else { return false }
+                var ranges: [ClosedRange<UInt64>] = []
+                for i in items {
+                    guard case .literal(.integer) = i.kind, let c = constant(i),
+                          case .intIn(_, let rs) = comparison(.equal, col, c) else { return false }
+                    ranges += rs
+                }
+                out.append((col.archiveName, ranges))
+                return true
+            default:
+                return false
+            }
+        }
+        return add(e) && !out.isEmpty ? out : nil
+    }
+
+    /// Whether every row of block `block` satisfies `ranges` (see `exactIntRanges`), by the
+    /// block's Min/Max indexes and null counts alone.
+    static func everyRowMatches(_ ranges: [(column: String, ranges: [ClosedRange<UInt64>])], _ seg: SegmentReader, _ block: Int) -> Bool {
+        ranges.allSatisfy { term in
+            guard let ci = seg.columnIndex(named: term.column), let chunk = seg.blocks[block].chunk(forColumn: ci),
+                  chunk.nullCount == 0, let r = seg.blockIndex(block, column: ci)?.intRange else { return false }
+            return term.ranges.contains { $0.contains(r.min) && $0.contains(r.max) }
+        }
+    }
+
     static func simplify(_ c: PruneCondition) -> PruneCondition {
         switch c {
         case .all(let cs):
