@@ -18,6 +18,12 @@ enum FastScan {
         flowarc_blank_mask64(p)
     }
 
+    /// Bit `k` set when byte `k` of the 64 at `p` is a newline.
+    @inline(__always)
+    static func newlineMask64(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        flowarc_equal_mask64(p, 0x0A)
+    }
+
     /// Whether the tokens at `a` (`na` bytes) and `b` (`nb` bytes) are equal, for tokens of 4 to
     /// 16 bytes (two overlapping loads each); false otherwise. Reads only the tokens' bytes.
     @inline(__always)

@@ -73,16 +73,26 @@ public struct RecordParser {
         out.bytes = text.count
         guard let base = text.baseAddress, text.count > 0 else { return out }
         let n = text.count
-        // Find the lines first (memchr runs at memory speed) so every column buffer has a fixed
-        // size; their ends are kept for the parse loop, which so needs no second memchr.
+        // Find the lines first so every column buffer has a fixed size; their ends are kept for
+        // the parse loop. 64 bytes per step, each newline a set bit (a memchr call per line of
+        // ~250 bytes spent more on its calls than on scanning).
         lineEnds.removeAll(keepingCapacity: true)
-        var p = 0
-        while p < n {
-            guard let nl = memchr(base + p, 0x0A, n - p) else { lineEnds.append(n); break }
-            let e = nl - UnsafeMutableRawPointer(mutating: base)
-            lineEnds.append(e)
-            p = e + 1
+        let full = n & ~63
+        var w = 0
+        while w < full {
+            var m = FastScan.newlineMask64(base.assumingMemoryBound(to: UInt8.self) + w)
+            while m != 0 {
+                lineEnds.append(w &+ m.trailingZeroBitCount)
+                m &= m &- 1
+            }
+            w &+= 64
         }
+        var t = full
+        while t < n {
+            if base.load(fromByteOffset: t, as: UInt8.self) == 0x0A { lineEnds.append(t) }
+            t &+= 1
+        }
+        if lineEnds.last.map({ $0 != n - 1 }) ?? true { lineEnds.append(n) }  // a last line without its newline
         let ends = lineEnds
         let store = pool.take()
         store.reset(capacity: ends.count)

@@ -68,6 +68,21 @@ static inline uint64_t flowarc_blank_mask64(const void *p) {
 #endif
 }
 
+/// Bit k set when byte k of the 64 at `p` equals `c` (AVX2 on the Haswell build).
+static inline uint64_t flowarc_equal_mask64(const void *p, unsigned char c) {
+#if defined(__AVX2__)
+    const __m256i v = _mm256_set1_epi8((char)c);
+    uint32_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)p), v));
+    uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)((const char *)p + 32)), v));
+    return (uint64_t)lo | ((uint64_t)hi << 32);
+#else
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t m = 0;
+    for (int k = 0; k < 64; k++) m |= (uint64_t)(b[k] == c) << k;
+    return m;
+#endif
+}
+
 /// Bit k set when byte k of the 16 at `p` equals `c`.
 static inline uint32_t flowarc_equal_mask16(const void *p, unsigned char c) {
 #if defined(__SSE2__)
