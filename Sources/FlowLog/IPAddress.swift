@@ -65,10 +65,40 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         return value << 8 | octet
     }
 
+    /// The usual form AWS writes, eight groups of 1 to 4 hex digits and no `::` or IPv4 tail,
+    /// in one pass without a group array; nil for anything else (`parseIPv6` then decides).
+    @inline(__always)
+    static func parseFullIPv6(_ b: UnsafeRawBufferPointer) -> IPAddress? {
+        let n = b.count
+        if n < 15 || n > 39 { return nil }
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        var g: UInt64 = 0, len = 0, groups = 0
+        for k in 0..<n {
+            let c = b[k]
+            if c == 0x3A {
+                if len == 0 || groups == 7 { return nil }
+                if groups < 4 { hi = hi << 16 | g } else { lo = lo << 16 | g }
+                groups &+= 1
+                g = 0
+                len = 0
+                continue
+            }
+            let d: UInt8
+            if c &- 0x30 < 10 { d = c &- 0x30 } else if (c | 0x20) &- 0x61 < 6 { d = (c | 0x20) &- 0x61 &+ 10 } else { return nil }
+            len &+= 1
+            if len > 4 { return nil }
+            g = g << 4 | UInt64(d)
+        }
+        if len == 0 || groups != 7 { return nil }
+        return IPAddress(high: hi, low: lo << 16 | g)
+    }
+
     static func parseIPv6(_ b: UnsafeRawBufferPointer) -> IPAddress? {
+        if let a = parseFullIPv6(b) { return a }
         let n = b.count
         if n < 2 || n > 45 { return nil }
-        var groups = [UInt16](repeating: 0, count: 8)
+        // In registers, not an Array: an allocation per IPv6 address was most of its parse.
+        var groups = SIMD8<UInt16>()
         var count = 0
         var gap = -1
         var i = 0
