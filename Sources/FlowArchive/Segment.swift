@@ -88,6 +88,11 @@ enum IndexCacheBudget {
             return true
         }
     }
+
+    /// Returns `bytes` taken before (a reader's cache freed with it).
+    static func give(_ bytes: Int) {
+        lock.withLock { used -= bytes }
+    }
 }
 
 /// A block as the directory describes it.
@@ -358,7 +363,10 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Decoded block indexes, by `block * schema.count + column` (see `blockIndex`).
     private var indexCache: [Int: ColumnIndex] = [:]
+    private var indexCacheBytes = 0
     private let indexLock = Monitor()
+
+    deinit { IndexCacheBudget.give(indexCacheBytes) }
 
     /// The index of `column` in block `block`, or nil when the block has no chunk of it (the
     /// column is then all NULL there). Decoded once per reader and kept while the process-wide
@@ -371,8 +379,15 @@ public final class SegmentReader: @unchecked Sendable {
         if let cached = indexLock.withLock({ indexCache[key] }) { return cached }
         guard let chunk = blocks[block].chunk(forColumn: column) else { return nil }
         let index = chunk.index
-        if IndexCacheBudget.take(index.byteSize) {
-            indexLock.withLock { indexCache[key] = index }
+        let bytes = index.byteSize
+        if IndexCacheBudget.take(bytes) {
+            let kept = indexLock.withLock { () -> Bool in
+                guard indexCache[key] == nil else { return false }  // another thread kept it first
+                indexCache[key] = index
+                indexCacheBytes += bytes
+                return true
+            }
+            if !kept { IndexCacheBudget.give(bytes) }
         }
         return index
     }
