@@ -35,7 +35,7 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int = Sys.onlineProcessors
 
-    @Flag(name: .long, help: "Print the plan and, after running, blocks and rows scanned, blocks skipped by the indexes and times (to standard error).")
+    @Flag(name: .long, help: "Print the plan and, after running, blocks and rows scanned, blocks skipped or counted by their indexes alone, and times (to standard error).")
     var explain = false
 
     mutating func validate() throws {
