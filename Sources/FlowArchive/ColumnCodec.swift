@@ -839,11 +839,10 @@ public struct AddressCodes: Sendable {
         }
         func run(_ family: Range<Int>) -> (lo: Int, hi: Int) {
             let lo = lowerBound(family, first)
-            var hi = lo
             // The first entry above `last`: the lower bound of `last`, plus one if equal.
             let ub = lowerBound(lo..<family.upperBound, last)
-            hi = ub < family.upperBound && high[ub] == last.high && low[ub] == last.low ? ub + 1 : ub
-            return (lo, hi - 1)
+            let above = ub < family.upperBound && high[ub] == last.high && low[ub] == last.low ? ub + 1 : ub
+            return (lo, above - 1)
         }
         let v4 = run(1..<(v4Count + 1)), v6 = run((v4Count + 1)..<max(v4Count + 1, entryCount))
         let v4Empty = v4.lo > v4.hi, v6Empty = v6.lo > v6.hi
