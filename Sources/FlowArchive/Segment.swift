@@ -368,6 +368,13 @@ public final class SegmentReader: @unchecked Sendable {
 
     deinit { IndexCacheBudget.give(indexCacheBytes) }
 
+    /// Chunks whose checksum this reader has already checked, by `block * schema.count +
+    /// column`. A committed segment is never rewritten, so a chunk's stored bytes are checked
+    /// the first time a reader decodes it, not in every statement of a session that reads it
+    /// again (the checksum was 15% of a CIDR count over every block).
+    private var checkedChunks = Set<Int>()
+    private let checkLock = Monitor()
+
     /// The index of `column` in block `block`, or nil when the block has no chunk of it (the
     /// column is then all NULL there). Decoded once per reader and kept while the process-wide
     /// budget (`IndexCacheBudget`) allows: pruning asks for the same indexes in every statement
@@ -395,21 +402,48 @@ public final class SegmentReader: @unchecked Sendable {
     /// Bytes before the directory (header, chunks and, from format 1.1, index bodies).
     public var dataAreaSize: Int { data.bytes.count }
 
+    /// Calls `body` with the raw bytes of a chunk, after checking its CRC: a chunk stored as
+    /// one literal run (see `ColumnCodec.finish`) in place, in the mapping, any other
+    /// decompressed into a buffer of its own.
+    func withRawChunk<R>(_ e: ChunkEntry, block: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let stored = try storedBytes(e, block: block)
+        if let at = LZ4.literalRun(stored, rawLength: Int(e.rawLength)) {
+            return try body(UnsafeRawBufferPointer(rebasing: stored[at...]))
+        }
+        return try rawChunk(e, block: block).withUnsafeBytes { try body($0) }
+    }
+
+    /// A chunk's stored bytes in the mapping, checked against its CRC the first time.
+    private func storedBytes(_ e: ChunkEntry, block: Int) throws -> UnsafeRawBufferPointer {
+        guard e.offset + UInt64(e.compressedLength) <= UInt64(data.bytes.count) else {
+            throw ArchiveError.corrupt(path, "block \(block) column \(schema[e.column].name): chunk runs past the data area")
+        }
+        let stored = UnsafeRawBufferPointer(rebasing: data.bytes[Int(e.offset)..<Int(e.offset) + Int(e.compressedLength)])
+        let key = block &* max(1, schema.count) &+ e.column
+        if !checkLock.withLock({ checkedChunks.contains(key) }) {
+            guard CRC32.checksum(stored) == e.crc else {
+                throw ArchiveError.corrupt(path, "block \(block) column \(schema[e.column].name): checksum mismatch")
+            }
+            checkLock.withLock { _ = checkedChunks.insert(key) }
+        }
+        return stored
+    }
+
     /// The decompressed raw bytes of a chunk, after checking its CRC.
     public func rawChunk(_ e: ChunkEntry, block: Int) throws -> [UInt8] {
         let name = schema[e.column].name
         // Both buffers are filled completely before use (a short read or an LZ4 block that
         // does not decode to exactly `rawLength` bytes is an error), so they are not zeroed
         // first: zeroing was a pass over every byte a query reads, twice.
-        guard e.offset + UInt64(e.compressedLength) <= UInt64(data.bytes.count) else {
-            throw ArchiveError.corrupt(path, "block \(block) column \(name): chunk runs past the data area")
-        }
-        let compressed = UnsafeRawBufferPointer(rebasing: data.bytes[Int(e.offset)..<Int(e.offset) + Int(e.compressedLength)])
-        guard CRC32.checksum(compressed) == e.crc else {
-            throw ArchiveError.corrupt(path, "block \(block) column \(name): checksum mismatch")
-        }
+        let compressed = try storedBytes(e, block: block)
         do {
             return try [UInt8](unsafeUninitializedCapacity: Int(e.rawLength)) { buf, n in
+                if let at = LZ4.literalRun(compressed, rawLength: buf.count) {
+                    // Stored as literals (see ColumnCodec.finish): copied, not decompressed.
+                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: compressed[at...]))
+                    n = buf.count
+                    return
+                }
                 try LZ4.decompress(compressed, into: UnsafeMutableRawBufferPointer(buf))
                 n = buf.count  // LZ4.decompress throws unless it wrote exactly this many bytes
             }
@@ -420,14 +454,21 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    private func decodeContext(_ e: ChunkEntry, _ block: Int) throws -> ColumnCodec.RawChunk {
-        let raw = try rawChunk(e, block: block)
+    /// The chunk's encoding, after checking it and the flags are known to this version.
+    @discardableResult
+    private func checkEncoding(_ e: ChunkEntry, _ block: Int) throws -> ColumnEncoding {
         guard let enc = ColumnEncoding(rawValue: e.encoding) else {
             throw ArchiveError("\(path): block \(block) column \(schema[e.column].name) uses encoding \(e.encoding), unknown to this flowarc version")
         }
         guard e.flags & ~ChunkFlags.known == 0 else {
             throw ArchiveError("\(path): block \(block) column \(schema[e.column].name) has unknown flags \(e.flags)")
         }
+        return enc
+    }
+
+    private func decodeContext(_ e: ChunkEntry, _ block: Int) throws -> ColumnCodec.RawChunk {
+        let raw = try rawChunk(e, block: block)
+        let enc = try checkEncoding(e, block)
         return ColumnCodec.RawChunk(bytes: raw, rows: blocks[block].rows, encoding: enc, width: Int(e.width), flags: e.flags,
                                     context: "\(path): block \(block) column \(schema[e.column].name)")
     }
@@ -460,7 +501,12 @@ public final class SegmentReader: @unchecked Sendable {
     public func addressCodes(block: Int, column: Int) throws -> AddressCodes? {
         guard let e = blocks[block].chunk(forColumn: column), e.encoding == ColumnEncoding.addressDictionary.rawValue else { return nil }
         do {
-            return try ColumnCodec.decodeAddressCodes(try decodeContext(e, block))
+            try checkEncoding(e, block)
+            let context = "\(path): block \(block) column \(schema[e.column].name)"
+            return try withRawChunk(e, block: block) { raw in
+                try ColumnCodec.decodeAddressCodes(raw, rows: blocks[block].rows, encoding: .addressDictionary, width: Int(e.width),
+                                                   flags: e.flags, context: context)
+            }
         } catch let err as TruncatedError {
             throw ArchiveError.corrupt(path, "block \(block) column \(schema[column].name): \(err.description)")
         }

@@ -21,6 +21,45 @@ public enum LZ4 {
         return Int(n)
     }
 
+    /// Appends `source` as an LZ4 block of one literal run (a token, the run's length, the bytes
+    /// as they are): what any LZ4 decoder reads back, for data LZ4 cannot shrink enough to pay
+    /// for decompressing it. A reader that recognises the form (`literalRun`) reads the bytes in
+    /// place instead. Returns the block's length.
+    @discardableResult
+    public static func storeLiterals(_ source: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> Int {
+        let n = source.count
+        if n == 0 { return 0 }
+        let start = output.count
+        if n < 15 {
+            output.append(UInt8(n) << 4)
+        } else {
+            output.append(0xF0)
+            var rest = n - 15
+            while rest >= 255 { output.append(255); rest -= 255 }
+            output.append(UInt8(rest))
+        }
+        output.append(contentsOf: source)
+        return output.count - start
+    }
+
+    /// Where the literals start when `block` is exactly one literal run of `rawLength` bytes (as
+    /// `storeLiterals` writes it), else nil (then decompress it).
+    public static func literalRun(_ block: UnsafeRawBufferPointer, rawLength: Int) -> Int? {
+        guard rawLength > 0, block.count > rawLength, block[0] & 0x0F == 0 else { return nil }
+        var length = Int(block[0] >> 4), i = 1
+        if length == 15 {
+            // The header is at most block.count - rawLength bytes: a longer run of 255s is not this form.
+            while true {
+                guard i < block.count - rawLength else { return nil }
+                let b = Int(block[i])
+                i += 1
+                length += b
+                if b != 255 { break }
+            }
+        }
+        return length == rawLength && i + rawLength == block.count ? i : nil
+    }
+
     /// Decompresses exactly `destination.count` bytes.
     public static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
         if destination.count == 0 && source.count == 0 { return }

@@ -90,3 +90,47 @@ private func decompress(_ block: [UInt8], size: Int) throws -> [UInt8] {
         #expect(caught > 100, "only \(caught) of 500 damaged blocks were detected")
     }
 }
+
+/// Chunks LZ4 cannot shrink are stored as one literal run: an ordinary LZ4 block that any
+/// decoder reads, and that `literalRun` recognises so a reader can use the bytes in place.
+@Suite struct LZ4LiteralRunTests {
+    static func stored(_ input: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [7]  // storeLiterals appends
+        let n = input.withUnsafeBytes { LZ4.storeLiterals($0, appendingTo: &out) }
+        #expect(out.count == 1 + n && out[0] == 7)
+        return Array(out[1...])
+    }
+
+    @Test(arguments: [1, 14, 15, 16, 269, 270, 271, 524, 525, 4_096, 100_000])
+    func literalRunsAreLZ4BlocksAndAreRecognised(size: Int) throws {
+        var rng = SplitMix64(seed: UInt64(size))
+        let input = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let block = Self.stored(input)
+        // What liblz4 itself decodes it to.
+        #expect(try decompress(block, size: size) == input)
+        let at = block.withUnsafeBytes { LZ4.literalRun($0, rawLength: size) }
+        #expect(at != nil)
+        if let at {
+            #expect(at + size == block.count)
+            #expect(Array(block[at...]) == input)
+        }
+        // Not recognised for another length, nor when cut short.
+        #expect(block.withUnsafeBytes { LZ4.literalRun($0, rawLength: size + 1) } == nil)
+        #expect(block.withUnsafeBytes { LZ4.literalRun($0, rawLength: size - 1) } == nil)
+        #expect(Array(block.dropLast()).withUnsafeBytes { LZ4.literalRun($0, rawLength: size) } == nil)
+    }
+
+    @Test func compressedBlocksAreNotTakenForLiterals() {
+        let input = flowLogText(size: 50_000, seed: 3)
+        let block = compress(input)
+        #expect(block.withUnsafeBytes { LZ4.literalRun($0, rawLength: input.count) } == nil)
+        // A token announcing a match after its literals is not a literal run, even if the lengths fit.
+        var forged = Self.stored([1, 2, 3])
+        forged[0] |= 0x04
+        #expect(forged.withUnsafeBytes { LZ4.literalRun($0, rawLength: 3) } == nil)
+        // Nor is a header of 255s that runs into the bytes the literals would need.
+        let ones = [UInt8](repeating: 255, count: 40)
+        #expect(([0xF0] + ones).withUnsafeBytes { LZ4.literalRun($0, rawLength: 20) } == nil)
+        #expect([UInt8]().withUnsafeBytes { LZ4.literalRun($0, rawLength: 0) } == nil)
+    }
+}
