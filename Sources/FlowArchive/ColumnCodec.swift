@@ -677,13 +677,18 @@ enum ColumnCodec {
 
     /// The dictionary and per-row codes of an `addressDictionary` chunk, not expanded to rows.
     static func decodeAddressCodes(_ c: RawChunk) throws -> AddressCodes {
-        try c.bytes.withUnsafeBytes { try decodeAddressCodes($0, rows: c.rows, encoding: c.encoding, width: c.width, flags: c.flags, context: c.context) }
+        let owned = c.bytes.withUnsafeBytes { OwnedBytes(copying: $0) }
+        return try decodeAddressCodes(UnsafeRawBufferPointer(rebasing: owned.bytes[0..<c.bytes.count]), owner: owned, rows: c.rows,
+                                      encoding: c.encoding, width: c.width, flags: c.flags, context: c.context)
     }
 
-    /// As `decodeAddressCodes(_:)`, over raw bytes it does not keep: a chunk stored as
-    /// literals is read where the segment's mapping holds it, without a copy.
-    static func decodeAddressCodes(_ bytes: UnsafeRawBufferPointer, rows: Int, encoding: ColumnEncoding, width: Int, flags: UInt8,
-                                   context: String) throws -> AddressCodes {
+    /// As `decodeAddressCodes(_:)`, over raw bytes that `owner` keeps alive and unchanged: the
+    /// codes stay where they are (see `CodePlanes`), so a chunk stored as literals is read
+    /// where the segment's mapping holds it.
+    /// `codesChecked`: this chunk's codes were found within its dictionary before (by the same
+    /// reader, on the same unchanging bytes), so they are not read to check them again.
+    static func decodeAddressCodes(_ bytes: UnsafeRawBufferPointer, owner: AnyObject, rows: Int, encoding: ColumnEncoding, width: Int,
+                                   flags: UInt8, context: String, codesChecked: Bool = false) throws -> AddressCodes {
         let c = (rows: rows, encoding: encoding, width: width, flags: flags, context: context)
         guard c.encoding == .addressDictionary else { throw ArchiveError("\(c.context): encoding \(c.encoding) is not addressDictionary") }
         guard [1, 2, 4].contains(c.width) else { throw ArchiveError("\(c.context): bad code width \(c.width)") }
@@ -732,52 +737,16 @@ enum ColumnCodec {
             }
             return hi
         }(bytes)
-        // Codes straight to 32 bits (width 1, 2 or 4; byte planes when shuffled): a query
-        // filtering an address column reads these for every block it cannot skip.
+        // The codes stay where they are (width 1, 2 or 4; byte planes when shuffled); only their
+        // largest is checked here, in one read.
         let rows = c.rows, width = c.width, shuffled = c.flags & ChunkFlags.shuffled != 0
         let range = try r.readRange(rows * width)
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
-        var largest: UInt32 = 0
-        let codes = { (all: UnsafeRawBufferPointer) -> [UInt32] in
-            let raw = UnsafeRawPointer(all.baseAddress!) + range.lowerBound
-            let p = raw.assumingMemoryBound(to: UInt8.self)
-            return [UInt32](unsafeUninitializedCapacity: rows) { out, n in
-                // One loop per layout, all planes of a row combined at once and the largest code
-                // found in the same pass (a loop per plane, `|=` with a checked shift and a
-                // separate pass for the maximum were half of a CIDR count's time).
-                var m: UInt32 = 0
-                switch (width, shuffled) {
-                case (1, _):
-                    for i in 0..<rows { let v = UInt32(p[i]); out[i] = v; m = max(m, v) }
-                case (2, true):
-                    let p1 = p + rows
-                    for i in 0..<rows { let v = UInt32(p[i]) | UInt32(p1[i]) &<< 8; out[i] = v; m = max(m, v) }
-                case (4, true):
-                    let p1 = p + rows, p2 = p + 2 &* rows, p3 = p + 3 &* rows
-                    for i in 0..<rows {
-                        let v = UInt32(p[i]) | UInt32(p1[i]) &<< 8 | UInt32(p2[i]) &<< 16 | UInt32(p3[i]) &<< 24
-                        out[i] = v
-                        m = max(m, v)
-                    }
-                case (2, false):
-                    for i in 0..<rows {
-                        let v = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 &* i, as: UInt16.self)))
-                        out[i] = v
-                        m = max(m, v)
-                    }
-                default:
-                    for i in 0..<rows {
-                        let v = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self))
-                        out[i] = v
-                        m = max(m, v)
-                    }
-                }
-                largest = m
-                n = rows
-            }
-        }(bytes)
+        let planes = CodePlanes(owner: owner, base: UnsafeRawPointer(bytes.baseAddress!) + range.lowerBound, rows: rows, width: width,
+                                shuffled: shuffled)
+        let largest = codesChecked ? 0 : planes.largest()
         if rows > 0 && Int(largest) >= high.count { throw ArchiveError("\(c.context): address code \(largest) outside the dictionary") }
-        return AddressCodes(high: high, low: low, codes: codes, v4Count: v4Count, ascending: ascending)
+        return AddressCodes(high: high, low: low, planes: planes, v4Count: v4Count, ascending: ascending)
     }
 
     static func decodeStrings(_ c: RawChunk) throws -> StringColumn {
@@ -824,8 +793,10 @@ public struct AddressCodes: Sendable {
     /// Entry i ≥ 1 of the dictionary; entry 0 stands for NULL.
     public let high: [UInt64]
     public let low: [UInt64]
-    /// One per row: 0 for NULL, else an entry (checked when decoded).
-    public let codes: [UInt32]
+    /// One per row: 0 for NULL, else an entry (checked when decoded), where the chunk keeps them.
+    public let planes: CodePlanes
+    /// The codes as 32-bit values (expanded once, on first use).
+    public var codes: [UInt32] { planes.codes }
     /// Entries 1...v4Count are the IPv4 family, the rest the IPv6 family.
     public let v4Count: Int
     /// Whether each family's entries are strictly ascending (checked when decoded).
@@ -834,7 +805,11 @@ public struct AddressCodes: Sendable {
     public var entryCount: Int { high.count }
 
     public init(high: [UInt64], low: [UInt64], codes: [UInt32], v4Count: Int, ascending: Bool) {
-        self.high = high; self.low = low; self.codes = codes
+        self.init(high: high, low: low, planes: CodePlanes(expanded: codes), v4Count: v4Count, ascending: ascending)
+    }
+
+    public init(high: [UInt64], low: [UInt64], planes: CodePlanes, v4Count: Int, ascending: Bool) {
+        self.high = high; self.low = low; self.planes = planes
         self.v4Count = v4Count; self.ascending = ascending
     }
 
@@ -871,7 +846,7 @@ public struct AddressCodes: Sendable {
 
     /// The column expanded to one address per row.
     public func materialized() -> AddressColumn {
-        let rows = codes.count
+        let codes = codes, rows = codes.count
         var outHigh = [UInt64](repeating: 0, count: rows), outLow = [UInt64](repeating: 0, count: rows)
         var nulls: [UInt8]? = nil
         var nullCount = 0

@@ -373,6 +373,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// the first time a reader decodes it, not in every statement of a session that reads it
     /// again (the checksum was 15% of a CIDR count over every block).
     private var checkedChunks = Set<Int>()
+    /// Address dictionary chunks whose codes were all found within their dictionary (checked
+    /// once, as the checksum: a range filter then reads the codes once per statement, not twice).
+    private var checkedCodes = Set<Int>()
     private let checkLock = Monitor()
 
     /// The index of `column` in block `block`, or nil when the block has no chunk of it (the
@@ -401,17 +404,6 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Bytes before the directory (header, chunks and, from format 1.1, index bodies).
     public var dataAreaSize: Int { data.bytes.count }
-
-    /// Calls `body` with the raw bytes of a chunk, after checking its CRC: a chunk stored as
-    /// one literal run (see `ColumnCodec.finish`) in place, in the mapping, any other
-    /// decompressed into a buffer of its own.
-    func withRawChunk<R>(_ e: ChunkEntry, block: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let stored = try storedBytes(e, block: block)
-        if let at = LZ4.literalRun(stored, rawLength: Int(e.rawLength)) {
-            return try body(UnsafeRawBufferPointer(rebasing: stored[at...]))
-        }
-        return try rawChunk(e, block: block).withUnsafeBytes { try body($0) }
-    }
 
     /// A chunk's stored bytes in the mapping, checked against its CRC the first time.
     private func storedBytes(_ e: ChunkEntry, block: Int) throws -> UnsafeRawBufferPointer {
@@ -503,10 +495,28 @@ public final class SegmentReader: @unchecked Sendable {
         do {
             try checkEncoding(e, block)
             let context = "\(path): block \(block) column \(schema[e.column].name)"
-            return try withRawChunk(e, block: block) { raw in
-                try ColumnCodec.decodeAddressCodes(raw, rows: blocks[block].rows, encoding: .addressDictionary, width: Int(e.width),
-                                                   flags: e.flags, context: context)
+            // The codes are read where they lie: in the mapping for a chunk stored as literals,
+            // else in a buffer the chunk is decompressed into.
+            let stored = try storedBytes(e, block: block)
+            let raw: UnsafeRawBufferPointer, owner: AnyObject
+            if let at = LZ4.literalRun(stored, rawLength: Int(e.rawLength)) {
+                raw = UnsafeRawBufferPointer(rebasing: stored[at...])
+                owner = data
+            } else {
+                let buffer = OwnedBytes(count: Int(e.rawLength))
+                let target = UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[0..<Int(e.rawLength)])
+                do { try LZ4.decompress(stored, into: target) } catch {
+                    throw ArchiveError.corrupt(path, "\(context): \(error)")
+                }
+                raw = UnsafeRawBufferPointer(target)
+                owner = buffer
             }
+            let key = block &* max(1, schema.count) &+ e.column
+            let checked = checkLock.withLock { checkedCodes.contains(key) }
+            let codes = try ColumnCodec.decodeAddressCodes(raw, owner: owner, rows: blocks[block].rows, encoding: .addressDictionary,
+                                                           width: Int(e.width), flags: e.flags, context: context, codesChecked: checked)
+            if !checked { checkLock.withLock { _ = checkedCodes.insert(key) } }
+            return codes
         } catch let err as TruncatedError {
             throw ArchiveError.corrupt(path, "block \(block) column \(schema[column].name): \(err.description)")
         }

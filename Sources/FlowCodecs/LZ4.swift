@@ -45,19 +45,17 @@ public enum LZ4 {
     /// Where the literals start when `block` is exactly one literal run of `rawLength` bytes (as
     /// `storeLiterals` writes it), else nil (then decompress it).
     public static func literalRun(_ block: UnsafeRawBufferPointer, rawLength: Int) -> Int? {
-        guard rawLength > 0, block.count > rawLength, block[0] & 0x0F == 0 else { return nil }
-        var length = Int(block[0] >> 4), i = 1
-        if length == 15 {
-            // The header is at most block.count - rawLength bytes: a longer run of 255s is not this form.
-            while true {
-                guard i < block.count - rawLength else { return nil }
-                let b = Int(block[i])
-                i += 1
-                length += b
-                if b != 255 { break }
-            }
+        guard rawLength > 0 else { return nil }
+        // The one header that encodes `rawLength`: a token, then (from 15 on) 255s and a last byte below 255.
+        if rawLength < 15 {
+            return block.count == 1 + rawLength && block[0] == UInt8(rawLength) << 4 ? 1 : nil
         }
-        return length == rawLength && i + rawLength == block.count ? i : nil
+        let fill = (rawLength - 15) / 255, header = 2 + fill
+        guard block.count == header + rawLength, block[0] == 0xF0, block[header - 1] == UInt8((rawLength - 15) % 255) else { return nil }
+        var k = 1, all: UInt64 = ~0
+        while k + 8 <= 1 + fill { all &= block.loadUnaligned(fromByteOffset: k, as: UInt64.self); k += 8 }
+        while k < 1 + fill { all &= UInt64(block[k]) | ~0xFF; k += 1 }
+        return all == ~0 ? header : nil
     }
 
     /// Decompresses exactly `destination.count` bytes.

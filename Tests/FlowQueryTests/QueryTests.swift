@@ -1,3 +1,4 @@
+import FlowSupport
 @testable import FlowQuery
 import Testing
 
@@ -211,5 +212,28 @@ import Testing
     @Test func parseStatementAllowsTrailingSemicolons() throws {
         #expect(try SQLParser.parseStatement("SELECT 1;").description == "SELECT 1")
         #expect(try SQLParser.parseStatement("SELECT 1 ; ; -- done").description == "SELECT 1")
+    }
+}
+
+/// The mask scans of a block scan: whether any row passed, and how many.
+@Suite struct MaskScanTests {
+    @Test func countsAndAnyMatchANaiveScan() {
+        var rng = SplitMix64(seed: 91)
+        for rows in [0, 1, 7, 8, 9, 255, 256, 257, 2039, 2040, 2041, 2048, 4096, 65_536] {
+            for density in [0.0, 0.001, 0.5, 1.0] {
+                let mask = (0..<rows + 9).map { i -> UInt8 in i < rows && Double(rng.next() % 10_000) / 10_000 < density ? 1 : 0 }
+                let want = mask.prefix(rows).reduce(0) { $0 + Int($1) }
+                #expect(SharedScan.countSet(mask, rows) == want, "rows \(rows) density \(density)")
+                #expect(SharedScan.anySet(mask, rows) == (want > 0))
+            }
+            // A single passing row anywhere (the scan stops early only on a 1).
+            for at in Set([0, rows / 2, rows - 1]) where at >= 0 && rows > 0 {
+                var mask = [UInt8](repeating: 0, count: rows + 3)
+                mask[at] = 1
+                #expect(SharedScan.anySet(mask, rows) && SharedScan.countSet(mask, rows) == 1)
+            }
+        }
+        // Bytes past `rows` are not counted.
+        #expect(SharedScan.countSet([1, 1, 1, 1], 2) == 2 && !SharedScan.anySet([0, 0, 1], 2))
     }
 }

@@ -330,11 +330,7 @@ final class SharedScan: @unchecked Sendable {
         let rows = data.rows
         if vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly {
             // count(*) alone, no GROUP BY: the rows that pass WHERE are only counted.
-            let passed = p.mask.withUnsafeBufferPointer { m in
-                var c = 0
-                for r in 0..<rows { c &+= Int(m[r]) }
-                return c
-            }
+            let passed = SharedScan.countSet(p.mask, rows)
             p.rowsMatched += passed
             agg.addRows(passed)
             return
@@ -405,14 +401,34 @@ final class SharedScan: @unchecked Sendable {
     /// Whether any of the first `rows` bytes of `mask` is nonzero (a word at a time).
     static func anySet(_ mask: [UInt8], _ rows: Int) -> Bool {
         mask.withUnsafeBytes { m in
-            var acc: UInt64 = 0
             var r = 0
-            while r &+ 8 <= rows {
-                acc |= m.loadUnaligned(fromByteOffset: r, as: UInt64.self)
-                r &+= 8
+            // 256 bytes at a time, stopping at the first that holds a 1.
+            while r &+ 256 <= rows {
+                var acc: UInt64 = 0
+                for k in Swift.stride(from: r, to: r &+ 256, by: 8) { acc |= m.loadUnaligned(fromByteOffset: k, as: UInt64.self) }
+                if acc != 0 { return true }
+                r &+= 256
             }
+            var acc: UInt64 = 0
             while r < rows { acc |= UInt64(m[r]); r &+= 1 }
             return acc != 0
+        }
+    }
+
+    /// How many of the first `rows` mask bytes (each 0 or 1) are 1: eight at a time, summed in
+    /// byte lanes that cannot overflow (at most 255 words per round), then across the lanes.
+    static func countSet(_ mask: [UInt8], _ rows: Int) -> Int {
+        mask.withUnsafeBytes { m in
+            var total = 0, r = 0
+            while r &+ 8 <= rows {
+                let end = min(rows & ~7, r &+ 8 &* 255)
+                var lanes: UInt64 = 0
+                while r < end { lanes &+= m.loadUnaligned(fromByteOffset: r, as: UInt64.self); r &+= 8 }
+                let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes &>> 8) & 0x00FF_00FF_00FF_00FF)
+                total &+= Int((pairs &* 0x0001_0001_0001_0001) &>> 48)
+            }
+            while r < rows { total &+= Int(m[r]); r &+= 1 }
+            return total
         }
     }
 

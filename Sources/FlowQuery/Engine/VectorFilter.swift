@@ -110,22 +110,14 @@ struct VectorFilter {
     /// in it nor NULL (code 0): a range compare per row, no per-entry table.
     static func applyRun(_ run: (lo: Int, hi: Int), negated: Bool, _ c: AddressCodes,
                          _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
-        c.codes.withUnsafeBufferPointer { cs in
-            let codes = cs.baseAddress!
-            if run.lo > run.hi {
-                if negated {
-                    for i in 0..<rows { m[i] &= codes[i] != 0 ? 1 : 0 }
-                } else {
-                    for i in 0..<rows { m[i] = 0 }
-                }
-                return
-            }
-            let base = UInt32(run.lo), span = UInt32(run.hi - run.lo)
-            if negated {
-                for i in 0..<rows { m[i] &= ((codes[i] &- base) > span && codes[i] != 0) ? 1 : 0 }
-            } else {
-                for i in 0..<rows { m[i] &= (codes[i] &- base) <= span ? 1 : 0 }
-            }
+        if run.lo <= run.hi {
+            // Compared where the chunk keeps the codes, not expanded to 32 bits first.
+            c.planes.andRun(lo: UInt32(run.lo), span: UInt32(run.hi - run.lo), negated: negated, m.baseAddress!)
+        } else if negated {
+            // Outside an empty run: every row that is not NULL (codes 1 and up).
+            c.planes.andRun(lo: 1, span: UInt32.max - 1, negated: false, m.baseAddress!)
+        } else {
+            for i in 0..<rows { m[i] = 0 }
         }
     }
 
