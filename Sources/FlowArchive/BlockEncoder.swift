@@ -31,7 +31,8 @@ public enum BlockEncoder {
 
     /// Encodes every present column of `batch` (which must be padded to `rowCount`). Columns
     /// that are null in every row are left out: a reader treats a missing column as all null.
-    public static func encode(_ batch: RecordBatch) -> EncodedBlock {
+    /// Integer columns of more than `pageRows` rows are stored in pages (encoding 8).
+    public static func encode(_ batch: RecordBatch, pageRows: Int = ArchiveFormat.defaultPageRows) -> EncodedBlock {
         var cols: [EncodedColumn] = []
         var minStart: Int64? = nil, maxEnd: Int64? = nil
         // Address dictionaries and indexes of this block by field id, for the columns that
@@ -65,7 +66,7 @@ public enum BlockEncoder {
                 cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
             default:
                 guard let c = batch.ints[id], c.nullCount < c.count else { continue }
-                let (chunk, index) = ColumnCodec.encodeIndexed(c, isPort: portFields.contains(spec.name))
+                let (chunk, index) = ColumnCodec.encodeIndexed(c, isPort: portFields.contains(spec.name), pageRows: pageRows)
                 cols.append(EncodedColumn(name: spec.name, type: columnType(spec.kind), chunk: chunk, index: index))
                 if id == FieldCatalog.start, let r = index.intRange { minStart = Int64(r.min) }
                 if id == FieldCatalog.end, let r = index.intRange { maxEnd = Int64(r.max) }
@@ -79,7 +80,7 @@ public enum BlockEncoder {
             cols.append(EncodedColumn(name: name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
         }
         if let s = batch.sourceIDs, s.nullCount < s.count {
-            let (chunk, index) = ColumnCodec.encodeIndexed(s, isPort: false)
+            let (chunk, index) = ColumnCodec.encodeIndexed(s, isPort: false, pageRows: pageRows)
             cols.append(EncodedColumn(name: DerivedColumn.source, type: .uint64, chunk: chunk, index: index))
         }
         return EncodedBlock(rows: batch.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd)

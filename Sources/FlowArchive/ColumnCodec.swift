@@ -145,6 +145,55 @@ enum ColumnCodec {
         return (r.chunk, .intRange(IntRangeIndex(min: r.min, max: r.max)))
     }
 
+    /// As `encodeIndexed(_:isPort:)`, in pages of `pageRows` rows (encoding 8) when the column
+    /// has more rows than a page and is not constant: each page is encoded as a chunk of its
+    /// own (frame of reference or delta, whichever is smaller for it), compressed on its own,
+    /// and described by a page entry (lengths, encoding, checksum, null count, min and max), so
+    /// that a reader decompresses only the pages it needs (Formats/ARCHIVE.md, "8: paged").
+    static func encodeIndexed(_ c: IntColumn, isPort: Bool, pageRows: Int) -> (chunk: EncodedChunk, index: ColumnIndex) {
+        guard pageRows > 0, c.count > pageRows, c.nullCount < c.count else { return encodeIndexed(c, isPort: isPort) }
+        var low = UInt64.max, high = UInt64.min
+        let pageCount = (c.count + pageRows - 1) / pageRows
+        var table = ByteWriter(capacity: 8 + pageCount * ArchiveFormat.pageEntrySize)
+        table.writeInteger(UInt32(pageRows))
+        table.writeInteger(UInt32(pageCount))
+        var bodies: [UInt8] = []
+        var rawTotal = 0
+        for k in 0..<pageCount {
+            let range = (k * pageRows)..<min(c.count, (k + 1) * pageRows)
+            let nulls = c.nulls.map { Array($0[range]) }
+            let nullCount = nulls.map { $0.reduce(0) { $0 + Int($1) } } ?? 0
+            let page = IntColumn(values: Array(c.values[range]), nulls: nulls, nullCount: nullCount)
+            let (chunk, lo, hi): (EncodedChunk, UInt64, UInt64)
+            if nullCount == 0 {
+                (chunk, lo, hi) = encodeWithoutNulls(page.values)
+            } else if nullCount < range.count {
+                (chunk, lo, hi) = encodeWithNulls(page.values, page.nulls!, nullCount: nullCount)
+            } else {
+                (chunk, lo, hi) = (encode(page), 0, 0)
+            }
+            table.writeInteger(UInt32(chunk.compressed.count))
+            table.writeInteger(chunk.rawLength)
+            table.writeInteger(chunk.encoding.rawValue)
+            table.writeInteger(chunk.width)
+            table.writeInteger(chunk.flags)
+            table.writeInteger(UInt8(0))
+            table.writeInteger(UInt32(nullCount))
+            table.writeInteger(chunk.crc)
+            table.writeInteger(lo)
+            table.writeInteger(hi)
+            bodies.append(contentsOf: chunk.compressed)
+            rawTotal += Int(chunk.rawLength)
+            if nullCount < range.count { low = min(low, lo); high = max(high, hi) }
+        }
+        // A constant column is a few bytes unpaged.
+        if low == high && c.nullCount == 0 { return encodeIndexed(c, isPort: isPort) }
+        let head = table.bytes
+        let chunk = EncodedChunk(encoding: .paged, width: 0, flags: 0, nullCount: UInt32(c.nullCount), rawLength: UInt32(rawTotal),
+                                 compressed: head + bodies, crc: CRC32.checksum(head))
+        return (chunk, isPort ? ColumnIndex.build(c, isPort: true) : .intRange(IntRangeIndex(min: low, max: high)))
+    }
+
     static func encode(_ c: IntColumn) -> EncodedChunk {
         if c.nullCount == 0 && c.count > 0 { return encodeWithoutNulls(c.values).chunk }
         if let nulls = c.nulls, c.nullCount < c.count { return encodeWithNulls(c.values, nulls, nullCount: c.nullCount).chunk }
@@ -468,44 +517,62 @@ enum ColumnCodec {
     /// Reads `rows` little-endian values of `width` bytes (byte planes when `shuffled`), adding
     /// `base` to each. The length is checked once; the loops then read the planes in place.
     static func readFixed(_ r: inout ByteReader, rows: Int, width: Int, shuffled: Bool, base: UInt64 = 0) throws -> [UInt64] {
-        if width == 0 { return [UInt64](repeating: base, count: rows) }
+        try [UInt64](unsafeUninitializedCapacity: rows) { out, n in
+            try readFixed(&r, rows: rows, width: width, shuffled: shuffled, base: base, into: out.baseAddress!)
+            n = rows
+        }
+    }
+
+    /// As `readFixed(_:rows:width:shuffled:base:)`, into `out[0..<rows]`.
+    static func readFixed(_ r: inout ByteReader, rows: Int, width: Int, shuffled: Bool, base: UInt64 = 0,
+                          into out: UnsafeMutablePointer<UInt64>) throws {
+        if width == 0 { out.update(repeating: base, count: rows); return }
         let range = try r.readRange(rows * width)
-        return r.bytes.withUnsafeBytes { all in
+        r.bytes.withUnsafeBytes { all in
             let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
-            return [UInt64](unsafeUninitializedCapacity: rows) { out, n in
-                // Planes combined per row in one loop for the usual widths (see decodeAddressCodes).
-                switch (width, shuffled) {
-                case (1, _):
-                    for i in 0..<rows { out[i] = UInt64(p[i]) &+ base }
-                case (2, true):
-                    let p1 = p + rows
-                    for i in 0..<rows { out[i] = (UInt64(p[i]) | UInt64(p1[i]) &<< 8) &+ base }
-                case (4, true):
-                    let p1 = p + rows, p2 = p + 2 &* rows, p3 = p + 3 &* rows
-                    for i in 0..<rows {
-                        out[i] = (UInt64(p[i]) | UInt64(p1[i]) &<< 8 | UInt64(p2[i]) &<< 16 | UInt64(p3[i]) &<< 24) &+ base
-                    }
-                case (_, true):
-                    for i in 0..<rows { out[i] = UInt64(p[i]) }
-                    for b in 1..<width {
-                        let plane = p + b &* rows
-                        let shift = UInt64(8 &* b)
-                        for i in 0..<rows { out[i] |= UInt64(plane[i]) &<< shift }
-                    }
-                    if base != 0 { for i in 0..<rows { out[i] = out[i] &+ base } }
-                default:
-                    for i in 0..<rows {
-                        var v: UInt64 = 0
-                        for b in 0..<width { v |= UInt64(p[i &* width &+ b]) &<< (8 &* UInt64(b)) }
-                        out[i] = v &+ base
-                    }
+            // Planes combined per row in one loop for the usual widths (see decodeAddressCodes).
+            switch (width, shuffled) {
+            case (1, _):
+                for i in 0..<rows { out[i] = UInt64(p[i]) &+ base }
+            case (2, true):
+                let p1 = p + rows
+                for i in 0..<rows { out[i] = (UInt64(p[i]) | UInt64(p1[i]) &<< 8) &+ base }
+            case (4, true):
+                let p1 = p + rows, p2 = p + 2 &* rows, p3 = p + 3 &* rows
+                for i in 0..<rows {
+                    out[i] = (UInt64(p[i]) | UInt64(p1[i]) &<< 8 | UInt64(p2[i]) &<< 16 | UInt64(p3[i]) &<< 24) &+ base
                 }
-                n = rows
+            case (_, true):
+                for i in 0..<rows { out[i] = UInt64(p[i]) }
+                for b in 1..<width {
+                    let plane = p + b &* rows
+                    let shift = UInt64(8 &* b)
+                    for i in 0..<rows { out[i] |= UInt64(plane[i]) &<< shift }
+                }
+                if base != 0 { for i in 0..<rows { out[i] = out[i] &+ base } }
+            default:
+                for i in 0..<rows {
+                    var v: UInt64 = 0
+                    for b in 0..<width { v |= UInt64(p[i &* width &+ b]) &<< (8 &* UInt64(b)) }
+                    out[i] = v &+ base
+                }
             }
         }
     }
 
     static func decodeInts(_ c: RawChunk) throws -> IntColumn {
+        var nulls: [UInt8]? = nil
+        var nullCount = 0
+        let vals = try [UInt64](unsafeUninitializedCapacity: c.rows) { out, n in
+            (nulls, nullCount) = try decodeInts(c, into: out.baseAddress!)
+            n = c.rows
+        }
+        return IntColumn(values: vals, nulls: nulls, nullCount: nullCount)
+    }
+
+    /// `decodeInts` into `out[0..<c.rows]` (a page of a paged chunk decodes into its rows of
+    /// the block's column); returns the null bytes (nil when no row is null) and their count.
+    static func decodeInts(_ c: RawChunk, into v: UnsafeMutablePointer<UInt64>) throws -> (nulls: [UInt8]?, nullCount: Int) {
         guard c.encoding == .frameOfReference || c.encoding == .delta else {
             throw ArchiveError("\(c.context): encoding \(c.encoding) is not an integer encoding")
         }
@@ -514,28 +581,26 @@ enum ColumnCodec {
         let nulls = try readValidity(&r, rows: c.rows, flags: c.flags)
         let base: UInt64 = try r.readInteger()
         let isFOR = c.encoding == .frameOfReference
-        var vals = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0, base: isFOR ? base : 0)
+        try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0, base: isFOR ? base : 0, into: v)
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the values") }
         if !isFOR {
             var prev = base
-            for i in 0..<vals.count {
-                prev = prev &+ UInt64(bitPattern: unzigzag(vals[i]))
-                vals[i] = prev
+            for i in 0..<c.rows {
+                prev = prev &+ UInt64(bitPattern: unzigzag(v[i]))
+                v[i] = prev
             }
         }
-        guard let nulls else { return IntColumn(values: vals, nulls: nil, nullCount: 0) }
+        guard let nulls else { return (nil, 0) }
         // Null rows hold 0, counted and cleared without a branch (NODATA rows fall anywhere; the
         // branchy loop over checked subscripts was most of the decoding of a column with nulls).
         var nullCount = 0
-        vals.withUnsafeMutableBufferPointer { v in
-            nulls.withUnsafeBufferPointer { isNull in
-                for i in 0..<c.rows {
-                    nullCount &+= Int(isNull[i])
-                    v[i] &= UInt64(isNull[i]) &- 1
-                }
+        nulls.withUnsafeBufferPointer { isNull in
+            for i in 0..<c.rows {
+                nullCount &+= Int(isNull[i])
+                v[i] &= UInt64(isNull[i]) &- 1
             }
         }
-        return IntColumn(values: vals, nulls: nulls, nullCount: nullCount)
+        return (nullCount > 0 ? nulls : nil, nullCount)
     }
 
     /// Rows `sel[0..<n]` of a frameOfReference chunk, each decoded straight from the chunk
@@ -544,8 +609,11 @@ enum ColumnCodec {
     /// rows). Returns the NULLs among the selected rows, or nil for a delta chunk, whose every
     /// value depends on the rows before it (decode those whole). A filter that passes a few
     /// rows of a block so no longer expands its other integer columns to every row.
+    ///
+    /// For a page of a paged chunk, `c` holds rows `firstRow ..< firstRow + c.rows` of a block of
+    /// `blockRows` rows, and `sel` holds block rows within the page.
     static func decodeIntsSelected(_ c: RawChunk, _ sel: UnsafePointer<Int32>, _ n: Int,
-                                   values: inout [UInt64], nulls: inout [UInt8]) throws -> Int? {
+                                   values: inout [UInt64], nulls: inout [UInt8], firstRow: Int = 0, blockRows: Int? = nil) throws -> Int? {
         guard c.encoding == .frameOfReference else {
             if c.encoding == .delta { return nil }
             throw ArchiveError("\(c.context): encoding \(c.encoding) is not an integer encoding")
@@ -559,11 +627,12 @@ enum ColumnCodec {
             if c.bytes.count < expected { throw ArchiveError("\(c.context): integer chunk of \(c.bytes.count) bytes is shorter than its \(rows) rows need") }
             throw ArchiveError("\(c.context): \(c.bytes.count - expected) unexpected bytes after the values")
         }
-        if values.count > rows { values.removeLast(values.count - rows) } else if values.count < rows {
-            values.append(contentsOf: repeatElement(0, count: rows - values.count))
+        let outRows = blockRows ?? rows
+        if values.count > outRows { values.removeLast(values.count - outRows) } else if values.count < outRows {
+            values.append(contentsOf: repeatElement(0, count: outRows - values.count))
         }
-        if nulls.count > rows { nulls.removeLast(nulls.count - rows) } else if nulls.count < rows {
-            nulls.append(contentsOf: repeatElement(0, count: rows - nulls.count))
+        if nulls.count > outRows { nulls.removeLast(nulls.count - outRows) } else if nulls.count < outRows {
+            nulls.append(contentsOf: repeatElement(0, count: outRows - nulls.count))
         }
         let shuffled = c.flags & ChunkFlags.shuffled != 0 && width > 1
         var nullCount = 0
@@ -574,10 +643,10 @@ enum ColumnCodec {
             values.withUnsafeMutableBufferPointer { out in
                 nulls.withUnsafeMutableBufferPointer { isNull in
                     for i in 0..<n {
-                        let r = Int(sel[i])
+                        let at = Int(sel[i]), r = at &- firstRow
                         if hasValidity && (p[r >> 3] >> UInt8(r & 7)) & 1 == 0 {
-                            isNull[r] = 1
-                            out[r] = 0
+                            isNull[at] = 1
+                            out[at] = 0
                             nullCount += 1
                             continue
                         }
@@ -586,8 +655,8 @@ enum ColumnCodec {
                             let byte = shuffled ? planes[b &* rows &+ r] : planes[r &* width &+ b]
                             v |= UInt64(byte) &<< UInt64(8 &* b)
                         }
-                        isNull[r] = 0
-                        out[r] = base &+ v
+                        isNull[at] = 0
+                        out[at] = base &+ v
                     }
                 }
             }

@@ -1,10 +1,10 @@
 import FlowSupport
 
-/// Constants of the flowarc archive format, version 1 (specified in Formats/ARCHIVE.md).
+/// Constants of the flowarc archive format, version 2 (specified in Formats/ARCHIVE.md).
 public enum ArchiveFormat {
     /// Format major version written by this code. A reader refuses a higher major version.
-    public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 1
+    public static let majorVersion: UInt16 = 2
+    public static let minorVersion: UInt16 = 0
 
     /// "FARC": first four bytes of a segment file and last four of its footer.
     public static let segmentMagic: UInt32 = 0x4352_4146
@@ -25,6 +25,11 @@ public enum ArchiveFormat {
     public static let maxDirectory = 1 << 30
 
     public static let defaultBlockRows = 65_536
+    /// Rows per page of a paged integer chunk (encoding 8): a block of 65,536 rows keeps each
+    /// integer column in 8 pages, each compressed on its own and described by its own min/max.
+    public static let defaultPageRows = 8_192
+    /// Bytes of one page entry in a paged chunk's page table.
+    public static let pageEntrySize = 36
 
     public static func segmentFileName(_ id: UInt32) -> String {
         let digits = String(id)
@@ -56,6 +61,10 @@ public enum ColumnEncoding: UInt8, Sendable {
     /// An address column that mostly repeats another one of the same block (pkt-srcaddr is
     /// srcaddr on most records): the rows that differ, and their values as a nested chunk.
     case addressSameAs = 7
+    /// (2.0) An integer column in pages of rows, each page a chunk of encoding 1 or 2 with its
+    /// own length, checksum, null count and min/max: a reader decompresses only the pages it
+    /// needs and skips or counts pages by their min/max.
+    case paged = 8
 }
 
 /// Flag bits of a column chunk.

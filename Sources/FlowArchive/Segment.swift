@@ -373,6 +373,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// the first time a reader decodes it, not in every statement of a session that reads it
     /// again (the checksum was 15% of a CIDR count over every block).
     private var checkedChunks = Set<Int>()
+    /// Pages of paged chunks whose checksum this reader has checked (as `checkedChunks`).
+    private var checkedPages = Set<PageKey>()
+    private struct PageKey: Hashable { let block: Int, column: Int, page: Int }
     /// Address dictionary chunks whose codes were all found within their dictionary (checked
     /// once, as the checksum: a range filter then reads the codes once per statement, not twice).
     private var checkedCodes = Set<Int>()
@@ -421,9 +424,120 @@ public final class SegmentReader: @unchecked Sendable {
         return stored
     }
 
+    /// A page of a paged integer chunk (encoding 8), as its page entry describes it.
+    public struct Page: Sendable {
+        /// Where the page's stored bytes lie within the chunk's stored bytes.
+        let offset: Int
+        let storedLength: Int
+        let rawLength: Int
+        let encoding: ColumnEncoding
+        let width: Int
+        let flags: UInt8
+        public let nullCount: Int
+        let crc: UInt32
+        /// Smallest and largest non-null value of the page (both 0 when every row is null).
+        public let min: UInt64
+        public let max: UInt64
+        public let firstRow: Int
+        public let rows: Int
+    }
+
+    /// The page table of a paged chunk, checked: the table against `Chunk_CRC` (the first time
+    /// this reader reads it), and every length, count and code against what holds it.
+    public func pages(_ e: ChunkEntry, block: Int) throws -> [Page] {
+        let name = schema[e.column].name
+        func corrupt(_ what: String) -> ArchiveError { ArchiveError.corrupt(path, "block \(block) column \(name): \(what)") }
+        guard e.offset + UInt64(e.compressedLength) <= UInt64(data.bytes.count) else { throw corrupt("chunk runs past the data area") }
+        let stored = UnsafeRawBufferPointer(rebasing: data.bytes[Int(e.offset)..<Int(e.offset) + Int(e.compressedLength)])
+        var r = RawByteReader(stored, context: "\(path): block \(block) column \(name)")
+        let rows = blocks[block].rows
+        do {
+            let pageRows = Int(try r.readInteger(as: UInt32.self))
+            let count = Int(try r.readInteger(as: UInt32.self))
+            guard pageRows >= 1, count == (rows + pageRows - 1) / pageRows else {
+                throw corrupt("a page table of \(count) pages of \(pageRows) rows does not cover \(rows) rows")
+            }
+            guard count <= (stored.count - 8) / ArchiveFormat.pageEntrySize else { throw corrupt("page table does not fit") }
+            let tableLength = 8 + count * ArchiveFormat.pageEntrySize
+            let key = block &* max(1, schema.count) &+ e.column
+            if !checkLock.withLock({ checkedChunks.contains(key) }) {
+                guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: stored[0..<tableLength])) == e.crc else { throw corrupt("checksum mismatch") }
+                checkLock.withLock { _ = checkedChunks.insert(key) }
+            }
+            var table: [Page] = []
+            table.reserveCapacity(count)
+            var offset = tableLength
+            for k in 0..<count {
+                let storedLength = Int(try r.readInteger(as: UInt32.self))
+                let rawLength = Int(try r.readInteger(as: UInt32.self))
+                let enc = try r.readInteger(as: UInt8.self), width = try r.readInteger(as: UInt8.self)
+                let flags = try r.readInteger(as: UInt8.self), reserved = try r.readInteger(as: UInt8.self)
+                let nullCount = Int(try r.readInteger(as: UInt32.self))
+                let crc = try r.readInteger(as: UInt32.self)
+                let lo = try r.readInteger(as: UInt64.self), hi = try r.readInteger(as: UInt64.self)
+                let firstRow = k * pageRows, pageRowCount = Swift.min(pageRows, rows - firstRow)
+                guard let encoding = ColumnEncoding(rawValue: enc), encoding == .frameOfReference || encoding == .delta else {
+                    throw corrupt("page \(k) uses encoding \(enc), not an integer encoding")
+                }
+                guard reserved == 0, flags & ~ChunkFlags.known == 0 else { throw corrupt("page \(k) has unknown flags or a reserved byte set") }
+                guard nullCount <= pageRowCount, rawLength <= ArchiveFormat.maxRawChunk, storedLength <= stored.count - offset else {
+                    throw corrupt("page \(k) entry does not fit its chunk")
+                }
+                table.append(Page(offset: offset, storedLength: storedLength, rawLength: rawLength, encoding: encoding, width: Int(width),
+                                  flags: flags, nullCount: nullCount, crc: crc, min: lo, max: hi, firstRow: firstRow, rows: pageRowCount))
+                offset += storedLength
+            }
+            guard offset == stored.count else { throw corrupt("\(stored.count - offset) bytes after the last page") }
+            return table
+        } catch let err as TruncatedError {
+            throw ArchiveError.corrupt(path, err.description)
+        }
+    }
+
+    /// Page `k` of a paged chunk, decoded (its checksum checked the first time this reader reads it).
+    public func pageInts(_ e: ChunkEntry, block: Int, page k: Int, _ page: Page) throws -> IntColumn {
+        try decodingPage(e, block: block, page: k, page) { try ColumnCodec.decodeInts($0) }
+    }
+
+    /// Runs `decode` on page `k`'s raw bytes (its checksum checked the first time this reader
+    /// reads it; stored as literals, copied, else decompressed), with corruption errors named.
+    private func decodingPage<R>(_ e: ChunkEntry, block: Int, page k: Int, _ page: Page,
+                                 _ decode: (ColumnCodec.RawChunk) throws -> R) throws -> R {
+        let name = schema[e.column].name
+        let context = "\(path): block \(block) column \(name) page \(k)"
+        let start = Int(e.offset) + page.offset
+        let stored = UnsafeRawBufferPointer(rebasing: data.bytes[start..<start + page.storedLength])
+        let key = PageKey(block: block, column: e.column, page: k)
+        if !checkLock.withLock({ checkedPages.contains(key) }) {
+            guard CRC32.checksum(stored) == page.crc else { throw ArchiveError.corrupt(path, "block \(block) column \(name) page \(k): checksum mismatch") }
+            checkLock.withLock { _ = checkedPages.insert(key) }
+        }
+        do {
+            let raw = try [UInt8](unsafeUninitializedCapacity: page.rawLength) { buf, n in
+                if let at = LZ4.literalRun(stored, rawLength: buf.count) {
+                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: stored[at...]))
+                } else {
+                    try LZ4.decompress(stored, into: UnsafeMutableRawBufferPointer(buf))
+                }
+                n = buf.count
+            }
+            return try decode(ColumnCodec.RawChunk(bytes: raw, rows: page.rows, encoding: page.encoding, width: page.width,
+                                                   flags: page.flags, context: context))
+        } catch let err as ArchiveError {
+            throw err
+        } catch let err as TruncatedError {
+            throw ArchiveError.corrupt(path, err.description)
+        } catch {
+            throw ArchiveError.corrupt(path, "block \(block) column \(name) page \(k): \(error)")
+        }
+    }
+
     /// The decompressed raw bytes of a chunk, after checking its CRC.
     public func rawChunk(_ e: ChunkEntry, block: Int) throws -> [UInt8] {
         let name = schema[e.column].name
+        guard e.encoding != ColumnEncoding.paged.rawValue else {
+            throw ArchiveError("\(path): block \(block) column \(name) is stored in pages: read it with ints(block:column:)")
+        }
         // Both buffers are filled completely before use (a short read or an LZ4 block that
         // does not decode to exactly `rawLength` bytes is an error), so they are not zeroed
         // first: zeroing was a pass over every byte a query reads, twice.
@@ -469,6 +583,29 @@ public final class SegmentReader: @unchecked Sendable {
         guard let e = blocks[block].chunk(forColumn: column) else {
             var c = IntColumn(); c.appendNulls(blocks[block].rows); return c
         }
+        if e.encoding == ColumnEncoding.paged.rawValue {
+            // Every page decoded straight into its rows of the block's column.
+            let table = try pages(e, block: block)
+            let rows = blocks[block].rows
+            var nulls: [UInt8]? = nil
+            var nullCount = 0
+            let values = try [UInt64](unsafeUninitializedCapacity: rows) { out, n in
+                for (k, page) in table.enumerated() {
+                    let (pageNulls, pageNullCount) = try decodingPage(e, block: block, page: k, page) {
+                        try ColumnCodec.decodeInts($0, into: out.baseAddress! + page.firstRow)
+                    }
+                    if let pageNulls, pageNullCount > 0 {
+                        if nulls == nil { nulls = [UInt8](repeating: 0, count: rows) }
+                        nulls!.withUnsafeMutableBufferPointer { all in
+                            pageNulls.withUnsafeBufferPointer { (all.baseAddress! + page.firstRow).update(from: $0.baseAddress!, count: page.rows) }
+                        }
+                        nullCount += pageNullCount
+                    }
+                }
+                n = rows
+            }
+            return IntColumn(values: values, nulls: nulls, nullCount: nullCount)
+        }
         do { return try ColumnCodec.decodeInts(try decodeContext(e, block)) } catch let err as TruncatedError {
             throw ArchiveError.corrupt(path, err.description)
         }
@@ -479,6 +616,39 @@ public final class SegmentReader: @unchecked Sendable {
     /// block, or delta-encoded).
     public func intsSelected(block: Int, column: Int, _ sel: UnsafePointer<Int32>, _ n: Int,
                              values: inout [UInt64], nulls: inout [UInt8]) throws -> Int? {
+        if let e = blocks[block].chunk(forColumn: column), e.encoding == ColumnEncoding.paged.rawValue {
+            // Only the pages that hold selected rows are read (a rare address reads one or two of eight).
+            let rows = blocks[block].rows
+            if values.count != rows { values = [UInt64](repeating: 0, count: rows) }
+            if nulls.count != rows { nulls = [UInt8](repeating: 0, count: rows) }
+            let table = try pages(e, block: block)
+            var nullCount = 0, i = 0
+            while i < n {
+                let k = Int(sel[i]) / table[0].rows  // every page but the last has Page_Rows rows
+                let page = table[k]
+                var m = 0  // the selected rows in this page
+                while i + m < n && Int(sel[i + m]) < page.firstRow + page.rows { m += 1 }
+                nullCount += try decodingPage(e, block: block, page: k, page) { c in
+                    if let count = try ColumnCodec.decodeIntsSelected(c, sel + i, m, values: &values, nulls: &nulls,
+                                                                      firstRow: page.firstRow, blockRows: rows) {
+                        return count
+                    }
+                    // A delta page: decoded whole, its selected rows taken.
+                    let whole = try ColumnCodec.decodeInts(c)
+                    var count = 0
+                    for s in 0..<m {
+                        let r = Int(sel[i + s]), j = r - page.firstRow
+                        let isNull = whole.nulls.map { $0[j] == 1 } ?? false
+                        values[r] = whole.values[j]
+                        nulls[r] = isNull ? 1 : 0
+                        if isNull { count += 1 }
+                    }
+                    return count
+                }
+                i += m
+            }
+            return nullCount
+        }
         guard let e = blocks[block].chunk(forColumn: column),
               e.encoding == ColumnEncoding.frameOfReference.rawValue else { return nil }
         do {

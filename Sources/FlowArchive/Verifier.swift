@@ -75,6 +75,17 @@ public enum Verifier {
         default:
             let col = try seg.ints(block: block, column: c.column)
             if UInt32(col.nullCount) != c.nullCount { throw ArchiveError("\(at): \(col.nullCount) nulls, the directory says \(c.nullCount)") }
+            if c.encoding == ColumnEncoding.paged.rawValue {
+                // A page entry's null count and min/max decide whether a query reads the page.
+                for (k, page) in try seg.pages(c, block: block).enumerated() {
+                    var nulls = 0
+                    for r in page.firstRow..<page.firstRow + page.rows {
+                        guard let v = col.value(r) else { nulls += 1; continue }
+                        if v < page.min || v > page.max { throw ArchiveError("\(at): page \(k) says \(page.min)...\(page.max) but holds \(v)") }
+                    }
+                    if nulls != page.nullCount { throw ArchiveError("\(at): page \(k) holds \(nulls) nulls, its entry says \(page.nullCount)") }
+                }
+            }
             let limit = seg.schema[c.column].type == .uint8 ? 255 : (seg.schema[c.column].type == .uint16 ? 65_535 : UInt64.max)
             for i in 0..<col.count {
                 guard let v = col.value(i) else { continue }

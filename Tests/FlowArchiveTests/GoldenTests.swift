@@ -5,9 +5,10 @@ import Testing
 
 /// Golden archive files pin the format. `Golden/v1/` holds an archive written by the 1.0 writer
 /// from `input.log` and the rows it must decode to (`expected.tsv`); `Golden/v1.1/archive` is
-/// the same input written by the 1.1 writer (index bodies in the data area). Both must keep
-/// decoding to `expected.tsv`, with the same indexes, and today's writer must produce the 1.1
-/// bytes. If a change makes these tests fail, the change altered the format: that needs a new
+/// the same input written by the 1.1 writer (index bodies in the data area), `Golden/v2/archive`
+/// by the 2.0 writer (integer columns in pages, here of 4 rows so that the small input has
+/// them). All must keep decoding to `expected.tsv`, with the same indexes, and today's writer
+/// must produce the 2.0 bytes. If a change makes these tests fail, the change altered the format: that needs a new
 /// format version, not new golden files. (After an intended, versioned change:
 /// FLOWARC_UPDATE_GOLDEN=1 swift test --filter GoldenTests rewrites the current version's files.)
 @Suite(.serialized) struct GoldenTests {
@@ -17,8 +18,12 @@ import Testing
     }()
     /// Format 1.0: the input, the expected rows, and an archive the 1.0 writer wrote (frozen).
     static let dir = root + "/v1"
-    /// Format 1.1: what the current writer writes from the same input.
-    static let current = root + "/v1.1"
+    /// Format 1.1: what the 1.1 writer wrote from the same input (frozen).
+    static let v11 = root + "/v1.1"
+    /// Format 2.0: what the current writer writes from the same input.
+    static let current = root + "/v2"
+    /// Rows per page of the golden archive's paged chunks (the writer's default is 8,192).
+    static let pageRows = 4
 
     /// Builds the golden archive from `input.log` with fixed metadata (no paths or times of this machine).
     static func build(into archive: String) throws {
@@ -34,7 +39,7 @@ import Testing
             block.append(parsed.batch, range: range, sourceID: 1,
                          partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
             block.padAll()
-            try seg.append(BlockEncoder.encode(block))
+            try seg.append(BlockEncoder.encode(block, pageRows: pageRows))
         }
         let summary = try seg.finish()
         let source = SourceRecord(id: 1, key: "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/01/05/golden.log", size: UInt64(text.count),
@@ -82,9 +87,9 @@ import Testing
         return d
     }
 
-    @Test(arguments: ["v1", "v1.1"])
+    @Test(arguments: ["v1", "v1.1", "v2"])
     func goldenArchiveDecodesToExpectedRows(_ version: String) throws {
-        if Env.updateGolden && version == "v1.1" {
+        if Env.updateGolden && version == "v2" {
             let archive = Self.current + "/archive"
             try? Sys.makeDirectories(archive + "/segments")
             for f in (try? Sys.listDirectory(archive + "/segments")) ?? [] { try? Sys.remove(archive + "/segments/" + f) }
@@ -101,9 +106,10 @@ import Testing
 
     /// The 1.1 golden segment keeps its Bloom filters and port bitmaps in the data area; they
     /// decode (checksums hold) to exactly the indexes the 1.0 golden segment has in its directory.
-    @Test func indexBodiesOutsideTheDirectoryMatchTheInlineOnes() throws {
+    @Test(arguments: ["v1.1", "v2"])
+    func indexBodiesOutsideTheDirectoryMatchTheInlineOnes(_ version: String) throws {
         let old = try SegmentReader(path: Self.dir + "/archive/segments/00000001.fseg")
-        let new = try SegmentReader(path: Self.current + "/archive/segments/00000001.fseg")
+        let new = try SegmentReader(path: Self.root + "/\(version)/archive/segments/00000001.fseg")
         #expect(old.blocks.count == new.blocks.count)
         var bodies = 0
         for (a, b) in zip(old.blocks, new.blocks) {
@@ -134,8 +140,39 @@ import Testing
         try Self.build(into: tmp + "/a")
         let fresh = try Sys.readFile(tmp + "/a/segments/00000001.fseg")
         let golden = try Sys.readFile(Self.current + "/archive/segments/00000001.fseg")
-        #expect(fresh == golden, "segment bytes differ from Golden/v1.1: the writer changed the format")
+        #expect(fresh == golden, "segment bytes differ from Golden/v2: the writer changed the format")
         #expect(try Sys.readFile(tmp + "/a/MANIFEST") == (try Sys.readFile(Self.current + "/archive/MANIFEST")))
+    }
+}
+
+extension GoldenTests {
+    /// The 2.0 golden segment stores integer columns of more than a page in pages; every page's
+    /// entry (rows, nulls, min and max) tells the truth about the rows it holds.
+    @Test func pagedChunksDescribeTheirPages() throws {
+        let seg = try SegmentReader(path: Self.current + "/archive/segments/00000001.fseg")
+        var paged = 0, pagesWithNulls = 0
+        for (b, block) in seg.blocks.enumerated() {
+            for e in block.chunks where e.encoding == ColumnEncoding.paged.rawValue {
+                paged += 1
+                let pages = try seg.pages(e, block: b)
+                let whole = try seg.ints(block: b, column: e.column)
+                #expect(pages.count == (block.rows + Self.pageRows - 1) / Self.pageRows)
+                for (k, page) in pages.enumerated() {
+                    #expect(page.firstRow == k * Self.pageRows)
+                    let values = (page.firstRow..<page.firstRow + page.rows).compactMap { whole.value($0) }
+                    #expect(page.nullCount == page.rows - values.count)
+                    if page.nullCount > 0 { pagesWithNulls += 1 }
+                    if let lo = values.min(), let hi = values.max() {
+                        #expect(page.min == lo && page.max == hi, "block \(b) column \(seg.schema[e.column].name) page \(k)")
+                    }
+                    #expect(try seg.pageInts(e, block: b, page: k, page) == IntColumn(values: (page.firstRow..<page.firstRow + page.rows).map { whole.values[$0] },
+                                                                                     nulls: whole.nulls.map { Array($0[page.firstRow..<page.firstRow + page.rows]) },
+                                                                                     nullCount: page.nullCount))
+                }
+            }
+        }
+        #expect(paged >= 8, "the golden blocks should hold paged integer columns")
+        #expect(pagesWithNulls >= 1, "and a page with NULLs")
     }
 }
 

@@ -31,7 +31,7 @@ import Testing
         try Self.readAll(seg)
     }
 
-    @Test(arguments: ["v1", "v1.1"])
+    @Test(arguments: ["v1", "v1.1", "v2"])
     func truncatedSegmentsAreRejected(_ version: String) throws {
         let bytes = try Self.goldenSegment(version)
         for cut in [0, 4, 8, 31, bytes.count / 2, bytes.count - 1] {
@@ -49,7 +49,7 @@ import Testing
         #expect(throws: ArchiveError.self) { _ = try Self.open(b2) }
     }
 
-    @Test(arguments: ["v1", "v1.1"])
+    @Test(arguments: ["v1", "v1.1", "v2"])
     func everyFlippedByteIsDetected(_ version: String) throws {
         let bytes = try Self.goldenSegment(version)
         // Flip one byte at a time across the whole file (stride keeps the test fast).
@@ -70,7 +70,7 @@ import Testing
 
     @Test func newerMajorVersionIsRefused() throws {
         var bytes = try Self.goldenSegment()
-        bytes[4] = 2
+        bytes[4] = UInt8(ArchiveFormat.majorVersion + 1)
         #expect {
             _ = try Self.open(bytes)
         } throws: { e in "\(e)".contains("newer flowarc") }

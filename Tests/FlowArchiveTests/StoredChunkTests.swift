@@ -22,13 +22,7 @@ import Testing
         b.addresses[FieldCatalog.id(of: "dstaddr")!] = dst
         b.ints[FieldCatalog.id(of: "packets")!] = packets
         b.padAll()
-        let dir = GoldenTests.tempDir("stored")
-        let writer = try ArchiveWriter(path: dir + "/a")
-        let (id, seg) = try writer.beginSegment()
-        try seg.append(BlockEncoder.encode(b))
-        let summary = try seg.finish()
-        try writer.commit(segmentID: id, summary: summary, sources: [])
-        return (dir + "/a/segments/" + ArchiveFormat.segmentFileName(id), dst)
+        return (try Fixtures.writeOneBlockSegment(b, name: "stored"), dst)
     }
 
     @Test func incompressibleChunksAreStoredAsLiteralsAndReadInPlace() throws {

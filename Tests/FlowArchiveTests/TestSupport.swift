@@ -1,5 +1,6 @@
 import FlowSupport
 import FlowLog
+@testable import FlowArchive
 
 /// The seeded generator of the tests (so every failure reproduces).
 typealias SeededRandom = SplitMix64
@@ -22,5 +23,16 @@ enum Fixtures {
             }
         }
         return c
+    }
+
+    /// A new archive holding `batch` as the one block of its one segment; returns the segment's path.
+    static func writeOneBlockSegment(_ batch: RecordBatch, name: String) throws -> String {
+        let dir = GoldenTests.tempDir(name)
+        let writer = try ArchiveWriter(path: dir + "/a")
+        let (id, seg) = try writer.beginSegment()
+        try seg.append(BlockEncoder.encode(batch))
+        let summary = try seg.finish()
+        try writer.commit(segmentID: id, summary: summary, sources: [])
+        return dir + "/a/segments/" + ArchiveFormat.segmentFileName(id)
     }
 }

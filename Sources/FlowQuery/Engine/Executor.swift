@@ -11,6 +11,9 @@ public struct QueryStats: Sendable {
     public var rowsMatched = 0
     /// Blocks counted from their indexes alone (every row matches WHERE, and only count(*) is asked).
     public var blocksCounted = 0
+    /// Pages of paged integer chunks (format 2.0) counted or skipped by their min/max alone, in
+    /// blocks that were read (count(*) over WHERE on integer ranges).
+    public var pagesFromIndexes = 0
     public var seconds = 0.0
     /// Of `seconds`: scanning blocks (in parallel), then merging, ordering and shaping the result.
     public var scanSeconds = 0.0
@@ -61,6 +64,7 @@ public enum QueryEngine {
         let workers = max(1, min(threads, blocks.count))
         let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers)
         shared.everyRow = everyRow
+        shared.exactRanges = exact
         let t1 = Sys.monotonicNanos()
         runThreads(workers) { w in shared.work(w) }
         if let e = shared.failure { throw e }
@@ -71,6 +75,7 @@ public enum QueryEngine {
         stats.rowsScanned = shared.partials.reduce(0) { $0 + $1.rowsScanned }
         stats.rowsMatched = shared.partials.reduce(0) { $0 + $1.rowsMatched }
         stats.blocksCounted = shared.partials.reduce(0) { $0 + $1.blocksCounted }
+        stats.pagesFromIndexes = shared.partials.reduce(0) { $0 + $1.pagesFromIndexes }
         if plan.join?.subqueryOnly == true { stats.rowsScanned = 0 }
         if shared.partials.contains(where: { ($0.aggregator?.groupCount ?? 0) >= 100_000 }) {
             // Group tables of millions of groups take milliseconds to unmap: freed on a thread
@@ -84,6 +89,7 @@ public enum QueryEngine {
             stats.blocks += s.blocks
             stats.blocksSkipped += s.blocksSkipped
             stats.blocksCounted += s.blocksCounted
+            stats.pagesFromIndexes += s.pagesFromIndexes
             stats.rowsScanned += s.rowsScanned
         }
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
@@ -119,6 +125,7 @@ final class Partial {
     var rowsScanned = 0
     var rowsMatched = 0
     var blocksCounted = 0
+    var pagesFromIndexes = 0
     let aggregator: Aggregator?
     /// Non-aggregate results per block index: (output values, order values).
     var rows: [Int: [([Value], [Value])]] = [:]
@@ -140,6 +147,8 @@ final class SharedScan: @unchecked Sendable {
     let blocks: [(Int, Int)]
     /// Per entry of `blocks` (or empty): every row matches WHERE, by the block's indexes.
     var everyRow: [Bool] = []
+    /// WHERE as exactly an AND of integer ranges (see `PruneCondition.exactIntRanges`), or nil.
+    var exactRanges: [(column: String, ranges: [ClosedRange<UInt64>])]? = nil
     let monitor = Monitor()
     var next = 0
     var failure: (any Error)? = nil
@@ -286,6 +295,12 @@ final class SharedScan: @unchecked Sendable {
             agg.addRows(rows)
             return
         }
+        if si >= 0, vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly, let exact = exactRanges,
+           let matched = try countByPages(archive.segments[si], bi, exact, p) {
+            p.rowsMatched += matched
+            agg.addRows(matched)
+            return
+        }
         if si < 0 {
             data.rows = 1  // FROM (subquery): one empty archive row
         } else if vectorFilter != nil {
@@ -367,6 +382,69 @@ final class SharedScan: @unchecked Sendable {
             p.rowsMatched += n
             try p.selection.withUnsafeBufferPointer { try emit(idx, data, p, $0.baseAddress!, n, nil) }
         }
+    }
+
+    /// count(*) over block `b` when WHERE is exactly integer ranges on columns stored in pages
+    /// (format 2.0): a page whose min/max and null count prove every row matches is counted, one
+    /// that cannot match is skipped, and only the others are decoded and tested (a one-hour
+    /// window reads the one or two pages of each edge block that straddle its start or end).
+    /// nil when a column of WHERE is not paged in this block (then the block is scanned).
+    func countByPages(_ seg: SegmentReader, _ b: Int, _ exact: [(column: String, ranges: [ClosedRange<UInt64>])], _ p: Partial) throws -> Int? {
+        // One entry per column (BETWEEN gives two terms on one column), each with every term on it.
+        var terms: [(chunk: ChunkEntry, pages: [SegmentReader.Page], all: [[ClosedRange<UInt64>]])] = []
+        for term in exact {
+            guard let ci = seg.columnIndex(named: term.column) else { return nil }
+            guard let e = seg.blocks[b].chunk(forColumn: ci) else { return 0 }  // NULL in every row: none matches
+            guard e.encoding == ColumnEncoding.paged.rawValue else { return nil }
+            if let t = terms.firstIndex(where: { $0.chunk.column == ci }) {
+                terms[t].all.append(term.ranges)
+            } else {
+                terms.append((e, try seg.pages(e, block: b), [term.ranges]))
+            }
+        }
+        let layout = terms[0].pages.map(\.rows)
+        guard terms.allSatisfy({ $0.pages.map(\.rows) == layout }) else { return nil }
+        var matched = 0
+        for k in layout.indices {
+            var every = true, none = false
+            for t in terms {
+                let page = t.pages[k]
+                for ranges in t.all {
+                    if page.nullCount == page.rows || !ranges.contains(where: { $0.lowerBound <= page.max && page.min <= $0.upperBound }) {
+                        none = true
+                    } else if page.nullCount > 0 || !ranges.contains(where: { $0.contains(page.min) && $0.contains(page.max) }) {
+                        every = false
+                    }
+                }
+            }
+            if none || every {
+                if !none { matched += layout[k] }
+                p.pagesFromIndexes += 1
+                continue
+            }
+            let rows = layout[k]
+            if p.mask.count < rows { p.mask = [UInt8](repeating: 0, count: rows) }
+            for i in 0..<rows { p.mask[i] = 1 }
+            for t in terms {
+                let c = try seg.pageInts(t.chunk, block: b, page: k, t.pages[k])
+                c.values.withUnsafeBufferPointer { v in
+                    p.mask.withUnsafeMutableBufferPointer { m in
+                        for ranges in t.all {
+                            if ranges.count == 1 {
+                                let lo = ranges[0].lowerBound, span = ranges[0].upperBound &- lo
+                                for i in 0..<rows { m[i] &= (v[i] &- lo) <= span ? 1 : 0 }
+                            } else {
+                                for i in 0..<rows where m[i] == 1 { m[i] = ranges.contains { $0.contains(v[i]) } ? 1 : 0 }
+                            }
+                        }
+                        if let nulls = c.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                    }
+                }
+            }
+            p.rowsScanned += rows
+            matched += SharedScan.countSet(p.mask, rows)
+        }
+        return matched
     }
 
     /// Fills `p.selection` with the rows whose `p.mask` byte is 1; returns how many.
