@@ -499,6 +499,13 @@ public final class SegmentReader: @unchecked Sendable {
         try decodingPage(e, block: block, page: k, page) { try ColumnCodec.decodeInts($0) }
     }
 
+    /// Page `k` of a paged chunk decoded into `out[0..<page.rows]`; returns its null bytes (nil
+    /// when no row is null) and their count.
+    public func pageInts(_ e: ChunkEntry, block: Int, page k: Int, _ page: Page,
+                         into out: UnsafeMutablePointer<UInt64>) throws -> (nulls: [UInt8]?, nullCount: Int) {
+        try decodingPage(e, block: block, page: k, page) { try ColumnCodec.decodeInts($0, into: out) }
+    }
+
     /// Runs `decode` on page `k`'s raw bytes (its checksum checked the first time this reader
     /// reads it; stored as literals, copied, else decompressed), with corruption errors named.
     private func decodingPage<R>(_ e: ChunkEntry, block: Int, page k: Int, _ page: Page,

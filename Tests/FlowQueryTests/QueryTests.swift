@@ -237,3 +237,22 @@ import Testing
         #expect(SharedScan.countSet([1, 1, 1, 1], 2) == 2 && !SharedScan.anySet([0, 0, 1], 2))
     }
 }
+
+extension MaskScanTests {
+    /// The count of a one-range filter over a decoded page, with NULL rows (which hold 0).
+    @Test func rangeCountsMatchANaiveCount() {
+        var rng = SplitMix64(seed: 17)
+        for rows in [0, 1, 7, 8, 9, 63, 1000, 8192] {
+            for (lo, hi) in [(UInt64(0), UInt64(10)), (5, 5), (0, UInt64.max), (100, 200), (UInt64.max - 3, UInt64.max)] {
+                let values = (0..<rows).map { _ in rng.next() % 4 == 0 ? lo &+ rng.next() % 3 : rng.next() % 300 }
+                let nulls: [UInt8]? = rows % 2 == 0 ? nil : (0..<rows).map { _ in rng.next() % 5 == 0 ? 1 : 0 }
+                let stored = values.enumerated().map { nulls?[$0.offset] == 1 ? 0 : $0.element }  // NULL rows hold 0
+                let want = stored.indices.filter { nulls?[$0] != 1 && stored[$0] >= lo && stored[$0] <= hi }.count
+                let got = stored.withUnsafeBufferPointer {
+                    SharedScan.countInRange($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, rows, lo: lo, span: hi &- lo, nulls: nulls)
+                }
+                #expect(got == want, "rows \(rows) range \(lo)...\(hi)")
+            }
+        }
+    }
+}
