@@ -268,7 +268,8 @@ def queries(t, pool, rare, inet):
 # Runs
 # ----------------------------------------------------------------------------------------------
 
-EXPLAIN = re.compile(r"scanned (\d+) of (\d+) blocks \((\d+) skipped by the indexes\)(?:, \d+ counted from their indexes)?, (\d+) rows scanned.*?([\d.]+) ms")
+EXPLAIN = re.compile(r"scanned (\d+) of (\d+) blocks \((\d+) skipped by the indexes\)(?:, \d+ counted from their indexes)?"
+                     r"(?:, \d+ pages counted or skipped by their min/max)?, (\d+) rows scanned.*?([\d.]+) ms")
 
 
 def run_flowarc(flowarc, archive, sql, threads, check):
