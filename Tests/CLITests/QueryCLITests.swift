@@ -214,3 +214,40 @@ import Testing
         }
     }
 }
+
+/// An archive written by format 1.1 (the golden one) grows by 2.0 segments when today's
+/// flowarc ingests into it: both are read together, and `verify` passes over both.
+@Suite struct FormatUpgradeCLITests {
+    @Test func ingestingIntoA1_1ArchiveAdds2_0Segments() throws {
+        let scratch = try Scratch("upgrade")
+        defer { scratch.remove() }
+        let golden = CLI.packageRoot + "/Tests/FlowArchiveTests/Golden/v1.1/archive"
+        let arc = scratch.sub("a.arc")
+        try FileManager.default.copyItem(atPath: golden, toPath: arc)
+        let window = "SELECT count(*) AS n FROM vpcflow WHERE starttime BETWEEN 1704412800 AND 1800000000"
+        let before = try CLI.run(["query", arc, window, "--format", "csv"])
+        #expect(before.status == 0, "\(before)")
+        let goldenInWindow = Int(before.stdout.split(separator: "\r\n")[1])!
+        var text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
+        for i in 0..<20_000 {
+            text += "2 123456789012 eni-9 10.1.\(i % 250).\(i % 7) 198.51.100.\(i % 200) \(2000 + i % 3000) 443 6 \(1 + i % 9) \(100 * (1 + i % 9)) \(1_750_000_000 + i) \(1_750_000_030 + i) ACCEPT OK\n"
+        }
+        try scratch.write("new.log", text)
+        let ing = try CLI.run(["ingest", arc, scratch.sub("new.log"), "--quiet"])
+        #expect(ing.status == 0, "\(ing)")
+        // The old segment keeps its version; the new one (paged integer columns) and the manifest are 2.0.
+        let segments = try FileManager.default.contentsOfDirectory(atPath: arc + "/segments").sorted()
+        #expect(segments.count == 2)
+        #expect(try scratch.read(arc + "/segments/" + segments[0])[4] == 1)
+        #expect(try scratch.read(arc + "/segments/" + segments[1])[4] == 2)
+        #expect(try scratch.read(arc + "/MANIFEST")[4] == 2)
+        let after = try CLI.run(["query", arc, window, "--format", "csv"])
+        #expect(after.stdout == "n\r\n\(goldenInWindow + 20_000)\r\n", "\(after)")
+        let sums = try CLI.run(["query", arc, "SELECT count(*), sum(numpackets), min(sourceport), max(starttime) FROM vpcflow WHERE starttime >= 1750000000",
+                                "--format", "csv"])
+        let packets = (0..<20_000).reduce(0) { $0 + 1 + $1 % 9 }
+        #expect(sums.stdout == "_col0,_col1,_col2,_col3\r\n20000,\(packets),2000,\(1_750_000_000 + 19_999)\r\n", "\(sums)")
+        let verify = try CLI.run(["verify", arc])
+        #expect(verify.status == 0, "\(verify)")
+    }
+}
