@@ -7,6 +7,7 @@ import FlowSupport
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Generate sample flow logs, ingest them and show what the archive holds.",
         discussion: """
             Writes synthetic VPC flow logs (version 5 format, with an injected cryptomining \

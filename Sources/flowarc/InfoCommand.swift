@@ -4,6 +4,7 @@ import FlowSupport
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Describe an archive: records, blocks, sources, time range, sizes per column.",
         discussion: """
             Reads only the manifest and the segment directories (no column data).

@@ -9,6 +9,7 @@ extension InflaterKind: ExpressibleByArgument {}
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ingest",
         abstract: "Add VPC flow log files to an archive (created if missing).",
         discussion: """
             INPUT is a file, a directory (walked recursively for *.log.gz, *.log, *.gz and *.txt \

@@ -5,6 +5,7 @@ import FlowSupport
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "query",
         abstract: "Run Athena (Trino) SQL over an archive.",
         discussion: """
             The SQL comes as an argument, from -f FILE, or from standard input; a file may hold several statements separated by ';' (comments with -- and /* */ are fine). Any table name means the archive (flows, vpcflow, "db"."table"). Columns answer to the AWS field names ("flow-direction"), the Athena DDL names (srcaddr, log_status, flow_direction) and the Security Analytics Bootstrap / incident-response workshop names (sourceaddress, destinationport, numpackets, starttime, ...), plus date_partition ('YYYY/MM/DD'), region_partition and account_partition.

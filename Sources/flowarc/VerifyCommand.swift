@@ -4,6 +4,7 @@ import FlowSupport
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check every checksum, column and index of an archive.",
         discussion: """
             Reads the whole archive: the manifest checksum; each segment's header, trailer and directory checksum; the checksum and encoding of every column chunk; and that every block index agrees with the block's data (an index that wrongly says "not here" would silently drop rows from query results). It also checks that record counts agree and that every source's lines add up (lines = records + rejected + header + blank).
