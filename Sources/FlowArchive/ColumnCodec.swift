@@ -28,20 +28,22 @@ enum ColumnCodec {
     @inline(__always) static func unzigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
 
     static func appendValidity(_ nulls: [UInt8], into raw: inout [UInt8]) {
-        let n = nulls.count
+        nulls.withUnsafeBytes { appendValidity($0, into: &raw) }
+    }
+
+    static func appendValidity(_ src: UnsafeRawBufferPointer, into raw: inout [UInt8]) {
+        let n = src.count
         var bytes = [UInt8](repeating: 0, count: (n + 7) / 8)
-        nulls.withUnsafeBytes { src in
-            bytes.withUnsafeMutableBufferPointer { out in
-                // Eight null flags (bytes of 0 or 1) at a time: flip them to presence bits and
-                // gather the low bit of each byte into one byte (a multiply moves byte k's bit
-                // to bit 56 + k without carries).
-                let whole = n / 8
-                for k in 0..<whole {
-                    let x = src.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self) ^ 0x0101_0101_0101_0101
-                    out[k] = UInt8(truncatingIfNeeded: ((x & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
-                }
-                for i in (whole * 8)..<n where src[i] == 0 { out[i >> 3] |= 1 << UInt8(i & 7) }
+        bytes.withUnsafeMutableBufferPointer { out in
+            // Eight null flags (bytes of 0 or 1) at a time: flip them to presence bits and
+            // gather the low bit of each byte into one byte (a multiply moves byte k's bit
+            // to bit 56 + k without carries).
+            let whole = n / 8
+            for k in 0..<whole {
+                let x = src.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self) ^ 0x0101_0101_0101_0101
+                out[k] = UInt8(truncatingIfNeeded: ((x & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
             }
+            for i in (whole * 8)..<n where src[i] == 0 { out[i >> 3] |= 1 << UInt8(i & 7) }
         }
         raw.append(contentsOf: bytes)
     }
@@ -161,16 +163,16 @@ enum ColumnCodec {
         var rawTotal = 0
         for k in 0..<pageCount {
             let range = (k * pageRows)..<min(c.count, (k + 1) * pageRows)
-            let nulls = c.nulls.map { Array($0[range]) }
-            let nullCount = nulls.map { $0.reduce(0) { $0 + Int($1) } } ?? 0
-            let page = IntColumn(values: Array(c.values[range]), nulls: nulls, nullCount: nullCount)
-            let (chunk, lo, hi): (EncodedChunk, UInt64, UInt64)
-            if nullCount == 0 {
-                (chunk, lo, hi) = encodeWithoutNulls(page.values)
-            } else if nullCount < range.count {
-                (chunk, lo, hi) = encodeWithNulls(page.values, page.nulls!, nullCount: nullCount)
-            } else {
-                (chunk, lo, hi) = (encode(page), 0, 0)
+            let nullCount = c.nulls.map { $0[range].reduce(0) { $0 + Int($1) } } ?? 0
+            // Each page encoded from its rows of the column, in place (no copy per page).
+            let (chunk, lo, hi): (EncodedChunk, UInt64, UInt64) = c.values.withUnsafeBufferPointer { all in
+                let v = UnsafeBufferPointer(rebasing: all[range])
+                if nullCount == 0 { return encodeWithoutNulls(v) }
+                return c.nulls!.withUnsafeBufferPointer { isNull in
+                    if nullCount < range.count { return encodeWithNulls(v, UnsafeBufferPointer(rebasing: isNull[range]), nullCount: nullCount) }
+                    // Every row NULL: frame of reference of width 0 behind a validity bitmap of zeros.
+                    return (encode(IntColumn(values: Array(v), nulls: Array(isNull[range]), nullCount: nullCount)), 0, 0)
+                }
             }
             table.writeInteger(UInt32(chunk.compressed.count))
             table.writeInteger(chunk.rawLength)
@@ -274,42 +276,44 @@ enum ColumnCodec {
     /// finds min, max and the delta width, then the chosen values go straight into byte planes
     /// of the chunk (no copy of the column, no array of deltas).
     static func encodeWithoutNulls(_ values: [UInt64]) -> (chunk: EncodedChunk, min: UInt64, max: UInt64) {
-        let n = values.count
-        return values.withUnsafeBufferPointer { v in
-            var lo = v[0], hi = v[0]
-            var maxZ: UInt64 = 0
-            var prev = v[0]
-            for i in 0..<n {
-                let x = v[i]
-                lo = Swift.min(lo, x)
-                hi = Swift.max(hi, x)
-                maxZ |= zigzag(Int64(bitPattern: x &- prev))
-                prev = x
-            }
-            let forWidth = byteWidth(hi &- lo)
-            let deltaWidth = byteWidth(maxZ)
-            let isDelta = deltaWidth < forWidth
-            let width = isDelta ? deltaWidth : forWidth
-            let base = isDelta ? v[0] : lo
-            let raw = [UInt8](unsafeUninitializedCapacity: 8 + n * width) { out, initialized in
-                UnsafeMutableRawPointer(out.baseAddress!).storeBytes(of: base.littleEndian, as: UInt64.self)
-                let planes = out.baseAddress! + 8
-                if isDelta {
-                    var p = v[0]
-                    storePlanes(planes, count: n, width: width) { i in
-                        let x = v[i]
-                        let z = zigzag(Int64(bitPattern: x &- p))
-                        p = x
-                        return z
-                    }
-                } else {
-                    storePlanes(planes, count: n, width: width) { i in v[i] &- lo }
-                }
-                initialized = 8 + n * width
-            }
-            return (finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width,
-                           flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: 0), lo, hi)
+        values.withUnsafeBufferPointer { encodeWithoutNulls($0) }
+    }
+
+    static func encodeWithoutNulls(_ v: UnsafeBufferPointer<UInt64>) -> (chunk: EncodedChunk, min: UInt64, max: UInt64) {
+        let n = v.count
+        var lo = v[0], hi = v[0]
+        var maxZ: UInt64 = 0
+        var prev = v[0]
+        for i in 0..<n {
+            let x = v[i]
+            lo = Swift.min(lo, x)
+            hi = Swift.max(hi, x)
+            maxZ |= zigzag(Int64(bitPattern: x &- prev))
+            prev = x
         }
+        let forWidth = byteWidth(hi &- lo)
+        let deltaWidth = byteWidth(maxZ)
+        let isDelta = deltaWidth < forWidth
+        let width = isDelta ? deltaWidth : forWidth
+        let base = isDelta ? v[0] : lo
+        let raw = [UInt8](unsafeUninitializedCapacity: 8 + n * width) { out, initialized in
+            UnsafeMutableRawPointer(out.baseAddress!).storeBytes(of: base.littleEndian, as: UInt64.self)
+            let planes = out.baseAddress! + 8
+            if isDelta {
+                var p = v[0]
+                storePlanes(planes, count: n, width: width) { i in
+                    let x = v[i]
+                    let z = zigzag(Int64(bitPattern: x &- p))
+                    p = x
+                    return z
+                }
+            } else {
+                storePlanes(planes, count: n, width: width) { i in v[i] &- lo }
+            }
+            initialized = 8 + n * width
+        }
+        return (finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width,
+                       flags: width > 1 ? ChunkFlags.shuffled : 0, nullCount: 0), lo, hi)
     }
 
     /// `encode` for a column with some nulls (NODATA and SKIPDATA records make most integer
@@ -317,57 +321,58 @@ enum ColumnCodec {
     /// zero delta) and stores 0 for frame of reference, so neither needs a filled-in copy of the
     /// column: non-null rows take their delta from the previous non-null value.
     static func encodeWithNulls(_ values: [UInt64], _ nulls: [UInt8], nullCount: Int) -> (chunk: EncodedChunk, min: UInt64, max: UInt64) {
-        let n = values.count
-        return values.withUnsafeBufferPointer { v in
-            nulls.withUnsafeBufferPointer { isNull in
-                var first = 0
-                while isNull[first] != 0 { first += 1 }
-                var lo = v[first], hi = v[first]
-                var maxZ: UInt64 = 0
-                var prev = v[first]
-                // Masks instead of branches (the compiler branched on `present`, and nulls
-                // fall at random): `m` is all ones for a present row, zero for a null one; a
-                // null row then offers UInt64.max to the min, 0 to the max and the delta, and
-                // keeps `prev`.
-                for i in first..<n {
+        values.withUnsafeBufferPointer { v in nulls.withUnsafeBufferPointer { encodeWithNulls(v, $0, nullCount: nullCount) } }
+    }
+
+    static func encodeWithNulls(_ v: UnsafeBufferPointer<UInt64>, _ isNull: UnsafeBufferPointer<UInt8>,
+                                nullCount: Int) -> (chunk: EncodedChunk, min: UInt64, max: UInt64) {
+        let n = v.count
+        var first = 0
+        while isNull[first] != 0 { first += 1 }
+        var lo = v[first], hi = v[first]
+        var maxZ: UInt64 = 0
+        var prev = v[first]
+        // Masks instead of branches (the compiler branched on `present`, and nulls
+        // fall at random): `m` is all ones for a present row, zero for a null one; a
+        // null row then offers UInt64.max to the min, 0 to the max and the delta, and
+        // keeps `prev`.
+        for i in first..<n {
+            let m = UInt64(isNull[i] ^ 1) &* UInt64.max
+            let x = v[i]
+            lo = Swift.min(lo, x | ~m)
+            hi = Swift.max(hi, x & m)
+            maxZ |= zigzag(Int64(bitPattern: x &- prev)) & m
+            prev = (x & m) | (prev & ~m)
+        }
+        let forWidth = byteWidth(hi &- lo)
+        let deltaWidth = byteWidth(maxZ)
+        let isDelta = deltaWidth < forWidth
+        let width = isDelta ? deltaWidth : forWidth
+        let base = isDelta ? v[first] : lo
+        var raw: [UInt8] = []
+        raw.reserveCapacity((n + 7) / 8 + 8 + n * width)
+        appendValidity(UnsafeRawBufferPointer(isNull), into: &raw)
+        let head = raw.count
+        raw.append(contentsOf: repeatElement(0, count: 8 + n * width))
+        raw.withUnsafeMutableBufferPointer { out in
+            UnsafeMutableRawPointer(out.baseAddress! + head).storeBytes(of: base.littleEndian, as: UInt64.self)
+            let planes = out.baseAddress! + head + 8
+            if isDelta {
+                var p = v[first]
+                storePlanes(planes, count: n, width: width) { i in
                     let m = UInt64(isNull[i] ^ 1) &* UInt64.max
                     let x = v[i]
-                    lo = Swift.min(lo, x | ~m)
-                    hi = Swift.max(hi, x & m)
-                    maxZ |= zigzag(Int64(bitPattern: x &- prev)) & m
-                    prev = (x & m) | (prev & ~m)
+                    let z = zigzag(Int64(bitPattern: x &- p)) & m
+                    p = (x & m) | (p & ~m)
+                    return z
                 }
-                let forWidth = byteWidth(hi &- lo)
-                let deltaWidth = byteWidth(maxZ)
-                let isDelta = deltaWidth < forWidth
-                let width = isDelta ? deltaWidth : forWidth
-                let base = isDelta ? v[first] : lo
-                var raw: [UInt8] = []
-                raw.reserveCapacity((n + 7) / 8 + 8 + n * width)
-                appendValidity(nulls, into: &raw)
-                let head = raw.count
-                raw.append(contentsOf: repeatElement(0, count: 8 + n * width))
-                raw.withUnsafeMutableBufferPointer { out in
-                    UnsafeMutableRawPointer(out.baseAddress! + head).storeBytes(of: base.littleEndian, as: UInt64.self)
-                    let planes = out.baseAddress! + head + 8
-                    if isDelta {
-                        var p = v[first]
-                        storePlanes(planes, count: n, width: width) { i in
-                            let m = UInt64(isNull[i] ^ 1) &* UInt64.max
-                            let x = v[i]
-                            let z = zigzag(Int64(bitPattern: x &- p)) & m
-                            p = (x & m) | (p & ~m)
-                            return z
-                        }
-                    } else {
-                        storePlanes(planes, count: n, width: width) { i in (v[i] &- lo) & (UInt64(isNull[i] ^ 1) &* UInt64.max) }
-                    }
-                }
-                var flags = ChunkFlags.validity
-                if width > 1 { flags |= ChunkFlags.shuffled }
-                return (finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width, flags: flags, nullCount: nullCount), lo, hi)
+            } else {
+                storePlanes(planes, count: n, width: width) { i in (v[i] &- lo) & (UInt64(isNull[i] ^ 1) &* UInt64.max) }
             }
         }
+        var flags = ChunkFlags.validity
+        if width > 1 { flags |= ChunkFlags.shuffled }
+        return (finish(raw, encoding: isDelta ? .delta : .frameOfReference, width: width, flags: flags, nullCount: nullCount), lo, hi)
     }
 
     /// An address column relative to `reference` (see `ColumnEncoding.addressSameAs`), or nil
