@@ -118,11 +118,13 @@ enum ColumnCodec {
         var compressed: [UInt8] = []
         raw.withUnsafeBytes { r in
             LZ4.compress(r, appendingTo: &compressed)
-            // Where LZ4 saves less than an eighth (addresses, ports and instance ids of busy
-            // blocks save 0-10%), the chunk is stored as one literal run: still a valid LZ4
-            // block, but a reader copies it instead of decompressing it, and the archive grows
-            // by under 2% (Formats/ARCHIVE.md, "Chunks stored as literals").
-            if raw.count >= 4096 && compressed.count > raw.count - raw.count / 8 {
+            // Where LZ4 saves less than a fifth (addresses, ports and instance ids of busy
+            // blocks save 0-10%, pages of start and end times about 17%), the chunk or page is
+            // stored as one literal run: still a valid LZ4 block, but a reader copies it or uses
+            // it in place instead of decompressing it. Decompressing was up to half of a
+            // selective query's time; the archive grows by 4% (Formats/ARCHIVE.md, "Chunks
+            // stored as literals").
+            if raw.count >= 4096 && compressed.count > raw.count - raw.count / 5 {
                 compressed.removeAll(keepingCapacity: true)
                 LZ4.storeLiterals(r, appendingTo: &compressed)
             }

@@ -4,7 +4,7 @@ import FlowSupport
 import Testing
 @testable import FlowArchive
 
-/// Chunks that LZ4 cannot shrink by an eighth are stored as one literal run (ColumnCodec.finish),
+/// Chunks that LZ4 cannot shrink by a fifth are stored as one literal run (ColumnCodec.finish),
 /// read in place by the segment reader; their checksum still guards them.
 @Suite struct StoredChunkTests {
     /// One block: `dstaddr` drawn from 20,000 random public IPv4 addresses (dictionary-encoded,
