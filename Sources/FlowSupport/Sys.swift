@@ -356,6 +356,21 @@ extension Sys {
         _ = glibc_mallopt(-8 /* M_ARENA_MAX */, 1)
     }
 
+    /// Asks the kernel to back `bytes` at `start` with transparent huge pages (2 MiB) where this
+    /// machine leaves them to `madvise` (Debian's default): a query's group tables of millions
+    /// of groups then fault in 512 times fewer pages (a cold seed query touched 500 MB in 125,000
+    /// faults, half a second of system time). Only whole 2 MiB stretches inside the range are
+    /// affected; small ranges are left alone. Failure is harmless and ignored.
+    public static func adviseHugePages(_ start: UnsafeMutableRawPointer, bytes: Int) {
+        let huge = 2 << 20
+        guard bytes >= 2 * huge else { return }
+        let page = 4096
+        let from = (Int(bitPattern: start) + page - 1) & ~(page - 1)
+        let to = (Int(bitPattern: start) + bytes) & ~(page - 1)
+        guard to > from, let p = UnsafeMutableRawPointer(bitPattern: from) else { return }
+        _ = madvise(p, to - from, 14 /* MADV_HUGEPAGE */)
+    }
+
     /// `path` made absolute against the current directory (no symlink resolution).
     public static func absolutePath(_ path: String) -> String {
         if path.hasPrefix("/") { return path }

@@ -1,4 +1,5 @@
 @testable import FlowQuery
+import FlowSupport
 import Testing
 
 /// `RawVector` moves from malloc'ed memory to a mapping of its own once it reaches
@@ -33,5 +34,20 @@ import Testing
         let v = RawVector<UInt64>(capacity: words * 2)
         for i in 0..<(words * 3) { v.append(UInt64(i)) }
         #expect((0..<v.count).allSatisfy { v[$0] == UInt64($0) })
+    }
+}
+
+extension RawVectorTests {
+    /// Asking for huge pages over any range (unaligned, tiny, inside a malloc'ed block) keeps
+    /// the bytes as they were and never fails the caller.
+    @Test func hugePageAdviceKeepsContents() {
+        for (size, offset) in [(100, 0), (5 << 20, 8), (9 << 20, 4095), (16 << 20, 0)] {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: size + offset, alignment: 16)
+            defer { p.deallocate() }
+            let bytes = p.assumingMemoryBound(to: UInt8.self)
+            for i in Swift.stride(from: 0, to: size + offset, by: 4093) { bytes[i] = UInt8(truncatingIfNeeded: i) }
+            Sys.adviseHugePages(p + offset, bytes: size)
+            #expect(Swift.stride(from: 0, to: size + offset, by: 4093).allSatisfy { bytes[$0] == UInt8(truncatingIfNeeded: $0) })
+        }
     }
 }

@@ -1,4 +1,5 @@
 import CIntrinsics
+import FlowSupport
 import FlowLog
 
 /// A scalar packed into fixed words for group keys and distinct sets: no String, no allocation.
@@ -277,6 +278,7 @@ final class GroupTable {
         let size = (mask + 1) * 2
         slots.deallocate()
         slots = .allocate(capacity: size)
+        Sys.adviseHugePages(slots, bytes: size * MemoryLayout<UInt64>.stride)
         slots.initialize(repeating: 0, count: size)
         mask = size - 1
         for g in 0..<count {

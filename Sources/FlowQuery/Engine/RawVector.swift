@@ -1,4 +1,5 @@
 import CIntrinsics
+import FlowSupport
 import Glibc
 
 /// A growable array of plain values in memory this object owns. The aggregation loops index it
@@ -61,6 +62,7 @@ final class RawVector<T: BitwiseCopyable> {
         while cap < n { cap *= 2 }
         let stride = MemoryLayout<T>.stride
         if mapped, let grown = flowarc_mremap(base, capacity * stride, cap * stride), grown != MAP_FAILED {
+            Sys.adviseHugePages(grown, bytes: cap * stride)
             base = grown.assumingMemoryBound(to: T.self)
             capacity = cap
             return
@@ -83,6 +85,7 @@ final class RawVector<T: BitwiseCopyable> {
     private static func map(_ elements: Int) -> UnsafeMutablePointer<T>? {
         let p = mmap(nil, elements * MemoryLayout<T>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let p, p != MAP_FAILED else { return nil }
+        Sys.adviseHugePages(p, bytes: elements * MemoryLayout<T>.stride)
         return p.assumingMemoryBound(to: T.self)
     }
 
