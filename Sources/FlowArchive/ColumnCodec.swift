@@ -743,7 +743,11 @@ enum ColumnCodec {
             }
         case .addressDictionary:
             guard nulls == nil else { throw ArchiveError("\(c.context): a dictionary chunk must not have a validity bitmap") }
-            return try decodeAddressCodes(c).materialized()
+            // Expanded while the chunk's bytes are at hand: the codes need not outlive them.
+            return try c.bytes.withUnsafeBytes { raw in
+                try decodeAddressCodes(raw, owner: OwnedBytes(count: 0), rows: c.rows, encoding: c.encoding, width: c.width,
+                                       flags: c.flags, context: c.context).materialized()
+            }
         default:
             throw ArchiveError("\(c.context): encoding \(c.encoding) is not an address encoding")
         }
