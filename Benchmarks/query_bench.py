@@ -171,13 +171,28 @@ def archive_version(archive):
     return (int.from_bytes(head[4:6], "little"), int.from_bytes(head[6:8], "little"))
 
 
+def writer_sources_hash():
+    """SHA-256 of the sources that decide what `flowarc ingest` writes (parsing, encoding, layout):
+    a change of writer policy within one format version (e.g. which chunks are stored as literals)
+    changes the archive too."""
+    h = hashlib.sha256()
+    for sub in ("FlowLog", "FlowCodecs", "FlowArchive", "FlowIngest"):
+        for path in sorted(glob.glob(os.path.join(ROOT, "Sources", sub, "*.swift"))):
+            h.update(os.path.basename(path).encode())
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
 def prepare(flowarc, data_dir, qdir, threads):
     os.makedirs(qdir, exist_ok=True)
     archive = os.path.join(qdir, "flows.arc")
+    stamp = archive + ".writer"
     db = os.path.join(qdir, "flows.duckdb")
-    if os.path.isdir(archive) and archive_version(archive) != writer_version():
-        # An archive from an older writer would benchmark the older format.
-        ib.log(f"{os.path.relpath(archive, ROOT)} has format {archive_version(archive)}, flowarc writes {writer_version()}: rebuilding")
+    written_by = open(stamp).read().strip() if os.path.exists(stamp) else None
+    if os.path.isdir(archive) and (archive_version(archive) != writer_version() or written_by != writer_sources_hash()):
+        # An archive from an older writer would benchmark the older format or writer.
+        ib.log(f"{os.path.relpath(archive, ROOT)} was written by other writer sources (format {archive_version(archive)}): rebuilding")
         ib.rm(archive)
     if os.path.isdir(archive):
         ib.log(f"reusing {os.path.relpath(archive, ROOT)}")
@@ -189,6 +204,8 @@ def prepare(flowarc, data_dir, qdir, threads):
         if p.returncode != 0:
             sys.exit("flowarc ingest failed")
         os.rename(tmp, archive)
+        with open(stamp, "w") as f:
+            f.write(writer_sources_hash() + "\n")
     if os.path.exists(db):
         ib.log(f"reusing {os.path.relpath(db, ROOT)}")
     else:
