@@ -51,3 +51,30 @@ extension RawVectorTests {
         }
     }
 }
+
+extension RawVectorTests {
+    /// Appending zeros into a mapping's never-written tail writes nothing (the pages are zero);
+    /// after `removeAll`, or after elements were written there, zeros are written again.
+    @Test func zerosAppendedOverWrittenAndFreshMemory() {
+        let words = RawVector<UInt64>.mappedBytes / 8
+        let v = RawVector<UInt64>(capacity: words * 2)
+        let a = v.append(repeating: 0, count: words)
+        for i in a..<(a + words) { v[i] = UInt64(i) | 1 }
+        v.removeAll()
+        _ = v.append(repeating: 0, count: words + 10)  // over written memory, then fresh
+        #expect((0..<v.count).allSatisfy { v[$0] == 0 })
+        // Grown past its mapping (moved or remapped): the old elements stay, the new are zero.
+        for i in 0..<v.count { v[i] = 7 }
+        let b = v.append(repeating: 0, count: words * 3)
+        #expect((0..<b).allSatisfy { v[$0] == 7 } && (b..<v.count).allSatisfy { v[$0] == 0 })
+        // Non-zero fill is always written.
+        let c = v.append(repeating: 5, count: 100)
+        #expect((c..<v.count).allSatisfy { v[$0] == 5 })
+        // A malloc'ed vector is never assumed zero.
+        let small = RawVector<UInt64>(capacity: 16)
+        for i in 0..<16 { small.append(UInt64(i) + 1) }
+        small.removeAll()
+        _ = small.append(repeating: 0, count: 16)
+        #expect((0..<16).allSatisfy { small[$0] == 0 })
+    }
+}

@@ -17,6 +17,10 @@ final class RawVector<T: BitwiseCopyable> {
     private(set) var count = 0
     /// Whether `base` is a mapping of `capacity` elements (else malloc'ed).
     private var mapped = false
+    /// In a mapping, the elements from this index on have not been written since the kernel
+    /// gave the pages, so they are zero: appending zeros there writes nothing (the states of
+    /// new groups were written twice, by the kernel clearing the page and by a memset).
+    private var written = 0
 
     /// Vectors of at least this many bytes are mapped.
     static var mappedBytes: Int { 4 << 20 }
@@ -44,9 +48,17 @@ final class RawVector<T: BitwiseCopyable> {
     func append(repeating value: T, count n: Int) -> Int {
         let at = count
         if count + n > capacity { reserve(count + n) }
-        (base + at).initialize(repeating: value, count: n)
+        if !(mapped && at >= written && Self.isZero(value)) {
+            (base + at).initialize(repeating: value, count: n)
+        }
         count += n
+        written = max(written, count)
         return at
+    }
+
+    @inline(__always)
+    private static func isZero(_ value: T) -> Bool {
+        withUnsafeBytes(of: value) { $0.allSatisfy { $0 == 0 } }
     }
 
     @inline(__always)
@@ -54,6 +66,7 @@ final class RawVector<T: BitwiseCopyable> {
         if count == capacity { reserve(count + 1) }
         base[count] = value
         count += 1
+        written = max(written, count)
     }
 
     func reserve(_ n: Int) {
@@ -76,6 +89,7 @@ final class RawVector<T: BitwiseCopyable> {
         base = target
         capacity = cap
         mapped = freshMapped
+        written = count  // a fresh mapping: what was copied, zero beyond
     }
 
     func removeAll() { count = 0 }
