@@ -12,7 +12,8 @@ builds, once per parameter set, under Benchmarks/work/query/<params>/:
 * flows.duckdb  a DuckDB native table `flows` loaded with the same read_csv (Athena types) as
                 ingest_bench, plus a view `vpcflow` with the bootstrap column names.
 
-Both are reused by later runs (delete the folder to rebuild them). Every query is then run in
+Both are reused by later runs (the archive is rebuilt when the format version or the writer's
+sources changed; delete the folder to rebuild both). Every query is then run in
 both engines with the same thread count (default 2), each run in a child process of its own:
 flowarc is the whole `flowarc query ARCHIVE SQL --format csv --threads N --explain` process
 (wall clock from the parent, CSV to a file); DuckDB is a Python child that imports duckdb, then

@@ -368,18 +368,34 @@ public final class SegmentReader: @unchecked Sendable {
 
     deinit { IndexCacheBudget.give(indexCacheBytes) }
 
-    /// Chunks whose checksum this reader has already checked, by `block * schema.count +
-    /// column`. A committed segment is never rewritten, so a chunk's stored bytes are checked
-    /// the first time a reader decodes it, not in every statement of a session that reads it
-    /// again (the checksum was 15% of a CIDR count over every block).
-    private var checkedChunks = Set<Int>()
-    /// Pages of paged chunks whose checksum this reader has checked (as `checkedChunks`).
-    private var checkedPages = Set<PageKey>()
-    private struct PageKey: Hashable { let block: Int, column: Int, page: Int }
+    /// What this reader has already checked, by block, column and part (`chunkPart` for a
+    /// chunk or a page table, a page's index for a page). A committed segment is never
+    /// rewritten, so stored bytes are checked the first time a reader decodes them, not in every
+    /// statement of a session that reads them again (the checksum was 15% of a CIDR count over
+    /// every block).
+    private struct CheckKey: Hashable { let block: Int, column: Int, part: Int }
+    private static let chunkPart = -1
+    private var checkedSums = Set<CheckKey>()
     /// Address dictionary chunks whose codes were all found within their dictionary (checked
     /// once, as the checksum: a range filter then reads the codes once per statement, not twice).
-    private var checkedCodes = Set<Int>()
+    private var checkedCodes = Set<CheckKey>()
     private let checkLock = Monitor()
+
+    /// Checks `bytes` against `crc` unless this reader already has for `key`; `what` names them
+    /// in the error.
+    private func checkOnce(_ key: CheckKey, _ bytes: UnsafeRawBufferPointer, _ crc: UInt32, _ what: String) throws {
+        if checkLock.withLock({ checkedSums.contains(key) }) { return }
+        guard CRC32.checksum(bytes) == crc else { throw ArchiveError.corrupt(path, "\(what): checksum mismatch") }
+        checkLock.withLock { _ = checkedSums.insert(key) }
+    }
+
+    /// A chunk's stored bytes in the mapping (not checked).
+    private func storedSlice(_ e: ChunkEntry, block: Int) throws -> UnsafeRawBufferPointer {
+        guard e.offset + UInt64(e.compressedLength) <= UInt64(data.bytes.count) else {
+            throw ArchiveError.corrupt(path, "block \(block) column \(schema[e.column].name): chunk runs past the data area")
+        }
+        return UnsafeRawBufferPointer(rebasing: data.bytes[Int(e.offset)..<Int(e.offset) + Int(e.compressedLength)])
+    }
 
     /// The index of `column` in block `block`, or nil when the block has no chunk of it (the
     /// column is then all NULL there). Decoded once per reader and kept while the process-wide
@@ -410,17 +426,9 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// A chunk's stored bytes in the mapping, checked against its CRC the first time.
     private func storedBytes(_ e: ChunkEntry, block: Int) throws -> UnsafeRawBufferPointer {
-        guard e.offset + UInt64(e.compressedLength) <= UInt64(data.bytes.count) else {
-            throw ArchiveError.corrupt(path, "block \(block) column \(schema[e.column].name): chunk runs past the data area")
-        }
-        let stored = UnsafeRawBufferPointer(rebasing: data.bytes[Int(e.offset)..<Int(e.offset) + Int(e.compressedLength)])
-        let key = block &* max(1, schema.count) &+ e.column
-        if !checkLock.withLock({ checkedChunks.contains(key) }) {
-            guard CRC32.checksum(stored) == e.crc else {
-                throw ArchiveError.corrupt(path, "block \(block) column \(schema[e.column].name): checksum mismatch")
-            }
-            checkLock.withLock { _ = checkedChunks.insert(key) }
-        }
+        let stored = try storedSlice(e, block: block)
+        try checkOnce(CheckKey(block: block, column: e.column, part: Self.chunkPart), stored, e.crc,
+                      "block \(block) column \(schema[e.column].name)")
         return stored
     }
 
@@ -447,8 +455,7 @@ public final class SegmentReader: @unchecked Sendable {
     public func pages(_ e: ChunkEntry, block: Int) throws -> [Page] {
         let name = schema[e.column].name
         func corrupt(_ what: String) -> ArchiveError { ArchiveError.corrupt(path, "block \(block) column \(name): \(what)") }
-        guard e.offset + UInt64(e.compressedLength) <= UInt64(data.bytes.count) else { throw corrupt("chunk runs past the data area") }
-        let stored = UnsafeRawBufferPointer(rebasing: data.bytes[Int(e.offset)..<Int(e.offset) + Int(e.compressedLength)])
+        let stored = try storedSlice(e, block: block)
         var r = RawByteReader(stored, context: "\(path): block \(block) column \(name)")
         let rows = blocks[block].rows
         do {
@@ -459,11 +466,8 @@ public final class SegmentReader: @unchecked Sendable {
             }
             guard count <= (stored.count - 8) / ArchiveFormat.pageEntrySize else { throw corrupt("page table does not fit") }
             let tableLength = 8 + count * ArchiveFormat.pageEntrySize
-            let key = block &* max(1, schema.count) &+ e.column
-            if !checkLock.withLock({ checkedChunks.contains(key) }) {
-                guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: stored[0..<tableLength])) == e.crc else { throw corrupt("checksum mismatch") }
-                checkLock.withLock { _ = checkedChunks.insert(key) }
-            }
+            try checkOnce(CheckKey(block: block, column: e.column, part: Self.chunkPart), UnsafeRawBufferPointer(rebasing: stored[0..<tableLength]),
+                          e.crc, "block \(block) column \(name)")
             var table: [Page] = []
             table.reserveCapacity(count)
             var offset = tableLength
@@ -514,18 +518,10 @@ public final class SegmentReader: @unchecked Sendable {
         let context = "\(path): block \(block) column \(name) page \(k)"
         let start = Int(e.offset) + page.offset
         let stored = UnsafeRawBufferPointer(rebasing: data.bytes[start..<start + page.storedLength])
-        let key = PageKey(block: block, column: e.column, page: k)
-        if !checkLock.withLock({ checkedPages.contains(key) }) {
-            guard CRC32.checksum(stored) == page.crc else { throw ArchiveError.corrupt(path, "block \(block) column \(name) page \(k): checksum mismatch") }
-            checkLock.withLock { _ = checkedPages.insert(key) }
-        }
+        try checkOnce(CheckKey(block: block, column: e.column, part: k), stored, page.crc, "block \(block) column \(name) page \(k)")
         do {
             let raw = try [UInt8](unsafeUninitializedCapacity: page.rawLength) { buf, n in
-                if let at = LZ4.literalRun(stored, rawLength: buf.count) {
-                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: stored[at...]))
-                } else {
-                    try LZ4.decompress(stored, into: UnsafeMutableRawBufferPointer(buf))
-                }
+                try LZ4.decompress(stored, into: UnsafeMutableRawBufferPointer(buf))
                 n = buf.count
             }
             return try decode(ColumnCodec.RawChunk(bytes: raw, rows: page.rows, encoding: page.encoding, width: page.width,
@@ -551,12 +547,7 @@ public final class SegmentReader: @unchecked Sendable {
         let compressed = try storedBytes(e, block: block)
         do {
             return try [UInt8](unsafeUninitializedCapacity: Int(e.rawLength)) { buf, n in
-                if let at = LZ4.literalRun(compressed, rawLength: buf.count) {
-                    // Stored as literals (see ColumnCodec.finish): copied, not decompressed.
-                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: compressed[at...]))
-                    n = buf.count
-                    return
-                }
+                // (A chunk stored as literals, see ColumnCodec.finish, is copied, not decompressed.)
                 try LZ4.decompress(compressed, into: UnsafeMutableRawBufferPointer(buf))
                 n = buf.count  // LZ4.decompress throws unless it wrote exactly this many bytes
             }
@@ -688,7 +679,7 @@ public final class SegmentReader: @unchecked Sendable {
                 raw = UnsafeRawBufferPointer(target)
                 owner = buffer
             }
-            let key = block &* max(1, schema.count) &+ e.column
+            let key = CheckKey(block: block, column: e.column, part: Self.chunkPart)
             let checked = checkLock.withLock { checkedCodes.contains(key) }
             let codes = try ColumnCodec.decodeAddressCodes(raw, owner: owner, rows: blocks[block].rows, encoding: .addressDictionary,
                                                            width: Int(e.width), flags: e.flags, context: context, codesChecked: checked)

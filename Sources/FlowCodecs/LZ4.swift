@@ -58,8 +58,20 @@ public enum LZ4 {
         return all == ~0 ? header : nil
     }
 
-    /// Decompresses exactly `destination.count` bytes.
+    /// Decompresses exactly `destination.count` bytes. A block of one literal run (see
+    /// `storeLiterals`) is copied without calling liblz4.
     public static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        if destination.count == 0 && source.count == 0 { return }
+        if let at = literalRun(source, rawLength: destination.count) {
+            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[at...]))
+            return
+        }
+        try decompressWithLibrary(source, into: destination)
+    }
+
+    /// `decompress` always through `LZ4_decompress_safe`, as any other LZ4 reader decodes the
+    /// block (tests check literal runs this way).
+    public static func decompressWithLibrary(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
         if destination.count == 0 && source.count == 0 { return }
         guard let src = source.baseAddress, let dst = destination.baseAddress else {
             throw CodecError.corruptData("empty LZ4 block")

@@ -106,7 +106,10 @@ private func decompress(_ block: [UInt8], size: Int) throws -> [UInt8] {
         var rng = SplitMix64(seed: UInt64(size))
         let input = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let block = Self.stored(input)
-        // What liblz4 itself decodes it to.
+        // What liblz4 itself decodes it to, and what flowarc's reader copies.
+        var out = [UInt8](repeating: 0xEE, count: size)
+        try block.withUnsafeBytes { src in try out.withUnsafeMutableBytes { try LZ4.decompressWithLibrary(src, into: $0) } }
+        #expect(out == input)
         #expect(try decompress(block, size: size) == input)
         let at = block.withUnsafeBytes { LZ4.literalRun($0, rawLength: size) }
         #expect(at != nil)

@@ -270,9 +270,12 @@ struct VectorFilter {
                         let codes = v.codes!
                         for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
                     } else if kind == .address, v.high == nil, let c = b.addressCodes[slot] {
-                        // An address column read as dictionary codes only: code 0 is NULL.
-                        c.codes.withUnsafeBufferPointer { codes in
-                            for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
+                        // An address column read as dictionary codes only: code 0 is NULL
+                        // (compared where the chunk keeps the codes).
+                        if negated {
+                            c.planes.andRun(lo: 1, span: UInt32.max - 1, negated: false, m.baseAddress!)
+                        } else {
+                            c.planes.andRun(lo: 0, span: 0, negated: false, m.baseAddress!)
                         }
                     } else if let nulls = v.nulls {
                         for i in 0..<rows { m[i] &= ((nulls[i] == 1) != negated) ? 1 : 0 }
