@@ -209,7 +209,7 @@ final class PipelineRun: @unchecked Sendable {
                 monitor.withLock { monitor.broadcast() }
                 return
             case .encode(let seq, let batch):
-                let encoded = BlockEncoder.encode(batch)
+                let encoded = BlockEncoder.encode(batch.orderedByStart())
                 monitor.withLock {
                     writerItems[seq] = .block(encoded)
                     monitor.broadcast()

@@ -201,8 +201,10 @@ import Testing
                 #expect(r.stdout == "n\r\n\(expected)\r\n", "\(sql): \(r.stdout)")
                 // Pages of 8,192 rows whose start times lie wholly inside or outside the window are
                 // decided by their min/max (with a packets term, only if the page has no NULL packets).
+                // Ingest orders the block's rows by start time (stable), so a page holds those rows.
+                let stored = (0..<30_000).sorted { (starts[$0], $0) < (starts[$1], $1) }
                 let decided = stride(from: 0, to: 30_000, by: 8_192).contains { first in
-                    let page = first..<min(30_000, first + 8_192)
+                    let page = stored[first..<min(30_000, first + 8_192)]
                     let (a, b) = (page.map { starts[$0] }.min()!, page.map { starts[$0] }.max()!)
                     return b < lo || a > hi || (a >= lo && b <= hi && (extra.isEmpty || (extra.contains(">=") && page.allSatisfy { hasPackets[$0] })))
                 }

@@ -320,9 +320,10 @@ struct ArchiveContents {
 
 /// Compares stored records with reference records, field by field; returns a list of mismatches
 /// (at most `limit`).
-func compareRecords(_ archive: ArchiveContents, _ expected: [RefRecord], keyOf: (String) -> String, limit: Int = 20) -> [String] {
+func compareRecords(_ archive: ArchiveContents, _ expectedInInputOrder: [RefRecord], keyOf: (String) -> String, limit: Int = 20) -> [String] {
     var problems: [String] = []
     let rows = archive.rows
+    let expected = inBlockOrder(expectedInInputOrder, blockRows: archive.batches.map(\.rowCount))
     if rows.count != expected.count {
         problems.append("the archive holds \(rows.count) records, the reference parse found \(expected.count)")
     }
@@ -369,6 +370,26 @@ func compareRecords(_ archive: ArchiveContents, _ expected: [RefRecord], keyOf: 
         }
     }
     return problems
+}
+
+/// The records as ingest stores them: blocks take consecutive records of the input, and within
+/// a block the rows are ordered by start time, records of equal start (or without one, last) in
+/// input order (`TimeOrder`). Written apart from the writer's radix sort: a sort on (start, input
+/// position).
+func inBlockOrder(_ records: [RefRecord], blockRows: [Int]) -> [RefRecord] {
+    var out: [RefRecord] = []
+    var at = 0
+    for n in blockRows {
+        let block = records[min(at, records.count)..<min(at + n, records.count)]
+        let keyed = block.enumerated().map { (i, r) -> (start: UInt64, position: Int, record: RefRecord) in
+            let start = r.names.firstIndex(of: "start").flatMap { r.values[$0] }.flatMap { UInt64($0) }
+            return (start ?? UInt64.max, i, r)
+        }
+        out += keyed.sorted { ($0.start, $0.position) < ($1.start, $1.position) }.map(\.record)
+        at += n
+    }
+    if at < records.count { out += records[at...] }
+    return out
 }
 
 /// The segment files of an archive and their bytes, by name.
