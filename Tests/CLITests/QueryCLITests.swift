@@ -134,6 +134,28 @@ import Testing
     /// Counts over time-sorted blocks of 1,024 rows: windows that cover whole blocks count them from
     /// their indexes, edge blocks are read, blocks with a NULL in the column are read; every
     /// answer is the count of the lines written.
+    /// ORDER BY an aggregate with a LIMIT over many groups takes the top straight from the
+    /// aggregator's states (`GroupOutput.topByAggregate`): its rows must be the first rows of the
+    /// same query without LIMIT (a full sort), ties, NULL aggregates and both directions included.
+    @Test("ORDER BY an aggregate LIMIT l gives the first l rows of the full order", arguments: [
+        ("SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress ORDER BY b DESC", 10),
+        ("SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress ORDER BY b", 7),
+        ("SELECT destinationport, count(*) AS n FROM vpcflow GROUP BY destinationport ORDER BY n DESC", 5),
+        ("SELECT destinationaddress, min(numpackets) AS m FROM vpcflow GROUP BY destinationaddress ORDER BY m", 12),
+        ("SELECT sourceport, max(numbytes) AS m FROM vpcflow GROUP BY sourceport ORDER BY m DESC", 3),
+        ("SELECT destinationaddress, count(numpackets) AS c FROM vpcflow GROUP BY destinationaddress ORDER BY c DESC, destinationaddress", 10),
+        ("SELECT sourceaddress, sum(numpackets) AS p FROM vpcflow GROUP BY sourceaddress ORDER BY p DESC NULLS FIRST", 4),
+    ])
+    func topByAggregateIsThePrefixOfTheFullOrder(sql: String, limit: Int) throws {
+        let arc = try #require(Self.archive)
+        let all = try CLI.run(["query", arc, sql, "--format", "csv"])
+        let top = try CLI.run(["query", arc, sql + " LIMIT \(limit)", "--format", "csv"])
+        #expect(all.status == 0 && top.status == 0, "\(all.stderr) \(top.stderr)")
+        let allLines = all.stdout.split(separator: "\r\n", omittingEmptySubsequences: false)
+        #expect(allLines.count - 2 > 8 * limit, "too few groups to take the top path: \(allLines.count)")
+        #expect(top.stdout == allLines.prefix(1 + limit).joined(separator: "\r\n") + "\r\n", "\(sql)")
+    }
+
     @Test func countsFromIndexesOnTimeSortedBlocks() throws {
         let scratch = try Scratch("count-from-index")
         defer { scratch.remove() }

@@ -1,3 +1,4 @@
+import CIntrinsics
 import FlowArchive
 import FlowLog
 
@@ -237,7 +238,7 @@ final class Aggregator {
             }
             if box.count >= GroupExchange.bufferWords {
                 exchange.send(box, to: to)
-                outboxes[to] = RawVector(capacity: GroupExchange.bufferWords)
+                outboxes[to] = exchange.buffer()
             }
         }
     }
@@ -254,7 +255,10 @@ final class Aggregator {
     /// Adds the records other workers sent to this one into its groups.
     func drainInbox() {
         guard let exchange else { return }
-        for buffer in exchange.receive(worker) { fold(buffer) }
+        for buffer in exchange.receive(worker) {
+            fold(buffer)
+            exchange.recycle(buffer)
+        }
     }
 
     private func fold(_ buffer: RawVector<UInt64>) {
@@ -609,25 +613,44 @@ final class Aggregator {
             probe(m)
             for (j, kind) in kinds.enumerated() {
                 let lc = local.counts[j].base, gc = counts[j].base
-                for i in 0..<m {
-                    let g = Int(groupIDs[i]), c = Int(localCodes[i])
-                    switch kind {
-                    case .countStar:
-                        gc[g] &+= Int64(seen[c])
-                    case .countColumn:
+                // The groups' states are spread over megabytes: each update's lines are
+                // requested `ahead` updates early, so the misses overlap.
+                let ahead = 8
+                switch kind {
+                case .countStar:
+                    for i in 0..<m {
+                        if i + ahead < m { flowarc_prefetch(gc + Int(groupIDs[i + ahead])) }
+                        gc[Int(groupIDs[i])] &+= Int64(seen[Int(localCodes[i])])
+                    }
+                case .countColumn:
+                    for i in 0..<m {
+                        if i + ahead < m { flowarc_prefetch(gc + Int(groupIDs[i + ahead])) }
+                        gc[Int(groupIDs[i])] &+= lc[Int(localCodes[i])]
+                    }
+                case .sum:
+                    let gs = sums[j].unsafelyUnwrapped.base, ls = local.sums[j].base
+                    for i in 0..<m {
+                        if i + ahead < m {
+                            let a = Int(groupIDs[i + ahead])
+                            flowarc_prefetch(gs + a)
+                            flowarc_prefetch(gc + a)
+                        }
+                        let g = Int(groupIDs[i]), c = Int(localCodes[i])
+                        gs[g] &+= ls[c]
                         gc[g] &+= lc[c]
-                    case .sum:
-                        sums[j]![g] &+= local.sums[j].base[c]
-                        gc[g] &+= lc[c]
-                    case .extreme(_, _, let isMax):
+                    }
+                case .extreme(_, _, let isMax):
+                    let best = extremes[j].unsafelyUnwrapped.base, lx = local.extremes[j].base
+                    for i in 0..<m {
+                        let g = Int(groupIDs[i]), c = Int(localCodes[i])
                         if lc[c] > 0 {
-                            let x = local.extremes[j].base[c], best = extremes[j]!.base
+                            let x = lx[c]
                             if gc[g] == 0 || (isMax ? x > best[g] : x < best[g]) { best[g] = x }
                             gc[g] &+= lc[c]
                         }
-                    case .generic:
-                        break
                     }
+                case .generic:
+                    break
                 }
             }
         }
@@ -934,6 +957,31 @@ final class Aggregator {
 
     /// Count of aggregate j for group g (count, count(*)), or the rows that fed it.
     func count(_ j: Int, _ g: Int) -> Int64 { counts[j][g] }
+
+    /// Calls `body(g, key)` for every group g whose aggregate j is not NULL, `key` ordering as
+    /// the value does (the value's bits with the sign flipped); false, calling nothing, when
+    /// aggregate j is not an integer count, sum or extreme. A sum beyond bigint throws, as the
+    /// sort column would.
+    func forEachOrderKey(_ j: Int, _ body: (Int, UInt64) throws -> Void) throws -> Bool {
+        let n = groupCount, count = counts[j].base
+        let flip: UInt64 = 1 << 63
+        switch kinds[j] {
+        case .countStar, .countColumn:
+            for g in 0..<n { try body(g, UInt64(bitPattern: count[g]) ^ flip) }
+        case .sum where specs[j].function == .sum:
+            let sum = sums[j].unsafelyUnwrapped.base
+            for g in 0..<n where count[g] != 0 {
+                guard let x = Int64(exactly: sum[g]) else { throw QueryRuntimeError(description: "bigint overflow in sum") }
+                try body(g, UInt64(bitPattern: x) ^ flip)
+            }
+        case .extreme:
+            let best = extremes[j].unsafelyUnwrapped.base
+            for g in 0..<n where count[g] != 0 { try body(g, UInt64(bitPattern: best[g]) ^ flip) }
+        default:
+            return false
+        }
+        return true
+    }
 
     /// The exact sum of aggregate j (a sum or avg) for group g.
     func sum(_ j: Int, _ g: Int) -> Int128 { sums[j]![g] }

@@ -33,6 +33,21 @@ final class GroupExchange: @unchecked Sendable {
         Int(truncatingIfNeeded: (((h >> 40) & 0xFFFF) &* UInt64(truncatingIfNeeded: parts)) >> 16)
     }
 
+    /// Buffers whose records were folded, for senders to fill again: a fresh 256 KiB buffer per
+    /// send was a page fault (and the kernel clearing the page) per 4 KiB of records.
+    private var spare: [RawVector<UInt64>] = []
+
+    /// An empty buffer, a spare one when there is one.
+    func buffer() -> RawVector<UInt64> {
+        monitor.withLock { spare.popLast() } ?? RawVector(capacity: Self.bufferWords)
+    }
+
+    /// Takes back a buffer whose records were folded.
+    func recycle(_ buffer: RawVector<UInt64>) {
+        buffer.removeAll()
+        monitor.withLock { spare.append(buffer) }
+    }
+
     func send(_ buffer: RawVector<UInt64>, to worker: Int) {
         monitor.withLock { inboxes[worker].append(buffer) }
     }

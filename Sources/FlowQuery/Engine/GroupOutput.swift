@@ -29,12 +29,32 @@ struct GroupOutput {
         } else {
             groups = (0..<agg.groupCount).map { Int32($0) }
         }
-        if !plan.orderBy.isEmpty { groups = try sorted(groups) }
+        if plan.having == nil, let cut = try topByAggregate() {
+            groups = cut
+        } else if !plan.orderBy.isEmpty {
+            groups = try sorted(groups)
+        }
         if let l = plan.limit, groups.count > Int(l) { groups.removeLast(groups.count - Int(l)) }
         return groups
     }
 
     // MARK: sorting
+
+    /// ORDER BY an aggregate ... LIMIT l over many groups (a top ten of a million talkers): the
+    /// l-th best value is found straight from the aggregator's state arrays, and only the groups
+    /// at least as good (ties included) are sorted. Nil when the query is not of that shape.
+    /// Going through `sorted` cost a million-entry group list, a sort column and a NULL list
+    /// made for ten rows (7% of the query's CPU).
+    func topByAggregate() throws -> [Int32]? {
+        guard let first = plan.orderBy.first, case .aggregate(let j) = first.expr, !first.nullsFirst,
+              let l = plan.limit, l > 0, Int(l) * 8 < aggregator.groupCount else { return nil }
+        let flip: UInt64 = first.ascending ? 0 : ~0
+        var heap = SmallestKeys(Int(l))
+        guard try aggregator.forEachOrderKey(j, { _, k in heap.offer(k ^ flip) }), let cut = heap.largest else { return nil }
+        var candidates: [Int32] = []
+        _ = try aggregator.forEachOrderKey(j) { g, k in if k ^ flip <= cut { candidates.append(Int32(truncatingIfNeeded: g)) } }
+        return try sorted(candidates, topN: false)
+    }
 
     /// An ORDER BY key's values for the groups being sorted, by position.
     enum SortColumn {
@@ -278,31 +298,9 @@ struct GroupOutput {
     /// smallest seen so far.
     /// The `l`-th smallest of `keys`, or nil when there are fewer than `l`.
     static func smallest<S: Sequence<UInt64>>(_ l: Int, of keys: S) -> UInt64? {
-        var heap: [UInt64] = []
-        heap.reserveCapacity(l)
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let a = 2 * i + 1, b = a + 1
-                var m = i
-                if a < heap.count && heap[a] > heap[m] { m = a }
-                if b < heap.count && heap[b] > heap[m] { m = b }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        for k in keys {
-            if heap.count < l {
-                heap.append(k)
-                var i = heap.count - 1
-                while i > 0 && heap[(i - 1) / 2] < heap[i] { heap.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
-            } else if k < heap[0] {
-                heap[0] = k
-                siftDown(0)
-            }
-        }
-        return heap.count == l ? heap[0] : nil
+        var heap = SmallestKeys(l)
+        for k in keys { heap.offer(k) }
+        return heap.largest
     }
 
     /// Stable LSD radix sort of `keys` (8 bits a pass) carrying `payload`; passes where every
@@ -373,5 +371,40 @@ struct GroupOutput {
             break
         }
         return ResultColumn(storage: .values(try values(e, groups)))
+    }
+}
+
+/// The `l` smallest keys offered so far, in a max-heap.
+struct SmallestKeys {
+    private var heap: [UInt64] = []
+    private let l: Int
+
+    init(_ l: Int) {
+        self.l = l
+        heap.reserveCapacity(l)
+    }
+
+    /// The `l`-th smallest key offered, or nil when fewer than `l` were.
+    var largest: UInt64? { heap.count == l ? heap[0] : nil }
+
+    @inline(__always)
+    mutating func offer(_ k: UInt64) {
+        if heap.count < l {
+            heap.append(k)
+            var i = heap.count - 1
+            while i > 0 && heap[(i - 1) / 2] < heap[i] { heap.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+        } else if k < heap[0] {
+            heap[0] = k
+            var i = 0
+            while true {
+                let a = 2 * i + 1, b = a + 1
+                var m = i
+                if a < l && heap[a] > heap[m] { m = a }
+                if b < l && heap[b] > heap[m] { m = b }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
     }
 }
