@@ -181,15 +181,27 @@ final class GroupTable {
 
     deinit { slots.deallocate() }
 
+    /// The words are multiplied by different odd constants independently and summed, then mixed
+    /// once: a chain of multiply-and-shift rounds, one per word, was a quarter of the time of
+    /// hashing a block's distinct addresses (three words: 26 cycles of latency per key, against
+    /// about 10 now).
     @inline(__always)
     static func hash(_ key: UnsafePointer<UInt64>, _ width: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for i in 0..<width {
-            h = (h ^ key[i]) &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 29
+        var i = 0
+        while i + 3 <= width {
+            h &+= (key[i] &* 0xff51_afd7_ed55_8ccd) ^ (key[i + 1] &* 0xc4ce_b9fe_1a85_ec53) ^ (key[i + 2] &* 0x9FB2_1C65_1E98_DF25)
+            h = (h << 23) | (h >> 41)
+            i += 3
         }
-        h = (h ^ (h >> 32)) &* 0xc4ce_b9fe_1a85_ec53
-        return h ^ (h >> 31)
+        if i + 2 == width {
+            h &+= (key[i] &* 0xff51_afd7_ed55_8ccd) ^ (key[i + 1] &* 0xc4ce_b9fe_1a85_ec53)
+        } else if i + 1 == width {
+            h &+= key[i] &* 0xff51_afd7_ed55_8ccd
+        }
+        h = (h ^ (h >> 32)) &* 0xd6e8_feb8_6659_fd93
+        h = (h ^ (h >> 29)) &* 0xc4ce_b9fe_1a85_ec53
+        return h ^ (h >> 32)
     }
 
     /// The hash of group g's key.

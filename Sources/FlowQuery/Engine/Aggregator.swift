@@ -560,20 +560,21 @@ final class Aggregator {
             let parts = parts, me = worker
             while code < entries && m < Self.batch && foreign < Self.batch {
                 if seen[code] > 0 {
-                    key(code, keyWords + m * w)
-                    let h = GroupTable.hash(keyWords + m * w, w)
-                    if parts > 1 && GroupExchange.owner(h, parts: parts) != me {
-                        // Another worker's group: its states for this block travel as a record.
-                        let r = records + foreign * recordWords
-                        r.update(from: keyWords + m * w, count: w)
-                        r[w] = h
-                        foreignSel[foreign] = Int32(code)
-                        foreign += 1
-                    } else {
-                        localCodes[m] = Int32(code)
-                        hashes[m] = h
-                        m += 1
-                    }
+                    let k = keyWords + m * w
+                    key(code, k)
+                    let h = GroupTable.hash(k, w)
+                    // Another worker's group travels as a record with its states for this block.
+                    // The key is written as both and kept as one, without a branch: which worker
+                    // owns a key is a coin toss, and branching on it mispredicted every other key.
+                    let r = records + foreign * recordWords
+                    for i in 0..<w { r[i] = k[i] }
+                    r[w] = h
+                    foreignSel[foreign] = Int32(code)
+                    localCodes[m] = Int32(code)
+                    hashes[m] = h
+                    let isForeign = parts > 1 && GroupExchange.owner(h, parts: parts) != me ? 1 : 0
+                    foreign += isForeign
+                    m += 1 - isForeign
                 }
                 code += 1
             }
