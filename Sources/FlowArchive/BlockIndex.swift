@@ -60,7 +60,21 @@ public struct AddressBloom: Sendable, Equatable {
     public static let ipv4Levels: [Int] = [104, 112, 120, 128]
     public static let ipv6Levels: [Int] = [32, 48, 64, 128]
     public var hashCount: Int
-    public var bits: [UInt64]  // bit count = bits.count * 64, a power of two
+    /// The filter's words when built or decoded from the directory (bit count = words * 64, a
+    /// power of two); empty when `mapped` holds them.
+    public var bits: [UInt64]
+    /// The words read in place from a segment's data area (1.1 `addressRef` bodies): a query for
+    /// one address over a whole archive otherwise copied every block's filter into fresh memory
+    /// on first use (308 blocks: ~18 MB copied and ~4,600 pages faulted in, most of a one-off
+    /// query's pruning time). Holds the mapping alive.
+    private var mapped: MappedWords? = nil
+
+    /// Little-endian words in a mapping, with the region that owns it.
+    struct MappedWords: @unchecked Sendable {
+        let region: MappedRegion
+        let base: UnsafeRawPointer
+        let count: Int
+    }
 
     /// Sized at 32 bits per distinct address (each address adds about 2.5 new keys: its /32 and
     /// /24, while /8 and /16 are mostly shared), about 13 bits per key with 6 hashes: under 0.5%
@@ -80,6 +94,32 @@ public struct AddressBloom: Sendable, Equatable {
     public init(hashCount: Int, bits: [UInt64]) {
         self.hashCount = hashCount
         self.bits = bits
+    }
+
+    /// A filter whose words are `bytes` (little-endian) in `region`, probed where they lie.
+    init(hashCount: Int, words bytes: UnsafeRawBufferPointer, in region: MappedRegion) {
+        self.hashCount = hashCount
+        bits = []
+        mapped = MappedWords(region: region, base: bytes.baseAddress!, count: bytes.count / 8)
+    }
+
+    /// Words in the filter.
+    public var wordCount: Int { mapped?.count ?? bits.count }
+
+    /// Word `i` (`i < wordCount`).
+    @inline(__always) func word(_ i: Int) -> UInt64 {
+        if let m = mapped { return UInt64(littleEndian: m.base.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)) }
+        return bits[i]
+    }
+
+    /// Every word, wherever they are kept (for writing and comparing).
+    public var words: [UInt64] { mapped == nil ? bits : (0..<wordCount).map(word) }
+
+    /// Whether the words are kept in a mapping rather than in this value.
+    public var isMapped: Bool { mapped != nil }
+
+    public static func == (a: AddressBloom, b: AddressBloom) -> Bool {
+        a.hashCount == b.hashCount && a.words == b.words
     }
 
     @inline(__always) static func mix64(_ x0: UInt64) -> UInt64 {
@@ -115,11 +155,11 @@ public struct AddressBloom: Sendable, Equatable {
     }
 
     @inline(__always) func containsKey(_ h: UInt64) -> Bool {
-        let mask = UInt64(bits.count * 64 - 1)
+        let mask = UInt64(wordCount * 64 - 1)
         let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
         for i in 0..<UInt64(hashCount) {
             let bit = (h1 &+ i &* h2) & mask
-            if bits[Int(bit >> 6)] & (1 << (bit & 63)) == 0 { return false }
+            if word(Int(bit >> 6)) & (1 << (bit & 63)) == 0 { return false }
         }
         return true
     }
@@ -228,7 +268,7 @@ public enum ColumnIndex: Sendable, Equatable {
     public var byteSize: Int {
         switch self {
         case .none, .intRange: return 32
-        case .address(let a): return 64 + a.bloom.bits.count * 8
+        case .address(let a): return 64 + (a.bloom.isMapped ? 0 : a.bloom.wordCount * 8)
         case .port(_, let bitmap): return 32 + bitmap.words.count * 8
         }
     }
@@ -323,15 +363,15 @@ public enum ColumnIndex: Sendable, Equatable {
             w.writeInteger(r.min); w.writeInteger(r.max)
         case .address(let a):
             w.writeInteger(IndexKind.address.rawValue)
-            w.writeInteger(UInt32(32 + 4 + a.bloom.bits.count * 8))
+            w.writeInteger(UInt32(32 + 4 + a.bloom.wordCount * 8))
             w.writeInteger(a.min.high); w.writeInteger(a.min.low)
             w.writeInteger(a.max.high); w.writeInteger(a.max.low)
             w.writeInteger(UInt8(a.bloom.hashCount))
             var log2 = 0
-            while (1 << log2) < a.bloom.bits.count * 64 { log2 += 1 }
+            while (1 << log2) < a.bloom.wordCount * 64 { log2 += 1 }
             w.writeInteger(UInt8(log2))
             w.writeInteger(UInt16(0))
-            for word in a.bloom.bits { w.writeInteger(word) }
+            for word in a.bloom.words { w.writeInteger(word) }
         case .port(let r, let bitmap):
             var compressed: [UInt8] = []
             bitmap.words.withUnsafeBytes { _ = LZ4.compress($0, appendingTo: &compressed) }
@@ -347,8 +387,8 @@ public enum ColumnIndex: Sendable, Equatable {
     var body: [UInt8]? {
         switch self {
         case .address(let a):
-            var w = ByteWriter(capacity: a.bloom.bits.count * 8)
-            for word in a.bloom.bits { w.writeInteger(word) }
+            var w = ByteWriter(capacity: a.bloom.wordCount * 8)
+            for word in a.bloom.words { w.writeInteger(word) }
             return w.bytes
         case .port(_, let bitmap):
             var compressed: [UInt8] = []
@@ -385,7 +425,8 @@ public enum ColumnIndex: Sendable, Equatable {
 
     /// Reads one index entry. `data` is the segment's data area, where the bodies of 1.1's
     /// `addressRef` and `portRef` indexes lie (nil: such an index reads as none).
-    static func read(_ r: inout ByteReader, data: UnsafeRawBufferPointer? = nil) throws -> ColumnIndex {
+    static func read(_ r: inout ByteReader, data region: MappedRegion? = nil) throws -> ColumnIndex {
+        let data = region?.bytes
         let kind: UInt8 = try r.readInteger()
         let length = Int(try r.readInteger(as: UInt32.self))
         let body = try r.readRange(length)
@@ -404,9 +445,9 @@ public enum ColumnIndex: Sendable, Equatable {
         case .addressRef?:
             let (minA, maxA, k, log2) = try readAddressHead(&b, r.context)
             guard b.remaining == 16 else { throw ArchiveError("\(r.context): malformed address index") }
-            guard let bits = try referencedBody(&b, data, r.context) else { return .none }
+            guard let bits = try referencedBody(&b, data, r.context), let region else { return .none }
             guard bits.count == (1 << log2) / 8 else { throw ArchiveError("\(r.context): address filter of \(bits.count) bytes, not \((1 << log2) / 8)") }
-            return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, bits: bloomWords(bits))))
+            return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, words: bits, in: region)))
         case .port?:
             let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
             let context = r.context

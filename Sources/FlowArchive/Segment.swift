@@ -66,7 +66,7 @@ public struct ChunkEntry: Sendable {
             return i
         case .encoded(let directory, let data, let range, let context):
             var r = ByteReader(Array(directory.bytes[range]), context: context)
-            return try ColumnIndex.read(&r, data: data.bytes)
+            return try ColumnIndex.read(&r, data: data)
         }
     }
 }

@@ -117,6 +117,16 @@ import Testing
             for (x, y) in zip(a.chunks, b.chunks) {
                 let ix = try x.decodeIndex(), iy = try y.decodeIndex()
                 #expect(ix == iy, "column \(old.schema[x.column].name)")
+                if case .address(let mapped) = iy, case .address(let copied) = ix {
+                    // The data area's filters are probed where they lie, and answer as the
+                    // directory's copies do.
+                    #expect(mapped.bloom.isMapped && !copied.bloom.isMapped)
+                    for k in 0..<2_000 {
+                        let probe = IPAddress(ipv4: UInt32(truncatingIfNeeded: k &* 2_654_435_761))
+                        #expect(mapped.mayContain(probe) == copied.mayContain(probe))
+                        #expect(mapped.mayContain(network: probe, prefix: 96 + 8 + k % 24) == copied.mayContain(network: probe, prefix: 96 + 8 + k % 24))
+                    }
+                }
                 if case .address = iy { bodies += 1 }
                 if case .port = iy { bodies += 1 }
             }
