@@ -487,7 +487,7 @@ def report(ctx):
         f"(issue's reference for DuckDB: 0.53 M/s): {fr / dr:.2f}×; per CPU-second: {tl['rate_per_cpu'] / dl['rate_per_cpu']:.2f}× "
         f"| {ok(fr / dr >= 2)} on wall clock, {ok(tl['rate_per_cpu'] / dl['rate_per_cpu'] >= 2)} per CPU-second (taking 2× as 'well ahead') |")
     worst = max(s[f"flowarc-t{t}"]["maxrss_max"] for t in threads)
-    add(f"| memory bounded (README: threads × 12 MiB of text in flight + 2 × threads blocks, \"about 150 MB\" at 2 threads) | flowarc peak RSS "
+    add(f"| memory bounded (README: threads × 12 MiB of text in flight + 2 × threads blocks + a reordered copy per encoding block, \"about 150 MB\" at 2 threads) | flowarc peak RSS "
         + ", ".join(f"{fmt_mib(s[f'flowarc-t{t}']['maxrss'])} MiB at {t} thread{'s' if t > 1 else ''}" for t in threads)
         + f" (worst run {fmt_mib(worst)} MiB) for {ctx['text_bytes'] / (1 << 30):.1f} GiB of text; DuckDB "
         + ", ".join(f"{fmt_mib(s[f'duckdb-t{t}']['maxrss'])} MiB" for t in threads)

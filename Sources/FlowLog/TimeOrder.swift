@@ -28,7 +28,8 @@ public enum TimeOrder {
                 lo = min(lo, x)
                 hi = max(hi, x)
             }
-            if ordered { return nil }
+            // (Starts spanning all 64 bits leave no key for the nulls: such rows are left as they are.)
+            if ordered || (sawNull && hi &- lo == UInt64.max) { return nil }
             // Keys are offsets from the smallest start; a null row's key is one past the largest.
             let nullKey = hi &- lo &+ 1
             var keys = [UInt64](repeating: 0, count: n)
