@@ -156,6 +156,35 @@ import Testing
         #expect(top.stdout == allLines.prefix(1 + limit).joined(separator: "\r\n") + "\r\n", "\(sql)")
     }
 
+    /// SELECT without FROM is one row with no columns, as in Trino: constants, time functions
+    /// and CIDR tests answer without the archive; `*` and archive columns need a FROM.
+    @Test func selectWithoutFrom() throws {
+        let arc = try #require(Self.archive)
+        let one = try CLI.run(["query", arc, "SELECT 1 + 2 AS x, from_unixtime(1700000000) AS t, contains('10.0.0.0/8', IPADDRESS '10.1.2.3') AS inside", "--format", "csv"])
+        #expect(one.status == 0, "\(one)")
+        #expect(one.stdout == "x,t,inside\r\n3,2023-11-14 22:13:20.000,true\r\n")
+        let count = try CLI.run(["query", arc, "SELECT count(*) AS n", "--format", "csv"])
+        #expect(count.stdout == "n\r\n1\r\n")
+        let none = try CLI.run(["query", arc, "SELECT 1 AS k WHERE 1 = 2", "--format", "csv"])
+        #expect(none.status == 0 && none.stdout == "k\r\n", "\(none)")
+        let star = try CLI.run(["query", arc, "SELECT *", "--format", "csv"])
+        #expect(star.status == 1 && star.stderr.contains("SELECT * needs FROM") && star.stdout.isEmpty, "\(star)")
+        let column = try CLI.run(["query", arc, "SELECT srcaddr", "--format", "csv"])
+        #expect(column.status == 1 && column.stderr.contains("need a table name in FROM"), "\(column)")
+    }
+
+    /// count(*) with no WHERE is the sum of the blocks' row counts from the directory: no block
+    /// is read, and it equals a count that does read them.
+    @Test func countWithoutWhereReadsNoBlock() throws {
+        let arc = try #require(Self.archive)
+        let fast = try CLI.run(["query", arc, "SELECT count(*) AS n FROM vpcflow", "--format", "csv", "--explain"])
+        let read = try CLI.run(["query", arc, "SELECT count(*) AS n FROM vpcflow WHERE interfaceid IS NULL OR interfaceid IS NOT NULL", "--format", "csv", "--explain"])
+        #expect(fast.status == 0 && read.status == 0)
+        #expect(fast.stdout == read.stdout && fast.stdout == "n\r\n5000\r\n", "\(fast.stdout) \(read.stdout)")
+        #expect(fast.stderr.contains(" 0 rows scanned") && fast.stderr.contains("counted from their indexes"), "\(fast.stderr)")
+        #expect(!read.stderr.contains(" 0 rows scanned"), "\(read.stderr)")
+    }
+
     @Test func countsFromIndexesOnTimeSortedBlocks() throws {
         let scratch = try Scratch("count-from-index")
         defer { scratch.remove() }

@@ -38,6 +38,13 @@ final class JoinedRows: @unchecked Sendable {
         types = r.types
         rows = r.rows
     }
+
+    /// The relation of a SELECT without FROM: one row, no columns.
+    init(oneEmptyRow: ()) {
+        columns = []
+        types = []
+        rows = [[]]
+    }
 }
 
 /// How the archive's rows meet a subquery's rows: every archive row that passes the WHERE terms
@@ -87,8 +94,17 @@ struct Binder {
     }
 
     mutating func bind(_ q: Query) throws -> QueryPlan {
-        guard let from = q.from else { throw error("a query needs FROM (any table name means the archive)", q.position) }
         var on: Expr? = nil
+        if q.from == nil {
+            // SELECT without FROM, as Trino runs it: one row with no columns, so that
+            // `SELECT from_unixtime(1700000000)` or a CIDR test answers without reading the archive.
+            if let star = q.selectItems.first(where: { if case .expression = $0.kind { return false }; return true }) {
+                throw error("SELECT * needs FROM (any table name means the archive)", star.position)
+            }
+            joined = (nil, JoinedRows(oneEmptyRow: ()))
+            plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true)
+        }
+        if let from = q.from {
         switch from.kind {
         case .table(let name, let alias):
             archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
@@ -116,6 +132,7 @@ struct Binder {
             }
             plan.join = JoinPlan(kind: kind, rows: joined!.rows, subqueryOnly: false)
             on = condition
+        }
         }
         plan.distinct = q.distinct
         plan.limit = q.limit
@@ -341,6 +358,11 @@ struct Binder {
                 let def = Catalog.column("start")!
                 return (.dateFormat(.fromUnixtime(.column(slot: slot(def), kind: def.kind)), format: "%Y-%m-%d"), .varchar)
             case .none:
+                if archive == nil && Catalog.column(name) != nil {
+                    // An archive column in a query whose FROM has no archive (none, or a subquery).
+                    throw error("column '\(name)' is not in FROM's relations: the archive's columns need a table name in FROM (any name means the archive)",
+                                qn.parts.last?.position ?? e.start)
+                }
                 let s = Catalog.suggestions(for: name)
                 throw error("unknown column '\(name)'", qn.parts.last?.position ?? e.start,
                             hint: s.isEmpty ? nil : "did you mean \(s.joined(separator: ", "))?")

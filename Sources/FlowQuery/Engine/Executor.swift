@@ -288,9 +288,10 @@ final class SharedScan: @unchecked Sendable {
     func scan(block idx: Int, into p: Partial, _ data: BlockData) throws {
         let (si, bi) = blocks[idx]
         var selectedCount = 0
-        if si >= 0, idx < everyRow.count, everyRow[idx], vectorFilter != nil, joinTable == nil,
-           let agg = p.aggregator, agg.countsOnly {
-            // count(*) alone over a block every row of which matches: counted, not read.
+        if si >= 0, joinTable == nil, let agg = p.aggregator, agg.countsOnly,
+           plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil) {
+            // count(*) alone, with no WHERE or over a block every row of which matches by its
+            // indexes: the directory's row count, nothing read.
             let rows = archive.segments[si].blocks[bi].rows
             p.rowsMatched += rows
             p.blocksCounted += 1
