@@ -57,6 +57,8 @@ struct JoinPlan {
     var rows: JoinedRows
     /// FROM holds only the subquery.
     var subqueryOnly: Bool
+    /// There is no FROM: the "subquery" is one row without columns.
+    var noFrom = false
     /// Equality terms of ON: an archive-side expression and a subquery column.
     var archiveKeys: [CExpr] = []
     var joinedKeys: [Int] = []
@@ -102,7 +104,7 @@ struct Binder {
                 throw error("SELECT * needs FROM (any table name means the archive)", star.position)
             }
             joined = (nil, JoinedRows(oneEmptyRow: ()))
-            plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true)
+            plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true, noFrom: true)
         }
         if let from = q.from {
         switch from.kind {

@@ -108,7 +108,7 @@ public enum QueryEngine {
         }
         if let j = plan.join {
             if j.subqueryOnly {
-                lines.append("from: a subquery (\(j.rows.rows.count) rows)")
+                lines.append(j.noFrom ? "from: none (one row, no columns)" : "from: a subquery (\(j.rows.rows.count) rows)")
             } else {
                 lines.append("join: \(j.kind) with a subquery (\(j.rows.rows.count) rows) on \(j.archiveKeys.count) hash keys" + (j.onResidual != nil ? " and a condition" : ""))
             }
