@@ -783,40 +783,14 @@ enum ColumnCodec {
         // through the reader retained and released the chunk's storage per read: a fifth of a
         // query that filters an address column in every block). Entry 0 is NULL.
         let entries = try r.readRange(v4Count * 4 + v6Count * 16)
-        let total = v4Count + v6Count + 1
-        var low: [UInt64] = []
-        // Whether each family is strictly ascending, as the format requires of a writer: a
-        // filter then finds an address range's codes by binary search (checked here, in the
-        // same pass, rather than trusted).
-        var ascending = true
-        let high = { (all: UnsafeRawBufferPointer) -> [UInt64] in
-            let p = UnsafeRawPointer(all.baseAddress!) + entries.lowerBound
-            var hi = [UInt64](repeating: 0, count: total)
-            low = [UInt64](repeating: 0, count: total)
-            hi.withUnsafeMutableBufferPointer { h in
-                low.withUnsafeMutableBufferPointer { l in
-                    var previous: UInt32 = 0
-                    for i in 0..<v4Count {
-                        let v = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                        ascending = ascending && (i == 0 || v > previous)
-                        previous = v
-                        let a = IPAddress(ipv4: v)
-                        h[i + 1] = a.high
-                        l[i + 1] = a.low
-                    }
-                    let v6 = p + 4 * v4Count
-                    for i in 0..<v6Count {
-                        let eh = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
-                        let el = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
-                        let k = v4Count + 1 + i
-                        ascending = ascending && (i == 0 || eh > h[k - 1] || (eh == h[k - 1] && el > l[k - 1]))
-                        h[k] = eh
-                        l[k] = el
-                    }
-                }
-            }
-            return hi
-        }(bytes)
+        // The entries stay where they are too: a filter binary-searches them in place, and only
+        // grouping or materializing expands them to 128-bit arrays (expanding every block's
+        // dictionary was a tenth of a query for one address). Each family must be strictly
+        // ascending, as the format requires of a writer; that is checked (in one pass over the
+        // bytes) the first time a reader decodes the chunk, with its codes.
+        let dictionary = AddressEntries(owner: owner, base: UnsafeRawPointer(bytes.baseAddress!) + entries.lowerBound,
+                                        v4Count: v4Count, v6Count: v6Count)
+        let ascending = codesChecked || dictionary.isAscending()
         // The codes stay where they are (width 1, 2 or 4; byte planes when shuffled); only their
         // largest is checked here, in one read.
         let rows = c.rows, width = c.width, shuffled = c.flags & ChunkFlags.shuffled != 0
@@ -825,8 +799,8 @@ enum ColumnCodec {
         let planes = CodePlanes(owner: owner, base: UnsafeRawPointer(bytes.baseAddress!) + range.lowerBound, rows: rows, width: width,
                                 shuffled: shuffled)
         let largest = codesChecked ? 0 : planes.largest()
-        if rows > 0 && Int(largest) >= high.count { throw ArchiveError("\(c.context): address code \(largest) outside the dictionary") }
-        return AddressCodes(high: high, low: low, planes: planes, v4Count: v4Count, ascending: ascending)
+        if rows > 0 && Int(largest) >= dictionary.count { throw ArchiveError("\(c.context): address code \(largest) outside the dictionary") }
+        return AddressCodes(entries: dictionary, planes: planes, ascending: ascending)
     }
 
     static func decodeStrings(_ c: RawChunk) throws -> StringColumn {
@@ -869,28 +843,116 @@ enum ColumnCodec {
 /// An address column as its block stores it when dictionary-encoded: the block's distinct
 /// addresses (sorted within each family) and a code per row. A filter on addresses decides
 /// once per entry, then compares codes, without expanding the column to 16 bytes per row.
+/// A block's address dictionary: entry 0 stands for NULL, entries 1...v4Count are the IPv4
+/// family (4 bytes each where the chunk keeps them), the rest the IPv6 family (16 bytes each).
+/// Read where the chunk keeps them (`owner` keeps the bytes alive); expanded to 128-bit arrays
+/// once, on first use of `high`/`low`.
+public final class AddressEntries: @unchecked Sendable {
+    private let owner: AnyObject?
+    private let v4: UnsafeRawPointer?
+    private let v6: UnsafeRawPointer?
+    public let v4Count: Int
+    public let v6Count: Int
+    /// Entries, NULL's included.
+    public var count: Int { v4Count + v6Count + 1 }
+    private var expanded: (high: [UInt64], low: [UInt64])?
+
+    init(owner: AnyObject, base: UnsafeRawPointer, v4Count: Int, v6Count: Int) {
+        self.owner = owner
+        v4 = base
+        v6 = base + 4 * v4Count
+        self.v4Count = v4Count
+        self.v6Count = v6Count
+    }
+
+    /// Entries already expanded (`high[0]`, `low[0]` for NULL).
+    init(high: [UInt64], low: [UInt64], v4Count: Int) {
+        owner = nil; v4 = nil; v6 = nil
+        self.v4Count = v4Count
+        v6Count = high.count - 1 - v4Count
+        expanded = (high, low)
+    }
+
+    /// Entry `e` (0 < e < count).
+    @inline(__always)
+    public func entry(_ e: Int) -> IPAddress {
+        if let x = expanded { return IPAddress(high: x.high[e], low: x.low[e]) }
+        if e <= v4Count {
+            return IPAddress(ipv4: UInt32(littleEndian: v4.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 4 * (e - 1), as: UInt32.self)))
+        }
+        let at = 16 * (e - 1 - v4Count)
+        return IPAddress(high: UInt64(littleEndian: v6.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+                         low: UInt64(littleEndian: v6.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)))
+    }
+
+    /// Whether each family is strictly ascending.
+    func isAscending() -> Bool {
+        if let x = expanded {
+            for e in 2..<max(2, count) where e != v4Count + 1 {
+                if !(x.high[e - 1] < x.high[e] || (x.high[e - 1] == x.high[e] && x.low[e - 1] < x.low[e])) { return false }
+            }
+            return true
+        }
+        var previous: UInt32 = 0
+        for i in 0..<v4Count {
+            let v = UInt32(littleEndian: v4.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            if i > 0 && v <= previous { return false }
+            previous = v
+        }
+        var last = IPAddress(high: 0, low: 0)
+        for i in 0..<v6Count {
+            let a = entry(v4Count + 1 + i)
+            if i > 0 && !(last.high < a.high || (last.high == a.high && last.low < a.low)) { return false }
+            last = a
+        }
+        return true
+    }
+
+    /// Every entry as two 64-bit halves, index 0 NULL's (0, 0).
+    public var arrays: (high: [UInt64], low: [UInt64]) {
+        if let x = expanded { return x }
+        var hi = [UInt64](repeating: 0, count: count), lo = [UInt64](repeating: 0, count: count)
+        hi.withUnsafeMutableBufferPointer { h in
+            lo.withUnsafeMutableBufferPointer { l in
+                for e in 1..<max(1, count) {
+                    let a = entry(e)
+                    h[e] = a.high
+                    l[e] = a.low
+                }
+            }
+        }
+        expanded = (hi, lo)
+        return (hi, lo)
+    }
+}
+
 public struct AddressCodes: Sendable {
-    /// Entry i ≥ 1 of the dictionary; entry 0 stands for NULL.
-    public let high: [UInt64]
-    public let low: [UInt64]
+    /// The dictionary, read in place.
+    public let entries: AddressEntries
+    /// Entry i ≥ 1 of the dictionary; entry 0 stands for NULL (expanded on first use).
+    public var high: [UInt64] { entries.arrays.high }
+    public var low: [UInt64] { entries.arrays.low }
     /// One per row: 0 for NULL, else an entry (checked when decoded), where the chunk keeps them.
     public let planes: CodePlanes
     /// The codes as 32-bit values (expanded once, on first use).
     public var codes: [UInt32] { planes.codes }
     /// Entries 1...v4Count are the IPv4 family, the rest the IPv6 family.
-    public let v4Count: Int
+    public var v4Count: Int { entries.v4Count }
     /// Whether each family's entries are strictly ascending (checked when decoded).
     public let ascending: Bool
 
-    public var entryCount: Int { high.count }
+    public var entryCount: Int { entries.count }
 
     public init(high: [UInt64], low: [UInt64], codes: [UInt32], v4Count: Int, ascending: Bool) {
         self.init(high: high, low: low, planes: CodePlanes(expanded: codes), v4Count: v4Count, ascending: ascending)
     }
 
     public init(high: [UInt64], low: [UInt64], planes: CodePlanes, v4Count: Int, ascending: Bool) {
-        self.high = high; self.low = low; self.planes = planes
-        self.v4Count = v4Count; self.ascending = ascending
+        self.init(entries: AddressEntries(high: high, low: low, v4Count: v4Count), planes: planes, ascending: ascending)
+    }
+
+    init(entries: AddressEntries, planes: CodePlanes, ascending: Bool) {
+        self.entries = entries; self.planes = planes; self.ascending = ascending
     }
 
     /// The codes of the entries in `first...last` (as unsigned 128-bit values), as at most one
@@ -898,8 +960,10 @@ public struct AddressCodes: Sendable {
     /// be ascending or when both families hold matches (then the caller decides entry by entry).
     public func codeRun(first: IPAddress, last: IPAddress) -> (lo: Int, hi: Int)? {
         guard ascending else { return nil }
+        let entries = entries
         @inline(__always) func below(_ e: Int, _ a: IPAddress) -> Bool {
-            high[e] < a.high || (high[e] == a.high && low[e] < a.low)
+            let x = entries.entry(e)
+            return x.high < a.high || (x.high == a.high && x.low < a.low)
         }
         // In `range` (ascending), the first entry not below `a`.
         func lowerBound(_ range: Range<Int>, _ a: IPAddress) -> Int {
@@ -914,7 +978,7 @@ public struct AddressCodes: Sendable {
             let lo = lowerBound(family, first)
             // The first entry above `last`: the lower bound of `last`, plus one if equal.
             let ub = lowerBound(lo..<family.upperBound, last)
-            let above = ub < family.upperBound && high[ub] == last.high && low[ub] == last.low ? ub + 1 : ub
+            let above = ub < family.upperBound && entries.entry(ub) == last ? ub + 1 : ub
             return (lo, above - 1)
         }
         let v4 = run(1..<(v4Count + 1)), v6 = run((v4Count + 1)..<max(v4Count + 1, entryCount))
@@ -927,6 +991,7 @@ public struct AddressCodes: Sendable {
     /// The column expanded to one address per row.
     public func materialized() -> AddressColumn {
         let codes = codes, rows = codes.count
+        let (high, low) = entries.arrays
         var outHigh = [UInt64](repeating: 0, count: rows), outLow = [UInt64](repeating: 0, count: rows)
         var nulls: [UInt8]? = nil
         var nullCount = 0

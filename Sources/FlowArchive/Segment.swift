@@ -683,7 +683,9 @@ public final class SegmentReader: @unchecked Sendable {
             let checked = checkLock.withLock { checkedCodes.contains(key) }
             let codes = try ColumnCodec.decodeAddressCodes(raw, owner: owner, rows: blocks[block].rows, encoding: .addressDictionary,
                                                            width: Int(e.width), flags: e.flags, context: context, codesChecked: checked)
-            if !checked { checkLock.withLock { _ = checkedCodes.insert(key) } }
+            // (Entries found out of order are checked again next time: they are then compared
+            // one by one, never binary-searched.)
+            if !checked && codes.ascending { checkLock.withLock { _ = checkedCodes.insert(key) } }
             return codes
         } catch let err as TruncatedError {
             throw ArchiveError.corrupt(path, "block \(block) column \(schema[column].name): \(err.description)")

@@ -435,10 +435,15 @@ final class Aggregator {
                 // By code when the block has few distinct addresses for its rows, or when the
                 // rows were never expanded (nothing else reads them).
                 if let codes = b.addressCodes[slot], codes.entryCount <= 2 * n || b.views[slot].high == nil {
+                    let entries = codes.entries
                     try codes.codes.withUnsafeBufferPointer { c in
                         try consumeByCode(b, sel, n, codes: c.baseAddress!, entries: codes.entryCount) { code, k in
                             k.update(repeating: 0, count: w)
-                            if code == 0 { k[0] = 1 } else { k[off] = codes.high[code]; k[off + 1] = codes.low[code] }
+                            if code == 0 { k[0] = 1; return }
+                            // Read where the chunk keeps the dictionary (not expanded for this).
+                            let a = entries.entry(code)
+                            k[off] = a.high
+                            k[off + 1] = a.low
                         }
                     }
                     return

@@ -101,7 +101,11 @@ struct VectorFilter {
     static func applyByCode(_ c: AddressCodes, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int,
                             _ predicate: (UInt64, UInt64) -> Bool) {
         var table = [UInt8](repeating: 0, count: c.entryCount)
-        for e in 1..<max(1, c.entryCount) where predicate(c.high[e], c.low[e]) { table[e] = 1 }
+        let entries = c.entries
+        for e in 1..<max(1, c.entryCount) {
+            let a = entries.entry(e)
+            if predicate(a.high, a.low) { table[e] = 1 }
+        }
         c.codes.withUnsafeBufferPointer { apply(table, $0.baseAddress!, m, rows) }
     }
 
