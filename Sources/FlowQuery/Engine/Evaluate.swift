@@ -21,6 +21,8 @@ final class BlockData {
     /// kernels use them; `addresses` may then be nil when nothing else reads the slot).
     var addressCodes: [AddressCodes?]
     var strings: [StringColumn?]
+    /// Per slot: the null flags of the last selected-rows decode when it found no NULL (reused).
+    var spareNulls: [[UInt8]]
     /// Per `textCompare` node: -1 unknown, 0 false, 1 true, by dictionary code (reset per block).
     var textCaches: [[Int8]] = []
     /// One per slot, made by `makeViews()` after the columns are loaded.
@@ -33,6 +35,7 @@ final class BlockData {
         addresses = Array(repeating: nil, count: slots)
         addressCodes = Array(repeating: nil, count: slots)
         strings = Array(repeating: nil, count: slots)
+        spareNulls = Array(repeating: [], count: slots)
         views = .allocate(capacity: max(1, slots))
         views.initialize(repeating: SlotView(), count: max(1, slots))
     }

@@ -271,9 +271,13 @@ final class SharedScan: @unchecked Sendable {
                 if let ci, let (sel, n) = selected {
                     // Few rows pass WHERE: only theirs are decoded, into the arrays of the
                     // previous block (taken out first, so they are not copied on write).
-                    var values = data.ints[slot]?.values ?? [], nulls = data.ints[slot]?.nulls ?? []
+                    var values = data.ints[slot]?.values ?? [], nulls = data.ints[slot]?.nulls ?? data.spareNulls[slot]
                     data.ints[slot] = nil
+                    data.spareNulls[slot] = []
                     if let nullCount = try seg.intsSelected(block: b, column: ci, sel, n, values: &values, nulls: &nulls) {
+                        // A column without NULLs keeps no null flags: they wait here for the next
+                        // block instead of being made (and cleared) again.
+                        if nullCount == 0 { data.spareNulls[slot] = nulls }
                         data.ints[slot] = IntColumn(values: values, nulls: nulls, nullCount: nullCount)
                         continue
                     }
