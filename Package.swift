@@ -105,6 +105,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "FlowArchive", "FlowSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "FlowSupportTests", dependencies: ["FlowSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["FlowSupport"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

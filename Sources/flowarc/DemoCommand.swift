@@ -85,6 +85,6 @@ struct Demo: ParsableCommand {
         print(ResultFormatter.render(result.prefix(rows), .table), terminator: "")
         if result.rowCount > rows { print("(first \(rows) of \(Human.count(UInt64(result.rowCount))) rows)") }
         let s = result.stats
-        print("\(Human.fixed(s.seconds * 1000, 1)) ms, \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks read")
+        print("\(Human.milliseconds(s.seconds * 1000)) ms, \(s.blocks - s.blocksSkipped) of \(s.blocks) blocks read")
     }
 }

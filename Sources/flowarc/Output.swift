@@ -30,6 +30,10 @@ enum Human {
         return s
     }
 
+    /// A duration in milliseconds: two decimals below 10 ms (a selective query takes tenths of
+    /// a millisecond, and one decimal made 0.25 ms read as 0.2 or 0.3), one above.
+    static func milliseconds(_ ms: Double) -> String { fixed(ms, ms < 10 ? 2 : 1) }
+
     static func count(_ n: UInt64) -> String {
         let s = String(n)
         var out = ""

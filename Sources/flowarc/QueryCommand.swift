@@ -81,7 +81,7 @@ struct Query: ParsableCommand {
         }
         if explain {
             let blocks = archive.segments.reduce(0) { $0 + $1.blocks.count }
-            Sys.writeStandardError("archive: \(archive.segments.count) segments, \(blocks) blocks, opened in \(Human.fixed(Double(Sys.monotonicNanos() - opening) / 1e6, 1)) ms\n")
+            Sys.writeStandardError("archive: \(archive.segments.count) segments, \(blocks) blocks, opened in \(Human.milliseconds(Double(Sys.monotonicNanos() - opening) / 1e6)) ms\n")
         }
         let fmt = format ?? (Sys.isStandardOutputTerminal ? .table : .csv)
         for (i, st) in statements.enumerated() {
@@ -109,7 +109,7 @@ struct Query: ParsableCommand {
             }
             if explain {
                 let s = result.stats
-                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped - s.blocksCounted) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes)\(s.blocksCounted > 0 ? ", \(s.blocksCounted) counted from their indexes" : "")\(s.pagesFromIndexes > 0 ? ", \(s.pagesFromIndexes) pages counted or skipped by their min/max" : ""), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.fixed(s.seconds * 1000, 1)) ms (scan \(Human.fixed(s.scanSeconds * 1000, 1)) ms, merge and order \(Human.fixed(s.finishSeconds * 1000, 1)) ms); \(Human.fixed(Double(Sys.monotonicNanos() - started) / 1e6, 1)) ms with output\n")
+                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped - s.blocksCounted) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes)\(s.blocksCounted > 0 ? ", \(s.blocksCounted) counted from their indexes" : "")\(s.pagesFromIndexes > 0 ? ", \(s.pagesFromIndexes) pages counted or skipped by their min/max" : ""), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.milliseconds(s.seconds * 1000)) ms (scan \(Human.milliseconds(s.scanSeconds * 1000)) ms, merge and order \(Human.milliseconds(s.finishSeconds * 1000)) ms); \(Human.milliseconds(Double(Sys.monotonicNanos() - started) / 1e6)) ms with output\n")
             }
         }
     }

@@ -57,6 +57,12 @@ import Testing
         #expect(opened.count == 1, "\(r.stderr)")
         let timed = lines.filter { $0.hasPrefix("scanned ") && $0.hasSuffix(" ms with output") }
         #expect(timed.count == 2, "\(r.stderr)")
+        // Two decimals below 10 ms, one above.
+        for line in timed {
+            let number = line.dropLast(" ms with output".count).split(separator: " ").last.map(String.init) ?? ""
+            let decimals = number.split(separator: ".").last?.count ?? 0
+            #expect(Double(number) != nil && decimals == (Double(number)! < 10 ? 2 : 1), "\(line)")
+        }
     }
 
     @Test("errors name what is wrong, exit 1, no stack trace", arguments: [
