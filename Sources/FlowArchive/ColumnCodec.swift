@@ -846,7 +846,8 @@ enum ColumnCodec {
 /// A block's address dictionary: entry 0 stands for NULL, entries 1...v4Count are the IPv4
 /// family (4 bytes each where the chunk keeps them), the rest the IPv6 family (16 bytes each).
 /// Read where the chunk keeps them (`owner` keeps the bytes alive); expanded to 128-bit arrays
-/// once, on first use of `high`/`low`.
+/// once, on first use of `high`/`low`. Like the block it belongs to, one is used by one worker
+/// at a time (the expansion is not locked).
 public final class AddressEntries: @unchecked Sendable {
     private let owner: AnyObject?
     private let v4: UnsafeRawPointer?

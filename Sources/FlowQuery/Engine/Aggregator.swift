@@ -571,15 +571,19 @@ final class Aggregator {
                     // Another worker's group travels as a record with its states for this block.
                     // The key is written as both and kept as one, without a branch: which worker
                     // owns a key is a coin toss, and branching on it mispredicted every other key.
-                    let r = records + foreign * recordWords
-                    for i in 0..<w { r[i] = k[i] }
-                    r[w] = h
-                    foreignSel[foreign] = Int32(code)
                     localCodes[m] = Int32(code)
                     hashes[m] = h
-                    let isForeign = parts > 1 && GroupExchange.owner(h, parts: parts) != me ? 1 : 0
-                    foreign += isForeign
-                    m += 1 - isForeign
+                    if parts > 1 {
+                        let r = records + foreign * recordWords
+                        for i in 0..<w { r[i] = k[i] }
+                        r[w] = h
+                        foreignSel[foreign] = Int32(code)
+                        let isForeign = GroupExchange.owner(h, parts: parts) != me ? 1 : 0
+                        foreign += isForeign
+                        m += 1 - isForeign
+                    } else {
+                        m += 1
+                    }
                 }
                 code += 1
             }
