@@ -849,6 +849,7 @@ enum ColumnCodec {
 /// once, on first use of `high`/`low`. Like the block it belongs to, one is used by one worker
 /// at a time (the expansion is not locked).
 public final class AddressEntries: @unchecked Sendable {
+    /// Keeps the bytes `v4` and `v6` point into alive.
     private let owner: AnyObject?
     private let v4: UnsafeRawPointer?
     private let v6: UnsafeRawPointer?
@@ -886,25 +887,10 @@ public final class AddressEntries: @unchecked Sendable {
                          low: UInt64(littleEndian: v6.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)))
     }
 
-    /// Whether each family is strictly ascending.
+    /// Whether each family is strictly ascending (in IPADDRESS order: 128-bit unsigned).
     func isAscending() -> Bool {
-        if let x = expanded {
-            for e in 2..<max(2, count) where e != v4Count + 1 {
-                if !(x.high[e - 1] < x.high[e] || (x.high[e - 1] == x.high[e] && x.low[e - 1] < x.low[e])) { return false }
-            }
-            return true
-        }
-        var previous: UInt32 = 0
-        for i in 0..<v4Count {
-            let v = UInt32(littleEndian: v4.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-            if i > 0 && v <= previous { return false }
-            previous = v
-        }
-        var last = IPAddress(high: 0, low: 0)
-        for i in 0..<v6Count {
-            let a = entry(v4Count + 1 + i)
-            if i > 0 && !(last.high < a.high || (last.high == a.high && last.low < a.low)) { return false }
-            last = a
+        for e in 2..<max(2, count) where e != v4Count + 1 {
+            if !(entry(e - 1) < entry(e)) { return false }
         }
         return true
     }
@@ -962,10 +948,7 @@ public struct AddressCodes: Sendable {
     public func codeRun(first: IPAddress, last: IPAddress) -> (lo: Int, hi: Int)? {
         guard ascending else { return nil }
         let entries = entries
-        @inline(__always) func below(_ e: Int, _ a: IPAddress) -> Bool {
-            let x = entries.entry(e)
-            return x.high < a.high || (x.high == a.high && x.low < a.low)
-        }
+        @inline(__always) func below(_ e: Int, _ a: IPAddress) -> Bool { entries.entry(e) < a }
         // In `range` (ascending), the first entry not below `a`.
         func lowerBound(_ range: Range<Int>, _ a: IPAddress) -> Int {
             var lo = range.lowerBound, hi = range.upperBound

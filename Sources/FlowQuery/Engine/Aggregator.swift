@@ -568,9 +568,10 @@ final class Aggregator {
                     let k = keyWords + m * w
                     key(code, k)
                     let h = GroupTable.hash(k, w)
-                    // Another worker's group travels as a record with its states for this block.
-                    // The key is written as both and kept as one, without a branch: which worker
-                    // owns a key is a coin toss, and branching on it mispredicted every other key.
+                    // With several workers, another worker's group travels as a record with its
+                    // states for this block. The key is written both ways and kept as one without
+                    // a branch on the owner: which worker owns a key is a coin toss, and branching
+                    // on it mispredicted every other key.
                     localCodes[m] = Int32(code)
                     hashes[m] = h
                     if parts > 1 {

@@ -97,7 +97,36 @@ struct Binder {
 
     mutating func bind(_ q: Query) throws -> QueryPlan {
         var on: Expr? = nil
-        if q.from == nil {
+        if let from = q.from {
+            switch from.kind {
+            case .table(let name, let alias):
+                archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
+            case .subquery(let sub, let alias):
+                joined = (alias?.name.lowercased(), try subquery(sub, from.position))
+                plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true)
+            case .join(let type, let left, let right, let condition):
+                let (table, sub, archiveIsLeft): (Relation, Relation, Bool)
+                switch (left.kind, right.kind) {
+                case (.table, .subquery): (table, sub, archiveIsLeft) = (left, right, true)
+                case (.subquery, .table): (table, sub, archiveIsLeft) = (right, left, false)
+                default:
+                    throw error("this JOIN is not supported: flowarc joins the archive with one subquery in parentheses (as in AWS's \"top 10 internal IPs\" demo query)", from.position)
+                }
+                guard case .table(let name, let alias) = table.kind, case .subquery(let sq, let sqAlias) = sub.kind else { fatalError("unreachable") }
+                archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
+                joined = (sqAlias?.name.lowercased(), try subquery(sq, sub.position))
+                let kind: JoinPlan.Kind
+                switch type {
+                case .inner: kind = .inner
+                case .cross: kind = .cross
+                case .left where archiveIsLeft, .right where !archiveIsLeft: kind = .left
+                default:
+                    throw error("\(type.rawValue.uppercased()) JOIN that keeps the subquery's unmatched rows is not supported (INNER, CROSS, and LEFT JOIN keeping the archive's rows are)", from.position)
+                }
+                plan.join = JoinPlan(kind: kind, rows: joined!.rows, subqueryOnly: false)
+                on = condition
+            }
+        } else {
             // SELECT without FROM, as Trino runs it: one row with no columns, so that
             // `SELECT from_unixtime(1700000000)` or a CIDR test answers without reading the archive.
             if let star = q.selectItems.first(where: { if case .expression = $0.kind { return false }; return true }) {
@@ -105,36 +134,6 @@ struct Binder {
             }
             joined = (nil, JoinedRows(oneEmptyRow: ()))
             plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true, noFrom: true)
-        }
-        if let from = q.from {
-        switch from.kind {
-        case .table(let name, let alias):
-            archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
-        case .subquery(let sub, let alias):
-            joined = (alias?.name.lowercased(), try subquery(sub, from.position))
-            plan.join = JoinPlan(kind: .cross, rows: joined!.rows, subqueryOnly: true)
-        case .join(let type, let left, let right, let condition):
-            let (table, sub, archiveIsLeft): (Relation, Relation, Bool)
-            switch (left.kind, right.kind) {
-            case (.table, .subquery): (table, sub, archiveIsLeft) = (left, right, true)
-            case (.subquery, .table): (table, sub, archiveIsLeft) = (right, left, false)
-            default:
-                throw error("this JOIN is not supported: flowarc joins the archive with one subquery in parentheses (as in AWS's \"top 10 internal IPs\" demo query)", from.position)
-            }
-            guard case .table(let name, let alias) = table.kind, case .subquery(let sq, let sqAlias) = sub.kind else { fatalError("unreachable") }
-            archive = (name.parts.map { $0.name.lowercased() }, alias?.name.lowercased())
-            joined = (sqAlias?.name.lowercased(), try subquery(sq, sub.position))
-            let kind: JoinPlan.Kind
-            switch type {
-            case .inner: kind = .inner
-            case .cross: kind = .cross
-            case .left where archiveIsLeft, .right where !archiveIsLeft: kind = .left
-            default:
-                throw error("\(type.rawValue.uppercased()) JOIN that keeps the subquery's unmatched rows is not supported (INNER, CROSS, and LEFT JOIN keeping the archive's rows are)", from.position)
-            }
-            plan.join = JoinPlan(kind: kind, rows: joined!.rows, subqueryOnly: false)
-            on = condition
-        }
         }
         plan.distinct = q.distinct
         plan.limit = q.limit

@@ -294,8 +294,6 @@ struct GroupOutput {
         return order.map { groups[$0] }
     }
 
-    /// The `l`-th smallest of `keys` (1-based; `keys.count >= l`), with a max-heap of the `l`
-    /// smallest seen so far.
     /// The `l`-th smallest of `keys`, or nil when there are fewer than `l`.
     static func smallest<S: Sequence<UInt64>>(_ l: Int, of keys: S) -> UInt64? {
         var heap = SmallestKeys(l)
