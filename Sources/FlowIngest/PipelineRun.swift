@@ -83,7 +83,7 @@ final class PipelineRun: @unchecked Sendable {
     /// `inflight` by file: text of files after the one being assembled is capped at half the
     /// budget, so the current file always has room to run ahead of the consumer.
     var inflightByFile: [Int: Int] = [:]
-    var encodeQueue: [(seq: Int, batch: RecordBatch)] = []
+    var encodeQueue: [(seq: Int, pieces: BlockPieces)] = []
     var writerItems: [Int: WriterItem] = [:]
     var pendingBlocks = 0
     var nextSeq = 0
@@ -95,7 +95,7 @@ final class PipelineRun: @unchecked Sendable {
     var decodedSoFar: UInt64 = 0
 
     // Consumer-role state (only the thread holding the role touches it).
-    var block = RecordBatch()
+    var block = BlockPieces()
     var fileMapping: FieldMapping
     var fileLineBase = 0
     var fileCounts = (lines: 0, records: 0, rejected: 0, headers: 0, blanks: 0)
@@ -135,7 +135,7 @@ final class PipelineRun: @unchecked Sendable {
 
     enum Action {
         case exit
-        case encode(Int, RecordBatch)
+        case encode(Int, BlockPieces)
         case consume
         case write
         case parse(ChunkTask)
@@ -182,7 +182,7 @@ final class PipelineRun: @unchecked Sendable {
                     if consumedAll && nextWriteSeq == nextSeq && encodeQueue.isEmpty && !writing && !consuming { return .exit }
                     if !encodeQueue.isEmpty {
                         let e = encodeQueue.removeFirst()
-                        return .encode(e.seq, e.batch)
+                        return .encode(e.seq, e.pieces)
                     }
                     if !writing && writerItems[nextWriteSeq] != nil { writing = true; return .write }
                     if !consuming && pendingBlocks < maxPendingBlocks && nextReadyLocked() { consuming = true; return .consume }
@@ -208,8 +208,10 @@ final class PipelineRun: @unchecked Sendable {
             case .exit:
                 monitor.withLock { monitor.broadcast() }
                 return
-            case .encode(let seq, let batch):
-                let encoded = BlockEncoder.encode(batch.orderedByStart())
+            case .encode(let seq, let pieces):
+                let batch = pieces.assemble()
+                pieces.release(to: stores)
+                let encoded = BlockEncoder.encode(batch)
                 monitor.withLock {
                     writerItems[seq] = .block(encoded)
                     monitor.broadcast()
@@ -430,19 +432,20 @@ final class PipelineRun: @unchecked Sendable {
         fileCounts.headers += parsed.headerLines
         fileCounts.blanks += parsed.blankLines
 
-        var start = 0
         let rows = parsed.records
-        while start < rows {
-            let take = min(rows - start, options.blockRows - block.rowCount)
-            if let store = parsed.columns {
+        if let store = parsed.columns {
+            // Held while its rows are split between blocks: a block sealed on the way may be
+            // assembled (and let go of the store) before the rest is listed.
+            store.hold()
+            var start = 0
+            while start < rows {
+                let take = min(rows - start, options.blockRows - block.rowCount)
                 block.append(store, range: start..<start + take, sourceID: UInt64(file.sourceID), partitionValues: file.partitionValues)
-            } else {
-                block.append(parsed.batch, range: start..<start + take, sourceID: UInt64(file.sourceID), partitionValues: file.partitionValues)
+                start += take
+                if block.rowCount >= options.blockRows { sealBlock() }
             }
-            start += take
-            if block.rowCount >= options.blockRows { sealBlock() }
+            if store.letGo() { stores.recycle(store) }
         }
-        if let store = parsed.columns { stores.recycle(store) }
         recordsSinceCommit += rows
     }
 
@@ -479,10 +482,8 @@ final class PipelineRun: @unchecked Sendable {
 
     private func sealBlock() {
         guard block.rowCount > 0 else { return }
-        block.padAll()
         let b = block
-        block = RecordBatch()
-        block.reserveCapacity(like: b, rows: options.blockRows)
+        block = BlockPieces()
         monitor.withLock {
             encodeQueue.append((nextSeq, b))
             nextSeq += 1

@@ -64,6 +64,7 @@ public struct IntColumn: Sendable, Equatable {
 
     /// Appends rows `range` of a parser's buffers (`nulls` 1 = null; a null row's value is
     /// whatever the buffer held and is stored as 0): one copy, with the nulls counted first.
+    /// (A block's start column, from which `BlockPieces` finds the block's time order.)
     mutating func append(values v: UnsafePointer<UInt64>, nulls nn: UnsafePointer<UInt8>, range: Range<Int>) {
         let chunkNulls = countNulls(nn, range)
         let start = values.count
@@ -150,30 +151,6 @@ public struct AddressColumn: Sendable, Equatable {
     public mutating func reserveCapacity(_ n: Int) {
         high.reserveCapacity(n)
         low.reserveCapacity(n)
-    }
-
-    /// As `IntColumn.append(values:nulls:range:)`, for the two halves of each address.
-    mutating func append(high h: UnsafePointer<UInt64>, low l: UnsafePointer<UInt64>, nulls nn: UnsafePointer<UInt8>,
-                         range: Range<Int>) {
-        let chunkNulls = countNulls(nn, range)
-        let start = low.count
-        high.append(contentsOf: UnsafeBufferPointer(start: h + range.lowerBound, count: range.count))
-        low.append(contentsOf: UnsafeBufferPointer(start: l + range.lowerBound, count: range.count))
-        if chunkNulls > 0 {
-            high.withUnsafeMutableBufferPointer { oh in
-                low.withUnsafeMutableBufferPointer { ol in
-                    for r in range where nn[r] != 0 {
-                        oh[start &+ r &- range.lowerBound] = 0
-                        ol[start &+ r &- range.lowerBound] = 0
-                    }
-                }
-            }
-            if nulls == nil { nulls = [UInt8](repeating: 0, count: start) }
-            nulls!.append(contentsOf: UnsafeBufferPointer(start: nn + range.lowerBound, count: range.count))
-            nullCount += chunkNulls
-        } else if nulls != nil {
-            nulls!.append(contentsOf: repeatElement(0, count: range.count))
-        }
     }
 }
 
@@ -347,61 +324,11 @@ public struct RecordBatch: Sendable {
         for k in extras.indices { extras[k].column.pad(to: rowCount) }
     }
 
-    /// Creates the columns `other` has, each with room for `rows` rows, so that filling a block
-    /// does not reallocate its columns as they grow.
-    public mutating func reserveCapacity(like other: RecordBatch, rows: Int) {
-        for i in ints.indices where other.ints[i] != nil { ints[i] = IntColumn(); ints[i]!.reserveCapacity(rows) }
-        for i in addresses.indices where other.addresses[i] != nil { addresses[i] = AddressColumn(); addresses[i]!.reserveCapacity(rows) }
-        for i in strings.indices where other.strings[i] != nil { var c = StringColumn(); c.codes.reserveCapacity(rows); strings[i] = c }
-        for p in 0..<3 where other.partitions[p] != nil { var c = StringColumn(); c.codes.reserveCapacity(rows); partitions[p] = c }
-        if other.sourceIDs != nil { sourceIDs = IntColumn(); sourceIDs!.reserveCapacity(rows) }
-    }
-
     /// Appends `range` of a parsed chunk, tagging the rows with their source and partitions.
     public mutating func append(_ other: RecordBatch, range: Range<Int>, sourceID: UInt64, partitionValues: [String?]) {
         let before = rowCount
         appendFields(other, range: range)
         appendProvenance(before: before, count: range.count, sourceID: sourceID, partitionValues: partitionValues)
-    }
-
-    /// Appends `range` of a chunk parsed in place (`RecordParser.parseInPlace`), tagging the
-    /// rows with their source and partitions: the same rows `append(store.makeBatch(…), …)`
-    /// would add, copied once.
-    public mutating func append(_ store: ColumnStore, range: Range<Int>, sourceID: UInt64, partitionValues: [String?]) {
-        let before = rowCount
-        let n = range.count
-        for id in store.used.indices {
-            guard store.used[id] else {
-                ints[id]?.appendNulls(n)
-                addresses[id]?.appendNulls(n)
-                strings[id]?.appendNulls(n)
-                continue
-            }
-            switch FieldCatalog.fields[id].kind {
-            case .string:
-                if strings[id] == nil { var c = StringColumn(); c.appendNulls(rowCount); strings[id] = c }
-                let table = store.dictionaries[id]
-                strings[id]!.appendRemapped(store.codes[id]!, range: range, sourceCount: table.count) { d, c in
-                    d.intern(table.bytes(of: c))
-                }
-            case .address:
-                if addresses[id] == nil { var c = AddressColumn(); c.appendNulls(rowCount); addresses[id] = c }
-                addresses[id]!.append(high: store.high[id]!, low: store.low[id]!, nulls: store.nulls[id]!, range: range)
-            default:
-                if ints[id] == nil { var c = IntColumn(); c.appendNulls(rowCount); ints[id] = c }
-                ints[id]!.append(values: store.values[id]!, nulls: store.nulls[id]!, range: range)
-            }
-        }
-        for (k, name) in store.extraNames.enumerated() {
-            let e = ensureExtra(name)
-            let table = store.extraDictionaries[k]
-            extras[e].column.appendRemapped(store.extraCodes[k], range: range, sourceCount: table.count) { d, c in
-                d.intern(table.bytes(of: c))
-            }
-        }
-        rowCount += n
-        for k in extras.indices { extras[k].column.pad(to: rowCount) }
-        appendProvenance(before: before, count: n, sourceID: sourceID, partitionValues: partitionValues)
     }
 
     private mutating func appendProvenance(before: Int, count n: Int, sourceID: UInt64, partitionValues: [String?]) {

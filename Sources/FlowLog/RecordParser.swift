@@ -530,6 +530,19 @@ public final class ColumnStore: @unchecked Sendable {
     var extraNames: [String] = []
     var extraCodes: [UnsafeMutablePointer<UInt32>] = []
     var extraDictionaries: [InternTable] = []
+    /// Blocks (and the consumer working through the chunk) holding rows of this store: it goes
+    /// back to the pool when the last of them lets go (see `BlockPieces`).
+    private let holders = Atomic<Int>(0)
+
+    /// Marks one more holder of the rows.
+    public func hold() { holders.add(1, ordering: .relaxed) }
+
+    /// Drops one holder; true when it was the last, and the store may be recycled.
+    public func letGo() -> Bool {
+        let left = holders.subtract(1, ordering: .acquiringAndReleasing).newValue
+        precondition(left >= 0, "a column store let go more often than held")
+        return left == 0
+    }
 
     init() {
         let n = FieldCatalog.fields.count

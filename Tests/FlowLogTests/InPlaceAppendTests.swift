@@ -2,10 +2,11 @@ import FlowSupport
 import Testing
 @testable import FlowLog
 
-/// The ingester appends chunks to blocks straight from the parser's pooled buffers
-/// (`parseInPlace` + `RecordBatch.append(ColumnStore…)`), while `parse` copies into a
-/// `RecordBatch` first. Both must build the same block, value for value, null for null, with
-/// the same dictionary codes.
+/// The ingester assembles blocks straight from the parsers' pooled buffers in one copy
+/// (`parseInPlace` + `BlockPieces.assemble`), in time order. The plain way, `parse` into a
+/// `RecordBatch`, append the rows, then order them by start (`orderedByStart`, the reference in
+/// Support.swift), must build the same block: value for value, null for null, with the same
+/// dictionary codes. And the stores go back to their pool only when nothing holds them.
 @Suite struct InPlaceAppendTests {
     static let v3Header = Formats.v3Custom21.joined(separator: " ")
 
@@ -32,36 +33,54 @@ import Testing
         return out
     }
 
-    @Test func inPlaceAppendBuildsTheSameBlock() throws {
+    @Test func assembledBlockEqualsAppendThenReorder() throws {
         let pool = ColumnStorePool()
         for text in try Self.texts() {
             var copying = RecordParser()
             var inPlace = RecordParser(pool: pool)
             // Twice through the same text: the second pass reuses recycled stores (their
             // buffers hold the first pass's values, which must not leak into the second).
-            var a = RecordBatch(), b = RecordBatch()
-            for round in 0..<2 {
-                let copied = text.withUnsafeBytes { copying.parse($0, mapping: .defaultV2) }
-                let kept = text.withUnsafeBytes { inPlace.parseInPlace($0, mapping: .defaultV2) }
-                #expect(copied.columns == nil)
-                #expect(kept.records == copied.records && kept.lines == copied.lines)
-                #expect(copied.batch.rowCount == copied.records)
-                let store = try #require(kept.columns)
-                // Split the rows the way blocks split chunks: a block may take part of a chunk.
-                let n = copied.records
-                let cuts = [0, n / 3, n / 3 + 1, n].map { min($0, n) }
-                for k in 0..<3 where cuts[k] < cuts[k + 1] {
-                    let range = cuts[k]..<cuts[k + 1]
-                    let partitions: [String?] = [round == 0 ? "111122223333" : nil, "us-east-1", "2024/05/06"]
-                    a.append(copied.batch, range: range, sourceID: UInt64(round + 1), partitionValues: partitions)
-                    b.append(store, range: range, sourceID: UInt64(round + 1), partitionValues: partitions)
+            for _ in 0..<2 {
+                var a = RecordBatch()
+                var pieces = BlockPieces()
+                for round in 0..<2 {
+                    let copied = text.withUnsafeBytes { copying.parse($0, mapping: .defaultV2) }
+                    let kept = text.withUnsafeBytes { inPlace.parseInPlace($0, mapping: .defaultV2) }
+                    #expect(copied.columns == nil)
+                    #expect(kept.records == copied.records && kept.lines == copied.lines)
+                    #expect(copied.batch.rowCount == copied.records)
+                    let store = try #require(kept.columns)
+                    // Split the rows the way blocks split chunks: a block may take part of a chunk.
+                    let n = copied.records
+                    let cuts = [0, n / 3, n / 3 + 1, n].map { min($0, n) }
+                    for k in 0..<3 where cuts[k] < cuts[k + 1] {
+                        let range = cuts[k]..<cuts[k + 1]
+                        let partitions: [String?] = [round == 0 ? "111122223333" : nil, "us-east-1", "2024/05/06"]
+                        a.append(copied.batch, range: range, sourceID: UInt64(round + 1), partitionValues: partitions)
+                        pieces.append(store, range: range, sourceID: UInt64(round + 1), partitionValues: partitions)
+                    }
                 }
-                pool.recycle(store)
+                a.padAll()
+                try expectSame(a.orderedByStart(), pieces.assemble())
+                pieces.release(to: pool)
             }
-            a.padAll()
-            b.padAll()
-            try expectSame(a, b)
         }
+    }
+
+    @Test func aStoreReturnsToItsPoolWhenTheLastHolderLetsGo() throws {
+        let pool = ColumnStorePool()
+        var parser = RecordParser(pool: pool)
+        let text = Array(Self.mixed.utf8)
+        let store = try #require(text.withUnsafeBytes { parser.parseInPlace($0, mapping: .defaultV2) }.columns)
+        var first = BlockPieces(), second = BlockPieces()
+        store.hold()  // the consumer, while it splits the chunk
+        first.append(store, range: 0..<2, sourceID: 1, partitionValues: [nil, nil, nil])
+        second.append(store, range: 2..<store.rows, sourceID: 1, partitionValues: [nil, nil, nil])
+        first.release(to: pool)
+        #expect(!store.letGo(), "the second block still holds it")
+        #expect(pool.take() !== store)
+        second.release(to: pool)
+        #expect(pool.take() === store)
     }
 
     func expectSame(_ a: RecordBatch, _ b: RecordBatch) throws {

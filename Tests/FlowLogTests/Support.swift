@@ -304,3 +304,61 @@ func batchDifferences(_ a: RecordBatch, _ b: RecordBatch) -> [String] {
     }
     return out
 }
+
+// The plain way to order a batch by start: every column gathered through the permutation. The
+// ingester assembles blocks in one copy instead (`BlockPieces`); tests hold it to this.
+extension RecordBatch {
+    /// The rows in `order` (new row -> old row, a permutation of every row).
+    func reordered(_ order: [Int32]) -> RecordBatch {
+        precondition(order.count == rowCount)
+        var out = self
+        order.withUnsafeBufferPointer { p in
+            for i in ints.indices { if let c = ints[i] { out.ints[i] = c.gathered(p) } }
+            for i in addresses.indices { if let c = addresses[i] { out.addresses[i] = c.gathered(p) } }
+            for i in strings.indices { if let c = strings[i] { out.strings[i] = c.gathered(p) } }
+            for k in extras.indices { out.extras[k].column = extras[k].column.gathered(p) }
+            for k in partitions.indices { if let c = partitions[k] { out.partitions[k] = c.gathered(p) } }
+            if let s = sourceIDs { out.sourceIDs = s.gathered(p) }
+        }
+        return out
+    }
+
+    /// These rows ordered by start time (see `TimeOrder`); unchanged without a start column or
+    /// when already in order.
+    func orderedByStart() -> RecordBatch {
+        guard let start = ints[FieldCatalog.start], let order = TimeOrder.permutation(start) else { return self }
+        return reordered(order)
+    }
+}
+
+/// `out[i] = values[order[i]]` for every i; `values` itself when every value is the same (a
+/// block's version, account, region, source file: a third of a v5 block's columns).
+@inline(__always)
+func gather<T: Equatable>(_ values: [T], _ order: UnsafeBufferPointer<Int32>) -> [T] {
+    values.withUnsafeBufferPointer { v in
+        if let first = v.first, !v.contains(where: { $0 != first }) { return values }
+        return [T](unsafeUninitializedCapacity: order.count) { b, c in
+            for i in 0..<order.count { (b.baseAddress! + i).initialize(to: v[Int(order[i])]) }
+            c = order.count
+        }
+    }
+}
+
+extension IntColumn {
+    func gathered(_ order: UnsafeBufferPointer<Int32>) -> IntColumn {
+        IntColumn(values: gather(values, order), nulls: nulls.map { gather($0, order) }, nullCount: nullCount)
+    }
+}
+
+extension AddressColumn {
+    func gathered(_ order: UnsafeBufferPointer<Int32>) -> AddressColumn {
+        AddressColumn(high: gather(high, order), low: gather(low, order), nulls: nulls.map { gather($0, order) },
+                      nullCount: nullCount)
+    }
+}
+
+extension StringColumn {
+    func gathered(_ order: UnsafeBufferPointer<Int32>) -> StringColumn {
+        StringColumn(codes: gather(codes, order), dictionary: dictionary)
+    }
+}

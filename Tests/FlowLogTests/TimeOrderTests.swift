@@ -72,7 +72,13 @@ import Testing
         var batch = parseText(text).batch
         batch.padAll()
         #expect(batch.rowCount == 5)
-        let ordered = batch.orderedByStart()
+        // The ingester's way: the parser's buffers assembled into a block in time order.
+        var parser = RecordParser()
+        let store = try #require(Array(text.utf8).withUnsafeBytes { parser.parseInPlace($0, mapping: .defaultV2) }.columns)
+        var pieces = BlockPieces()
+        pieces.append(store, range: 0..<2, sourceID: 7, partitionValues: [nil, nil, nil])
+        pieces.append(store, range: 2..<5, sourceID: 8, partitionValues: [nil, nil, nil])
+        let ordered = pieces.assemble()
         // Starts 30, 10, 30, 0, null -> rows 3, 1, 0, 2, 4.
         let order = [3, 1, 0, 2, 4]
         for id in FieldCatalog.fields.indices {
@@ -84,6 +90,7 @@ import Testing
         let x = try #require(ordered.extraIndex("x-extra"))
         #expect(order.map { batch.extras[x].column.value($0) } == (0..<5).map { ordered.extras[x].column.value($0) })
         #expect(ordered.ints[FieldCatalog.start]?.nullCount == 1)
+        #expect(ordered.sourceIDs?.values == [8, 7, 7, 8, 8])
         // Ordered again: nothing moves.
         #expect(TimeOrder.permutation(ordered.ints[FieldCatalog.start]!) == nil)
     }
