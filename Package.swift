@@ -86,6 +86,10 @@ let package = Package(
                  "-use-ld=lld"],
                 .when(platforms: [.linux]))]),
 
+        // The ingest stages one at a time on one file in memory (Benchmarks/Stages/main.swift).
+        .executableTarget(name: "flowarc-stages", dependencies: ["FlowSupport", "FlowCodecs", "FlowLog", "FlowArchive"],
+                          path: "Benchmarks/Stages", swiftSettings: swiftSettings),
+
         .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "FlowCodecsTests", dependencies: ["FlowCodecs", "FlowSupport"],
