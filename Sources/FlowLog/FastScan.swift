@@ -96,39 +96,11 @@ enum FastScan {
         return nil
     }
 
-    /// One octet of 1...3 digits ending at `end` (digits already checked), or nil when it has a
-    /// leading zero or exceeds 255. Reads `end - 4 ..< end`.
-    @inline(__always)
-    static func octet(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
-        let x = UnsafeRawPointer(p + (end &- 4)).loadUnaligned(as: UInt32.self)
-        let keep = UInt32.max &<< UInt32(truncatingIfNeeded: 32 &- 8 &* len)
-        let t = ((x & keep) | (0x3030_3030 & ~keep)) &- 0x3030_3030
-        let v = ((t >> 8) & 0xFF) &* 100 &+ ((t >> 16) & 0xFF) &* 10 &+ (t >> 24)
-        // A leading zero: the first digit is 0 and there are more (inet_pton rejects "01").
-        if len > 1 && (t &>> UInt32(truncatingIfNeeded: 32 &- 8 &* len)) & 0xFF == 0 { return nil }
-        return v <= 255 ? v : nil
-    }
-
     /// A dotted-quad IPv4 token at `end - len ..< end` (7...15 bytes), or nil. Reads the 16 bytes
-    /// before `end`.
+    /// from the token's start (see `flowarc_parse_ipv4`).
     @inline(__always)
     static func ipv4(_ p: UnsafePointer<UInt8>, end: Int, len: Int) -> UInt32? {
-        guard len >= 7 && len <= 15 else { return nil }
-        let dots = UInt64(flowarc_equal_mask16(p + (end &- 16), 0x2E))
-        let digits = UInt64(flowarc_digit_mask16(p + (end &- 16)))
-        let token = (UInt64(0xFFFF) &<< UInt64(truncatingIfNeeded: 16 &- len)) & 0xFFFF
-        guard (dots | digits) & token == token else { return nil }
-        let d = (dots & token) &>> UInt64(truncatingIfNeeded: 16 &- len)  // bit k: byte k of the token is a dot
-        guard d.nonzeroBitCount == 3 else { return nil }
-        let d0 = d.trailingZeroBitCount
-        let r1 = d & (d &- 1)
-        let d1 = r1.trailingZeroBitCount
-        let d2 = (r1 & (r1 &- 1)).trailingZeroBitCount
-        let l0 = d0, l1 = d1 &- d0 &- 1, l2 = d2 &- d1 &- 1, l3 = len &- d2 &- 1
-        guard l0 >= 1 && l0 <= 3 && l1 >= 1 && l1 <= 3 && l2 >= 1 && l2 <= 3 && l3 >= 1 && l3 <= 3 else { return nil }
-        let s = end &- len
-        guard let o0 = octet(p, end: s &+ d0, len: l0), let o1 = octet(p, end: s &+ d1, len: l1),
-              let o2 = octet(p, end: s &+ d2, len: l2), let o3 = octet(p, end: end, len: l3) else { return nil }
-        return o0 << 24 | o1 << 16 | o2 << 8 | o3
+        var value: UInt32 = 0
+        return flowarc_parse_ipv4(p + (end &- len), len, &value) != 0 ? value : nil
     }
 }

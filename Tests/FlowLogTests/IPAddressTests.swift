@@ -220,3 +220,65 @@ private func parseRaw(_ s: String) -> IPAddress? {
         }
     }
 }
+
+/// The parser's fast path converts IPv4 tokens with `FastScan.ipv4` (an SSSE3 shuffle in the
+/// Haswell-class build, a scalar loop otherwise) and leaves anything it declines to the general
+/// parser. It must never accept what `IPAddress.parse` rejects nor give another value, and it
+/// must accept every canonical dotted quad (or the fast path would quietly stop being fast).
+@Suite struct FastIPv4Tests {
+    /// `token` followed by 16 bytes of `after`, as a line's next token or its newline follows
+    /// an address in the parser's text.
+    static func fast(_ token: [UInt8], after: UInt8 = 0x20) -> UInt32? {
+        let text = token + [UInt8](repeating: after, count: 16)
+        return text.withUnsafeBufferPointer { FastScan.ipv4($0.baseAddress!, end: token.count, len: token.count) }
+    }
+
+    static func general(_ token: [UInt8]) -> UInt32? {
+        guard let a = token.withUnsafeBytes({ IPAddress.parse($0) }), a.isIPv4 else { return nil }
+        return a.ipv4
+    }
+
+    @Test func agreesWithTheGeneralParserOnRandomTokens() {
+        var rng = SplitMix64(seed: 41)
+        let alphabet = Array("0123456789.....".utf8) + Array("a- :x".utf8)
+        var accepted = 0
+        for _ in 0..<200_000 {
+            let n = 1 + Int(rng.next() % 16)
+            var token = (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            if rng.next() % 2 == 0 {
+                // Near misses of a real address: octets of 0 to 3 digits, values up to 999,
+                // leading zeros, a dot too many or too few.
+                let octets = 3 + Int(rng.next() % 3)
+                token = (0..<octets).map { _ -> [UInt8] in
+                    switch rng.next() % 6 {
+                    case 0: return []
+                    case 1: return Array("0\(rng.next() % 100)".utf8)
+                    case 2: return Array("\(rng.next() % 1000)".utf8)
+                    default: return Array("\(rng.next() % 256)".utf8)
+                    }
+                }.joined(separator: [0x2E]).map { $0 }
+            }
+            guard !token.isEmpty, token.count <= 16 else { continue }
+            let expected = Self.general(token)
+            for after in [0x20, 0x0A, 0x2E, 0x31] as [UInt8] {
+                if let got = Self.fast(token, after: after) {
+                    #expect(got == expected, "\(String(decoding: token, as: UTF8.self))")
+                    accepted += 1
+                }
+            }
+        }
+        #expect(accepted > 10_000)
+    }
+
+    @Test func acceptsEveryCanonicalDottedQuad() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<100_000 {
+            let value = UInt32(truncatingIfNeeded: rng.next())
+            let token = Array(IPAddress(ipv4: value).description.utf8)
+            #expect(Self.fast(token) == value, "\(String(decoding: token, as: UTF8.self))")
+        }
+        for text in ["0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.1", "100.100.100.100", "9.99.199.255"] {
+            #expect(Self.fast(Array(text.utf8)) != nil, "\(text)")
+        }
+    }
+}
