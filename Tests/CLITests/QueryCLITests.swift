@@ -27,6 +27,30 @@ import Testing
         #expect(table.stdout.contains("action | ") && table.stdout.contains("(2 rows)"), "\(table.stdout)")
     }
 
+    /// A query whose memory passes --memory-limit stops with a message and exit status 1,
+    /// prints none of its result, and the same query runs under the default limit.
+    @Test func memoryLimitStopsAQueryThatNeedsMore() throws {
+        let scratch = try Scratch("query-memory")
+        defer { scratch.remove() }
+        let logs = scratch.sub("logs"), arc = scratch.sub("a.arc")
+        #expect(try CLI.run(["generate", "--out", logs, "--records", "200000", "--files", "2", "--quiet"]).status == 0)
+        #expect(try CLI.run(["ingest", arc, logs, "--quiet"]).status == 0)
+        // ~200,000 groups: tens of MB of group table and result, against a few MB at rest.
+        let wide = "SELECT srcaddr, dstaddr, srcport, dstport, count(*) AS n FROM flows GROUP BY 1, 2, 3, 4"
+        let stopped = try CLI.run(["query", arc, wide, "--format", "csv", "--memory-limit", "16M"])
+        #expect(stopped.status == 1, "\(stopped)")
+        #expect(stopped.stdout.isEmpty, "\(stopped.stdout.prefix(200))")
+        #expect(stopped.stderr.contains("the query was stopped: it needed more memory than its limit of 16.0 MiB"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("--memory-limit") && !stopped.stderr.contains("Fatal error"), "\(stopped.stderr)")
+        let small = try CLI.run(["query", arc, "SELECT count(*) AS n FROM flows", "--format", "csv", "--memory-limit", "16M"])
+        #expect(small.status == 0 && small.stdout == "n\r\n200000\r\n", "\(small)")
+        let full = try CLI.run(["query", arc, wide, "--format", "csv"])
+        #expect(full.status == 0, "\(full.stderr)")
+        #expect(full.stdout.split(separator: "\r\n").count > 100_000)
+        let bad = try CLI.run(["query", arc, "SELECT 1", "--memory-limit", "lots"])
+        #expect(bad.status == 64 && bad.stderr.contains("--memory-limit must be a size such as 512M, 8G or 50%"), "\(bad)")
+    }
+
     @Test func sqlFromFileAndStandardInput() throws {
         let a = try #require(Self.archive)
         let scratch = try Scratch("query-file")

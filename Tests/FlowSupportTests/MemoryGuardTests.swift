@@ -1,0 +1,33 @@
+import FlowSupport
+import Testing
+
+/// `--memory-limit` sizes as users write them, and the measure the guard holds them to.
+@Suite struct MemoryGuardTests {
+    static let gib: Int64 = 1 << 30
+
+    @Test(arguments: [
+        ("512M", 512 << 20), ("512m", 512 << 20), ("8G", 8 << 30), ("8GiB", 8 << 30), ("8gb", 8 << 30),
+        ("1.5G", 3 << 29), ("64K", 64 << 10), ("2T", 2 << 40), ("1000000", 1_000_000), ("50%", 8 << 30), ("100%", 16 << 30),
+    ] as [(String, Int64)])
+    func sizes(_ text: String, _ bytes: Int64) {
+        #expect(MemorySize(text, available: 16 * Self.gib)?.bytes == bytes, "\(text)")
+    }
+
+    @Test(arguments: ["", "G", "-1G", "0", "0%", "101%", "abc", "5Q", "1e30", "1..5G", "nan", "inf"])
+    func notSizes(_ text: String) {
+        #expect(MemorySize(text, available: 16 * Self.gib) == nil, "\(text)")
+    }
+
+    @Test func anonymousMemoryIsMeasuredAndGrowsWithWhatIsWritten() throws {
+        let before = try #require(MemoryGuard.anonymousResidentBytes())
+        #expect(before > 0)
+        // 64 MiB written (not just reserved): the measure must see it.
+        let n = 64 << 20
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        defer { p.deallocate() }
+        p.initialize(repeating: 1, count: n)
+        let after = try #require(MemoryGuard.anonymousResidentBytes())
+        #expect(after - before >= Int64(n) * 3 / 4, "\(before) -> \(after)")
+        #expect(MemoryGuard.availableToProcess() >= after)
+    }
+}
