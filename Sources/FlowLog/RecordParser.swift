@@ -400,17 +400,27 @@ public struct RecordParser {
                 info[f].inserted = false
             } else {
                 // The repeat of the previous record's value is checked here, inline; then the
-                // value this position had with the same ENI; only what neither holds goes to
+                // value before it (fields that alternate: ingress/egress, ACCEPT/REJECT); then
+                // the value this position had with the same ENI; only what none holds goes to
                 // the table (keys of up to 24 bytes are the tokens themselves).
                 let key = InternKey(p + s, n)
                 if info[f].lastKey == key && n <= InternKey.inlineLimit {
                     info[f].inserted = false
                     code = info[f].lastCode
+                } else if info[f].priorKey == key && n <= InternKey.inlineLimit {
+                    info[f].inserted = false
+                    code = info[f].priorCode
+                    info[f].priorKey = info[f].lastKey
+                    info[f].priorCode = info[f].lastCode
+                    info[f].lastKey = key
+                    info[f].lastCode = code
                 } else if anchorCode != 0 && n <= InternKey.inlineLimit {
                     let slot = plan.anchorSlot(k, anchorCode)
                     let cached = slot.pointee
                     if cached != 0 && info[f].table.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.key(of: cached) }) == key {
                         info[f].inserted = false
+                        info[f].priorKey = info[f].lastKey
+                        info[f].priorCode = info[f].lastCode
                         info[f].lastKey = key
                         info[f].lastCode = cached
                         code = cached
@@ -679,6 +689,9 @@ struct PositionInfo {
     // hash lookup.
     var lastKey: InternKey
     var lastCode: UInt32
+    /// The value this position had before `lastKey` (count -1 = none).
+    var priorKey = InternKey.none
+    var priorCode: UInt32 = 0
     /// Whether the current line added its value here to the dictionary (undone on reject).
     var inserted: Bool
     /// For an address position: an earlier address position whose text it usually repeats
@@ -785,7 +798,7 @@ final class LinePlan {
                 info[f].nulls![row] = 1
             }
         }
-        for f in 0..<count { info[f].lastKey = InternKey.none }
+        for f in 0..<count { info[f].lastKey = InternKey.none; info[f].priorKey = InternKey.none }
         // The fast path fills `byAnchor` only after the last check that can fail, so it never
         // holds a code removed here; clearing it anyway (rare) keeps that from being an
         // invariant the callers must keep.
@@ -811,6 +824,8 @@ final class LinePlan {
         var code = table._withUnsafeGuaranteedRef { $0.lookup(key, p) }
         pos.pointee.inserted = code == 0
         if code == 0 { code = table._withUnsafeGuaranteedRef { $0.add(key, p) } }
+        pos.pointee.priorKey = pos.pointee.lastKey
+        pos.pointee.priorCode = pos.pointee.lastCode
         pos.pointee.lastKey = key
         pos.pointee.lastCode = code
         return code
