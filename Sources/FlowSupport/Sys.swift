@@ -152,6 +152,7 @@ public enum Sys {
 
     public static var isStandardErrorTerminal: Bool { isatty(2) == 1 }
     public static var isStandardOutputTerminal: Bool { isatty(1) == 1 }
+    public static var isStandardInputTerminal: Bool { isatty(0) == 1 }
 
     /// Monotonic clock in nanoseconds.
     public static func monotonicNanos() -> UInt64 {

@@ -39,24 +39,11 @@ struct Query: ParsableCommand {
     @Flag(name: .long, help: "Print the plan and, after running, blocks and rows scanned, blocks skipped or counted by their indexes alone, and times (to standard error).")
     var explain = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Stop a query whose memory passes this size, with a message and exit status 1, rather than letting the system kill it (default: 75% of the machine's memory, or of the container's limit).",
-        discussion: "A size in bytes with K, M, G or T (powers of 1024: 512M, 8G, 1.5G) or a percentage (50%). A GROUP BY keeps one entry per group: grouping months of flows by address pairs and ports can need more memory than the machine has.",
-        valueName: "size"))
-    var memoryLimit: String?
-
-    /// `--memory-limit` in bytes (checked by `validate`).
-    var memoryLimitBytes: Int64 {
-        let available = MemoryGuard.availableToProcess()
-        return memoryLimit.flatMap { MemorySize($0, available: available)?.bytes } ?? available / 4 * 3
-    }
+    @OptionGroup var memory: MemoryLimitOptions
 
     mutating func validate() throws {
         if sql != nil && file != nil { throw ValidationError("give the SQL either as an argument or with -f, not both") }
         if threads < 1 || threads > 256 { throw ValidationError("--threads must be between 1 and 256") }
-        if let memoryLimit, MemorySize(memoryLimit, available: MemoryGuard.availableToProcess()) == nil {
-            throw ValidationError("--memory-limit must be a size such as 512M, 8G or 50%, not '\(memoryLimit)'")
-        }
     }
 
     func run() throws {
@@ -98,26 +85,11 @@ struct Query: ParsableCommand {
             let blocks = archive.segments.reduce(0) { $0 + $1.blocks.count }
             Sys.writeStandardError("archive: \(archive.segments.count) segments, \(blocks) blocks, opened in \(Human.milliseconds(Double(Sys.monotonicNanos() - opening) / 1e6)) ms\n")
         }
-        let limit = memoryLimitBytes
-        let stopped: @Sendable (Int64) -> String = { used in
-            "the query was stopped: it needed more memory than its limit of \(Human.bytes(UInt64(limit))) (\(Human.bytes(UInt64(used))) in use); "
-                + "group by fewer or coarser keys, filter with WHERE (a time range, an address, a port) so that fewer groups or rows are kept, "
-                + "or raise --memory-limit"
-        }
-        MemoryGuard.start(limitBytes: limit, message: stopped)
+        let guardrail = memory.startGuard()
         let fmt = format ?? (Sys.isStandardOutputTerminal ? .table : .csv)
         for (i, st) in statements.enumerated() {
             let started = Sys.monotonicNanos()
-            let result: QueryResult
-            do {
-                result = try QueryEngine.run(text, statement: st, archive: archive, threads: threads)
-            } catch {
-                printError("\(error)")
-                throw ExitCode.failure
-            }
-            // A statement too short for the watch to have seen is held to the limit here,
-            // before any of its output.
-            MemoryGuard.enforce(limit, stopped)
+            guard let result = runStatement(text, st, archive, threads: threads, memory: guardrail) else { throw ExitCode.failure }
             if explain { Sys.writeStandardError(result.plan + "\n") }
             do {
                 if i > 0 && fmt == .table { try Sys.writeStandardOutput(Array("\n".utf8)) }

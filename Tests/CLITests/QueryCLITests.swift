@@ -51,6 +51,39 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("--memory-limit must be a size such as 512M, 8G or 50%"), "\(bad)")
     }
 
+    /// `flowarc shell` fed from a pipe: each statement runs once its ';' arrives (over several
+    /// lines, with comments), an error is reported and the session goes on, dot commands change
+    /// the output, and the exit status says whether anything failed.
+    @Test func shellRunsStatementsAsTheyEnd() throws {
+        let a = try #require(Self.archive)
+        let script = """
+            SELECT count(*) AS n FROM flows;
+            SELECT nosuch FROM flows;
+            .format csv
+            SELECT action, count(*) AS n
+              FROM vpcflow WHERE action IS NOT NULL -- a comment; not the end
+              GROUP BY action ORDER BY action; -- the end
+            .format table
+            .maxrows 2
+            SELECT srcport FROM flows ORDER BY srcport LIMIT 5;
+            .bogus
+
+            """
+        let r = try CLI.run(["shell", a], stdin: Array(script.utf8))
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stdout.hasPrefix("n   \n----\n5000\n(1 row)\naction,n\r\nACCEPT,"), "\(r.stdout)")
+        #expect(r.stdout.contains("REJECT,") && r.stdout.contains("(5 rows, the first 2 shown; .maxrows 0 shows all)\n"), "\(r.stdout)")
+        #expect(r.stderr.contains("unknown column 'nosuch'") && r.stderr.contains("unknown command .bogus"), "\(r.stderr)")
+        // The statements after the error ran: their output follows the error's place.
+        let clean = try CLI.run(["shell", a], stdin: Array("SELECT count(*) AS n FROM flows WHERE srcport = 443;\n.quit\nSELECT nosuch;\n".utf8))
+        #expect(clean.status == 0 && clean.stdout.hasSuffix("(1 row)\n"), "\(clean)")
+        // A last statement without ';' runs at the end of input.
+        let unterminated = try CLI.run(["shell", a, "--format-is-not-an-option"], stdin: [])
+        #expect(unterminated.status == 64)
+        let last = try CLI.run(["shell", a], stdin: Array("SELECT 41 + 1 AS x".utf8))
+        #expect(last.status == 0 && last.stdout.contains("42"), "\(last)")
+    }
+
     @Test func sqlFromFileAndStandardInput() throws {
         let a = try #require(Self.archive)
         let scratch = try Scratch("query-file")

@@ -161,3 +161,18 @@ import Testing
         expectError(lexError("a ≠ b"), "unexpected character '≠' (U+2260)", line: 1, column: 3)
     }
 }
+
+/// `flowarc shell` runs what was typed once a statement has ended: a `;` outside quotes and
+/// comments, as the last thing on the line but a `--` comment.
+@Suite struct StatementEndTests {
+    @Test(arguments: [
+        ("SELECT 1;", true), ("SELECT 1", false), ("SELECT 1;\n", true), ("SELECT 1;  -- done", true),
+        ("SELECT ';'", false), ("SELECT ';' ;", true), ("SELECT 'it''s';", true), ("SELECT 'open;", false),
+        ("SELECT \"a;b\" FROM t", false), ("SELECT 1 /* ; */", false), ("SELECT 1 /* open ;", false),
+        ("SELECT 1; /* c */", true), ("-- only a comment;", false), ("SELECT 1; SELECT 2", false),
+        ("SELECT 1;\n-- more\n", true), ("", false), (";", true),
+    ] as [(String, Bool)])
+    func ends(_ text: String, _ expected: Bool) {
+        #expect(SQLParser.endsStatement(text) == expected, "\(text)")
+    }
+}
