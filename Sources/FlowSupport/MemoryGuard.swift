@@ -40,11 +40,12 @@ public enum MemoryGuard {
     /// The process's resident memory that is not file pages: `/proc/self/statm` resident minus
     /// shared, in bytes; nil where it cannot be read.
     public static func anonymousResidentBytes() -> Int64? {
-        let fd = open("/proc/self/statm", O_RDONLY)
+        let fd = statm.fd
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: 128)
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        // One pread on a descriptor kept open: a few microseconds, where opening the file each
+        // time cost tens (measurable after a 0.2 ms statement).
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { return nil }
         // "size resident shared text lib data dt", in pages.
         let fields = buf[0..<n].split(separator: 0x20)
@@ -72,6 +73,11 @@ public enum MemoryGuard {
         }
         return physical
     }
+
+    private final class StatmFile: Sendable {
+        let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+    }
+    private static let statm = StatmFile()
 
     private final class Once: @unchecked Sendable {
         private let lock = Monitor()
