@@ -3,12 +3,13 @@
 /// The ingester's consumer decides, in file order, which rows of which parsed chunks make each
 /// block. It used to copy those rows into the block's columns straight away (on the one thread
 /// that holds the consumer role), and the encoder then copied them a second time to order the
-/// block by start time (`TimeOrder`): each copy ~9% of a one-thread ingest profile. Now the
+/// block by start time (`TimeOrder`): together 18-20% of a one-thread ingest profile. Now the
 /// consumer only lists the rows (`BlockPieces`: a store and a row range per chunk part, with the
 /// rows' source and partitions) and the encoding worker copies every column once, straight from
-/// the parsers' buffers into time order (~5.5% of the profile; whole one-thread runs: 2% less CPU,
-/// within the host's noise; peak RSS 5 MB lower). The parsers' stores stay out of the pool until
-/// every block holding rows of them is assembled.
+/// the parsers' buffers into time order (~14% of the profile; whole runs on ten files: 2% less
+/// CPU at one thread, 4-6% at two, where the consumer's copy had been serial; peak RSS 5 MB
+/// lower). The parsers' stores stay out of the pool until every block holding rows of them is
+/// assembled.
 public struct BlockPieces: Sendable {
     /// Rows `range` of a parsed chunk, from source file `sourceID` with `partitionValues`
     /// (account, region, date: `FieldCatalog.derived` order).
@@ -48,22 +49,22 @@ public struct BlockPieces: Sendable {
         var out = RecordBatch()
         out.rowCount = rowCount
         guard rowCount > 0 else { return out }
-        let gather = Scatter(pieces: pieces, order: timeOrder())
-        defer { gather.deallocate() }
+        let scatter = Scatter(pieces: pieces, order: timeOrder())
+        defer { scatter.deallocate() }
         for id in FieldCatalog.fields.indices where pieces.contains(where: { $0.store.used[id] }) {
             switch FieldCatalog.fields[id].kind {
             case .string:
-                out.strings[id] = gather.strings { s in s.used[id] ? (UnsafePointer(s.codes[id]!), s.dictionaries[id]) : nil }
+                out.strings[id] = scatter.strings { s in s.used[id] ? (UnsafePointer(s.codes[id]!), s.dictionaries[id]) : nil }
             case .address:
-                out.addresses[id] = gather.addresses { s in s.used[id] ? (s.high[id]!, s.low[id]!, s.nulls[id]!) : nil }
+                out.addresses[id] = scatter.addresses { s in s.used[id] ? (s.high[id]!, s.low[id]!, s.nulls[id]!) : nil }
             default:
-                out.ints[id] = gather.ints { s in s.used[id] ? (s.values[id]!, s.nulls[id]!) : nil }
+                out.ints[id] = scatter.ints { s in s.used[id] ? (s.values[id]!, s.nulls[id]!) : nil }
             }
         }
         var extraNames: [String] = []
         for p in pieces { for name in p.store.extraNames where !extraNames.contains(name) { extraNames.append(name) } }
         for name in extraNames {
-            let column = gather.strings { s in
+            let column = scatter.strings { s in
                 s.extraNames.firstIndex(of: name).map { k in (UnsafePointer(s.extraCodes[k]), s.extraDictionaries[k]) }
             }
             out.extras.append((name, column))
@@ -73,9 +74,9 @@ public struct BlockPieces: Sendable {
             let codes = pieces.map { p in
                 p.partitionValues[k].map { v in Array(v.utf8).withUnsafeBytes { dictionary.intern($0) } } ?? 0
             }
-            out.partitions[k] = StringColumn(codes: gather.constants(codes), dictionary: dictionary)
+            out.partitions[k] = StringColumn(codes: scatter.constants(codes), dictionary: dictionary)
         }
-        out.sourceIDs = IntColumn(values: gather.constants(pieces.map(\.sourceID)), nulls: nil, nullCount: 0)
+        out.sourceIDs = IntColumn(values: scatter.constants(pieces.map(\.sourceID)), nulls: nil, nullCount: 0)
         return out
     }
 
