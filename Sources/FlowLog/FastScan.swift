@@ -1,8 +1,8 @@
 import CIntrinsics
 
-/// Branch-light kernels for the parser's fast path: blank, dot and digit masks over 16 bytes at a time
-/// (SSE2 compares and movemask through CIntrinsics), and digits and IPv4 addresses parsed in registers (SWAR) once the token's
-/// bounds are known. Each kernel reads a fixed number of bytes around the token, so the caller
+/// Branch-light kernels for the parser's fast path: blank masks over 16 and 64 bytes at a time
+/// (SSE2/AVX2 compares and movemask through CIntrinsics), digits parsed in registers (SWAR) and
+/// IPv4 addresses with one byte shuffle (`flowarc_parse_ipv4`) once the token's bounds are known. Each kernel reads a fixed number of bytes around the token, so the caller
 /// guarantees that those bytes lie inside the text (see `RecordParser.fastRecord`); each returns
 /// "not handled" for anything unusual and leaves the verdict to the general parser.
 enum FastScan {
