@@ -63,15 +63,34 @@ public enum MemoryGuard {
     }
 
     /// The machine's physical memory, or the memory limit of the process's control group when
-    /// one is set and smaller (a container's share), in bytes.
+    /// one is set and smaller (a container's share), in bytes. Both cgroup layouts are read:
+    /// v2 (`memory.max` of the group `/proc/self/cgroup` names, or of the namespace's root) and
+    /// v1 (`memory.limit_in_bytes` of the memory controller's group); "max" and the v1 "no
+    /// limit" value are larger than the machine and so change nothing.
     public static func availableToProcess() -> Int64 {
         let physical = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
-        // cgroup v2: "max" or a byte count.
-        if let bytes = try? Sys.readFile("/sys/fs/cgroup/memory.max"),
-           let limit = decimal(bytes[...].split(separator: 0x0A).first ?? []), limit > 0 {
-            return min(physical, limit)
+        let groups = (try? Sys.readFile("/proc/self/cgroup")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var limit = physical
+        for path in cgroupLimitFiles(groups) {
+            guard let bytes = try? Sys.readFile(path), let value = decimal(bytes[...].split(separator: 0x0A).first ?? []),
+                  value > 0 else { continue }
+            limit = min(limit, value)
         }
-        return physical
+        return limit
+    }
+
+    /// The files that may hold the process's memory limit, given `/proc/self/cgroup`.
+    public static func cgroupLimitFiles(_ procSelfCgroup: String) -> [String] {
+        var files = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        for line in procSelfCgroup.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[2] != "/" else { continue }
+            if parts[0] == "0" && parts[1].isEmpty { files.append("/sys/fs/cgroup\(parts[2])/memory.max") }
+            if parts[1].split(separator: ",").contains("memory") {
+                files.append("/sys/fs/cgroup/memory\(parts[2])/memory.limit_in_bytes")
+            }
+        }
+        return files
     }
 
     private final class StatmFile: Sendable {

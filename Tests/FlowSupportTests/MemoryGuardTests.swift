@@ -30,4 +30,14 @@ import Testing
         #expect(after - before >= Int64(n) * 3 / 4, "\(before) -> \(after)")
         #expect(MemoryGuard.availableToProcess() >= after)
     }
+
+    @Test func theLimitIsLookedForWhereEitherCgroupLayoutKeepsIt() {
+        let roots = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        #expect(MemoryGuard.cgroupLimitFiles("0::/\n") == roots)
+        #expect(MemoryGuard.cgroupLimitFiles("0::/system.slice/job.service\n")
+                == roots + ["/sys/fs/cgroup/system.slice/job.service/memory.max"])
+        #expect(MemoryGuard.cgroupLimitFiles("9:name=systemd:/\n4:memory:/process_api/84fc\n3:cpu,cpuacct:/x\n0::/\n")
+                == roots + ["/sys/fs/cgroup/memory/process_api/84fc/memory.limit_in_bytes"])
+        #expect(MemoryGuard.cgroupLimitFiles("") == roots)
+    }
 }
