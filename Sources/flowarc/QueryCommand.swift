@@ -104,10 +104,7 @@ struct Query: ParsableCommand {
                 printError("\(error)")
                 throw ExitCode.failure
             }
-            if explain {
-                let s = result.stats
-                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped - s.blocksCounted) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes)\(s.blocksCounted > 0 ? ", \(s.blocksCounted) counted from their indexes" : "")\(s.pagesFromIndexes > 0 ? ", \(s.pagesFromIndexes) pages counted or skipped by their min/max" : ""), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.milliseconds(s.seconds * 1000)) ms (scan \(Human.milliseconds(s.scanSeconds * 1000)) ms, merge and order \(Human.milliseconds(s.finishSeconds * 1000)) ms); \(Human.milliseconds(Double(Sys.monotonicNanos() - started) / 1e6)) ms with output\n")
-            }
+            if explain { Sys.writeStandardError(explainStats(result, started: started)) }
         }
     }
 }
@@ -170,3 +167,14 @@ enum ResultFormatter {
     }
 }
 
+/// `--explain`'s line after a statement: blocks scanned, skipped and counted by the indexes, rows,
+/// and times (`started`: when the statement began, so the time includes writing its output).
+func explainStats(_ result: QueryResult, started: UInt64) -> String {
+    let s = result.stats
+    return "scanned \(s.blocks - s.blocksSkipped - s.blocksCounted) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes)"
+        + (s.blocksCounted > 0 ? ", \(s.blocksCounted) counted from their indexes" : "")
+        + (s.pagesFromIndexes > 0 ? ", \(s.pagesFromIndexes) pages counted or skipped by their min/max" : "")
+        + ", \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched, \(result.rowCount) rows out, \(Human.milliseconds(s.seconds * 1000)) ms"
+        + " (scan \(Human.milliseconds(s.scanSeconds * 1000)) ms, merge and order \(Human.milliseconds(s.finishSeconds * 1000)) ms);"
+        + " \(Human.milliseconds(Double(Sys.monotonicNanos() - started) / 1e6)) ms with output\n"
+}

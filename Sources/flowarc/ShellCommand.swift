@@ -170,11 +170,9 @@ struct Shell: ParsableCommand {
                 printError("\(error)")
                 return false
             }
-            let s = result.stats
             if settings.explain {
-                Sys.writeStandardError("scanned \(s.blocks - s.blocksSkipped - s.blocksCounted) of \(s.blocks) blocks (\(s.blocksSkipped) skipped by the indexes), \(s.rowsScanned) rows scanned, \(s.rowsMatched) matched\n")
-            }
-            if settings.timer {
+                Sys.writeStandardError(explainStats(result, started: started))
+            } else if settings.timer {
                 Sys.writeStandardError("time: \(Human.milliseconds(Double(Sys.monotonicNanos() - started) / 1e6)) ms\n")
             }
         }
