@@ -303,7 +303,10 @@ public final class SegmentReader: @unchecked Sendable {
 
     private static func parseDirectory(_ dir: MappedRegion, data: MappedRegion, path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
         let dirLength = dir.bytes.count
-        var r = RawByteReader(dir.bytes, context: path + " directory")
+        // One string for every entry's error context: built per entry, it was an allocation
+        // for each of an archive's ~10,000 chunks, on the path of every query's start.
+        let directoryContext = path + " directory"
+        var r = RawByteReader(dir.bytes, context: directoryContext)
         let columnCount = Int(try r.readInteger(as: UInt32.self))
         guard columnCount <= ArchiveFormat.maxColumns else { throw ArchiveError.corrupt(path, "\(columnCount) columns") }
         var schema: [SchemaColumn] = []
@@ -344,7 +347,7 @@ public final class SegmentReader: @unchecked Sendable {
                 _ = try r.readInteger(as: UInt8.self)
                 let indexLength = Int(try r.readInteger(as: UInt32.self))
                 _ = try r.readRange(indexLength)
-                let index = ChunkEntry.StoredIndex.encoded(directory: dir, data: data, range: indexStart..<r.offset, context: path + " directory")
+                let index = ChunkEntry.StoredIndex.encoded(directory: dir, data: data, range: indexStart..<r.offset, context: directoryContext)
                 let (chunkEnd, overflow) = off.addingReportingOverflow(UInt64(clen))
                 guard !overflow, off >= UInt64(ArchiveFormat.segmentHeaderSize), chunkEnd <= dirOffset,
                       Int(rlen) <= ArchiveFormat.maxRawChunk else {
