@@ -57,12 +57,12 @@ struct Shell: ParsableCommand {
         var settings = Settings(timer: interactive)
         if interactive {
             let records = archive.segments.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.rows } }
-            print("flowarc shell: \(target.archive), \(Human.count(UInt64(records))) records. End statements with ';'. .help lists commands, .quit leaves.")
+            emit("flowarc shell: \(target.archive), \(Human.count(UInt64(records))) records. End statements with ';'. .help lists commands, .quit leaves.\n")
         }
         var pending = ""
         var failed = false
         while true {
-            if interactive { writePrompt(pending.isEmpty ? "flowarc> " : "     ...> ") }
+            if interactive { emit(pending.isEmpty ? "flowarc> " : "     ...> ") }
             guard let line = readLine(strippingNewline: true) else { break }
             let trimmed = line.trimmingBlanks
             if pending.isEmpty && trimmed.hasPrefix(".") {
@@ -81,7 +81,7 @@ struct Shell: ParsableCommand {
             }
         }
         if !pending.trimmingBlanks.isEmpty, !execute(pending, settings, archive, guardrail) { failed = true }
-        if interactive { print("") }
+        if interactive { emit("\n") }
         try finish(failed)
     }
 
@@ -89,8 +89,10 @@ struct Shell: ParsableCommand {
         if failed { throw ExitCode.failure }
     }
 
-    private func writePrompt(_ prompt: String) {
-        try? Sys.writeStandardOutput(Array(prompt.utf8))
+    /// Writes to standard output directly, as results are written (`print` would buffer in
+    /// stdio and could come out after a later result when the output is a pipe).
+    private func emit(_ text: String) {
+        try? Sys.writeStandardOutput(Array(text.utf8))
     }
 
     enum CommandOutcome { case done, failed, quit }
@@ -109,7 +111,7 @@ struct Shell: ParsableCommand {
         case ".quit", ".exit", ".q":
             return .quit
         case ".help":
-            print(Shell.configuration.discussion)
+            emit(Shell.configuration.discussion + "\n")
         case ".format":
             guard let arg, let f = Query.Format(rawValue: arg) else {
                 printError(".format takes table, csv, json or ndjson")
@@ -150,7 +152,7 @@ struct Shell: ParsableCommand {
             let started = Sys.monotonicNanos()
             guard let result = runStatement(text, st, archive, threads: threads, memory: guardrail) else { return false }
             if columnsOnly {
-                print(result.columns.joined(separator: "\n"))
+                emit(result.columns.joined(separator: "\n") + "\n")
                 continue
             }
             if settings.explain { Sys.writeStandardError(result.plan + "\n") }

@@ -82,6 +82,11 @@ import Testing
         #expect(unterminated.status == 64)
         let last = try CLI.run(["shell", a], stdin: Array("SELECT 41 + 1 AS x".utf8))
         #expect(last.status == 0 && last.stdout.contains("42"), "\(last)")
+        // Command output and results come out in the order they were asked for.
+        let ordered = try CLI.run(["shell", a], stdin: Array(".columns\nSELECT 7 AS seven;\n.columns\n".utf8))
+        #expect(ordered.status == 0 && ordered.stdout.hasPrefix("version\naccount\n"), "\(ordered.stdout.prefix(80))")
+        let parts = ordered.stdout.split(separator: "seven", omittingEmptySubsequences: false)
+        #expect(parts.count == 2 && parts[0].contains("destinationport") && parts[1].contains("destinationport"), "\(ordered.stdout)")
     }
 
     @Test func sqlFromFileAndStandardInput() throws {
