@@ -54,6 +54,7 @@ struct Demo: ParsableCommand {
         try Self.show(Self.stratumHunt, reader, rows: 10)
         print("\n== hunt: the incident-response workshop's cryptominer query, as written")
         try Self.show(Self.workshopHunt, reader, rows: 10)
+        print("\nAsk it more: flowarc shell \(archive)   (SQL statements ended by ';', .help for commands)")
     }
 
     static let stratumHunt = """

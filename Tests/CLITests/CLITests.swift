@@ -496,5 +496,9 @@ func v2Line(_ i: Int) -> String {
         let hunt = r.stdout.components(separatedBy: "== hunt: egress to mining pool").last ?? ""
         for m in miners { #expect(hunt.contains(m), "hunt misses \(m): \(hunt)") }
         #expect(r.stdout.contains("== hunt: the incident-response workshop's cryptominer query"), "\(r.stdout)")
+        // And it says how to go on, with a command that works on what it built.
+        #expect(r.stdout.contains("Ask it more: flowarc shell \(tmp.sub("d/flows.arc"))"), "\(r.stdout.suffix(300))")
+        let more = try CLI.run(["shell", tmp.sub("d/flows.arc")], stdin: Array("SELECT count(*) AS n FROM flows;".utf8))
+        #expect(more.status == 0 && more.stdout.contains("20000"), "\(more)")
     }
 }
