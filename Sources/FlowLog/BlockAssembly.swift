@@ -44,7 +44,8 @@ public struct BlockPieces: Sendable {
     /// nulls last; see `TimeOrder`). A column exists when some piece's chunk has the field; rows
     /// whose chunk lacks it are null. Dictionaries list values in order of first appearance in
     /// the pieces' order, so the block equals appending the pieces' rows one after another and
-    /// then `orderedByStart()`, value for value and code for code.
+    /// then ordering them by start (the tests hold it to that plain reorder), value for value
+    /// and code for code.
     public func assemble() -> RecordBatch {
         var out = RecordBatch()
         out.rowCount = rowCount
@@ -147,15 +148,13 @@ private struct Scatter {
 
     /// An integer column; a null row's value is stored as 0 (the parser leaves stale values there).
     func ints(_ source: (ColumnStore) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt8>)?) -> IntColumn {
-        var flags: UnsafeMutableBufferPointer<UInt8>? = nil
+        var flags = NullFlags(n)
         var nullCount = 0
         let values = [UInt64](unsafeUninitializedCapacity: n) { out, c in
             for k in pieces.indices {
                 let range = pieces[k].range
                 guard let (v, nn) = source(pieces[k].store) else {
-                    let f = flags ?? Self.zeroFlags(n)
-                    flags = f
-                    forEachRow(k) { to, _ in out[to] = 0; f[to] = 1 }
+                    flags.mark { f in forEachRow(k) { to, _ in out[to] = 0; f[to] = 1 } }
                     nullCount &+= range.count
                     continue
                 }
@@ -164,22 +163,22 @@ private struct Scatter {
                 if pieceNulls > 0 {
                     // Null rows are few (NODATA, SKIPDATA, fields a version lacks): fixed up
                     // after the plain copy, rather than a flag written for every row.
-                    let f = flags ?? Self.zeroFlags(n)
-                    flags = f
-                    forEachRow(k) { to, from in
-                        if nn[from] != 0 { out[to] = 0; f[to] = 1 }
+                    flags.mark { f in
+                        forEachRow(k) { to, from in
+                            if nn[from] != 0 { out[to] = 0; f[to] = 1 }
+                        }
                     }
                     nullCount &+= pieceNulls
                 }
             }
             c = n
         }
-        return IntColumn(values: values, nulls: Self.take(flags), nullCount: nullCount)
+        return IntColumn(values: values, nulls: flags.flags, nullCount: nullCount)
     }
 
     /// An address column (both halves zero in null rows).
     func addresses(_ source: (ColumnStore) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt8>)?) -> AddressColumn {
-        var flags: UnsafeMutableBufferPointer<UInt8>? = nil
+        var flags = NullFlags(n)
         var nullCount = 0
         var low = [UInt64](repeating: 0, count: n)
         let high = [UInt64](unsafeUninitializedCapacity: n) { hi, c in
@@ -187,19 +186,17 @@ private struct Scatter {
                 for k in pieces.indices {
                     let range = pieces[k].range
                     guard let (h, l, nn) = source(pieces[k].store) else {
-                        let f = flags ?? Self.zeroFlags(n)
-                        flags = f
-                        forEachRow(k) { to, _ in hi[to] = 0; f[to] = 1 }
+                        flags.mark { f in forEachRow(k) { to, _ in hi[to] = 0; f[to] = 1 } }
                         nullCount &+= range.count
                         continue
                     }
                     forEachRow(k) { to, from in hi[to] = h[from]; lo[to] = l[from] }
                     let pieceNulls = countNulls(nn, range)
                     if pieceNulls > 0 {
-                        let f = flags ?? Self.zeroFlags(n)
-                        flags = f
-                        forEachRow(k) { to, from in
-                            if nn[from] != 0 { hi[to] = 0; lo[to] = 0; f[to] = 1 }
+                        flags.mark { f in
+                            forEachRow(k) { to, from in
+                                if nn[from] != 0 { hi[to] = 0; lo[to] = 0; f[to] = 1 }
+                            }
                         }
                         nullCount &+= pieceNulls
                     }
@@ -207,7 +204,7 @@ private struct Scatter {
             }
             c = n
         }
-        return AddressColumn(high: high, low: low, nulls: Self.take(flags), nullCount: nullCount)
+        return AddressColumn(high: high, low: low, nulls: flags.flags, nullCount: nullCount)
     }
 
     /// A text column: each piece's chunk codes translated into one block dictionary, pieces in
@@ -254,16 +251,18 @@ private struct Scatter {
             c = n
         }
     }
+}
 
-    private static func zeroFlags(_ n: Int) -> UnsafeMutableBufferPointer<UInt8> {
-        let f = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: n)
-        f.initialize(repeating: 0)
-        return f
-    }
+/// A column's null flags, made (all zero) when its first null row is marked.
+private struct NullFlags {
+    let rows: Int
+    private(set) var flags: [UInt8]? = nil
 
-    private static func take(_ flags: UnsafeMutableBufferPointer<UInt8>?) -> [UInt8]? {
-        guard let flags else { return nil }
-        defer { flags.deallocate() }
-        return Array(flags)
+    init(_ rows: Int) { self.rows = rows }
+
+    /// Runs `body` on the flags, making them first if there are none yet.
+    mutating func mark(_ body: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
+        if flags == nil { flags = [UInt8](repeating: 0, count: rows) }
+        flags!.withUnsafeMutableBufferPointer { body($0) }
     }
 }

@@ -8,7 +8,8 @@
 /// records of equal start keep their input order) gives each page a slice of the block's time
 /// range: the edge blocks decode one or two pages, the pages inside the window are counted or
 /// skipped by their min/max. The order of rows within a block means nothing to SQL, and the
-/// round-trip tests check it (the order is deterministic: stable on the input order).
+/// round-trip tests check it (the order is deterministic: stable on the input order). The
+/// ingester applies the permutation as it assembles a block (`BlockPieces.assemble`).
 public enum TimeOrder {
     /// The permutation (new row -> old row) that orders `start` ascending, stable, with null
     /// rows last; nil when the rows are already in that order.

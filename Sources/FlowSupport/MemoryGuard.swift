@@ -10,7 +10,8 @@ import Glibc
 /// reads the process's anonymous resident memory (its heap and mappings, not the archive's file
 /// pages, which the kernel can drop) every few milliseconds, and past the limit the process
 /// stops itself with a message that says what happened and what to change. Results are written
-/// only after a statement has finished, so a stopped query has printed nothing of that statement.
+/// only after a statement has finished (and take little memory to write), so a query stopped
+/// while it computes has printed nothing of that statement.
 public enum MemoryGuard {
     /// How often the watch reads the process's memory. Growth is bounded by how fast the kernel
     /// can hand out pages (a few GB/s), so the limit is overshot by at most some tens of MB.
@@ -111,8 +112,6 @@ public enum MemoryGuard {
 /// available to the process (75%).
 public struct MemorySize: Sendable, Equatable {
     public let bytes: Int64
-
-    public init(bytes: Int64) { self.bytes = bytes }
 
     /// Parses `text`; `available` is what a percentage is of.
     public init?(_ text: String, available: Int64) {

@@ -66,7 +66,7 @@ struct Shell: ParsableCommand {
             guard let line = readLine(strippingNewline: true) else { break }
             let trimmed = line.trimmingBlanks
             if pending.isEmpty && trimmed.hasPrefix(".") {
-                switch command(trimmed, &settings, archive) {
+                switch command(trimmed, &settings, archive, guardrail) {
                 case .quit: return try finish(failed)
                 case .failed: failed = true
                 case .done: break
@@ -97,7 +97,8 @@ struct Shell: ParsableCommand {
 
     enum CommandOutcome { case done, failed, quit }
 
-    private func command(_ text: String, _ settings: inout Settings, _ archive: ArchiveReader) -> CommandOutcome {
+    private func command(_ text: String, _ settings: inout Settings, _ archive: ArchiveReader,
+                         _ guardrail: (limit: Int64, message: @Sendable (Int64) -> String)) -> CommandOutcome {
         let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         let arg = words.count > 1 ? words[1].lowercased() : nil
         func onOff(_ name: String) -> Bool? {
@@ -131,8 +132,10 @@ struct Shell: ParsableCommand {
             guard let v = onOff(".explain") else { return .failed }
             settings.explain = v
         case ".columns":
-            return execute("SELECT * FROM flows LIMIT 0", Settings(format: .table, maxRows: 0, timer: false), archive,
-                           (0, { _ in "" }), columnsOnly: true) ? .done : .failed
+            let sql = "SELECT * FROM flows LIMIT 0"
+            guard let statement = try? SQLParser.parseStatement(sql),
+                  let result = runStatement(sql, statement, archive, threads: threads, memory: guardrail) else { return .failed }
+            emit(result.columns.joined(separator: "\n") + "\n")
         default:
             printError("unknown command \(words[0]); .help lists the commands")
             return .failed
@@ -142,7 +145,7 @@ struct Shell: ParsableCommand {
 
     /// Runs the statements in `text`; false if one failed (the error is printed).
     private func execute(_ text: String, _ settings: Settings, _ archive: ArchiveReader,
-                         _ guardrail: (limit: Int64, message: @Sendable (Int64) -> String), columnsOnly: Bool = false) -> Bool {
+                         _ guardrail: (limit: Int64, message: @Sendable (Int64) -> String)) -> Bool {
         let statements: [Statement]
         do { statements = try SQLParser.parseScript(text) } catch {
             printError("\(error)")
@@ -151,10 +154,6 @@ struct Shell: ParsableCommand {
         for st in statements {
             let started = Sys.monotonicNanos()
             guard let result = runStatement(text, st, archive, threads: threads, memory: guardrail) else { return false }
-            if columnsOnly {
-                emit(result.columns.joined(separator: "\n") + "\n")
-                continue
-            }
             if settings.explain { Sys.writeStandardError(result.plan + "\n") }
             var shown = result
             var note = ""
