@@ -29,43 +29,45 @@ public enum BlockEncoder {
 
     static func columnType(_ kind: FieldKind) -> ColumnType { ColumnType(rawValue: kind.rawValue)! }
 
-    /// Encodes every present column of `batch` (which must be padded to `rowCount`). Columns
-    /// that are null in every row are left out: a reader treats a missing column as all null.
-    /// Integer columns of more than `pageRows` rows are stored in pages (encoding 8).
-    public static func encode(_ batch: RecordBatch, pageRows: Int = ArchiveFormat.defaultPageRows) -> EncodedBlock {
+    /// Encodes every present column of `block` (a `RecordBatch` must be padded to `rowCount`).
+    /// Columns that are null in every row are left out: a reader treats a missing column as all
+    /// null. Integer columns of more than `pageRows` rows are stored in pages (encoding 8).
+    /// Columns are asked for one at a time and encoded before the next is made (see
+    /// `BlockColumns`); only srcaddr and dstaddr are kept, for the columns stored as repeating them.
+    public static func encode(_ block: some BlockColumns, pageRows: Int = ArchiveFormat.defaultPageRows) -> EncodedBlock {
         var cols: [EncodedColumn] = []
         var minStart: Int64? = nil, maxEnd: Int64? = nil
-        // Address dictionaries and indexes of this block by field id, for the columns that
-        // repeat them (pkt-srcaddr repeats srcaddr on most rows).
-        var dictionaries: [Int: (AddressDictionary, ColumnIndex)] = [:]
-        for (id, spec) in FieldCatalog.fields.enumerated() {
+        // Address columns that others repeat, and their dictionaries and indexes, by field id
+        // (pkt-srcaddr repeats srcaddr on most rows).
+        var references: [Int: (column: AddressColumn, dictionary: AddressDictionary, index: ColumnIndex)] = [:]
+        for (id, spec) in FieldCatalog.fields.enumerated() where block.has(id) {
             switch spec.kind {
             case .address:
-                guard let c = batch.addresses[id], c.nullCount < c.count else { continue }
+                guard let c = block.address(id), c.nullCount < c.count else { continue }
                 var chunk: EncodedChunk? = nil
                 var index: ColumnIndex? = nil
                 if let refName = sameAsReference[spec.name], let refID = FieldCatalog.id(of: refName),
-                   let ref = batch.addresses[refID], ref.nullCount < ref.count {
-                    chunk = ColumnCodec.encode(c, sameAs: ref, referenceName: refName)
-                    if chunk != nil, let (rd, refIndex) = dictionaries[refID] {
+                   let ref = references[refID] {
+                    chunk = ColumnCodec.encode(c, sameAs: ref.column, referenceName: refName)
+                    if chunk != nil {
                         // Stored as "same as": only the index needs the distinct values.
-                        let entries = AddressDictionary.entries(of: c, sameAs: ref, referenceDictionary: rd)
-                        index = entries == rd.entries ? refIndex : ColumnIndex.build(entries: entries)
+                        let entries = AddressDictionary.entries(of: c, sameAs: ref.column, referenceDictionary: ref.dictionary)
+                        index = entries == ref.dictionary.entries ? ref.index : ColumnIndex.build(entries: entries)
                     }
                 }
                 if chunk == nil || index == nil {
                     let d = AddressDictionary(c)
                     let built = ColumnIndex.build(d)
-                    dictionaries[id] = (d, built)
+                    if referenceIDs.contains(id) { references[id] = (c, d, built) }
                     if chunk == nil { chunk = ColumnCodec.encode(c, dictionary: d) }
                     index = built
                 }
                 cols.append(EncodedColumn(name: spec.name, type: .address, chunk: chunk!, index: index!))
             case .string:
-                guard let c = batch.strings[id], c.dictionary.count > 0 else { continue }
+                guard let c = block.string(id), c.dictionary.count > 0 else { continue }
                 cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
             default:
-                guard let c = batch.ints[id], c.nullCount < c.count else { continue }
+                guard let c = block.int(id), c.nullCount < c.count else { continue }
                 let (chunk, index) = ColumnCodec.encodeIndexed(c, isPort: portFields.contains(spec.name), pageRows: pageRows)
                 cols.append(EncodedColumn(name: spec.name, type: columnType(spec.kind), chunk: chunk, index: index))
                 if id == FieldCatalog.start, let r = index.intRange { minStart = Int64(r.min) }
@@ -73,16 +75,21 @@ public enum BlockEncoder {
             }
         }
         for (p, spec) in FieldCatalog.derived.enumerated() {
-            guard let c = batch.partitions[p], c.dictionary.count > 0 else { continue }
+            guard let c = block.partition(p), c.dictionary.count > 0 else { continue }
             cols.append(EncodedColumn(name: spec.name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
         }
-        for (name, c) in batch.extras where c.dictionary.count > 0 {
+        for (k, name) in block.extraNames.enumerated() {
+            let c = block.extra(k)
+            guard c.dictionary.count > 0 else { continue }
             cols.append(EncodedColumn(name: name, type: .string, chunk: ColumnCodec.encode(c), index: .none))
         }
-        if let s = batch.sourceIDs, s.nullCount < s.count {
+        if let s = block.sourceIDColumn(), s.nullCount < s.count {
             let (chunk, index) = ColumnCodec.encodeIndexed(s, isPort: false, pageRows: pageRows)
             cols.append(EncodedColumn(name: DerivedColumn.source, type: .uint64, chunk: chunk, index: index))
         }
-        return EncodedBlock(rows: batch.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd)
+        return EncodedBlock(rows: block.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd)
     }
+
+    /// The fields some other column may be stored as repeating (`sameAsReference`'s values).
+    static let referenceIDs = Set(sameAsReference.values.compactMap { FieldCatalog.id(of: $0) })
 }

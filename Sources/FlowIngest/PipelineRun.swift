@@ -209,9 +209,10 @@ final class PipelineRun: @unchecked Sendable {
                 monitor.withLock { monitor.broadcast() }
                 return
             case .encode(let seq, let pieces):
-                let batch = pieces.assemble()
+                // Each column is made from the parsed chunks and encoded before the next (see
+                // `BlockColumns`); the chunks' stores go back to the pool after the last.
+                let encoded = BlockEncoder.encode(pieces.columns())
                 pieces.release(to: stores)
-                let encoded = BlockEncoder.encode(batch)
                 monitor.withLock {
                     writerItems[seq] = .block(encoded)
                     monitor.broadcast()

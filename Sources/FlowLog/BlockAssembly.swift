@@ -40,50 +40,38 @@ public struct BlockPieces: Sendable {
         for p in pieces where p.store.letGo() { pool.recycle(p.store) }
     }
 
+    /// The block's columns, each made when the encoder asks for it (see `BlockColumns`): the
+    /// ingester's encoding worker reads them this way. The pieces' stores must stay held until
+    /// the columns are no longer used.
+    public func columns() -> AssembledColumns { AssembledColumns(self) }
+
     /// The block: the rows of every piece, ordered by start time (stable on the pieces' order,
     /// nulls last; see `TimeOrder`). A column exists when some piece's chunk has the field; rows
     /// whose chunk lacks it are null. Dictionaries list values in order of first appearance in
     /// the pieces' order, so the block equals appending the pieces' rows one after another and
     /// then ordering them by start (the tests hold it to that plain reorder), value for value
-    /// and code for code.
+    /// and code for code. These are the columns of `columns()`, all made.
     public func assemble() -> RecordBatch {
         var out = RecordBatch()
         out.rowCount = rowCount
         guard rowCount > 0 else { return out }
-        let scatter = Scatter(pieces: pieces, order: timeOrder())
-        defer { scatter.deallocate() }
-        for id in FieldCatalog.fields.indices where pieces.contains(where: { $0.store.used[id] }) {
+        let c = columns()
+        for id in FieldCatalog.fields.indices where c.has(id) {
             switch FieldCatalog.fields[id].kind {
-            case .string:
-                out.strings[id] = scatter.strings { s in s.used[id] ? (UnsafePointer(s.codes[id]!), s.dictionaries[id]) : nil }
-            case .address:
-                out.addresses[id] = scatter.addresses { s in s.used[id] ? (s.high[id]!, s.low[id]!, s.nulls[id]!) : nil }
-            default:
-                out.ints[id] = scatter.ints { s in s.used[id] ? (s.values[id]!, s.nulls[id]!) : nil }
+            case .string: out.strings[id] = c.string(id)
+            case .address: out.addresses[id] = c.address(id)
+            default: out.ints[id] = c.int(id)
             }
         }
-        var extraNames: [String] = []
-        for p in pieces { for name in p.store.extraNames where !extraNames.contains(name) { extraNames.append(name) } }
-        for name in extraNames {
-            let column = scatter.strings { s in
-                s.extraNames.firstIndex(of: name).map { k in (UnsafePointer(s.extraCodes[k]), s.extraDictionaries[k]) }
-            }
-            out.extras.append((name, column))
-        }
-        for k in 0..<3 where pieces.contains(where: { $0.partitionValues[k] != nil }) {
-            var dictionary = ByteDictionary()
-            let codes = pieces.map { p in
-                p.partitionValues[k].map { v in Array(v.utf8).withUnsafeBytes { dictionary.intern($0) } } ?? 0
-            }
-            out.partitions[k] = StringColumn(codes: scatter.constants(codes), dictionary: dictionary)
-        }
-        out.sourceIDs = IntColumn(values: scatter.constants(pieces.map(\.sourceID)), nulls: nil, nullCount: 0)
+        for (k, name) in c.extraNames.enumerated() { out.extras.append((name, c.extra(k))) }
+        for k in 0..<3 { out.partitions[k] = c.partition(k) }
+        out.sourceIDs = c.sourceIDColumn()
         return out
     }
 
     /// The permutation (new row -> old row, old rows numbered through the pieces in order) that
     /// orders the block by start, or nil when it is in order already or has no start column.
-    private func timeOrder() -> [Int32]? {
+    fileprivate func timeOrder() -> [Int32]? {
         let id = FieldCatalog.start
         guard pieces.contains(where: { $0.store.used[id] }) else { return nil }
         var start = IntColumn()
@@ -96,6 +84,67 @@ public struct BlockPieces: Sendable {
             }
         }
         return TimeOrder.permutation(start)
+    }
+}
+
+/// A block's columns made from its pieces one at a time, each straight into start-time order
+/// (`BlockPieces.columns()`).
+public final class AssembledColumns: BlockColumns {
+    private let pieces: [BlockPieces.Piece]
+    private let scatter: Scatter
+    public let rowCount: Int
+    public let extraNames: [String]
+
+    fileprivate init(_ block: BlockPieces) {
+        pieces = block.pieces
+        rowCount = block.rowCount
+        scatter = Scatter(pieces: block.pieces, order: block.rowCount > 0 ? block.timeOrder() : nil)
+        var names: [String] = []
+        for p in block.pieces { for name in p.store.extraNames where !names.contains(name) { names.append(name) } }
+        extraNames = names
+    }
+
+    deinit { scatter.deallocate() }
+
+    public func has(_ id: Int) -> Bool { pieces.contains { $0.store.used[id] } }
+
+    public func int(_ id: Int) -> IntColumn? {
+        precondition(FieldCatalog.fields[id].kind != .string && FieldCatalog.fields[id].kind != .address)
+        guard has(id) else { return nil }
+        return scatter.ints { s in s.used[id] ? (s.values[id]!, s.nulls[id]!) : nil }
+    }
+
+    public func address(_ id: Int) -> AddressColumn? {
+        precondition(FieldCatalog.fields[id].kind == .address)
+        guard has(id) else { return nil }
+        return scatter.addresses { s in s.used[id] ? (s.high[id]!, s.low[id]!, s.nulls[id]!) : nil }
+    }
+
+    public func string(_ id: Int) -> StringColumn? {
+        precondition(FieldCatalog.fields[id].kind == .string)
+        guard has(id) else { return nil }
+        return scatter.strings { s in s.used[id] ? (UnsafePointer(s.codes[id]!), s.dictionaries[id]) : nil }
+    }
+
+    public func extra(_ k: Int) -> StringColumn {
+        let name = extraNames[k]
+        return scatter.strings { s in
+            s.extraNames.firstIndex(of: name).map { k in (UnsafePointer(s.extraCodes[k]), s.extraDictionaries[k]) }
+        }
+    }
+
+    public func partition(_ k: Int) -> StringColumn? {
+        guard pieces.contains(where: { $0.partitionValues[k] != nil }) else { return nil }
+        var dictionary = ByteDictionary()
+        let codes = pieces.map { p in
+            p.partitionValues[k].map { v in Array(v.utf8).withUnsafeBytes { dictionary.intern($0) } } ?? 0
+        }
+        return StringColumn(codes: scatter.constants(codes), dictionary: dictionary)
+    }
+
+    public func sourceIDColumn() -> IntColumn? {
+        guard rowCount > 0 else { return nil }
+        return IntColumn(values: scatter.constants(pieces.map(\.sourceID)), nulls: nil, nullCount: 0)
     }
 }
 
