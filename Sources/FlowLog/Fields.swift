@@ -5,7 +5,8 @@ public enum FieldKind: UInt8, Sendable, CaseIterable {
     case uint8 = 1
     /// Unsigned integer, at most 65 535 (ports, tcp-flags).
     case uint16 = 2
-    /// Unsigned integer below 2^64 (packets, bytes, packets-lost-*).
+    /// Unsigned integer, at most 2^63 - 1 (packets, bytes, packets-lost-*): AWS documents them as
+    /// INT_64 and Athena's DDL as bigint, so a larger value is not a count but damage.
     case uint64 = 4
     /// Unix seconds (start, end), stored signed 64-bit.
     case time = 5
@@ -21,7 +22,7 @@ public enum FieldKind: UInt8, Sendable, CaseIterable {
         switch self {
         case .uint8: return 255
         case .uint16: return 65_535
-        case .time: return UInt64(Int64.max)
+        case .uint64, .time: return UInt64(Int64.max)
         default: return UInt64.max
         }
     }

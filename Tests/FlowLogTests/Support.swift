@@ -151,7 +151,7 @@ enum RefFields {
         switch k {
         case .u8: return 255
         case .u16: return 65_535
-        case .time: return UInt64(Int64.max)
+        case .time, .u64: return UInt64(Int64.max)  // counters are INT_64 (bigint), not unsigned 64-bit
         default: return UInt64.max
         }
     }

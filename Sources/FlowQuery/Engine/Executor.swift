@@ -268,6 +268,7 @@ final class SharedScan: @unchecked Sendable {
                     data.addresses[slot] = try seg.addresses(block: b, column: ci)
                 }
             default:
+                if def.kind == .uint64, let ci { try Self.checkBigintRange(seg, b, ci, def.archiveName) }
                 if let ci, let (sel, n) = selected {
                     // Few rows pass WHERE: only theirs are decoded, into the arrays of the
                     // previous block (taken out first, so they are not copied on write).
@@ -286,6 +287,15 @@ final class SharedScan: @unchecked Sendable {
                     var c = IntColumn(); c.appendNulls(data.rows); data.ints[slot] = c
                 }
             }
+        }
+    }
+
+    /// Counters are bigint: a uint64 value above 2^63 - 1 (the writer rejects them; an archive
+    /// from another writer may hold one) fails the query rather than reading as a negative number.
+    static func checkBigintRange(_ seg: SegmentReader, _ b: Int, _ ci: Int, _ name: String) throws {
+        if let r = seg.blockIndex(b, column: ci)?.intRange, r.max > UInt64(Int64.max) {
+            throw QueryRuntimeError(description: "\(name) in block \(b) of \(seg.path) holds \(r.max), above bigint's largest value "
+                                    + "(9223372036854775807); flowarc reads counters as bigint and will not show it wrapped to a negative number")
         }
     }
 
@@ -402,6 +412,7 @@ final class SharedScan: @unchecked Sendable {
         for term in exact {
             guard let ci = seg.columnIndex(named: term.column) else { return nil }
             guard let e = seg.blocks[b].chunk(forColumn: ci) else { return 0 }  // NULL in every row: none matches
+            if seg.schema[ci].type == .uint64 { try Self.checkBigintRange(seg, b, ci, term.column) }
             guard e.encoding == ColumnEncoding.paged.rawValue else { return nil }
             if let t = terms.firstIndex(where: { $0.chunk.column == ci }) {
                 // Two single ranges on one column (a BETWEEN) become their intersection: one test per row.

@@ -113,7 +113,8 @@ indirect enum PruneCondition: CustomStringConvertible {
     static func everyRowMatches(_ ranges: [(column: String, ranges: [ClosedRange<UInt64>])], _ seg: SegmentReader, _ block: Int) -> Bool {
         ranges.allSatisfy { term in
             guard let ci = seg.columnIndex(named: term.column), let chunk = seg.blocks[block].chunk(forColumn: ci),
-                  chunk.nullCount == 0, let r = seg.blockIndex(block, column: ci)?.intRange else { return false }
+                  chunk.nullCount == 0, let r = seg.blockIndex(block, column: ci)?.intRange,
+                  r.max <= UInt64(Int64.max) else { return false }  // past bigint: the scan reports it
             return term.ranges.contains { $0.contains(r.min) && $0.contains(r.max) }
         }
     }
