@@ -150,6 +150,43 @@ import Testing
         #expect(!r.stderr.contains("Fatal error"))
     }
 
+    /// Values past what 64-bit integers and millisecond timestamps hold are errors with a
+    /// message and exit 1 (they were a crash: SIGILL from a trapping conversion, or a silently
+    /// wrapped wrong answer); TRY_CAST gives NULL. Found by fuzzing the built binary.
+    @Test("numeric and time edge cases: an error or NULL, never a crash or a wrapped value", arguments: [
+        ("SELECT CAST(1e300 AS BIGINT)", "Out of range for bigint"),
+        ("SELECT CAST(9.2233720368547758e18 AS BIGINT)", "Out of range for bigint"),
+        ("SELECT CAST(0e0 / 0e0 AS BIGINT)", "Out of range for bigint"),
+        ("SELECT CAST(99999 AS SMALLINT)", "Out of range for smallint: 99999"),
+        ("SELECT CAST(numbytes AS TINYINT) FROM flows WHERE numbytes > 200", "Out of range for tinyint"),
+        ("SELECT count(*) FROM flows WHERE CAST(numbytes / 0e0 AS BIGINT) > 1", "Out of range for bigint: inf"),
+        ("SELECT from_unixtime(1e16)", "from_unixtime: the timestamp is out of range"),
+        ("SELECT from_unixtime(9223372036854775807)", "from_unixtime: the timestamp is out of range"),
+        ("SELECT max(from_unixtime(numbytes * 10000000000000)) FROM flows", "overflow"),
+        ("SELECT date_trunc('minute', from_unixtime(-9223372036854775))", "date_trunc: the timestamp is out of range"),
+        ("SELECT date_add('day', 9223372036854775807, from_unixtime(1700000000))", "date_add: the timestamp is out of range"),
+        ("SELECT -(-9223372036854775807 - 1)", "bigint negation overflow"),
+        ("SELECT max(-(numbytes * 0 - 9223372036854775807 - 1)) FROM flows", "bigint negation overflow"),
+    ])
+    func numericEdgeCases(_ c: (String, String)) throws {
+        let a = try #require(Self.archive)
+        let r = try CLI.run(["query", a, c.0, "--format", "csv"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains(c.1), "\(r.stderr)")
+        #expect(r.stdout.isEmpty, "no partial output: \(r.stdout)")
+    }
+
+    @Test func tryCastAndTimestampsAtTheEdges() throws {
+        let a = try #require(Self.archive)
+        let r = try CLI.run(["query", a, "SELECT TRY_CAST(0e0 / 0e0 AS BIGINT) AS n, TRY_CAST(99999 AS SMALLINT) AS s, CAST(-2.5 AS BIGINT) AS r, "
+                             + "CAST(127 AS TINYINT) AS t, date_format(from_unixtime(-9223372036854775), '%Y') AS y", "--format", "csv"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "n,s,r,t,y\r\n,,-3,127,-292275055\r\n", "\(r.stdout)")
+        // A failing statement in a shell session is reported and the session goes on.
+        let shell = try CLI.run(["shell", a], stdin: Array("SELECT CAST(1e300 AS BIGINT);\nSELECT 40 + 2 AS x;\n".utf8))
+        #expect(shell.status == 1 && shell.stdout.contains("42") && shell.stderr.contains("Out of range for bigint"), "\(shell)")
+    }
+
     /// AWS's "Daily Transfer Report on Top 10 Internal IPs" demo query, verbatim (it joins the
     /// table with an aggregated subquery and groups by `event_date`).
     @Test func dailyTransferReportRunsVerbatim() throws {
@@ -285,6 +322,38 @@ import Testing
                 }
             }
         }
+    }
+
+    /// sum() by an address over a block with no WHERE adds each block in 64 bits when no value
+    /// reaches 2^47 (65,536 rows of those cannot overflow), and exactly in 128 bits otherwise:
+    /// counters near 2^62 still sum exactly up to Int64.max, and past it the query fails as
+    /// Trino's does rather than wrapping around.
+    @Test func sumsByAddressOfLargeCounters() throws {
+        let scratch = try Scratch("large-sums")
+        defer { scratch.remove() }
+        let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
+        func line(_ src: String, _ bytes: UInt64, _ i: Int) -> String {
+            "2 123456789012 eni-1 \(src) 52.1.2.3 443 \(1024 + i) 6 1 \(bytes) \(1_700_000_000 + i) \(1_700_000_060 + i) ACCEPT OK\n"
+        }
+        let small: UInt64 = 1 << 46 + 1, big: UInt64 = 1 << 61, half: UInt64 = 1 << 62
+        // Enough rows of one more address that the block stores addresses by dictionary code
+        // (the by-code aggregation needs it).
+        let padding = (0..<300).map { line("10.0.0.9", 5, 100 + $0) }.joined()
+        var fits = header + padding
+        for i in 0..<3 { fits += line("10.0.0.1", small, i) }
+        for i in 0..<3 { fits += line("10.0.0.2", big, 10 + i) }
+        fits += line("10.0.0.3", half, 20) + line("10.0.0.3", half - 1, 21)
+        try scratch.write("fits/flows.log", fits)
+        try scratch.write("over/flows.log", header + line("10.0.0.4", half, 0) + line("10.0.0.4", half, 1) + padding)
+        let sql = "SELECT sourceaddress, sum(numbytes) AS b, count(*) AS n FROM vpcflow GROUP BY sourceaddress ORDER BY 1"
+        let a = scratch.sub("fits.arc"), b = scratch.sub("over.arc")
+        #expect(try CLI.run(["ingest", a, scratch.sub("fits"), "--quiet"]).status == 0)
+        #expect(try CLI.run(["ingest", b, scratch.sub("over"), "--quiet"]).status == 0)
+        let ok = try CLI.run(["query", a, sql, "--format", "csv"])
+        #expect(ok.status == 0, "\(ok)")
+        #expect(ok.stdout == "sourceaddress,b,n\r\n10.0.0.1,\(3 * small),3\r\n10.0.0.2,\(3 * big),3\r\n10.0.0.3,\(Int64.max),2\r\n10.0.0.9,1500,300\r\n", "\(ok.stdout)")
+        let over = try CLI.run(["query", b, sql, "--format", "csv"])
+        #expect(over.status == 1 && over.stderr.contains("bigint overflow in sum") && over.stdout.isEmpty, "\(over)")
     }
 
     /// Format 2.0: in a block of 30,000 rows, start times are stored in pages of 8,192 rows; a

@@ -11,25 +11,15 @@ import Testing
 @Suite struct BigintRangeTests {
     /// One segment of two blocks: bytes of 5 and 7 in the first, 100 and 2^64 - 1 in the second.
     static func archive() throws -> ArchiveReader {
-        let dir = "/tmp/flowarc-bigint-\(UInt64.random(in: 0...UInt64.max))"
-        try Sys.makeDirectories(dir)
-        let writer = try ArchiveWriter(path: dir + "/a")
-        let (id, seg) = try writer.beginSegment()
-        for bytes: [UInt64] in [[5, 7], [100, .max]] {
+        try TestArchive.make([[5, 7], [100, .max]].map { (bytes: [UInt64]) in
             var batch = RecordBatch()
-            batch.rowCount = 2
+            batch.rowCount = bytes.count
             var b = IntColumn(), src = AddressColumn()
             for v in bytes { b.append(v); src.append(IPAddress(ipv4: 0x0A00_0001)) }
             batch.ints[FieldCatalog.id(of: "bytes")!] = b
             batch.addresses[FieldCatalog.id(of: "srcaddr")!] = src
-            try seg.append(BlockEncoder.encode(batch))
-        }
-        try writer.commit(segmentID: id, summary: try seg.finish(), sources: [])
-        return try ArchiveReader(path: dir + "/a")
-    }
-
-    func run(_ sql: String, _ archive: ArchiveReader) throws -> QueryResult {
-        try QueryEngine.run(sql, statement: try SQLParser.parseStatement(sql), archive: archive, threads: 2)
+            return batch
+        })
     }
 
     @Test(arguments: [
@@ -42,7 +32,7 @@ import Testing
     func aCounterAboveBigintFailsTheQuery(_ sql: String) throws {
         let archive = try Self.archive()
         do {
-            let r = try run(sql, archive)
+            let r = try TestArchive.run(sql, archive)
             Issue.record("\(sql) answered \(r.rowCount) rows instead of failing")
         } catch {
             let text = "\(error)"
@@ -53,7 +43,7 @@ import Testing
     @Test func blocksWithinBigintReadAsAlways() throws {
         let archive = try Self.archive()
         // The index rules out the second block, so its value is never read.
-        let r = try run("SELECT count(*), sum(numbytes) FROM vpcflow WHERE numbytes BETWEEN 6 AND 10", archive)
+        let r = try TestArchive.run("SELECT count(*), sum(numbytes) FROM vpcflow WHERE numbytes BETWEEN 6 AND 10", archive)
         #expect(r.rowCount == 1)
         #expect(r.rows.first == [.int(1), .int(7)], "\(r.rows)")
     }

@@ -1,5 +1,26 @@
+import FlowArchive
+import FlowLog
 @testable import FlowQuery
+import FlowSupport
 import Testing
+
+/// Archives written in a test from record batches, and queries over them.
+enum TestArchive {
+    /// A new archive of one segment holding each batch as one block.
+    static func make(_ blocks: [RecordBatch]) throws -> ArchiveReader {
+        let dir = "/tmp/flowarc-query-test-\(UInt64.random(in: 0...UInt64.max))"
+        try Sys.makeDirectories(dir)
+        let writer = try ArchiveWriter(path: dir + "/a")
+        let (id, seg) = try writer.beginSegment()
+        for batch in blocks { try seg.append(BlockEncoder.encode(batch)) }
+        try writer.commit(segmentID: id, summary: try seg.finish(), sources: [])
+        return try ArchiveReader(path: dir + "/a")
+    }
+
+    static func run(_ sql: String, _ archive: ArchiveReader, threads: Int = 2) throws -> QueryResult {
+        try QueryEngine.run(sql, statement: try SQLParser.parseStatement(sql), archive: archive, threads: threads)
+    }
+}
 
 // MARK: - Parsing shortcuts
 

@@ -447,12 +447,14 @@ struct Binder {
             let (cx, tx) = try bindExpr(x, post: post)
             switch to {
             case .ipaddress:
+                if tx == .unknown { return (.constant(.null), .ipaddress) }  // CAST(NULL AS IPADDRESS)
                 guard tx == .varchar || tx == .ipaddress else { throw error("cannot cast \(tx) to ipaddress", e.start) }
                 return (tx == .ipaddress ? cx : .toIP(cx, isTry: isTry), .ipaddress)
             case .varchar:
                 return (.castToVarchar(cx), .varchar)
             case .bigint, .integer, .smallint, .tinyint:
-                return (.castToBigint(cx, isTry: isTry), .bigint)
+                let target: IntegerTarget = to == .bigint ? .bigint : to == .integer ? .integer : to == .smallint ? .smallint : .tinyint
+                return (.castToBigint(cx, isTry: isTry, to: target), .bigint)
             default:
                 throw error("CAST to \(to) is not supported yet", e.start)
             }
@@ -621,12 +623,18 @@ struct Binder {
             return (.toUnixtime(a), .double)
         case "contains":
             try arity(2)
-            guard case .literal(.string(let cidr)) = f.arguments[0].kind, let (net, prefix) = Self.parseCIDR(cidr) else {
+            guard case .literal(.string(let text)) = f.arguments[0].kind else {
                 throw error("contains needs a CIDR string constant such as '172.16.0.0/12' as its first argument", f.arguments[0].start)
             }
+            let cidr: CIDR
+            do { cidr = try CIDR(text) } catch { throw self.error("contains: \(error.message)", f.arguments[0].start) }
             let (a, t) = try arg(1)
             try expect(t, .ipaddress, f.arguments[1].start, "contains")
-            return (.cidrContains(network: net, prefix: prefix, a), .boolean)
+            let inNetwork = CExpr.cidrContains(network: cidr.network, prefix: cidr.prefix, a)
+            // An IPv6 network never holds an IPv4 address (Trino compares versions first), but
+            // one of /96 or wider around ::ffff:0:0 spans the 128-bit values IPv4 addresses have.
+            guard cidr.spansIPv4 else { return (inNetwork, .boolean) }
+            return (.and([inNetwork, .not(.cidrContains(network: CIDR.ipv4Space, prefix: 96, a))]), .boolean)
         case "date_format":
             try arity(2)
             let (a, t) = try arg(0)
@@ -658,13 +666,46 @@ struct Binder {
         }
     }
 
-    /// `a.b.c.d/p` or an IPv6 CIDR; the prefix is returned in the 128-bit space.
-    static func parseCIDR(_ s: String) -> (IPAddress, Int)? {
-        let parts = s.split(separator: "/")
-        guard parts.count == 2, let a = IPAddress(String(parts[0])), let p = Int(parts[1]) else { return nil }
-        let prefix = a.isIPv4 ? 96 + p : p
-        guard (a.isIPv4 ? 0...32 : 0...128).contains(p) else { return nil }
-        return (a, prefix)
+}
+
+/// A CIDR as Trino's `contains` reads it: `a.b.c.d/p` (0...32, no bits set after the prefix) or
+/// an IPv6 network `x:x::/p` (0...128, bits after the prefix ignored). The base of `::ffff:a.b.c.d/p`
+/// is an IPv4 address, as in Trino (Guava hands back an Inet4Address for it).
+struct CIDR {
+    struct Invalid: Error { let message: String }
+
+    /// The network's address (IPv4 as `::ffff:a.b.c.d`) and its prefix in the 128-bit space.
+    let network: IPAddress
+    let prefix: Int
+    let isIPv6: Bool
+    /// Where IPv4 addresses live among 128-bit values: `::ffff:0:0/96`.
+    static let ipv4Space = IPAddress(high: 0, low: 0x0000_FFFF_0000_0000)
+
+    init(_ text: String) throws(Invalid) {
+        guard let slash = text.firstIndex(of: "/") else { throw Invalid(message: "invalid CIDR '\(text)': no /prefix") }
+        guard let base = IPAddress(String(text[..<slash])) else {
+            throw Invalid(message: "invalid network IP address in '\(text)'")
+        }
+        guard let p = Int(text[text.index(after: slash)...]), p >= 0 else {
+            throw Invalid(message: "invalid prefix length in '\(text)'")
+        }
+        let bits = base.isIPv4 ? 32 : 128
+        guard p <= bits else {
+            throw Invalid(message: "prefix length exceeds address length in '\(text)' (at most \(bits))")
+        }
+        let prefix = base.isIPv4 ? 96 + p : p
+        if base.isIPv4 && AddressBloom.masked(base, prefix) != base {
+            let network = AddressBloom.masked(base, prefix)
+            throw Invalid(message: "invalid CIDR '\(text)': bits are set after the prefix (the network is \(network)/\(p))")
+        }
+        network = base
+        self.prefix = prefix
+        isIPv6 = !base.isIPv4
+    }
+
+    /// An IPv6 network whose range includes the IPv4 space.
+    var spansIPv4: Bool {
+        isIPv6 && prefix <= 96 && AddressBloom.masked(network, prefix) == AddressBloom.masked(Self.ipv4Space, prefix)
     }
 }
 

@@ -166,7 +166,9 @@ enum Evaluator {
             return try arithmetic(op, try eval(l, c), try eval(r, c))
         case .negate(let x):
             switch try eval(x, c) {
-            case .int(let v): return .int(0 &- v)
+            case .int(let v):
+                if v == .min { throw negationOverflow(v) }
+                return .int(-v)
             case .double(let d): return .double(-d)
             default: return .null
             }
@@ -216,8 +218,13 @@ enum Evaluator {
             return .bool(AddressBloom.masked(a, prefix) == lo)
         case .fromUnixtime(let x):
             switch try eval(x, c) {
-            case .int(let s): return .timestamp(s &* 1000)
-            case .double(let d): return .timestamp(Int64((d * 1000).rounded(.down)))
+            case .int(let s):
+                let (ms, o) = s.multipliedReportingOverflow(by: 1000)
+                if o { throw DateFunctions.outOfRange("from_unixtime") }
+                return .timestamp(ms)
+            case .double(let d):
+                guard let ms = Int64(exactly: (d * 1000).rounded(.down)) else { throw DateFunctions.outOfRange("from_unixtime") }
+                return .timestamp(ms)
             default: return .null
             }
         case .toUnixtime(let x):
@@ -227,33 +234,54 @@ enum Evaluator {
             let v = try eval(x, c)
             if v.isNull { return .null }
             return .string(textValue(v, c))
-        case .castToBigint(let x, let isTry):
+        case .castToBigint(let x, let isTry, let target):
             let v = try eval(x, c)
+            let n: Int64
             switch v {
             case .null: return .null
-            case .int: return v
-            case .double(let d): return .int(Int64(d.rounded()))
+            case .int(let i): n = i
+            case .double(let d):
+                // Rounded half away from zero, as Trino rounds; NaN, infinities and values past
+                // bigint have no integer.
+                guard let i = Int64(exactly: d.rounded()) else {
+                    if isTry { return .null }
+                    throw QueryRuntimeError(description: "Out of range for \(target.name): \(d)")
+                }
+                n = i
             default:
-                if let n = Int64(textValue(v, c)) { return .int(n) }
-                if isTry { return .null }
-                throw QueryRuntimeError(description: "Cannot cast '\(textValue(v, c))' to BIGINT")
+                guard let i = Int64(textValue(v, c)) else {
+                    if isTry { return .null }
+                    throw QueryRuntimeError(description: "Cannot cast '\(textValue(v, c))' to \(target.name.uppercased())")
+                }
+                n = i
             }
+            if target.range.contains(n) { return .int(n) }
+            if isTry { return .null }
+            throw QueryRuntimeError(description: "Out of range for \(target.name): \(n)")
         case .dateFormat(let x, let fmt):
             guard case .timestamp(let ms) = try eval(x, c) else { return .null }
             return .string(DateFunctions.format(ms, fmt))
         case .dateTrunc(let unit, let x):
             guard case .timestamp(let ms) = try eval(x, c) else { return .null }
-            return .timestamp(DateFunctions.trunc(ms, unit))
+            return .timestamp(try DateFunctions.trunc(ms, unit))
         case .dateAdd(let unit, let n, let x):
             guard case .int(let k) = try eval(n, c), case .timestamp(let ms) = try eval(x, c) else { return .null }
             let unitMs: Int64 = ["second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000][unit] ?? 0
-            return .timestamp(ms &+ k &* unitMs)
+            let (delta, o1) = k.multipliedReportingOverflow(by: unitMs)
+            let (sum, o2) = ms.addingReportingOverflow(delta)
+            if o1 || o2 { throw DateFunctions.outOfRange("date_add") }
+            return .timestamp(sum)
         case .caseWhen(let whens, let els):
             for (cond, result) in whens {
                 if case .bool(true) = try eval(cond, c) { return try eval(result, c) }
             }
             return try els.map { try eval($0, c) } ?? .null
         }
+    }
+
+    /// Trino's error for -(-9223372036854775808).
+    static func negationOverflow(_ v: Int64) -> QueryRuntimeError {
+        QueryRuntimeError(description: "bigint negation overflow: \(v)")
     }
 
     static func arithmetic(_ op: BinaryOperator, _ a: Scalar, _ b: Scalar) throws -> Scalar {
@@ -390,8 +418,16 @@ enum Evaluator {
 /// Trino's date functions on millisecond timestamps (UTC).
 enum DateFunctions {
     /// MySQL-style formats as Trino's date_format: %Y %m %d %H %i %s %f %y %M? (the common ones).
+    /// The error for a timestamp past what 64-bit milliseconds hold (Trino raises one too).
+    static func outOfRange(_ function: String) -> QueryRuntimeError {
+        QueryRuntimeError(description: "\(function): the timestamp is out of range")
+    }
+
+    /// a / b rounded towards negative infinity, for b > 0 (without overflowing at Int64.min).
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-(a + 1)) / b) - 1 }
+
     static func format(_ ms: Int64, _ fmt: String) -> String {
-        let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let secs = floorDiv(ms, 1000)
         let c = UTCTime.civil(secs)
         func p(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
         var out = ""
@@ -419,16 +455,22 @@ enum DateFunctions {
         return out
     }
 
-    static func trunc(_ ms: Int64, _ unit: String) -> Int64 {
-        func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+    static func trunc(_ ms: Int64, _ unit: String) throws -> Int64 {
+        func down(_ step: Int64) throws -> Int64 {
+            let (r, o) = floorDiv(ms, step).multipliedReportingOverflow(by: step)
+            if o { throw outOfRange("date_trunc") }
+            return r
+        }
         switch unit {
-        case "second": return floorDiv(ms, 1000) * 1000
-        case "minute": return floorDiv(ms, 60_000) * 60_000
-        case "hour": return floorDiv(ms, 3_600_000) * 3_600_000
-        case "day": return floorDiv(ms, 86_400_000) * 86_400_000
+        case "second": return try down(1000)
+        case "minute": return try down(60_000)
+        case "hour": return try down(3_600_000)
+        case "day": return try down(86_400_000)
         case "month", "year":
             let c = UTCTime.civil(floorDiv(ms, 1000))
-            return UTCTime.seconds(year: c.year, month: unit == "year" ? 1 : c.month, day: 1) * 1000
+            let (r, o) = UTCTime.seconds(year: c.year, month: unit == "year" ? 1 : c.month, day: 1).multipliedReportingOverflow(by: 1000)
+            if o { throw outOfRange("date_trunc") }
+            return r
         default: return ms
         }
     }

@@ -32,7 +32,8 @@ indirect enum CExpr {
     case fromUnixtime(CExpr)
     case toUnixtime(CExpr)
     case castToVarchar(CExpr)
-    case castToBigint(CExpr, isTry: Bool)
+    /// CAST to an integer type: computed as bigint, checked against the type's range.
+    case castToBigint(CExpr, isTry: Bool, to: IntegerTarget)
     case dateFormat(CExpr, format: String)
     case dateTrunc(unit: String, CExpr)
     case dateAdd(unit: String, CExpr, CExpr)
@@ -44,11 +45,24 @@ indirect enum CExpr {
     case caseWhen([(CExpr, CExpr)], CExpr?)
 }
 
+/// An integer type a CAST may ask for: Trino's tinyint, smallint, integer or bigint. Values are
+/// bigint throughout the engine; a cast checks that they fit the type it names.
+struct IntegerTarget: Equatable {
+    let name: String
+    let range: ClosedRange<Int64>
+    static let bigint = IntegerTarget(name: "bigint", range: Int64.min...Int64.max)
+    static let integer = IntegerTarget(name: "integer", range: Int64(Int32.min)...Int64(Int32.max))
+    static let smallint = IntegerTarget(name: "smallint", range: Int64(Int16.min)...Int64(Int16.max))
+    static let tinyint = IntegerTarget(name: "tinyint", range: Int64(Int8.min)...Int64(Int8.max))
+}
+
 /// A LIKE pattern compiled once: `%` any run, `_` one character (byte-wise on UTF-8, which is
 /// exact for ASCII patterns; flow log text is ASCII).
 struct LikePattern {
     enum Piece { case literal([UInt8]), any, one }
     let pieces: [Piece]
+    /// The pattern cut at its `%`s, matched without backtracking over earlier `%`s.
+    private let segments: Segments
     /// When the pattern is `literal%` with no other wildcard: the literal prefix.
     let prefixOnly: [UInt8]?
     let text: String
@@ -69,6 +83,7 @@ struct LikePattern {
         }
         if !lit.isEmpty { pieces.append(.literal(lit)) }
         self.pieces = pieces
+        segments = Segments(pieces)
         if pieces.count == 2, case .literal(let l) = pieces[0], case .any = pieces[1] { prefixOnly = l } else { prefixOnly = nil }
     }
 
@@ -78,34 +93,57 @@ struct LikePattern {
             for i in 0..<p.count where s[i] != p[i] { return false }
             return true
         }
-        return match(pieces[...], s, 0)
+        return segments.match(s)
     }
 
-    private func match(_ ps: ArraySlice<Piece>, _ s: UnsafeRawBufferPointer, _ from: Int) -> Bool {
-        var i = from
-        var rest = ps
-        while let p = rest.first {
-            switch p {
-            case .literal(let l):
-                guard s.count - i >= l.count else { return false }
-                for k in 0..<l.count where s[i + k] != l[k] { return false }
-                i += l.count
-            case .one:
-                guard i < s.count else { return false }
-                i += 1
-            case .any:
-                let after = rest.dropFirst()
-                if after.isEmpty { return true }
-                var j = i
-                while j <= s.count {
-                    if match(after, s, j) { return true }
-                    j += 1
+
+    /// A pattern as the runs between its `%`s, each a sequence of bytes and `_` (any one byte).
+    /// With at least one `%`: the first run must match at the start, the last at the end, and
+    /// each run between them at its leftmost place after the previous one; taking the leftmost
+    /// place never loses a match, so the time is at most text length × pattern length. (Trying
+    /// every place for every `%` in turn took time exponential in the number of `%`s: twenty
+    /// of them against a short text ran for minutes.)
+    struct Segments {
+        /// 0...255 a byte, `one` any byte.
+        static let one: UInt16 = 0x100
+        var runs: [[UInt16]] = [[]]
+        var hasAny = false
+
+        init(_ pieces: [Piece]) {
+            for p in pieces {
+                switch p {
+                case .literal(let l): runs[runs.count - 1] += l.map { UInt16($0) }
+                case .one: runs[runs.count - 1].append(Self.one)
+                case .any: hasAny = true; runs.append([])
                 }
-                return false
             }
-            rest = rest.dropFirst()
         }
-        return i == s.count
+
+        @inline(__always)
+        static func matchesAt(_ run: [UInt16], _ s: UnsafeRawBufferPointer, _ at: Int) -> Bool {
+            for k in 0..<run.count where run[k] != one && UInt16(s[at + k]) != run[k] { return false }
+            return true
+        }
+
+        func match(_ s: UnsafeRawBufferPointer) -> Bool {
+            let first = runs[0]
+            guard hasAny else { return s.count == first.count && Self.matchesAt(first, s, 0) }
+            let last = runs[runs.count - 1]
+            guard s.count >= first.count + last.count, Self.matchesAt(first, s, 0),
+                  Self.matchesAt(last, s, s.count - last.count) else { return false }
+            var i = first.count
+            let end = s.count - last.count
+            for run in runs.dropFirst().dropLast() where !run.isEmpty {
+                var found = false
+                while i + run.count <= end {
+                    if Self.matchesAt(run, s, i) { found = true; break }
+                    i += 1
+                }
+                if !found { return false }
+                i += run.count
+            }
+            return true
+        }
     }
 
     /// For an address column: the CIDR ranges whose text forms start with the prefix, when the
@@ -159,7 +197,7 @@ extension CExpr {
         visit(self)
         switch self {
         case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
-             .castToVarchar(let x), .castToBigint(let x, _), .dateFormat(let x, _), .dateTrunc(_, let x),
+             .castToVarchar(let x), .castToBigint(let x, _, _), .dateFormat(let x, _), .dateTrunc(_, let x),
              .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
             x.forEach(visit)
         case .and(let xs), .or(let xs):

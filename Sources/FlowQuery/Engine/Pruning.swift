@@ -60,9 +60,11 @@ indirect enum PruneCondition: CustomStringConvertible {
                   let (net, prefix) = LikePattern(p).ipv4OctetPrefix else { return .maybe }
             return .addressInNetwork(col.archiveName, net, prefix)
         case .function(let f) where f.name.name == "contains" && f.arguments.count == 2:
-            guard case .literal(.string(let cidr)) = f.arguments[0].kind, let (net, prefix) = Binder.parseCIDR(cidr),
+            // (For an IPv6 network the network's range is wider than what matches, IPv4
+            // excepted: still never "no" for a block that holds a match.)
+            guard case .literal(.string(let text)) = f.arguments[0].kind, let cidr = try? CIDR(text),
                   let col = column(f.arguments[1]), col.kind == .address else { return .maybe }
-            return .addressInNetwork(col.archiveName, net, prefix)
+            return .addressInNetwork(col.archiveName, cidr.network, cidr.prefix)
         default:
             return .maybe
         }

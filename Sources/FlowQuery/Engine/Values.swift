@@ -38,7 +38,7 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     static func formatTimestamp(_ ms: Int64) -> String {
-        let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let secs = DateFunctions.floorDiv(ms, 1000)
         let frac = Int(ms - secs * 1000)
         let c = UTCTime.civil(secs)
         func p(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }

@@ -41,7 +41,7 @@ indirect enum VectorExpr {
         case .negate(let x):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (.negate(v), bigint)
-        case .castToBigint(let x, _):
+        case .castToBigint(let x, _, .bigint):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (v, bigint)
         default:
@@ -68,7 +68,13 @@ indirect enum VectorExpr {
             nulls.update(repeating: 0, count: n)
         case .fromUnixtime(let x):
             try x.evaluate(b, sel, n, out, nulls)
-            for i in 0..<n { out[i] = out[i] &* 1000 }
+            var overflow = false
+            for i in 0..<n {
+                let (ms, o) = out[i].multipliedReportingOverflow(by: 1000)
+                out[i] = ms
+                overflow = overflow || (o && nulls[i] == 0)
+            }
+            if overflow { throw DateFunctions.outOfRange("from_unixtime") }
         case .dateTrunc(let unit, let x):
             try x.evaluate(b, sel, n, out, nulls)
             let step: Int64
@@ -80,16 +86,22 @@ indirect enum VectorExpr {
             default: step = 0
             }
             if step > 0 {
+                // Timestamps near the ends of the 64-bit range cannot be truncated downwards.
+                let lowest = Int64.min + step
                 for i in 0..<n {
-                    let ms = out[i]
+                    let ms = max(out[i], lowest)
+                    if out[i] < lowest && nulls[i] == 0 { throw DateFunctions.outOfRange("date_trunc") }
                     out[i] = (ms >= 0 ? ms / step : (ms - step + 1) / step) * step
                 }
             } else {
-                for i in 0..<n where nulls[i] == 0 { out[i] = DateFunctions.trunc(out[i], unit) }
+                for i in 0..<n where nulls[i] == 0 { out[i] = try DateFunctions.trunc(out[i], unit) }
             }
         case .negate(let x):
             try x.evaluate(b, sel, n, out, nulls)
-            for i in 0..<n { out[i] = 0 &- out[i] }
+            for i in 0..<n {
+                if out[i] == .min && nulls[i] == 0 { throw Evaluator.negationOverflow(out[i]) }
+                out[i] = 0 &- out[i]
+            }
         case .arithmetic(let op, let l, let r):
             try l.evaluate(b, sel, n, out, nulls)
             try withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { rv in

@@ -30,9 +30,12 @@ struct VectorFilter {
     /// nil when the clause has a shape the kernels do not cover.
     init?(_ e: CExpr) {
         var ks: [Kernel] = []
-        let terms: [CExpr]
-        if case .and(let ts) = e { terms = ts } else { terms = [e] }
-        for t in terms {
+        // ANDs within the AND (contains() on an IPv6 network binds to one) are terms too.
+        func terms(_ e: CExpr) -> [CExpr] {
+            if case .and(let ts) = e { return ts.flatMap(terms) }
+            return [e]
+        }
+        for t in terms(e) {
             guard let k = VectorFilter.kernel(t, negated: false) else { return nil }
             ks.append(k)
         }
