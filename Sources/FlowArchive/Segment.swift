@@ -276,6 +276,10 @@ public final class SegmentReader: @unchecked Sendable {
         guard tMajor <= ArchiveFormat.majorVersion else {
             throw ArchiveError("\(path): written by a newer flowarc (segment format version \(tMajor))")
         }
+        // Neither version byte is under a checksum: the two copies must agree.
+        guard major >= 1, tMajor == major else {
+            throw ArchiveError.corrupt(path, "header says format version \(major), trailer \(tMajor)")
+        }
         // The trailer has no checksum of its own: check its numbers without overflowing.
         let (dirEnd, o1) = dirOffset.addingReportingOverflow(UInt64(dirLength))
         let (fileEnd, o2) = dirEnd.addingReportingOverflow(UInt64(ArchiveFormat.segmentTrailerSize))

@@ -36,11 +36,15 @@ public enum SourceDiscovery {
         var files: [PlannedFile] = []
         var problems: [InputProblem] = []
         var ignored = 0
-        var seen = Set<String>()
+        // Files and directories by identity: a symbolic link back up the tree (`sub/loop -> ..`)
+        // or a second path to a file must not read it again (a loop read one file 33 times, two
+        // loops walked 2^64 paths).
+        var seenFiles = Set<FileIdentity>()
+        var walked = Set<FileIdentity>()
 
         func add(_ path: String, _ st: FileStatus) {
             let abs = Sys.absolutePath(path)
-            guard seen.insert(abs).inserted else { return }
+            guard seenFiles.insert(st.identity).inserted else { return }
             let s3 = S3KeyInfo.parse(path: abs)
             files.append(PlannedFile(path: path, key: s3.key ?? abs, size: st.size, modifiedNanos: st.modifiedNanos, s3: s3))
         }
@@ -59,7 +63,9 @@ public enum SourceDiscovery {
                     continue
                 }
                 switch st.kind {
-                case .directory: walk(p, depth: depth + 1)
+                case .directory:
+                    // A directory met again (through a symbolic link) was or is being walked.
+                    if walked.insert(st.identity).inserted { walk(p, depth: depth + 1) }
                 case .regular:
                     if looksLikeFlowLog(name) { add(p, st) } else { ignored += 1 }
                 case .other: ignored += 1
@@ -81,7 +87,8 @@ public enum SourceDiscovery {
                 continue
             }
             switch st.kind {
-            case .directory: walk(input, depth: 0)
+            case .directory:
+                if walked.insert(st.identity).inserted { walk(input, depth: 0) }
             case .regular: add(input, st)
             case .other: problems.append(InputProblem(path: input, reason: "not a regular file or directory"))
             }

@@ -219,7 +219,7 @@ public struct RecordParser {
                 } else {
                     plan.rollback(row, upTo: f)
                     if let why = RecordParser.countReason(p, from, end, count) { return why }
-                    let token = String(decoding: UnsafeBufferPointer(start: p + s, count: i - s), as: UTF8.self)
+                    let token = RecordParser.quoted(p, s, i - s)
                     return { m in "field \(f + 1) (\(m.names[f])): '\(token)' is not an IP address" }
                 }
             default:
@@ -251,8 +251,9 @@ public struct RecordParser {
                     if bad || len == 0 {
                         plan.rollback(row, upTo: f)
                         if let why = RecordParser.countReason(p, from, end, count) { return why }
-                        let token = String(decoding: UnsafeBufferPointer(start: p + s, count: len), as: UTF8.self)
-                        let what = token.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? "is too large" : "is not a number"
+                        let digits = UnsafeBufferPointer(start: p + s, count: len).allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                        let token = RecordParser.quoted(p, s, len)
+                        let what = digits ? "is too large" : "is not a number"
                         return { m in "field \(f + 1) (\(m.names[f])): '\(token)' \(what)" }
                     }
                     if v > kind.maxValue {
@@ -436,6 +437,13 @@ public struct RecordParser {
             if f == plan.anchor { anchorCode = code }
         }
         return true
+    }
+
+    /// A token as a reject reason shows it: whole up to 100 bytes, else its first 100 and its
+    /// length (a 40 MB token was quoted whole into every copy of the reason).
+    static func quoted(_ p: UnsafePointer<UInt8>, _ s: Int, _ n: Int) -> String {
+        if n <= 100 { return String(decoding: UnsafeBufferPointer(start: p + s, count: n), as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(start: p + s, count: 100), as: UTF8.self) + "... (\(n) bytes)"
     }
 
     /// The end of the token starting at `i`: the first space or tab, or `end`. Ids are 8 to 30

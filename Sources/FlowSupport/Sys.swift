@@ -21,6 +21,7 @@ public struct SysError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         let reason = String(cString: strerror(errno))
         switch errno {
+        case 0: return "\(path): \(operation)"  // not from the system: `operation` says it all
         case ENOSPC: return "\(path): \(operation) failed: no space left on device"
         default: return "\(path): \(operation) failed: \(reason)"
         }
@@ -50,6 +51,14 @@ public struct FileStatus: Sendable, Equatable {
     public let size: Int64
     /// Modification time, nanoseconds since the epoch.
     public let modifiedNanos: Int64
+    /// The file itself, whatever path reached it (symbolic links followed): device and inode.
+    public var identity: FileIdentity = FileIdentity(device: 0, inode: 0)
+}
+
+/// A file or directory as the kernel knows it: two paths with the same identity are one file.
+public struct FileIdentity: Sendable, Hashable {
+    public let device: UInt64
+    public let inode: UInt64
 }
 
 public enum Sys {
@@ -60,7 +69,8 @@ public enum Sys {
         let mode = st.st_mode & S_IFMT
         let kind: FileStatus.Kind = mode == S_IFREG ? .regular : (mode == S_IFDIR ? .directory : .other)
         let nanos = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
-        return FileStatus(kind: kind, size: Int64(st.st_size), modifiedNanos: nanos)
+        return FileStatus(kind: kind, size: Int64(st.st_size), modifiedNanos: nanos,
+                          identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
     }
 
     public static func exists(_ path: String) -> Bool {
@@ -118,8 +128,9 @@ public enum Sys {
     }
 
     /// Reads a whole (small) file: manifests, segment footers, test fixtures.
-    public static func readFile(_ path: String) throws -> [UInt8] {
-        let file = try ReadableFile(path: path)
+    public static func readFile(_ path: String, acceptStreams: Bool = false) throws -> [UInt8] {
+        let file = try ReadableFile(path: path, acceptStreams: acceptStreams)
+        if file.isStream { return try file.readToEnd() }
         let size = Int(try file.size())
         var out = [UInt8](repeating: 0, count: size)
         let got = try out.withUnsafeMutableBytes { (buf) throws -> Int in
@@ -220,12 +231,32 @@ public final class ReadableFile: @unchecked Sendable {
     public let path: String
     let fd: Int32
 
-    public init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Opens a regular file; with `acceptStreams`, also a pipe or character device (read to
+    /// its end, as `flowarc query -f <(...)` needs). Opened without blocking, so a FIFO where a
+    /// file should be (a damaged archive, a hostile input) is refused instead of waiting
+    /// forever for a writer; reads then block as usual.
+    public init(path: String, acceptStreams: Bool = false) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw SysError("open", path: path, errno: Glibc.errno) }
+        var st = stat()
+        if fstat(fd, &st) != 0 {
+            let err = Glibc.errno
+            close(fd)
+            throw SysError("fstat", path: path, errno: err)
+        }
+        let kind = st.st_mode & S_IFMT
+        if kind == S_IFDIR || (kind != S_IFREG && !acceptStreams) {
+            close(fd)
+            throw SysError(kind == S_IFDIR ? "is a directory, not a file" : "is not a regular file", path: path, errno: 0)
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         self.fd = fd
         self.path = path
+        isStream = kind != S_IFREG
     }
+
+    /// A pipe or device (see `acceptStreams`): read to its end, not by size.
+    public private(set) var isStream = false
 
     /// Standard input, for `flowarc ingest -`.
     public init(standardInput: ()) {
@@ -239,6 +270,17 @@ public final class ReadableFile: @unchecked Sendable {
         var st = stat()
         if fstat(fd, &st) != 0 { throw SysError("fstat", path: path, errno: Glibc.errno) }
         return Int64(st.st_size)
+    }
+
+    /// Everything from the current position to the end.
+    public func readToEnd() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try buf.withUnsafeMutableBytes { try read(into: $0) }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: buf[..<n])
+        }
     }
 
     /// Reads up to `buffer.count` bytes at the current position; 0 means end of file.

@@ -50,17 +50,9 @@ struct Query: ParsableCommand {
         let text: String
         do {
             if let sql { text = sql } else if let file {
-                text = String(decoding: try Sys.readFile(file), as: UTF8.self)
+                text = String(decoding: try Sys.readFile(file, acceptStreams: true), as: UTF8.self)
             } else {
-                var bytes: [UInt8] = []
-                let stdin = ReadableFile(standardInput: ())
-                var buf = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let n = try buf.withUnsafeMutableBytes { try stdin.read(into: $0) }
-                    if n == 0 { break }
-                    bytes.append(contentsOf: buf[..<n])
-                }
-                text = String(decoding: bytes, as: UTF8.self)
+                text = String(decoding: try ReadableFile(standardInput: ()).readToEnd(), as: UTF8.self)
             }
         } catch {
             printError("\(error)")

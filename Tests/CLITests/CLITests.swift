@@ -273,6 +273,26 @@ func v2Line(_ i: Int) -> String {
         #expect(!r.stderr.contains("Fatal error"))
     }
 
+    @Test("a FIFO where the manifest or a segment should be: exit 1 at once, no waiting for a writer")
+    func fifoInPlaceOfArchiveFiles() throws {
+        let tmp = try Scratch("fifo")
+        defer { tmp.remove() }
+        for victim in ["MANIFEST", "segments/00000001.fseg"] {
+            let arc = try smallArchive(tmp)
+            try FileManager.default.removeItem(atPath: arc + "/" + victim)
+            #expect(mkfifo(arc + "/" + victim, 0o600) == 0)
+            for cmd in [["info", arc], ["verify", arc], ["query", arc, "SELECT count(*) FROM flows WHERE numbytes > 0"]] {
+                let r = try CLI.run(cmd)
+                #expect(r.status == 1 && r.stderr.contains("is not a regular file"), "\(victim) \(cmd[0]): \(r)")
+            }
+            try FileManager.default.removeItem(atPath: arc)
+        }
+        // A script may come from a pipe (-f <(...), -f /dev/stdin): streams are read to their end.
+        let arc = try smallArchive(tmp)
+        let r = try CLI.run(["query", arc, "-f", "/dev/stdin", "--format", "csv"], stdin: Array("SELECT count(*) AS n FROM flows;".utf8))
+        #expect(r.status == 0 && r.stdout == "n\r\n3000\r\n", "\(r)")
+    }
+
     /// An archive of a few thousand records made with the CLI.
     func smallArchive(_ tmp: Scratch) throws -> String {
         let lines = [v2Header] + (0..<3_000).map(v2Line)
@@ -455,6 +475,22 @@ func v2Line(_ i: Int) -> String {
         // A file named directly is taken whatever its name.
         let direct = try CLI.run(["ingest", tmp.sub("arc"), tmp.sub("d/notes.md"), "--json"])
         #expect(int(try direct.json()["records"]) == 1)
+    }
+
+    @Test("symbolic links back up the tree and second paths to a file: each directory walked and each file read once")
+    func symbolicLinkLoops() throws {
+        let tmp = try Scratch("walk-loops")
+        defer { tmp.remove() }
+        let body = v2Header + "\n" + v2Line(1) + "\n" + v2Line(2) + "\n"
+        try tmp.write("d/a.log", body)
+        try tmp.write("d/sub/b.log", body)
+        // Two loops (which made 2^64 paths to walk) and a second path to a file.
+        #expect(symlink("..", tmp.sub("d/sub/x")) == 0 && symlink("..", tmp.sub("d/sub/y")) == 0)
+        #expect(symlink(tmp.sub("d/a.log"), tmp.sub("d/sub/same.log")) == 0)
+        let r = try CLI.run(["ingest", tmp.sub("arc"), tmp.sub("d"), tmp.sub("d/sub"), "--json"])
+        #expect(r.status == 0, "\(r)")
+        let s = try r.json()
+        #expect(int(s["files_ingested"]) == 2 && int(s["records"]) == 4, "\(s)")
     }
 
     @Test("--inflater zlib and --threads 1 give the same segment files as the defaults")

@@ -76,6 +76,18 @@ import Testing
         } throws: { e in "\(e)".contains("newer flowarc") }
     }
 
+    /// The version bytes are under no checksum: a header version lowered to an older one (or
+    /// 0), or a trailer that disagrees with its header, is damage.
+    @Test func headerAndTrailerVersionsMustAgree() throws {
+        let good = try Self.goldenSegment("v2")
+        _ = try Self.open(good)
+        for (offset, value) in [(4, 0), (4, 1), (good.count - 24 + 16, 1), (good.count - 24 + 16, 0)] as [(Int, UInt8)] {
+            var b = good
+            b[offset] = value
+            #expect("byte \(offset) set to \(value)") { _ = try Self.open(b) } throws: { "\($0)".contains("header says format version") }
+        }
+    }
+
     @Test func manifestChecksAndVersions() throws {
         let good = try Sys.readFile(GoldenTests.current + "/archive/MANIFEST")
         let m = try Manifest.decode(good, path: "MANIFEST")

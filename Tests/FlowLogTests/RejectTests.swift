@@ -97,6 +97,18 @@ import Testing
         #expect(chunk.rejects.first?.text == String(long.prefix(512)))
     }
 
+    /// A huge bad value is quoted in the reason by its first 100 bytes and its length (a 40 MB
+    /// value was quoted whole).
+    @Test func longBadValuesAreQuotedShort() {
+        let letters = String(repeating: "x", count: 5_000), digits = String(repeating: "9", count: 300)
+        let chunk = parseText([Self.line(["packets": letters]), Self.line(["bytes": digits]), Self.line(["srcaddr": letters])].joined(separator: "\n") + "\n")
+        #expect(chunk.rejects.map(\.reason) == [
+            "field 9 (packets): '\(letters.prefix(100))... (5000 bytes)' is not a number",
+            "field 10 (bytes): '\(digits.prefix(100))... (300 bytes)' is too large",
+            "field 4 (srcaddr): '\(letters.prefix(100))... (5000 bytes)' is not an IP address",
+        ])
+    }
+
     @Test func linesAfterRejectsStillParseInCustomFormats() {
         let text = """
             instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr
