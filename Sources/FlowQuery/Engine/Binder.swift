@@ -640,6 +640,9 @@ struct Binder {
             let (a, t) = try arg(0)
             try expect(t, .timestamp, e.start, "date_format")
             guard case .literal(.string(let fmt)) = f.arguments[1].kind else { throw error("date_format needs a constant format", e.start) }
+            if let bad = DateFunctions.unsupportedSpecifier(fmt) {
+                throw error("%\(bad) not supported in date format string", f.arguments[1].start)
+            }
             return (.dateFormat(a, format: fmt), .varchar)
         case "date_trunc":
             try arity(2)

@@ -426,33 +426,85 @@ enum DateFunctions {
     /// a / b rounded towards negative infinity, for b > 0 (without overflowing at Int64.min).
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-(a + 1)) / b) - 1 }
 
+    /// a modulo b in 0..<b, for b > 0.
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int { Int(a - floorDiv(a, b) * b) }
+
+    /// Specifiers Trino documents as not supported: a format using one is refused when the
+    /// query is bound, with Trino's message.
+    static let unsupportedFormatSpecifiers: Set<Character> = ["D", "U", "u", "V", "w", "X"]
+
+    /// The first unsupported specifier in `fmt`, if any.
+    static func unsupportedSpecifier(_ fmt: String) -> Character? {
+        var it = fmt.makeIterator()
+        while let ch = it.next() {
+            guard ch == "%", let f = it.next() else { continue }
+            if unsupportedFormatSpecifiers.contains(f) { return f }
+        }
+        return nil
+    }
+
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                             "October", "November", "December"]
+    static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+    /// Trino's date_format (MySQL's specifiers, UTC): every documented specifier; `%x` for any
+    /// other letter x is x. (Callers refuse the unsupported ones first.)
     static func format(_ ms: Int64, _ fmt: String) -> String {
         let secs = floorDiv(ms, 1000)
         let c = UTCTime.civil(secs)
+        let days = floorDiv(secs, 86_400)
+        let weekday = floorMod(days + 4, 7)  // 0 = Sunday; 1970-01-01 was a Thursday
+        let dayOfYear = Int(days - UTCTime.seconds(year: c.year, month: 1, day: 1) / 86_400) + 1
+        let hour12 = c.hour % 12 == 0 ? 12 : c.hour % 12
         func p(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
         var out = ""
         var it = fmt.makeIterator()
         while let ch = it.next() {
             guard ch == "%" else { out.append(ch); continue }
-            guard let f = it.next() else { out.append("%"); break }
+            guard let f = it.next() else { break }
             switch f {
-            case "Y": out += p(c.year, 4)
-            case "y": out += p(c.year % 100, 2)
-            case "m": out += p(c.month, 2)
+            case "a": out += String(dayNames[weekday].prefix(3))
+            case "b": out += String(monthNames[c.month - 1].prefix(3))
             case "c": out += String(c.month)
             case "d": out += p(c.day, 2)
             case "e": out += String(c.day)
-            case "H": out += p(c.hour, 2)
-            case "k": out += String(c.hour)
-            case "i": out += p(c.minute, 2)
-            case "s", "S": out += p(c.second, 2)
             case "f": out += p(Int(ms - secs * 1000) * 1000, 6)
+            case "H": out += p(c.hour, 2)
+            case "h", "I": out += p(hour12, 2)
+            case "i": out += p(c.minute, 2)
+            case "j": out += p(dayOfYear, 3)
+            case "k": out += String(c.hour)
+            case "l": out += String(hour12)
+            case "M": out += monthNames[c.month - 1]
+            case "m": out += p(c.month, 2)
+            case "p": out += c.hour < 12 ? "AM" : "PM"
+            case "r": out += "\(p(hour12, 2)):\(p(c.minute, 2)):\(p(c.second, 2)) \(c.hour < 12 ? "AM" : "PM")"
+            case "S", "s": out += p(c.second, 2)
             case "T": out += "\(p(c.hour, 2)):\(p(c.minute, 2)):\(p(c.second, 2))"
-            case "%": out += "%"
-            default: out.append("%"); out.append(f)
+            case "v": out += p(isoWeek(year: c.year, dayOfYear: dayOfYear, weekday: weekday).week, 2)
+            case "W": out += dayNames[weekday]
+            case "x": out += p(isoWeek(year: c.year, dayOfYear: dayOfYear, weekday: weekday).year, 4)
+            case "Y": out += p(c.year, 4)
+            case "y": out += p(((c.year % 100) + 100) % 100, 2)
+            default: out.append(f)  // "%%" is "%", "%x" for an unlisted x is x
             }
         }
         return out
+    }
+
+    /// ISO 8601 week (Monday first; week 1 holds the year's first Thursday) and its year.
+    static func isoWeek(year: Int, dayOfYear: Int, weekday: Int) -> (week: Int, year: Int) {
+        let isoDay = weekday == 0 ? 7 : weekday  // Monday 1 ... Sunday 7
+        func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+        func weeks(_ y: Int) -> Int {
+            // 53 when the year starts on a Thursday, or on a Wednesday in a leap year.
+            let d = floorMod(UTCTime.seconds(year: y, month: 1, day: 1) / 86_400 + 4, 7)  // 0 = Sunday
+            return d == 4 || (d == 3 && isLeap(y)) ? 53 : 52
+        }
+        let week = (dayOfYear - isoDay + 10) / 7
+        if week < 1 { return (weeks(year - 1), year - 1) }
+        if week > weeks(year) { return (1, year + 1) }
+        return (week, year)
     }
 
     static func trunc(_ ms: Int64, _ unit: String) throws -> Int64 {
