@@ -1,17 +1,30 @@
 import FlowArchive
+import FlowLog
 @testable import FlowQuery
+import FlowSupport
 import Foundation
 import Testing
 
 /// Every statement of AWS's two VPC flow log demo scripts runs, as written, against a real
-/// archive (the golden v1 archive of Tests/FlowArchiveTests), and the seed query too. Their
-/// answers are checked against DuckDB in the CLI differential tests.
+/// archive (the golden input of Tests/FlowArchiveTests as today's parser stores it, in the S3
+/// partition it names), and the seed query too. Their answers are checked against DuckDB in the
+/// CLI differential tests.
 @Suite struct DemoExecutionTests {
-    static let archivePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../FlowArchiveTests/Golden/v1/archive").standardizedFileURL.path
+    static let inputPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../FlowArchiveTests/Golden/v1/input.log").standardizedFileURL.path
+
+    static func archive() throws -> ArchiveReader {
+        let text = try Sys.readFile(inputPath)
+        var parser = RecordParser()
+        let parsed = text.withUnsafeBytes { parser.parse($0, mapping: .defaultV2) }
+        var block = RecordBatch()
+        block.append(parsed.batch, range: 0..<parsed.records, sourceID: 1, partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
+        block.padAll()
+        return try TestArchive.make([block])
+    }
 
     func runAll(_ script: String) throws -> [QueryResult] {
-        let archive = try ArchiveReader(path: Self.archivePath)
+        let archive = try Self.archive()
         return try SQLParser.parseScript(script).map {
             try QueryEngine.run(script, statement: $0, archive: archive, threads: 2)
         }
