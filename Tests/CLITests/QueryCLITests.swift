@@ -324,10 +324,9 @@ import Testing
         }
     }
 
-    /// sum() by an address over a block with no WHERE adds each block in 64 bits when no value
-    /// reaches 2^47 (65,536 rows of those cannot overflow), and exactly in 128 bits otherwise:
-    /// counters near 2^62 still sum exactly up to Int64.max, and past it the query fails as
-    /// Trino's does rather than wrapping around.
+    /// sum() by an address over a block with no WHERE (the by-code path, which takes a column
+    /// without NULLs' counts from its row counts): counters near 2^62 sum exactly up to
+    /// Int64.max, and past it the query fails as Trino's does rather than wrapping around.
     @Test func sumsByAddressOfLargeCounters() throws {
         let scratch = try Scratch("large-sums")
         defer { scratch.remove() }

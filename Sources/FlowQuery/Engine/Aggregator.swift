@@ -524,17 +524,7 @@ final class Aggregator {
                 } else {
                     // No NULL: each code's count is its row count, copied once after the sums
                     // rather than incremented per row beside them.
-                    var all: UInt64 = 0
-                    for r in 0..<n { all |= values[r] }
-                    if n <= 1 << 16 && all >> 47 == 0 {
-                        // Every value below 2^47 and at most 2^16 rows: the block's sums fit in
-                        // 64 bits, summed in half the memory and widened once per code.
-                        let part = local.partialSums(entries)
-                        for r in 0..<n { part[Int(codes[r])] &+= Int64(bitPattern: values[r]) }
-                        for c in 0..<entries { sum[c] = Int128(part[c]) }
-                    } else {
-                        for r in 0..<n { sum[Int(codes[r])] &+= Int128(Int64(bitPattern: values[r])) }
-                    }
+                    for r in 0..<n { sum[Int(codes[r])] &+= Int128(Int64(bitPattern: values[r])) }
                     for c in 0..<entries { count[c] = Int64(seen[c]) }
                 }
             case .sum(let e), .extreme(let e, _, _):
@@ -1036,14 +1026,6 @@ final class LocalStates {
     private(set) var counts: [RawVector<Int64>] = []
     private(set) var sums: [RawVector<Int128>] = []
     private(set) var extremes: [RawVector<Int64>] = []
-    private let partial = RawVector<Int64>()
-
-    /// `entries` zeroed 64-bit sums, for a block whose sums cannot overflow them.
-    func partialSums(_ entries: Int) -> UnsafeMutablePointer<Int64> {
-        partial.removeAll()
-        _ = partial.append(repeating: 0, count: entries)
-        return partial.base
-    }
 
     /// Zeroes `entries` states for each aggregate; returns the rows-per-code counts.
     func reset(_ entries: Int, _ kinds: [AggKind]) -> UnsafeMutablePointer<Int32> {
