@@ -68,13 +68,15 @@ indirect enum VectorExpr {
             nulls.update(repeating: 0, count: n)
         case .fromUnixtime(let x):
             try x.evaluate(b, sel, n, out, nulls)
-            var overflow = false
+            // The range is checked beside the multiply, branch-free, so the loop still vectorizes.
+            let limit = Int64.max / 1000
+            var outside: UInt8 = 0
             for i in 0..<n {
-                let (ms, o) = out[i].multipliedReportingOverflow(by: 1000)
-                out[i] = ms
-                overflow = overflow || (o && nulls[i] == 0)
+                let v = out[i]
+                outside |= (UInt64(bitPattern: v &+ limit) > UInt64(2 * limit) ? 1 : 0) & (nulls[i] ^ 1)
+                out[i] = v &* 1000
             }
-            if overflow { throw DateFunctions.outOfRange("from_unixtime") }
+            if outside != 0 { throw DateFunctions.outOfRange("from_unixtime") }
         case .dateTrunc(let unit, let x):
             try x.evaluate(b, sel, n, out, nulls)
             let step: Int64
@@ -88,11 +90,13 @@ indirect enum VectorExpr {
             if step > 0 {
                 // Timestamps near the ends of the 64-bit range cannot be truncated downwards.
                 let lowest = Int64.min + step
+                var outside: UInt8 = 0
                 for i in 0..<n {
-                    let ms = max(out[i], lowest)
-                    if out[i] < lowest && nulls[i] == 0 { throw DateFunctions.outOfRange("date_trunc") }
+                    outside |= (out[i] < lowest ? 1 : 0) & (nulls[i] ^ 1)
+                    let ms = max(out[i], lowest)  // a NULL row's value may be anything
                     out[i] = (ms >= 0 ? ms / step : (ms - step + 1) / step) * step
                 }
+                if outside != 0 { throw DateFunctions.outOfRange("date_trunc") }
             } else {
                 for i in 0..<n where nulls[i] == 0 { out[i] = try DateFunctions.trunc(out[i], unit) }
             }
