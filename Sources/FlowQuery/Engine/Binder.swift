@@ -454,7 +454,7 @@ struct Binder {
                 return (.castToVarchar(cx), .varchar)
             case .bigint, .integer, .smallint, .tinyint:
                 let target: IntegerTarget = to == .bigint ? .bigint : to == .integer ? .integer : to == .smallint ? .smallint : .tinyint
-                return (.castToBigint(cx, isTry: isTry, to: target), .bigint)
+                return (.castToInteger(cx, isTry: isTry, to: target), .bigint)
             default:
                 throw error("CAST to \(to) is not supported yet", e.start)
             }
@@ -668,7 +668,6 @@ struct Binder {
             throw error("unknown or unsupported function \(name)", e.start)
         }
     }
-
 }
 
 /// A CIDR as Trino's `contains` reads it: `a.b.c.d/p` (0...32, no bits set after the prefix) or

@@ -234,7 +234,7 @@ enum Evaluator {
             let v = try eval(x, c)
             if v.isNull { return .null }
             return .string(textValue(v, c))
-        case .castToBigint(let x, let isTry, let target):
+        case .castToInteger(let x, let isTry, let target):
             let v = try eval(x, c)
             let n: Int64
             switch v {

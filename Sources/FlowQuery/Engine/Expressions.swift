@@ -33,7 +33,7 @@ indirect enum CExpr {
     case toUnixtime(CExpr)
     case castToVarchar(CExpr)
     /// CAST to an integer type: computed as bigint, checked against the type's range.
-    case castToBigint(CExpr, isTry: Bool, to: IntegerTarget)
+    case castToInteger(CExpr, isTry: Bool, to: IntegerTarget)
     case dateFormat(CExpr, format: String)
     case dateTrunc(unit: String, CExpr)
     case dateAdd(unit: String, CExpr, CExpr)
@@ -197,7 +197,7 @@ extension CExpr {
         visit(self)
         switch self {
         case .not(let x), .negate(let x), .isNull(let x, _), .toIP(let x, _), .fromUnixtime(let x), .toUnixtime(let x),
-             .castToVarchar(let x), .castToBigint(let x, _, _), .dateFormat(let x, _), .dateTrunc(_, let x),
+             .castToVarchar(let x), .castToInteger(let x, _, _), .dateFormat(let x, _), .dateTrunc(_, let x),
              .like(let x, _, _), .likeAddressPrefix(let x, _, _, _), .cidrContains(_, _, let x):
             x.forEach(visit)
         case .and(let xs), .or(let xs):

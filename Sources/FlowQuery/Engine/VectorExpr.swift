@@ -41,7 +41,7 @@ indirect enum VectorExpr {
         case .negate(let x):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (.negate(v), bigint)
-        case .castToBigint(let x, _, .bigint):
+        case .castToInteger(let x, _, .bigint):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (v, bigint)
         default:
