@@ -35,19 +35,21 @@ BOOTSTRAP = {
 }
 
 
-def main():
-    logs = sys.argv[1]
-    sql = sys.stdin.read()
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
+def load_raw(con, logs):
+    """The raw logs as table `raw`: the v5 fields with Athena's types, and each row's file name."""
     columns = ", ".join(f"'{n}': '{t}'" for n, t in V5)
     con.execute(
         f"""CREATE TABLE raw AS SELECT * FROM read_csv('{logs}/**/*.log.gz', delim=' ', header=true,
             nullstr='-', auto_detect=false, columns={{{columns}}}, filename=true)"""
     )
+
+
+def view_columns(qualifier=""):
+    """The select list of the `vpcflow` view over `raw`: every field under all three naming
+    schemes, then the partition columns from the S3 key. `qualifier` prefixes the raw columns."""
     names = []
     for field, _ in V5:
-        q = f'"{field}"'
+        q = f'{qualifier}"{field}"'
         outs = {field, field.replace("-", "_")}
         if field in BOOTSTRAP:
             outs.add(BOOTSTRAP[field])
@@ -55,7 +57,16 @@ def main():
     names.append(r"regexp_extract(filename, 'AWSLogs/([^/]+)/vpcflowlogs/', 1) AS account_partition")
     names.append(r"regexp_extract(filename, 'vpcflowlogs/([^/]+)/', 1) AS region_partition")
     names.append(r"regexp_extract(filename, '/(\d{4}/\d{2}/\d{2})/', 1) AS date_partition")
-    con.execute("CREATE VIEW vpcflow AS SELECT " + ", ".join(names) + " FROM raw")
+    return names
+
+
+def main():
+    logs = sys.argv[1]
+    sql = sys.stdin.read()
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    load_raw(con, logs)
+    con.execute("CREATE VIEW vpcflow AS SELECT " + ", ".join(view_columns()) + " FROM raw")
     cur = con.execute(sql)
     out = csv.writer(sys.stdout, lineterminator="\r\n")
     out.writerow([d[0] for d in cur.description])

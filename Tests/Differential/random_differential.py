@@ -44,7 +44,7 @@ import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from duckdb_reference import BOOTSTRAP, V5  # noqa: E402  (one definition of the table's columns)
+from duckdb_reference import load_raw, view_columns  # noqa: E402  (one definition of the table)
 
 import duckdb  # noqa: E402
 
@@ -68,21 +68,8 @@ def load_duckdb(logs):
     `<addr>__n` (IP version and value) for each address column, for contains()."""
     con = duckdb.connect()
     con.execute("SET threads = 2")
-    columns = ", ".join(f"'{n}': '{t}'" for n, t in V5)
-    con.execute(
-        f"""CREATE TABLE raw AS SELECT * FROM read_csv('{logs}/**/*.log.gz', delim=' ', header=true,
-            nullstr='-', auto_detect=false, columns={{{columns}}}, filename=true)"""
-    )
-    names = []
-    for field, _ in V5:
-        q = f'"{field}"'
-        outs = {field, field.replace("-", "_")}
-        if field in BOOTSTRAP:
-            outs.add(BOOTSTRAP[field])
-        names += [f'raw.{q} AS "{o}"' for o in sorted(outs)]
-    names.append(r"regexp_extract(filename, 'AWSLogs/([^/]+)/vpcflowlogs/', 1) AS account_partition")
-    names.append(r"regexp_extract(filename, 'vpcflowlogs/([^/]+)/', 1) AS region_partition")
-    names.append(r"regexp_extract(filename, '/(\d{4}/\d{2}/\d{2})/', 1) AS date_partition")
+    load_raw(con, logs)
+    names = view_columns(qualifier="raw.")
     # Every address's version and value, through a CSV file (no pandas or pyarrow needed).
     addrs = set()
     for field, _ in ADDRESS_FIELDS:
