@@ -24,10 +24,14 @@ public struct ChunkEntry: Sendable {
     /// An index as written, or as read: its bytes in the segment directory, decoded only when a
     /// reader asks (opening an archive of millions of records would otherwise decode every
     /// block's Bloom filters and port bitmaps, most of which a query never looks at).
+    ///
+    /// A read entry holds only where its index is, no reference to the segment's mappings: an
+    /// archive's directories hold about 10,000 entries, and with three references each, making,
+    /// copying and freeing them was ~5% of a one-statement `flowarc query` process.
     enum StoredIndex: Sendable {
         case decoded(ColumnIndex)
-        /// Its directory bytes; `data` is the data area, where a 1.1 index keeps its body.
-        case encoded(directory: MappedRegion, data: MappedRegion, range: Range<Int>, context: String)
+        /// Its bytes in the segment directory (a 1.1 index keeps its body in the data area).
+        case encoded(Range<Int>)
     }
 
     /// Where the writer put the index's body in the data area (format 1.1), if it has one.
@@ -54,17 +58,19 @@ public struct ChunkEntry: Sendable {
         storedIndex = encodedIndex
     }
 
-    /// The block index of this chunk. An index whose bytes do not decode (possible only when a
-    /// writer erred, since the directory's checksum held) reads as no index: the block is then
-    /// never skipped, which is always a correct answer. `verify` reports it (`decodeIndex()`).
-    public var index: ColumnIndex { (try? decodeIndex()) ?? .none }
+    /// The block index of an entry the writer made (a reader's entries decode through their
+    /// segment: `SegmentReader.decodeIndex(_:)`).
+    var index: ColumnIndex {
+        guard case .decoded(let i) = storedIndex else { preconditionFailure("a read entry's index is decoded by its segment") }
+        return i
+    }
 
-    /// The block index of this chunk, or the reason it does not decode.
-    public func decodeIndex() throws -> ColumnIndex {
+    /// The index, from the segment's directory and data area when it was read from a file.
+    func decodeIndex(directory: MappedRegion, data: MappedRegion, context: String) throws -> ColumnIndex {
         switch storedIndex {
         case .decoded(let i):
             return i
-        case .encoded(let directory, let data, let range, let context):
+        case .encoded(let range):
             var r = ByteReader(Array(directory.bytes[range]), context: context)
             return try ColumnIndex.read(&r, data: data)
         }
@@ -243,6 +249,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// tenth of a selective query's time). Committed segments are never rewritten, so the
     /// mapping cannot lose its file (see `MappedRegion`).
     private let data: MappedRegion
+    /// The directory, where the entries' block indexes are (decoded on demand).
+    private let directory: MappedRegion
 
     public init(path: String) throws {
         self.path = path
@@ -295,6 +303,7 @@ public final class SegmentReader: @unchecked Sendable {
         directoryCRC = dirCRC
         let data = try file.map(offset: 0, count: Int(dirOffset))
         self.data = data
+        directory = dir
         do {
             (self.schema, self.blocks) = try Self.parseDirectory(dir, data: data, path: path, dirOffset: dirOffset)
         } catch let e as TruncatedError {
@@ -351,7 +360,7 @@ public final class SegmentReader: @unchecked Sendable {
                 _ = try r.readInteger(as: UInt8.self)
                 let indexLength = Int(try r.readInteger(as: UInt32.self))
                 _ = try r.readRange(indexLength)
-                let index = ChunkEntry.StoredIndex.encoded(directory: dir, data: data, range: indexStart..<r.offset, context: directoryContext)
+                let index = ChunkEntry.StoredIndex.encoded(indexStart..<r.offset)
                 let (chunkEnd, overflow) = off.addingReportingOverflow(UInt64(clen))
                 guard !overflow, off >= UInt64(ArchiveFormat.segmentHeaderSize), chunkEnd <= dirOffset,
                       Int(rlen) <= ArchiveFormat.maxRawChunk else {
@@ -410,11 +419,20 @@ public final class SegmentReader: @unchecked Sendable {
     /// of a session, and decoding them (a body's checksum, a filter copied out of the mapping,
     /// a port bitmap decompressed) was most of a selective statement's time (a rare address:
     /// 25 MB of Bloom filters checked and copied per statement).
+    /// The block index of one of this segment's entries (`verify` calls it to report one that
+    /// does not decode).
+    public func decodeIndex(_ e: ChunkEntry) throws -> ColumnIndex {
+        try e.decodeIndex(directory: directory, data: data, context: path + " directory")
+    }
+
     public func blockIndex(_ block: Int, column: Int) -> ColumnIndex? {
         let key = block &* max(1, schema.count) &+ column
         if let cached = indexLock.withLock({ indexCache[key] }) { return cached }
         guard let chunk = blocks[block].chunk(forColumn: column) else { return nil }
-        let index = chunk.index
+        // An index whose bytes do not decode (possible only when a writer erred, since the
+        // directory's checksum held) reads as no index: the block is then never skipped, which
+        // is always a correct answer. `verify` reports it (`decodeIndex(_:)`).
+        let index = (try? decodeIndex(chunk)) ?? .none
         let bytes = index.byteSize
         if IndexCacheBudget.take(bytes) {
             let kept = indexLock.withLock { () -> Bool in

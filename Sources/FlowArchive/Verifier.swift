@@ -61,7 +61,7 @@ public enum Verifier {
         let name = seg.schema[c.column].name
         let at = "\(seg.path): block \(block) column \(name)"
         let index: ColumnIndex
-        do { index = try c.decodeIndex() } catch { throw ArchiveError("\(at): the block index does not decode: \(error)") }
+        do { index = try seg.decodeIndex(c) } catch { throw ArchiveError("\(at): the block index does not decode: \(error)") }
         switch seg.schema[c.column].type {
         case .address:
             let col = try seg.addresses(block: block, column: c.column)

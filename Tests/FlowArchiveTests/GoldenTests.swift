@@ -122,7 +122,7 @@ import Testing
         for (a, b) in zip(old.blocks, new.blocks) {
             #expect(a.chunks.count == b.chunks.count)
             for (x, y) in zip(a.chunks, b.chunks) {
-                let ix = try x.decodeIndex(), iy = try y.decodeIndex()
+                let ix = try old.decodeIndex(x), iy = try new.decodeIndex(y)
                 #expect(ix == iy, "column \(old.schema[x.column].name)")
                 if case .address(let mapped) = iy, case .address(let copied) = ix {
                     // The data area's filters are probed where they lie, and answer as the
@@ -143,7 +143,7 @@ import Testing
         for _ in 0..<2 {
             for (bi, block) in new.blocks.enumerated() {
                 for c in new.schema.indices {
-                    #expect(new.blockIndex(bi, column: c) == block.chunk(forColumn: c).map { try! $0.decodeIndex() },
+                    #expect(new.blockIndex(bi, column: c) == block.chunk(forColumn: c).map { try! new.decodeIndex($0) },
                             "block \(bi) column \(new.schema[c].name)")
                 }
             }

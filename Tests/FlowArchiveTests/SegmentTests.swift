@@ -21,7 +21,7 @@ import Testing
     static func readAll(_ seg: SegmentReader) throws {
         for b in seg.blocks.indices {
             _ = try seg.batch(block: b)
-            for c in seg.blocks[b].chunks { _ = try c.decodeIndex() }
+            for c in seg.blocks[b].chunks { _ = try seg.decodeIndex(c) }
         }
     }
 

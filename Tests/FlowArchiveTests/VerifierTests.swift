@@ -67,8 +67,8 @@ import Testing
         let seg = archive.segments[0]
         let column = try #require(seg.columnIndex(named: "srcaddr"))
         let chunk = try #require(seg.blocks[0].chunk(forColumn: column))
-        #expect(chunk.index == .none)
-        #expect(throws: (any Error).self) { try chunk.decodeIndex() }
+        #expect(seg.blockIndex(0, column: column) == ColumnIndex.none)
+        #expect(throws: (any Error).self) { try seg.decodeIndex(chunk) }
         let report = try Verifier.verify(dir)
         #expect(report.problems.contains { $0.contains("srcaddr") && $0.contains("does not decode") }, "\(report.problems)")
     }
