@@ -305,7 +305,7 @@ public final class SegmentReader: @unchecked Sendable {
         self.data = data
         directory = dir
         do {
-            (self.schema, self.blocks) = try Self.parseDirectory(dir, data: data, path: path, dirOffset: dirOffset)
+            (self.schema, self.blocks) = try Self.parseDirectory(dir, path: path, dirOffset: dirOffset)
         } catch let e as TruncatedError {
             throw ArchiveError.corrupt(path, e.description)
         }
@@ -314,7 +314,7 @@ public final class SegmentReader: @unchecked Sendable {
         schemaIndex = si
     }
 
-    private static func parseDirectory(_ dir: MappedRegion, data: MappedRegion, path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
+    private static func parseDirectory(_ dir: MappedRegion, path: String, dirOffset: UInt64) throws -> ([SchemaColumn], [BlockEntry]) {
         let dirLength = dir.bytes.count
         // One string for every entry's error context: built per entry, it was an allocation
         // for each of an archive's ~10,000 chunks, on the path of every query's start.

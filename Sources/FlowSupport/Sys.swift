@@ -255,13 +255,14 @@ public final class ReadableFile: @unchecked Sendable {
         isStream = kind != S_IFREG
     }
 
-    /// A pipe or device (see `acceptStreams`): read to its end, not by size.
-    public private(set) var isStream = false
+    /// A pipe or device (see `acceptStreams`), or standard input: read to its end, not by size.
+    public let isStream: Bool
 
     /// Standard input, for `flowarc ingest -`.
     public init(standardInput: ()) {
         self.fd = 0
         self.path = "-"
+        isStream = true
     }
 
     deinit { if fd > 2 { close(fd) } }

@@ -165,6 +165,10 @@ import Testing
         ("SELECT max(from_unixtime(numbytes * 10000000000000)) FROM flows", "overflow"),
         ("SELECT date_trunc('minute', from_unixtime(-9223372036854775))", "date_trunc: the timestamp is out of range"),
         ("SELECT date_add('day', 9223372036854775807, from_unixtime(1700000000))", "date_add: the timestamp is out of range"),
+        // The same through the vectorized aggregate arguments (column arrays, not row by row).
+        ("SELECT max(from_unixtime(numbytes * 1000000000000)) FROM flows WHERE numbytes BETWEEN 10000 AND 1000000",
+         "from_unixtime: the timestamp is out of range"),
+        ("SELECT max(date_trunc('hour', from_unixtime(numbytes * 0 - 9223372036854775))) FROM flows", "date_trunc: the timestamp is out of range"),
         ("SELECT -(-9223372036854775807 - 1)", "bigint negation overflow"),
         ("SELECT max(-(numbytes * 0 - 9223372036854775807 - 1)) FROM flows", "bigint negation overflow"),
     ])

@@ -60,7 +60,6 @@ struct IntegerTarget: Equatable {
 /// exact for ASCII patterns; flow log text is ASCII).
 struct LikePattern {
     enum Piece { case literal([UInt8]), any, one }
-    let pieces: [Piece]
     /// The pattern cut at its `%`s, matched without backtracking over earlier `%`s.
     private let segments: Segments
     /// When the pattern is `literal%` with no other wildcard: the literal prefix.
@@ -82,7 +81,6 @@ struct LikePattern {
             }
         }
         if !lit.isEmpty { pieces.append(.literal(lit)) }
-        self.pieces = pieces
         segments = Segments(pieces)
         if pieces.count == 2, case .literal(let l) = pieces[0], case .any = pieces[1] { prefixOnly = l } else { prefixOnly = nil }
     }

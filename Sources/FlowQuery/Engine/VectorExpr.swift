@@ -93,8 +93,7 @@ indirect enum VectorExpr {
                 var outside: UInt8 = 0
                 for i in 0..<n {
                     outside |= (out[i] < lowest ? 1 : 0) & (nulls[i] ^ 1)
-                    let ms = max(out[i], lowest)  // a NULL row's value may be anything
-                    out[i] = (ms >= 0 ? ms / step : (ms - step + 1) / step) * step
+                    out[i] = DateFunctions.floorDiv(out[i], step) &* step
                 }
                 if outside != 0 { throw DateFunctions.outOfRange("date_trunc") }
             } else {
