@@ -328,8 +328,21 @@ extension Parser {
             case .current_date, .current_time, .current_timestamp, .localtime, .localtimestamp:
                 return try parseCurrentTime()
             case .extract:
-                throw unsupported("EXTRACT is not supported yet", at: token,
-                                  hint: "use year(x), month(x), day(x), hour(x), minute(x) or second(x)")
+                // EXTRACT(field FROM x) is Trino's spelling of field(x): year(x), hour(x), ...
+                advance()
+                guard let open = accept(.leftParen) else { throw expected("'(' after EXTRACT") }
+                let fieldToken = current
+                let fields = ["year", "quarter", "month", "week", "day", "day_of_month", "day_of_week", "dow",
+                              "day_of_year", "doy", "year_of_week", "yow", "hour", "minute", "second"]
+                guard fieldToken.kind == .identifier, fields.contains(fieldToken.text) else {
+                    throw expected("a field to extract (\(fields.map { $0.uppercased() }.joined(separator: ", ")))")
+                }
+                advance()
+                try expectKeyword(.from)
+                let value = try parseExpr()
+                try expectClose(open)
+                return Expr(.function(FunctionCall(Identifier(fieldToken.text, position: fieldToken.start), arguments: [value])),
+                            position: token.start)
             case .trim, .normalize:
                 // Reserved, but their plain call forms are ordinary functions: trim(x), normalize(x).
                 if peekIs(.leftParen) {

@@ -238,13 +238,74 @@ struct Parser {
         }
     }
 
+    /// A query, with its WITH queries (if any) inlined where they are named (see
+    /// `CommonTableExpression`).
     mutating func parseQuery() throws(SQLError) -> Query {
         try enter()
         defer { leave() }
-        if let with = accept(.with) {
-            throw unsupported("WITH (common table expressions) is not supported yet", at: with,
-                              hint: "use a subquery in FROM instead")
+        guard accept(.with) != nil else { return try parseQueryBody() }
+        if at(.recursive) {
+            throw unsupported("WITH RECURSIVE is not supported", at: current)
         }
+        var ctes: [CommonTableExpression] = []
+        repeat {
+            let nameToken = current
+            guard nameToken.isName else {
+                if nameToken.isReservedWord { throw reservedWordError(nameToken, asWhat: "the name of a WITH query") }
+                throw expected("the name of a WITH query")
+            }
+            let name = identifier(advance())
+            var columns: [Identifier]? = nil
+            if let open = accept(.leftParen) {
+                var list: [Identifier] = []
+                repeat {
+                    guard current.isName else { throw expected("a column name") }
+                    list.append(identifier(advance()))
+                } while accept(.comma) != nil
+                try expectClose(open)
+                columns = list
+            }
+            guard accept(.as) != nil else { throw expected("AS (SELECT ...) after the WITH query's name") }
+            guard let open = accept(.leftParen) else { throw expected("'(' and the WITH query") }
+            var query = try parseQuery()
+            try expectClose(open)
+            if ctes.contains(where: { $0.name == name }) {
+                throw error("WITH query name '\(name.name)' specified more than once", at: name.position)
+            }
+            // A WITH query sees the ones before it, not itself (it is not recursive): a name it
+            // shares with the archive's table still means the archive inside it.
+            query = query.inlining(ctes)
+            if let columns { query = try renamingColumns(query, to: columns, name: name) }
+            ctes.append(CommonTableExpression(name: name, query: query))
+        } while accept(.comma) != nil
+        return try parseQueryBody().inlining(ctes)
+    }
+
+    /// `WITH t(a, b) AS (SELECT x, y ...)`: the query wrapped as `SELECT x AS a, y AS b FROM
+    /// (query) t`, naming the query's columns the way the binder names them.
+    private func renamingColumns(_ query: Query, to columns: [Identifier], name: Identifier) throws(SQLError) -> Query {
+        var names: [String] = []
+        for (i, item) in query.selectItems.enumerated() {
+            guard case .expression(let e, let alias) = item.kind else {
+                throw error("a WITH column list needs the query's columns written out, not *", at: item.position)
+            }
+            names.append(alias?.name ?? Binder.defaultName(e, index: i))
+        }
+        guard names.count == columns.count else {
+            throw error("WITH column alias list has \(columns.count) entries but WITH query(\(name.name)) has \(names.count) columns",
+                        at: name.position)
+        }
+        guard Set(names).count == names.count else {
+            throw error("a WITH column list needs the query's columns to have distinct names (give them aliases)", at: name.position)
+        }
+        let items = zip(names, columns).map { old, new in
+            SelectItem(.expression(Expr(.column(QualifiedName([Identifier(old, quoted: true, position: new.position)])), position: new.position),
+                                   alias: new), position: new.position)
+        }
+        return Query(selectItems: items, from: Relation(.subquery(query, alias: name), position: name.position), position: query.position)
+    }
+
+    private mutating func parseQueryBody() throws(SQLError) -> Query {
         guard let select = accept(.select) else { throw expected("SELECT") }
         var query = Query(selectItems: [], position: select.start)
         var clauses: [Clause] = []

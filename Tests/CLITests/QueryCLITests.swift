@@ -138,7 +138,10 @@ import Testing
         ("SELECT count(*) FROM flows WHERE action IN (SELECT action, logstatus FROM flows)", "must return one column", ""),
         ("SELECT sourceport FROM flows WHERE sourceport = 'abc'", "cannot apply operator = to bigint and varchar", ""),
         ("SELECT sourceaddress, count(*) FROM flows", "must be an aggregate expression or appear in GROUP BY", ""),
-        ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH", ""),
+        ("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE is not supported", "^"),
+        ("SELECT count(*) FROM flows WHERE from_unixtime(starttime) > current_timestamp - INTERVAL '1 02:00' DAY TO MINUTE", "write one unit", ""),
+        ("SELECT split_part(interfaceid, '-', 0) FROM flows", "Index must be greater than zero", ""),
+        ("SELECT regexp_like(sourceaddress, '^10') FROM flows", "unknown or unsupported function regexp_like", ""),
     ])
     func errors(_ c: (String, String, String)) throws {
         let a = try #require(Self.archive)
@@ -178,6 +181,47 @@ import Testing
         #expect(r.status == 1, "\(r)")
         #expect(r.stderr.contains(c.1), "\(r.stderr)")
         #expect(r.stdout.isEmpty, "no partial output: \(r.stdout)")
+    }
+
+    /// A hunt as analysts write it in Athena: WITH queries, an INTERVAL window relative to a
+    /// timestamp, count_if, text and time functions; the numbers agree with the same question
+    /// asked without them.
+    @Test func huntWithWithQueriesFunctionsAndIntervals() throws {
+        let a = try #require(Self.archive)
+        let sql = """
+            WITH window_flows AS (
+                SELECT * FROM vpcflow
+                WHERE from_unixtime(starttime) >= (SELECT max(from_unixtime(starttime)) FROM vpcflow) - INTERVAL '6' HOUR
+            ),
+            per_instance (instance, flows, rejected, pool_flows) AS (
+                SELECT coalesce(instanceid, 'unknown'), count(*), count_if(action = 'REJECT'),
+                       count_if(destinationport IN (3333, 4444, 14444, 45700))
+                FROM window_flows GROUP BY 1
+            )
+            SELECT upper(split_part(instance, '-', 1)) AS kind, sum(flows) AS flows, sum(rejected) AS rejected,
+                   sum(pool_flows) AS pool_flows, count(*) AS instances
+            FROM per_instance GROUP BY 1 ORDER BY 1
+            """
+        let r = try CLI.run(["query", a, sql, "--format", "csv"])
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stdout.split(separator: "\r\n").map(String.init)
+        #expect(lines.first == "kind,flows,rejected,pool_flows,instances", "\(r.stdout)")
+        // The same totals from plain SQL over the same window.
+        let plain = """
+            SELECT count(*) AS flows, sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected,
+                   sum(CASE WHEN destinationport IN (3333, 4444, 14444, 45700) THEN 1 ELSE 0 END) AS pool
+            FROM vpcflow WHERE starttime >= (SELECT max(starttime) FROM vpcflow) - 21600
+            """
+        let p = try CLI.run(["query", a, plain, "--format", "csv"])
+        #expect(p.status == 0, "\(p)")
+        let expected = p.stdout.split(separator: "\r\n")[1].split(separator: ",").map { Int($0) ?? -1 }
+        var totals = [0, 0, 0]
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            for i in 0..<3 { totals[i] += Int(f[i + 1]) ?? 0 }
+        }
+        #expect(totals == expected, "\(r.stdout) vs \(p.stdout)")
+        #expect(totals[0] > 0 && lines.contains { $0.hasPrefix("I,") }, "\(r.stdout)")
     }
 
     @Test func tryCastAndTimestampsAtTheEdges() throws {

@@ -60,6 +60,17 @@ def view_columns(qualifier=""):
     return names
 
 
+def text(v):
+    """A value as flowarc (and Trino) print it in CSV: NULL empty, booleans lowercase."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(map(str, v)) + "]"
+    return v
+
+
 def main():
     logs = sys.argv[1]
     sql = sys.stdin.read()
@@ -71,7 +82,7 @@ def main():
     out = csv.writer(sys.stdout, lineterminator="\r\n")
     out.writerow([d[0] for d in cur.description])
     for row in cur.fetchall():
-        out.writerow(["" if v is None else (v if not isinstance(v, list) else "[" + ", ".join(map(str, v)) + "]") for v in row])
+        out.writerow([text(v) for v in row])
 
 
 if __name__ == "__main__":

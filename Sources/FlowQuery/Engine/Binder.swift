@@ -312,7 +312,7 @@ struct Binder {
         return "_col\(index)"
     }
 
-    static let aggregateNames: Set<String> = ["count", "sum", "min", "max", "avg", "approx_distinct", "array_agg"]
+    static let aggregateNames: Set<String> = ["count", "count_if", "sum", "min", "max", "avg", "approx_distinct", "array_agg"]
 
     static func containsAggregate(_ e: Expr) -> Bool {
         var found = false
@@ -390,6 +390,7 @@ struct Binder {
             if case .and = e.kind { return (.and(out), .boolean) }
             return (.or(out), .boolean)
         case .binary(let op, let l, let r):
+            if let bound = try bindIntervalArithmetic(op, l, r, e, post: post) { return bound }
             let (cl, tl) = try bindExpr(l, post: post)
             let (cr, tr) = try bindExpr(r, post: post)
             if op.isComparison {
@@ -404,7 +405,12 @@ struct Binder {
                 }
                 return (.compare(op, cl, cr), .boolean)
             }
-            if op == .concat { throw error("|| is not supported yet", e.start) }
+            if op == .concat {
+                guard (tl == .varchar || tl == .unknown) && (tr == .varchar || tr == .unknown) else {
+                    throw error("cannot apply operator || to \(tl) and \(tr) (CAST the values to varchar)", e.start)
+                }
+                return Self.folded(.call(.concat, [cl, cr]), .varchar)
+            }
             guard (tl == .bigint || tl == .double || tl == .unknown) && (tr == .bigint || tr == .double || tr == .unknown) else {
                 throw error("cannot apply operator \(op.rawValue) to \(tl) and \(tr)", e.start)
             }
@@ -541,8 +547,8 @@ struct Binder {
             default:
                 throw error("\(type) literals are not supported yet", at)
             }
-        default:
-            throw error("this literal is not supported yet", at)
+        case .interval:
+            throw error("an INTERVAL can only be added to or subtracted from a timestamp, as in current_timestamp - INTERVAL '90' DAY", at)
         }
     }
 
@@ -575,6 +581,11 @@ struct Binder {
             let (ca, ta) = try bindExpr(arg, post: false)
             switch name {
             case "count": spec = AggregateSpec(function: f.distinct ? .countDistinct : .count, argument: ca, type: .bigint)
+            case "count_if":
+                // count_if(x) is count(CASE WHEN x THEN 1 END): rows where x is true.
+                try expect(ta, .boolean, arg.start, "count_if")
+                if f.distinct { throw error("count_if(DISTINCT ...) is not supported", e.start) }
+                spec = AggregateSpec(function: .count, argument: .caseWhen([(ca, .constant(.int(1)))], nil), type: .bigint)
             case "approx_distinct": spec = AggregateSpec(function: .countDistinct, argument: ca, type: .bigint)
             case "sum":
                 guard ta == .bigint || ta == .double else { throw error("sum needs a number, not \(ta)", arg.start) }
@@ -655,16 +666,42 @@ struct Binder {
             return (.dateTrunc(unit: unit.lowercased(), a), .timestamp)
         case "date_add":
             try arity(3)
-            guard case .literal(.string(let unit)) = f.arguments[0].kind,
-                  ["second", "minute", "hour", "day"].contains(unit.lowercased()) else {
-                throw error("date_add needs a unit constant: second, minute, hour or day", e.start)
-            }
+            let unit = try dateUnit(f, name)
             let (n, tn) = try arg(1)
             try expect(tn, .bigint, e.start, "date_add")
             let (ts, tt) = try arg(2)
             try expect(tt, .timestamp, e.start, "date_add")
-            return (.dateAdd(unit: unit.lowercased(), n, ts), .timestamp)
+            return Self.folded(.dateAdd(unit: unit, n, ts), .timestamp)
+        case "date_diff":
+            try arity(3)
+            let unit = try dateUnit(f, name)
+            let (a, ta) = try arg(1)
+            let (b, tb) = try arg(2)
+            try expect(ta, .timestamp, f.arguments[1].start, "date_diff")
+            try expect(tb, .timestamp, f.arguments[2].start, "date_diff")
+            return Self.folded(.call(.dateDiff(unit), [a, b]), .bigint)
+        case "if":
+            // if(condition, a[, b]): CASE WHEN condition THEN a [ELSE b] END.
+            guard f.arguments.count == 2 || f.arguments.count == 3 else { throw error("if takes 2 or 3 arguments", e.start) }
+            let (cond, tc) = try arg(0)
+            try expect(tc, .boolean, f.arguments[0].start, "if")
+            let (a, ta) = try arg(1)
+            let b = f.arguments.count == 3 ? try arg(2) : nil
+            let t = try commonType([ta, b?.1 ?? .unknown], e.start, name)
+            return (.caseWhen([(cond, Self.converted(a, ta, to: t))], b.map { Self.converted($0.0, $0.1, to: t) }), t)
+        case "now":
+            try arity(0)
+            return (.constant(.timestamp(now)), .timestamp)
         default:
+            if let fn = ScalarFunction.byName[name] {
+                return try bindScalar(fn, f, e, post: post)
+            }
+            if let field = ScalarFunction.fieldsByName[name] {
+                try arity(1)
+                let (a, t) = try arg(0)
+                try expect(t, .timestamp, f.arguments[0].start, name)
+                return Self.folded(.call(.field(field), [a]), .bigint)
+            }
             throw error("unknown or unsupported function \(name)", e.start)
         }
     }

@@ -266,11 +266,9 @@ enum Evaluator {
             return .timestamp(try DateFunctions.trunc(ms, unit))
         case .dateAdd(let unit, let n, let x):
             guard case .int(let k) = try eval(n, c), case .timestamp(let ms) = try eval(x, c) else { return .null }
-            let unitMs: Int64 = ["second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000][unit] ?? 0
-            let (delta, o1) = k.multipliedReportingOverflow(by: unitMs)
-            let (sum, o2) = ms.addingReportingOverflow(delta)
-            if o1 || o2 { throw DateFunctions.outOfRange("date_add") }
-            return .timestamp(sum)
+            return .timestamp(try DateFunctions.add(unit, k, ms, function: "date_add"))
+        case .call(let f, let args):
+            return try call(f, args, c)
         case .caseWhen(let whens, let els):
             for (cond, result) in whens {
                 if case .bool(true) = try eval(cond, c) { return try eval(result, c) }

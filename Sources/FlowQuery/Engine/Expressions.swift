@@ -36,7 +36,9 @@ indirect enum CExpr {
     case castToInteger(CExpr, isTry: Bool, to: IntegerTarget)
     case dateFormat(CExpr, format: String)
     case dateTrunc(unit: String, CExpr)
-    case dateAdd(unit: String, CExpr, CExpr)
+    case dateAdd(unit: DateUnit, CExpr, CExpr)
+    /// A function of `ScalarFunction`, evaluated row by row.
+    case call(ScalarFunction, [CExpr])
     /// Column i of the subquery in FROM, in the joined row being evaluated.
     case joined(Int)
     /// After aggregation: group key i, aggregate j.
@@ -206,6 +208,8 @@ extension CExpr {
             a.forEach(visit); b.forEach(visit); d.forEach(visit)
         case .inList(let a, let xs, _), .inSet(let a, _, let xs, _):
             a.forEach(visit); for x in xs { x.forEach(visit) }
+        case .call(_, let xs):
+            for x in xs { x.forEach(visit) }
         case .caseWhen(let ws, let els):
             for (a, b) in ws { a.forEach(visit); b.forEach(visit) }
             els?.forEach(visit)

@@ -14,6 +14,10 @@ indirect enum VectorExpr {
     case dateTrunc(unit: String, VectorExpr)
     case arithmetic(BinaryOperator, VectorExpr, VectorExpr)
     case negate(VectorExpr)
+    /// hour(ts), day_of_week(ts), year(ts), ...
+    case field(ScalarFunction.DateField, VectorExpr)
+    /// date_add of a fixed unit (or `ts ± INTERVAL`) with a constant count: milliseconds added.
+    case addMilliseconds(Int64, VectorExpr)
 
     /// The result tags of `PackedScalar`: bigint and timestamp.
     static let bigint: UInt8 = 1
@@ -44,6 +48,14 @@ indirect enum VectorExpr {
         case .castToInteger(let x, _, .bigint):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (v, bigint)
+        case .call(.field(let f), let args):
+            guard let (v, t) = compile(args[0]), t == timestamp else { return nil }
+            return (.field(f, v), bigint)
+        case .dateAdd(let unit, .constant(.int(let k)), let x):
+            guard let step = unit.fixedMilliseconds, let (v, t) = compile(x), t == timestamp else { return nil }
+            let (delta, overflow) = k.multipliedReportingOverflow(by: step)
+            if overflow { return nil }  // the row evaluator reports it
+            return (.addMilliseconds(delta, v), timestamp)
         default:
             return nil
         }
@@ -99,6 +111,33 @@ indirect enum VectorExpr {
             } else {
                 for i in 0..<n where nulls[i] == 0 { out[i] = try DateFunctions.trunc(out[i], unit) }
             }
+        case .field(let f, let x):
+            try x.evaluate(b, sel, n, out, nulls)
+            let step: Int64, modulus: Int64
+            switch f {
+            case .hour: (step, modulus) = (3_600_000, 24)
+            case .minute: (step, modulus) = (60_000, 60)
+            case .second: (step, modulus) = (1000, 60)
+            case .millisecond: (step, modulus) = (1, 1000)
+            default: (step, modulus) = (0, 0)
+            }
+            if step > 0 {
+                for i in 0..<n { out[i] = Int64(DateFunctions.floorMod(DateFunctions.floorDiv(out[i], step), modulus)) }
+            } else if f == .dayOfWeek {
+                // 1970-01-01 was a Thursday (ISO day 4).
+                for i in 0..<n { out[i] = Int64(DateFunctions.floorMod(DateFunctions.floorDiv(out[i], 86_400_000) + 3, 7)) + 1 }
+            } else {
+                for i in 0..<n where nulls[i] == 0 { out[i] = DateFunctions.field(f, out[i]) }
+            }
+        case .addMilliseconds(let delta, let x):
+            try x.evaluate(b, sel, n, out, nulls)
+            var overflow = false
+            for i in 0..<n {
+                let (r, o) = out[i].addingReportingOverflow(delta)
+                overflow = overflow || (o && nulls[i] == 0)
+                out[i] = r
+            }
+            if overflow { throw DateFunctions.outOfRange("date_add") }
         case .negate(let x):
             try x.evaluate(b, sel, n, out, nulls)
             for i in 0..<n {

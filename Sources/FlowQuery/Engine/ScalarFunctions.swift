@@ -1,0 +1,508 @@
+import FlowSupport
+
+/// Trino's scalar functions that analysts' flow-log queries use beyond the time and address
+/// functions the binder knows by name: text (lower, split_part, ...), NULL handling (coalesce,
+/// nullif), numbers (abs, round, ...), fields of a timestamp (hour, day_of_week, ...) and
+/// date_diff. Evaluated row at a time (`CExpr.call`); a call whose arguments are all constants is
+/// evaluated once when the query is bound. Text is counted in code points, as Trino counts it.
+enum ScalarFunction: Equatable {
+    case lower, upper, length, reverse, trim, ltrim, rtrim
+    case concat, substr, splitPart, strpos, replace, startsWith
+    case coalesce, nullif, greatest, least
+    case abs, floor, ceil, round
+    case field(DateField)
+    case dateDiff(DateUnit)
+    /// A bigint as a double: where the arguments of coalesce, greatest, least or if mix the two.
+    case toDouble
+
+    /// A part of a timestamp (UTC), as Trino's functions of the same names return it.
+    enum DateField: Equatable {
+        case year, quarter, month, week, day, dayOfWeek, dayOfYear, hour, minute, second, millisecond, yearOfWeek
+    }
+
+    static let fieldsByName: [String: DateField] = [
+        "year": .year, "quarter": .quarter, "month": .month, "week": .week, "week_of_year": .week,
+        "day": .day, "day_of_month": .day, "day_of_week": .dayOfWeek, "dow": .dayOfWeek,
+        "day_of_year": .dayOfYear, "doy": .dayOfYear, "hour": .hour, "minute": .minute, "second": .second,
+        "millisecond": .millisecond, "year_of_week": .yearOfWeek, "yow": .yearOfWeek,
+    ]
+
+    static let byName: [String: ScalarFunction] = [
+        "lower": .lower, "upper": .upper, "length": .length, "reverse": .reverse, "trim": .trim, "ltrim": .ltrim,
+        "rtrim": .rtrim, "concat": .concat, "substr": .substr, "substring": .substr, "split_part": .splitPart,
+        "strpos": .strpos, "replace": .replace, "starts_with": .startsWith, "coalesce": .coalesce,
+        "nullif": .nullif, "greatest": .greatest, "least": .least, "abs": .abs, "floor": .floor,
+        "ceil": .ceil, "ceiling": .ceil, "round": .round,
+    ]
+}
+
+/// The units of date_add, date_diff and INTERVAL arithmetic.
+enum DateUnit: String, Equatable, CaseIterable {
+    case millisecond, second, minute, hour, day, week, month, quarter, year
+
+    /// Milliseconds in one unit, for the units of fixed length.
+    var fixedMilliseconds: Int64? {
+        switch self {
+        case .millisecond: return 1
+        case .second: return 1000
+        case .minute: return 60_000
+        case .hour: return 3_600_000
+        case .day: return 86_400_000
+        case .week: return 7 * 86_400_000
+        case .month, .quarter, .year: return nil
+        }
+    }
+
+    /// Months in one unit, for the calendar units.
+    var months: Int64 {
+        switch self {
+        case .month: return 1
+        case .quarter: return 3
+        case .year: return 12
+        default: return 0
+        }
+    }
+}
+
+extension DateFunctions {
+    /// `ms` plus `n` units (Trino's date_add): fixed units exactly; months, quarters and years
+    /// on the calendar, the day of the month clamped to the last day of the month reached
+    /// (2023-01-31 plus one month is 2023-02-28), as Trino does.
+    static func add(_ unit: DateUnit, _ n: Int64, _ ms: Int64, function: String) throws -> Int64 {
+        if let step = unit.fixedMilliseconds {
+            let (delta, o1) = n.multipliedReportingOverflow(by: step)
+            let (sum, o2) = ms.addingReportingOverflow(delta)
+            if o1 || o2 { throw outOfRange(function) }
+            return sum
+        }
+        let (months, o) = n.multipliedReportingOverflow(by: unit.months)
+        guard !o, let r = plusMonths(ms, months) else { throw outOfRange(function) }
+        return r
+    }
+
+    /// `ms` plus `months` calendar months, or nil past the years this engine can represent.
+    static func plusMonths(_ ms: Int64, _ months: Int64) -> Int64? {
+        let secs = floorDiv(ms, 1000)
+        let c = UTCTime.civil(secs)
+        let (total, o) = Int64(c.year * 12 + c.month - 1).addingReportingOverflow(months)
+        // UTCTime works on years that 64-bit milliseconds can hold (about ±292 million).
+        guard !o, abs(total) < 12 * 290_000_000 else { return nil }
+        let year = Int(floorDiv(total, 12)), month = floorMod(total, 12) + 1
+        let day = min(c.day, daysIn(year: year, month: month))
+        let timeOfDay = ms - floorDiv(ms, 86_400_000) * 86_400_000
+        let (days, o2) = UTCTime.seconds(year: year, month: month, day: day).multipliedReportingOverflow(by: 1000)
+        let (r, o3) = days.addingReportingOverflow(timeOfDay)
+        return o2 || o3 ? nil : r
+    }
+
+    static func daysIn(year: Int, month: Int) -> Int {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
+    /// Whole units from `a` to `b` (Trino's date_diff): negative when `b` is earlier. Fixed
+    /// units divide the milliseconds (truncating); calendar units count months as Joda-Time's
+    /// month field does for Trino (see `monthsBetween`).
+    static func diff(_ unit: DateUnit, _ a: Int64, _ b: Int64) throws -> Int64 {
+        if let step = unit.fixedMilliseconds {
+            let (d, o) = b.subtractingReportingOverflow(a)
+            if o { throw outOfRange("date_diff") }
+            return d / step  // truncated towards zero
+        }
+        return monthsBetween(a, b) / unit.months
+    }
+
+    /// Whole months from `a` to `b`, as Joda-Time's `getDifferenceAsLong` for months: the month
+    /// numbers' difference, less one when `b` is earlier in its month (day and time of day) than
+    /// `a` in its own; when `b` is the last day of its month, a later day of `a` counts as that
+    /// day (January 31 to February 28 is one month). Antisymmetric.
+    static func monthsBetween(_ a: Int64, _ b: Int64) -> Int64 {
+        if b < a { return -monthsBetween(b, a) }
+        let ca = UTCTime.civil(floorDiv(a, 1000)), cb = UTCTime.civil(floorDiv(b, 1000))
+        var months = Int64((cb.year - ca.year) * 12 + (cb.month - ca.month))
+        var dayA = ca.day
+        if cb.day == daysIn(year: cb.year, month: cb.month) && dayA > cb.day { dayA = cb.day }
+        let timeA = a - floorDiv(a, 86_400_000) * 86_400_000, timeB = b - floorDiv(b, 86_400_000) * 86_400_000
+        if (cb.day, timeB) < (dayA, timeA) { months -= 1 }
+        return months
+    }
+
+    /// A part of a timestamp.
+    static func field(_ f: ScalarFunction.DateField, _ ms: Int64) -> Int64 {
+        let secs = floorDiv(ms, 1000)
+        let c = UTCTime.civil(secs)
+        let days = floorDiv(secs, 86_400)
+        let weekday = floorMod(days + 4, 7)  // 0 = Sunday
+        func dayOfYear() -> Int { Int(days - UTCTime.seconds(year: c.year, month: 1, day: 1) / 86_400) + 1 }
+        switch f {
+        case .year: return Int64(c.year)
+        case .quarter: return Int64((c.month - 1) / 3 + 1)
+        case .month: return Int64(c.month)
+        case .week: return Int64(isoWeek(year: c.year, dayOfYear: dayOfYear(), weekday: weekday).week)
+        case .yearOfWeek: return Int64(isoWeek(year: c.year, dayOfYear: dayOfYear(), weekday: weekday).year)
+        case .day: return Int64(c.day)
+        case .dayOfWeek: return Int64(weekday == 0 ? 7 : weekday)  // ISO: Monday 1 ... Sunday 7
+        case .dayOfYear: return Int64(dayOfYear())
+        case .hour: return Int64(c.hour)
+        case .minute: return Int64(c.minute)
+        case .second: return Int64(c.second)
+        case .millisecond: return Int64(floorMod(ms, 1000))
+        }
+    }
+}
+
+extension Evaluator {
+    /// `f(args)` for one row.
+    static func call(_ f: ScalarFunction, _ args: [CExpr], _ c: EvalContext) throws -> Scalar {
+        switch f {
+        case .coalesce:
+            for a in args {
+                let v = try eval(a, c)
+                if !v.isNull { return v }
+            }
+            return .null
+        case .nullif:
+            let a = try eval(args[0], c)
+            if a.isNull { return .null }
+            return compare(a, try eval(args[1], c), c) == 0 ? .null : a
+        case .greatest, .least:
+            var best: Scalar = .null
+            for a in args {
+                let v = try eval(a, c)
+                if v.isNull { return .null }
+                if case .double(let d) = v, d.isNaN {
+                    throw QueryRuntimeError(description: "Invalid argument to \(f == .greatest ? "greatest" : "least")(): NaN")
+                }
+                if best.isNull { best = v; continue }
+                guard let o = compare(v, best, c) else { return .null }
+                if f == .greatest ? o > 0 : o < 0 { best = v }
+            }
+            return best
+        default:
+            break
+        }
+        if f == .concat {
+            var out = ""
+            for a in args {
+                let v = try eval(a, c)
+                if v.isNull { return .null }
+                out += textValue(v, c)
+            }
+            return .string(out)
+        }
+        // The rest take one to three arguments and are NULL when any of them is NULL. (No
+        // array of arguments: allocating one per row was most of a call's cost.)
+        let v0 = try eval(args[0], c)
+        if v0.isNull { return .null }
+        var v1 = Scalar.null, v2 = Scalar.null
+        if args.count > 1 {
+            v1 = try eval(args[1], c)
+            if v1.isNull { return .null }
+        }
+        if args.count > 2 {
+            v2 = try eval(args[2], c)
+            if v2.isNull { return .null }
+        }
+        func value(_ i: Int) -> Scalar { i == 0 ? v0 : i == 1 ? v1 : v2 }
+        func text(_ i: Int) -> String { textValue(value(i), c) }
+        func int(_ i: Int) -> Int64 { if case .int(let v) = value(i) { return v }; return 0 }
+        func timestamp(_ i: Int) -> Int64 { if case .timestamp(let v) = value(i) { return v }; return 0 }
+        switch f {
+        case .lower: return .string(text(0).lowercased())
+        case .upper: return .string(text(0).uppercased())
+        case .length: return .int(Int64(text(0).unicodeScalars.count))
+        case .reverse: return .string(String(String.UnicodeScalarView(text(0).unicodeScalars.reversed())))
+        case .trim, .ltrim, .rtrim:
+            let s = Array(text(0).unicodeScalars)
+            var lo = 0, hi = s.count
+            if f != .rtrim { while lo < hi && s[lo].properties.isWhitespace { lo += 1 } }
+            if f != .ltrim { while hi > lo && s[hi - 1].properties.isWhitespace { hi -= 1 } }
+            return .string(String(String.UnicodeScalarView(s[lo..<hi])))
+        case .substr:
+            return .string(substr(text(0), int(1), args.count > 2 ? int(2) : Int64.max))
+        case .splitPart:
+            return try splitPart(text(0), text(1), int(2))
+        case .strpos:
+            return .int(strpos(text(0), text(1)))
+        case .replace:
+            return .string(replace(text(0), text(1), args.count > 2 ? text(2) : ""))
+        case .startsWith:
+            return .bool(text(0).utf8.starts(with: text(1).utf8))
+        case .abs:
+            switch v0 {
+            case .int(let v):
+                if v == .min { throw QueryRuntimeError(description: "Value \(v) is out of range for abs(bigint)") }
+                return .int(Swift.abs(v))
+            case .double(let d): return .double(Swift.abs(d))
+            default: return .null
+            }
+        case .floor, .ceil:
+            guard case .double(let d) = v0 else { return v0 }
+            return .double(f == .floor ? d.rounded(.down) : d.rounded(.up))
+        case .round:
+            return try round(v0, args.count > 1 ? int(1) : 0)
+        case .field(let part):
+            return .int(DateFunctions.field(part, timestamp(0)))
+        case .dateDiff(let unit):
+            return .int(try DateFunctions.diff(unit, timestamp(0), timestamp(1)))
+        case .toDouble:
+            if case .int(let v) = v0 { return .double(Double(v)) }
+            return v0
+        case .coalesce, .nullif, .greatest, .least, .concat:
+            return .null  // handled above
+        }
+    }
+
+    /// Trino's substr: 1-based in code points; a negative start counts from the end; start 0,
+    /// a length below 1 or a start outside the text give ''.
+    static func substr(_ s: String, _ start: Int64, _ length: Int64) -> String {
+        let u = Array(s.unicodeScalars)
+        if start == 0 || length <= 0 || u.isEmpty { return "" }
+        var from: Int64 = start > 0 ? start - 1 : Int64(u.count) + start
+        if from < 0 || from >= Int64(u.count) { return "" }
+        from = max(0, from)
+        let to = length > Int64(u.count) - from ? Int64(u.count) : from + length
+        return String(String.UnicodeScalarView(u[Int(from)..<Int(to)]))
+    }
+
+    /// Trino's split_part: the index-th (1-based) field between delimiters, NULL past the last
+    /// field; an empty delimiter splits into code points.
+    static func splitPart(_ s: String, _ delimiter: String, _ index: Int64) throws -> Scalar {
+        guard index > 0 else { throw QueryRuntimeError(description: "Index must be greater than zero") }
+        if delimiter.isEmpty {
+            let u = Array(s.unicodeScalars)
+            return index <= u.count ? .string(String(u[Int(index) - 1])) : .null
+        }
+        let parts = s.utf8.split(separator: Array(delimiter.utf8), omittingEmptySubsequences: false)
+        guard index <= parts.count else { return .null }
+        return .string(String(decoding: parts[Int(index) - 1], as: UTF8.self))
+    }
+
+    /// Trino's strpos: the 1-based code point position of the first `sub` in `s`, 0 if none.
+    static func strpos(_ s: String, _ sub: String) -> Int64 {
+        if sub.isEmpty { return 1 }
+        let a = Array(s.utf8), b = Array(sub.utf8)
+        guard b.count <= a.count else { return 0 }
+        for i in 0...(a.count - b.count) where a[i] == b[0] && Array(a[i..<(i + b.count)]) == b {
+            // Code points before byte i: bytes that do not continue a UTF-8 sequence.
+            return Int64(a[..<i].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }) + 1
+        }
+        return 0
+    }
+
+    /// Trino's replace: every `search` replaced; an empty `search` puts `replacement` before
+    /// every code point and at the end.
+    static func replace(_ s: String, _ search: String, _ replacement: String) -> String {
+        if search.isEmpty {
+            var out = replacement
+            for u in s.unicodeScalars { out.unicodeScalars.append(u); out += replacement }
+            return out
+        }
+        let parts = s.utf8.split(separator: Array(search.utf8), omittingEmptySubsequences: false)
+        return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: replacement)
+    }
+
+    /// Trino's round: half away from zero; `decimals` places (negative: tens, hundreds, ...).
+    static func round(_ v: Scalar, _ decimals: Int64) throws -> Scalar {
+        switch v {
+        case .int(let x):
+            guard decimals < 0 else { return .int(x) }
+            if decimals < -18 { return .int(0) }
+            var factor: Int64 = 1
+            for _ in 0..<(-decimals) { factor *= 10 }
+            let q = x / factor, r = x % factor
+            var result = q
+            if Swift.abs(r) * 2 >= factor { result += x < 0 ? -1 : 1 }
+            let (m, o) = result.multipliedReportingOverflow(by: factor)
+            if o { throw QueryRuntimeError(description: "Out of range for bigint: round(\(x), \(decimals))") }
+            return .int(m)
+        case .double(let d):
+            if d.isNaN || d.isInfinite { return .double(d) }
+            let factor = powerOfTen(decimals)
+            let scaled = Swift.abs(d) * factor
+            // Past 2^52 a double has no fraction left at this scale: it is already round.
+            if !(scaled < 4_503_599_627_370_496) { return .double(d) }
+            let r = (scaled + 0.5).rounded(.down) / factor
+            return .double(d < 0 ? -r : r)
+        default:
+            return v
+        }
+    }
+
+    /// 10^n as a double (exact for the powers a double holds exactly).
+    static func powerOfTen(_ n: Int64) -> Double {
+        var r = 1.0
+        let k = Swift.min(Swift.abs(n), 400)
+        for _ in 0..<k { r *= 10 }
+        return n >= 0 ? r : 1 / r
+    }
+}
+
+extension Binder {
+    /// Binds `fn(args)` after checking its arguments' number and types.
+    mutating func bindScalar(_ fn: ScalarFunction, _ f: FunctionCall, _ e: Expr, post: Bool) throws -> (CExpr, ValueType) {
+        let name = f.name.name
+        var args: [CExpr] = []
+        var types: [ValueType] = []
+        for a in f.arguments {
+            let (c, t) = try bindExpr(a, post: post)
+            args.append(c)
+            types.append(t)
+        }
+        func arity(_ allowed: ClosedRange<Int>) throws {
+            guard allowed.contains(args.count) else {
+                let n = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
+                throw error("\(name) takes \(n) argument\(allowed.upperBound == 1 ? "" : "s"), not \(args.count)", e.start)
+            }
+        }
+        func want(_ i: Int, _ t: ValueType) throws { try expect(types[i], t, f.arguments[i].start, name) }
+        func numeric(_ i: Int) throws {
+            guard [.bigint, .double, .unknown].contains(types[i]) else {
+                throw error("\(name) needs a number, not \(types[i])", f.arguments[i].start)
+            }
+        }
+        let result: ValueType
+        switch fn {
+        case .lower, .upper, .reverse, .trim, .ltrim, .rtrim:
+            try arity(1...1); try want(0, .varchar); result = .varchar
+        case .length:
+            try arity(1...1); try want(0, .varchar); result = .bigint
+        case .concat:
+            guard args.count >= 2 else { throw error("There must be two or more concatenation arguments", e.start) }
+            for i in args.indices { try want(i, .varchar) }
+            result = .varchar
+        case .substr:
+            try arity(2...3); try want(0, .varchar); try want(1, .bigint)
+            if args.count == 3 { try want(2, .bigint) }
+            result = .varchar
+        case .splitPart:
+            try arity(3...3); try want(0, .varchar); try want(1, .varchar); try want(2, .bigint); result = .varchar
+        case .strpos:
+            try arity(2...2); try want(0, .varchar); try want(1, .varchar); result = .bigint
+        case .replace:
+            try arity(2...3)
+            for i in args.indices { try want(i, .varchar) }
+            result = .varchar
+        case .startsWith:
+            try arity(2...2); try want(0, .varchar); try want(1, .varchar); result = .boolean
+        case .coalesce, .greatest, .least:
+            guard !args.isEmpty, fn == .coalesce || !types.contains(.boolean) else {
+                throw error(args.isEmpty ? "\(name) needs at least one argument" : "\(name) cannot compare booleans", e.start)
+            }
+            result = try commonType(types, e.start, name)
+            args = zip(args, types).map { Self.converted($0, $1, to: result) }
+        case .nullif:
+            try arity(2...2)
+            try checkComparable(types[0], types[1], .equal, e.start)
+            result = types[0]
+        case .abs, .floor, .ceil:
+            try arity(1...1); try numeric(0); result = types[0]
+        case .round:
+            try arity(1...2); try numeric(0)
+            if args.count == 2 { try want(1, .bigint) }
+            result = types[0]
+        case .field, .dateDiff, .toDouble:
+            throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
+        }
+        return Self.folded(.call(fn, args), result)
+    }
+
+    /// The unit named by the first argument of date_add / date_diff.
+    func dateUnit(_ f: FunctionCall, _ name: String) throws -> DateUnit {
+        let units = DateUnit.allCases.map(\.rawValue).joined(separator: ", ")
+        guard case .literal(.string(let text)) = f.arguments[0].kind else {
+            throw error("\(name) needs a unit constant (\(units)) as its first argument", f.arguments[0].start)
+        }
+        guard let unit = DateUnit(rawValue: text.lowercased()) else {
+            throw error("'\(text)' is not a valid Timestamp field (\(name) takes \(units))", f.arguments[0].start)
+        }
+        return unit
+    }
+
+    /// The type that values of `types` have together: all the same (NULLs aside), or bigint and
+    /// double mixed, which is double.
+    func commonType(_ types: [ValueType], _ at: SourcePosition, _ name: String) throws -> ValueType {
+        var result: ValueType = .unknown
+        for t in types where t != .unknown {
+            if result == .unknown || result == t { result = t; continue }
+            if (result == .bigint && t == .double) || (result == .double && t == .bigint) { result = .double; continue }
+            throw error("\(name) needs arguments of one type, not \(result) and \(t)", at)
+        }
+        return result
+    }
+
+    /// `e` of type `t` as a value of `target` (bigint made double where types mix).
+    static func converted(_ e: CExpr, _ t: ValueType, to target: ValueType) -> CExpr {
+        t == .bigint && target == .double ? .call(.toDouble, [e]) : e
+    }
+
+    /// `e`, evaluated now when all its inputs are constants (so `current_timestamp - INTERVAL
+    /// '90' DAY` costs nothing per row). An evaluation that fails is left to run time, where
+    /// it fails only if a row reaches it.
+    static func folded(_ e: CExpr, _ t: ValueType) -> (CExpr, ValueType) {
+        let inputs: [CExpr]
+        switch e {
+        case .call(_, let args): inputs = args
+        case .dateAdd(_, let a, let b): inputs = [a, b]
+        default: return (e, t)
+        }
+        guard inputs.allSatisfy({ if case .constant = $0 { return true }; return false }),
+              let v = try? Evaluator.eval(e, EvalContext()) else { return (e, t) }
+        return (.constant(v), t)
+    }
+
+    /// `timestamp ± INTERVAL 'n' unit` and `INTERVAL 'n' unit + timestamp`, as date_add; nil
+    /// when neither side is an INTERVAL literal.
+    mutating func bindIntervalArithmetic(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ e: Expr, post: Bool) throws -> (CExpr, ValueType)? {
+        let (other, interval): (Expr, IntervalLiteral)
+        if case .literal(.interval(let iv)) = r.kind {
+            (other, interval) = (l, iv)
+        } else if case .literal(.interval(let iv)) = l.kind {
+            guard op == .add else { throw error("an INTERVAL minus a timestamp is not defined; write the timestamp first", e.start) }
+            (other, interval) = (r, iv)
+        } else {
+            return nil
+        }
+        guard op == .add || op == .subtract else {
+            throw error("an INTERVAL can only be added to or subtracted from a timestamp", e.start)
+        }
+        let (unit, n) = try intervalValue(interval, e.start)
+        let (ts, t) = try bindExpr(other, post: post)
+        guard t == .timestamp || t == .unknown else {
+            throw error("an INTERVAL can only be added to or subtracted from a timestamp, not \(t)", other.start)
+        }
+        return Self.folded(.dateAdd(unit: unit, .constant(.int(op == .subtract ? -n : n)), ts), .timestamp)
+    }
+
+    /// The unit and signed count of `INTERVAL '7' DAY` (one field, a whole number).
+    func intervalValue(_ iv: IntervalLiteral, _ at: SourcePosition) throws -> (DateUnit, Int64) {
+        if let to = iv.to {
+            throw error("INTERVAL ... \(iv.from.rawValue) TO \(to.rawValue) is not supported; write one unit, such as INTERVAL '90' DAY", at)
+        }
+        var text = Substring(iv.value.trimmingSpaces)
+        var negative = iv.negative
+        if text.hasPrefix("-") { negative.toggle(); text = text.dropFirst() } else if text.hasPrefix("+") { text = text.dropFirst() }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int64(text) else {
+            throw error("'\(iv.value)' is not a valid \(iv.from.rawValue) interval (a whole number is)", at)
+        }
+        let unit: DateUnit
+        switch iv.from {
+        case .year: unit = .year
+        case .month: unit = .month
+        case .day: unit = .day
+        case .hour: unit = .hour
+        case .minute: unit = .minute
+        case .second: unit = .second
+        }
+        return (unit, negative ? -n : n)
+    }
+}
+
+private extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

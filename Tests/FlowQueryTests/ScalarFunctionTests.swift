@@ -1,0 +1,167 @@
+@testable import FlowQuery
+import Testing
+
+/// Trino's scalar functions, INTERVAL arithmetic and WITH, on constants (folded when bound) and
+/// on rows (the row evaluator; the vectorized time fields against the row path). The values are
+/// Trino's documented results; the differential suite checks the same functions against DuckDB
+/// on real data.
+@Suite struct ScalarFunctionTests {
+    static func value(_ sql: String) throws -> String {
+        let archive = try TestArchive.make([])
+        let r = try TestArchive.run("SELECT " + sql, archive)
+        return r.rows[0][0].description
+    }
+
+    static func failure(_ sql: String) throws -> String {
+        let archive = try TestArchive.make([])
+        do {
+            _ = try TestArchive.run("SELECT " + sql, archive)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test(arguments: [
+        ("lower('AbC')", "abc"), ("upper('eni-1a')", "ENI-1A"), ("length('héllo')", "5"), ("reverse('abc')", "cba"),
+        ("trim('  x y \t')", "x y"), ("ltrim('  x ')", "x "), ("rtrim('  x ')", "  x"),
+        ("concat('a', 'b', 'c')", "abc"), ("'a' || 'b'", "ab"), ("concat('a', NULL)", "NULL"), ("'a' || NULL", "NULL"),
+        ("substr('hello', 2)", "ello"), ("substr('hello', 2, 3)", "ell"), ("substr('hello', -3)", "llo"),
+        ("substr('hello', -3, 2)", "ll"), ("substr('hello', 0)", ""), ("substr('hello', 9)", ""), ("substr('hello', -9)", ""),
+        ("substr('hello', 2, 0)", ""), ("substr('hello', 4, 100)", "lo"), ("substring('héllo', 2, 2)", "él"),
+        ("split_part('eni-0a1b', '-', 2)", "0a1b"), ("split_part('a--b', '-', 2)", ""), ("split_part('a-b', '-', 3)", "NULL"),
+        ("split_part('abc', '', 2)", "b"), ("strpos('hello', 'l')", "3"), ("strpos('hello', 'z')", "0"),
+        ("strpos('héllo', 'l')", "3"), ("strpos('x', '')", "1"), ("replace('a-b-c', '-')", "abc"),
+        ("replace('a-b-c', '-', '+')", "a+b+c"), ("replace('ab', '', 'x')", "xaxbx"), ("starts_with('eni-1', 'eni')", "true"),
+        ("starts_with('eni-1', 'i-')", "false"), ("coalesce(NULL, NULL, 'z')", "z"), ("coalesce(NULL, 2, 3.5)", "2.0"),
+        ("coalesce(NULL, NULL)", "NULL"), ("nullif(1, 1)", "NULL"), ("nullif(1, 2)", "1"), ("greatest(1, 3, 2)", "3"),
+        ("least('b', 'a', 'c')", "a"), ("greatest(1, NULL)", "NULL"), ("greatest(1, 2.5)", "2.5"), ("if(1 < 2, 'y')", "y"),
+        ("if(1 > 2, 'y')", "NULL"), ("if(NULL, 'y', 'n')", "n"), ("abs(-3)", "3"), ("abs(-2.5)", "2.5"),
+        ("floor(-2.5)", "-3.0"), ("ceil(2.1)", "3.0"), ("ceiling(-2.1)", "-2.0"), ("floor(7)", "7"),
+        ("round(2.5)", "3.0"), ("round(-2.5)", "-3.0"), ("round(1.005e0, 2)", "1.0"), ("round(1234.5678, 2)", "1234.57"),
+        ("round(1250, -2)", "1300"), ("round(-1250, -2)", "-1300"), ("round(1249, -2)", "1200"), ("round(7, 2)", "7"),
+        ("round(5, -19)", "0"),
+    ])
+    func textNullAndNumberFunctions(_ c: (String, String)) throws {
+        #expect(try Self.value(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test(arguments: [
+        // 2023-11-14 22:13:20.123 UTC, a Tuesday.
+        ("year(from_unixtime(1700000000.123))", "2023"), ("quarter(from_unixtime(1700000000))", "4"),
+        ("month(from_unixtime(1700000000))", "11"), ("day(from_unixtime(1700000000))", "14"),
+        ("day_of_month(from_unixtime(1700000000))", "14"), ("day_of_week(from_unixtime(1700000000))", "2"),
+        ("dow(from_unixtime(1699747200))", "7"), ("day_of_year(from_unixtime(1700000000))", "318"),
+        ("doy(from_unixtime(1704067199))", "365"), ("week(from_unixtime(1609459200))", "53"),
+        ("year_of_week(from_unixtime(1609459200))", "2020"), ("hour(from_unixtime(1700000000))", "22"),
+        ("minute(from_unixtime(1700000000))", "13"), ("second(from_unixtime(1700000000))", "20"),
+        ("millisecond(from_unixtime(1700000000.123))", "123"), ("EXTRACT(HOUR FROM from_unixtime(1700000000))", "22"),
+        ("extract(day_of_week FROM from_unixtime(1700000000))", "2"), ("hour(from_unixtime(-1))", "23"),
+        ("day_of_week(from_unixtime(-1))", "3"),
+        // Calendar arithmetic clamps the day to the month's last; fixed units are exact.
+        ("date_add('month', 1, TIMESTAMP '2023-01-31 10:00:00')", "2023-02-28 10:00:00.000"),
+        ("date_add('month', 1, TIMESTAMP '2024-01-31 10:00:00')", "2024-02-29 10:00:00.000"),
+        ("date_add('year', -1, TIMESTAMP '2024-02-29 00:00:00')", "2023-02-28 00:00:00.000"),
+        ("date_add('quarter', 1, TIMESTAMP '2023-11-30 00:00:00')", "2024-02-29 00:00:00.000"),
+        ("date_add('week', 1, TIMESTAMP '2023-12-28 06:00:00')", "2024-01-04 06:00:00.000"),
+        ("date_add('millisecond', 5, TIMESTAMP '2023-12-28 06:00:00')", "2023-12-28 06:00:00.005"),
+        ("TIMESTAMP '2023-03-31 00:00:00' - INTERVAL '1' MONTH", "2023-02-28 00:00:00.000"),
+        ("TIMESTAMP '2023-11-14 00:00:00' - INTERVAL '90' DAY", "2023-08-16 00:00:00.000"),
+        ("TIMESTAMP '2023-11-14 00:00:00' + INTERVAL '-2' HOUR", "2023-11-13 22:00:00.000"),
+        ("TIMESTAMP '2023-11-14 00:00:00' - INTERVAL -'2' HOUR", "2023-11-14 02:00:00.000"),
+        ("INTERVAL '1' YEAR + TIMESTAMP '2023-11-14 00:00:00'", "2024-11-14 00:00:00.000"),
+        ("TIMESTAMP '2023-11-14 00:00:00' + INTERVAL '30' SECOND + INTERVAL '1' MINUTE", "2023-11-14 00:01:30.000"),
+        // date_diff: whole units, truncated towards zero; months as Joda-Time counts them.
+        ("date_diff('day', TIMESTAMP '2023-01-01 00:00:00', TIMESTAMP '2023-03-01 00:00:00')", "59"),
+        ("date_diff('day', TIMESTAMP '2023-01-01 23:00:00', TIMESTAMP '2023-01-02 01:00:00')", "0"),
+        ("date_diff('hour', TIMESTAMP '2023-01-02 01:00:00', TIMESTAMP '2023-01-01 23:30:00')", "-1"),
+        ("date_diff('month', TIMESTAMP '2023-01-31 00:00:00', TIMESTAMP '2023-02-28 00:00:00')", "1"),
+        ("date_diff('month', TIMESTAMP '2023-02-28 00:00:00', TIMESTAMP '2023-01-31 00:00:00')", "-1"),
+        ("date_diff('month', TIMESTAMP '2023-01-15 12:00:00', TIMESTAMP '2023-02-15 11:59:59')", "0"),
+        ("date_diff('month', TIMESTAMP '2023-01-30 00:00:00', TIMESTAMP '2023-02-28 00:00:00')", "1"),
+        ("date_diff('month', TIMESTAMP '2023-03-31 00:00:00', TIMESTAMP '2023-02-28 00:00:00')", "-1"),
+        ("date_diff('quarter', TIMESTAMP '2023-01-01 00:00:00', TIMESTAMP '2023-12-31 00:00:00')", "3"),
+        ("date_diff('year', TIMESTAMP '2020-02-29 00:00:00', TIMESTAMP '2021-02-28 00:00:00')", "1"),
+        ("date_diff('year', TIMESTAMP '2020-03-01 00:00:00', TIMESTAMP '2021-02-28 00:00:00')", "0"),
+    ])
+    func timeFunctions(_ c: (String, String)) throws {
+        #expect(try Self.value(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test(arguments: [
+        ("split_part('a', '-', 0)", "Index must be greater than zero"),
+        ("abs(-9223372036854775807 - 1)", "out of range for abs(bigint)"),
+        ("greatest(1.0, nan())", "unknown or unsupported function nan"),
+        ("INTERVAL '1' DAY", "an INTERVAL can only be added to or subtracted from a timestamp"),
+        ("1 + INTERVAL '1' DAY", "an INTERVAL can only be added to or subtracted from a timestamp, not bigint"),
+        ("INTERVAL '1' DAY - TIMESTAMP '2023-01-01 00:00:00'", "an INTERVAL minus a timestamp is not defined"),
+        ("TIMESTAMP '2023-01-01 00:00:00' + INTERVAL '1.5' SECOND", "'1.5' is not a valid SECOND interval"),
+        ("TIMESTAMP '2023-01-01 00:00:00' + INTERVAL '1 02:00:00' DAY TO SECOND", "write one unit"),
+        ("date_add('fortnight', 1, now())", "'fortnight' is not a valid Timestamp field"),
+        ("date_add('month', 9223372036854775807, now())", "date_add: the timestamp is out of range"),
+        ("lower(1)", "lower needs varchar, not bigint"),
+        ("concat('a')", "There must be two or more concatenation arguments"),
+        ("1 || 'a'", "cannot apply operator || to bigint and varchar"),
+        ("substr('a')", "substr takes 2 to 3 arguments, not 1"),
+        ("coalesce(1, 'a')", "coalesce needs arguments of one type, not bigint and varchar"),
+        ("hour(1)", "hour needs timestamp, not bigint"),
+        ("count_if(1)", "count_if needs boolean, not bigint"),
+    ])
+    func errors(_ c: (String, String)) throws {
+        let message = try Self.failure(c.0)
+        #expect(message.contains(c.1), "\(c.0): \(message)")
+    }
+
+    /// Rows through the row evaluator and the vectorized time fields agree, NULLs included.
+    @Test func rowsAndVectorsAgree() throws {
+        let archive = try DemoExecutionTests.archive()
+        let vector = try TestArchive.run("SELECT hour(from_unixtime(start)) AS h, minute(from_unixtime(start)) AS m, second(from_unixtime(\"end\")) AS s, day_of_week(from_unixtime(start)) AS d, year(from_unixtime(start)) AS y, count(*) AS n FROM flows GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5", archive)
+        // The same through coalesce, which only the row evaluator computes.
+        let rows = try TestArchive.run("SELECT coalesce(hour(from_unixtime(start)), -1) AS h, coalesce(minute(from_unixtime(start)), -1) AS m, coalesce(second(from_unixtime(\"end\")), -1) AS s, coalesce(day_of_week(from_unixtime(start)), -1) AS d, coalesce(year(from_unixtime(start)), -1) AS y, count(*) AS n FROM flows GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5", archive)
+        #expect(vector.rowCount > 1)
+        let nullsAsMinusOne = vector.rows.map { $0.map { $0.isNull ? Value.int(-1) : $0 } }
+        let sortedRows = rows.rows.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(nullsAsMinusOne.sorted { $0.lexicographicallyPrecedes($1) } == sortedRows)
+    }
+
+    @Test func countIfCountsTrueRowsOnly() throws {
+        let archive = try DemoExecutionTests.archive()
+        let r = try TestArchive.run("SELECT count_if(action = 'REJECT') AS a, count(CASE WHEN action = 'REJECT' THEN 1 END) AS b, count_if(action IS NULL) AS c, count_if(NULL) AS d FROM flows", archive)
+        let row = r.rows[0]
+        #expect(row[0] == row[1])
+        #expect(row[3] == .int(0))
+        if case .int(let nulls) = row[2] { #expect(nulls > 0, "the corpus has NODATA rows") }
+    }
+
+    @Test func withQueriesAreInlinedWhereNamed() throws {
+        let q = try query("WITH a AS (SELECT srcaddr FROM flows), b (x) AS (SELECT srcaddr FROM a) SELECT x FROM b WHERE x IN (SELECT srcaddr FROM a)")
+        // b's reference became a subquery reading a subquery; a's reference inside IN too.
+        guard case .subquery(let b, let alias)? = q.from?.kind else { Issue.record("FROM is not a subquery"); return }
+        #expect(alias?.name == "b")
+        guard case .subquery(let inner, _)? = b.from?.kind, case .subquery(let a, let aliasA)? = inner.from?.kind else {
+            Issue.record("b does not read a"); return
+        }
+        #expect(aliasA?.name == "a")
+        guard case .table(let name, _)? = a.from?.kind else { Issue.record("a does not read the archive"); return }
+        #expect(name.name.name == "flows")
+        guard case .inSubquery(_, let sub, _)? = q.whereClause?.kind, case .subquery? = sub.from?.kind else {
+            Issue.record("the IN subquery does not read a"); return
+        }
+        // A WITH query named like the archive's table still reads the archive inside itself.
+        let shadow = try query("WITH flows AS (SELECT * FROM flows WHERE dstport = 22) SELECT count(*) FROM flows")
+        guard case .subquery(let s, _)? = shadow.from?.kind, case .table? = s.from?.kind else {
+            Issue.record("the shadowing WITH query does not read the archive"); return
+        }
+    }
+
+    @Test func withErrors() {
+        expectError(statementError("WITH a AS (SELECT 1 x), a AS (SELECT 2 x) SELECT * FROM a"),
+                    "WITH query name 'a' specified more than once", line: 1, column: 25)
+        expectError(statementError("WITH t(a) AS (SELECT 1, 2) SELECT * FROM t"),
+                    "WITH column alias list has 1 entries but WITH query(t) has 2 columns", line: 1, column: 6)
+        expectError(statementError("WITH t(a) AS (SELECT * FROM flows) SELECT * FROM t"),
+                    "a WITH column list needs the query's columns written out, not *", line: 1, column: 22)
+        expectError(statementError("WITH RECURSIVE t AS (SELECT 1) SELECT 1"), "WITH RECURSIVE is not supported", line: 1, column: 6)
+        expectError(statementError("WITH t AS SELECT 1 SELECT 1"), "expected '(' and the WITH query after 'AS', found 'SELECT'", line: 1, column: 11)
+    }
+}
