@@ -165,3 +165,34 @@ import Testing
         expectError(statementError("WITH t AS SELECT 1 SELECT 1"), "expected '(' and the WITH query after 'AS', found 'SELECT'", line: 1, column: 11)
     }
 }
+
+/// `from_unixtime(start) op TIMESTAMP ...` is filtered, pruned and counted as the range of
+/// seconds it means: the same rows as the row evaluator's reading of it, at every operator and
+/// at bounds that fall between two seconds.
+@Suite struct TimeWindowRewriteTests {
+    @Test func sameRowsAsTheExpressionAsWritten() throws {
+        let archive = try DemoExecutionTests.archive()
+        let starts = try TestArchive.run("SELECT DISTINCT start FROM flows WHERE start IS NOT NULL ORDER BY start", archive).rows
+            .compactMap { row -> Int64? in if case .int(let v) = row[0] { return v }; return nil }
+        try #require(starts.count > 3)
+        var instants: [Int64] = []
+        for s in [starts[0], starts[starts.count / 2], starts[starts.count - 1]] {
+            instants += [s * 1000 - 1, s * 1000, s * 1000 + 1, s * 1000 + 999, s * 1000 + 1000]
+        }
+        for ms in instants {
+            let literal = "TIMESTAMP '\(Value.formatTimestamp(ms))'"
+            for op in ["<", "<=", "=", ">=", ">", "<>"] {
+                // coalesce(...) keeps the comparison from being rewritten: the row evaluator's answer.
+                let rewritten = try TestArchive.run("SELECT count(*) FROM flows WHERE from_unixtime(start) \(op) \(literal)", archive)
+                let asWritten = try TestArchive.run("SELECT count(*) FROM flows WHERE coalesce(from_unixtime(start), \(literal)) \(op) \(literal) AND start IS NOT NULL", archive)
+                #expect(rewritten.rows == asWritten.rows, "from_unixtime(start) \(op) \(literal)")
+                let negated = try TestArchive.run("SELECT count(*) FROM flows WHERE NOT (\(literal) \(op) from_unixtime(start))", archive)
+                let negatedAsWritten = try TestArchive.run("SELECT count(*) FROM flows WHERE NOT (\(literal) \(op) coalesce(from_unixtime(start), \(literal))) AND start IS NOT NULL", archive)
+                #expect(negated.rows == negatedAsWritten.rows, "NOT (\(literal) \(op) from_unixtime(start))")
+            }
+        }
+        let between = try TestArchive.run("SELECT count(*) FROM flows WHERE from_unixtime(start) BETWEEN from_unixtime(\(starts[1])) - INTERVAL '1' SECOND AND from_unixtime(\(starts[2]))", archive)
+        let plain = try TestArchive.run("SELECT count(*) FROM flows WHERE start BETWEEN \(starts[1] - 1) AND \(starts[2])", archive)
+        #expect(between.rows == plain.rows)
+    }
+}

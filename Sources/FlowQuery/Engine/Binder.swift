@@ -144,7 +144,8 @@ struct Binder {
             let terms: [Expr]
             if case .and(let ts) = w.kind { terms = ts } else { terms = [w] }
             var before: [Expr] = [], beforeBound: [CExpr] = [], after: [CExpr] = []
-            for t in terms {
+            for written in terms {
+                let t = withTimeBoundsForPruning(written)
                 let (e, ty) = try bindExpr(t, post: false)
                 guard ty == .boolean || ty == .unknown else { throw error("WHERE must be a boolean expression, not \(ty)", t.start) }
                 if e.readsJoined { after.append(e) } else { before.append(t); beforeBound.append(e) }

@@ -229,3 +229,61 @@ extension BinaryOperator {
         }
     }
 }
+
+extension Binder {
+    /// `term` (a WHERE term) with each comparison of `from_unixtime(column)` against a constant
+    /// timestamp (a literal, or anything that folds to one: `current_timestamp - INTERVAL '90'
+    /// DAY`) written as the range of the column's seconds it means, so that the block indexes
+    /// prune, count and pick pages by it, and the column kernels filter by it, as they do for
+    /// `starttime BETWEEN a AND b`. `from_unixtime(s) >= T` is `s >= ceil(T / 1000)`, and so on.
+    /// The ranges stop at the largest `s` whose timestamp exists: a row with a larger one (no
+    /// flow log has one) does not match, where from_unixtime itself would have failed.
+    mutating func withTimeBoundsForPruning(_ term: Expr) -> Expr {
+        switch term.kind {
+        case .and(let ts): return Expr(.and(ts.map { withTimeBoundsForPruning($0) }), position: term.position)
+        case .or(let ts): return Expr(.or(ts.map { withTimeBoundsForPruning($0) }), position: term.position)
+        case .unary(.not, let x): return Expr(.unary(.not, withTimeBoundsForPruning(x)), position: term.position)
+        case .binary(let op, let l, let r) where op.isComparison && op != .notEqual:
+            return timeBound(op, l, r) ?? timeBound(op.flipped, r, l) ?? term
+        case .between(let x, let lo, let hi, false):
+            if let a = timeBound(.greaterOrEqual, x, lo), let b = timeBound(.lessOrEqual, x, hi) {
+                return Expr(.and([a, b]), position: term.position)
+            }
+            return term
+        default:
+            return term
+        }
+    }
+
+    /// `column BETWEEN lo AND hi` equivalent to `from_unixtime(column) op constant`, or nil.
+    private mutating func timeBound(_ op: BinaryOperator, _ x: Expr, _ k: Expr) -> Expr? {
+        guard case .function(let f) = x.kind, f.name.name == "from_unixtime", f.arguments.count == 1, !f.distinct,
+              let col = PruneCondition.column(f.arguments[0]), col.kind.isInteger,
+              let (bound, type) = try? bindExpr(k, post: false), type == .timestamp,
+              case .constant(.timestamp(let ms)) = bound else { return nil }
+        // Archive integer columns hold no negative value (the parser takes digits only).
+        let top = Int64.max / 1000, bottom: Int64 = 0
+        let floorS = DateFunctions.floorDiv(ms, 1000)
+        let ceilS = floorS + (ms - floorS * 1000 > 0 ? 1 : 0)
+        let lo: Int64, hi: Int64
+        switch op {
+        case .greaterOrEqual: (lo, hi) = (ceilS, top)
+        case .greater: (lo, hi) = (floorS + 1, top)
+        case .lessOrEqual: (lo, hi) = (bottom, floorS)
+        case .less: (lo, hi) = (bottom, ceilS - 1)
+        case .equal: (lo, hi) = ms % 1000 == 0 ? (floorS, floorS) : (1, 0)
+        default: return nil
+        }
+        func literal(_ v: Int64) -> Expr { Expr(.literal(.integer(v)), position: x.position) }
+        if lo > hi {
+            // No second matches: an empty IN list is not expressible, so a range no value has.
+            return Expr(.and([Expr(.binary(.less, f.arguments[0], literal(0)), position: x.position),
+                              Expr(.binary(.greater, f.arguments[0], literal(0)), position: x.position)]), position: x.position)
+        }
+        if lo == 0 {
+            // (A lower bound of 0 would be no bound to the indexes' ranges: written as one term.)
+            return Expr(.binary(.lessOrEqual, f.arguments[0], literal(hi)), position: x.position)
+        }
+        return Expr(.between(f.arguments[0], low: literal(lo), high: literal(hi), negated: false), position: x.position)
+    }
+}
