@@ -23,6 +23,10 @@ struct VectorFilter {
         case intIn(slot: Int, values: [Int64], negated: Bool)
         /// text column [NOT] IN text constants, decided once per dictionary code.
         case textIn(slot: Int, values: [[UInt8]], negated: Bool)
+        /// Any predicate of one text column that cannot fail (`lower(action) = 'reject'`,
+        /// `coalesce(instance_id, 'none') = 'none'`): evaluated once per dictionary code, NULL's
+        /// code 0 included, with the code's text in place of the column.
+        case perCode(slot: Int, predicate: CExpr)
     }
 
     let kernels: [Kernel]
@@ -77,7 +81,8 @@ struct VectorFilter {
             guard values.count == items.count else { return nil }
             return .textIn(slot: slot, values: values, negated: n != negated)
         default:
-            return nil
+            guard let slot = PerCode.onlyTextSlot(e), PerCode.substituting(e, slot, .null) != nil else { return nil }
+            return .perCode(slot: slot, predicate: negated ? .not(e) : e)
         }
     }
 
@@ -267,6 +272,15 @@ struct VectorFilter {
                         }
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+                case .perCode(let slot, let predicate):
+                    let dict = b.strings[slot]!.dictionary
+                    var table = [UInt8](repeating: 0, count: dict.count + 1)
+                    for code in 0...dict.count {
+                        let value: Scalar = code == 0 ? .null : .string(dict.string(UInt32(code)))
+                        if let e = PerCode.substituting(predicate, slot, value),
+                           case .bool(true)? = try? Evaluator.eval(e, EvalContext()) { table[code] = 1 }
+                    }
+                    VectorFilter.apply(table, b.views[slot].codes!, m, rows)
                 case .textIn(let slot, let values, let negated):
                     let set = Set(values)
                     let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { set.contains(Array($0)) != negated }
@@ -291,6 +305,75 @@ struct VectorFilter {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Predicates of one text column evaluated per dictionary code (see `VectorFilter.Kernel.perCode`).
+enum PerCode {
+    /// The slot of the one text column `e` reads, when that is all it reads.
+    static func onlyTextSlot(_ e: CExpr) -> Int? {
+        var slot: Int? = nil, other = false
+        e.forEach { x in
+            switch x {
+            case .column(let s, .string), .textCompare(let s, _, _, _):
+                if slot == nil { slot = s } else if slot != s { other = true }
+            case .column, .joined, .groupKey, .aggregate:
+                other = true
+            default:
+                break
+            }
+        }
+        return other ? nil : slot
+    }
+
+    /// `e` with the column `slot` replaced by `value`, when every node of `e` is one that
+    /// cannot fail on any text (so a code's answer may be computed for rows the row evaluator
+    /// would never have reached); nil otherwise.
+    static func substituting(_ e: CExpr, _ slot: Int, _ value: Scalar) -> CExpr? {
+        func sub(_ x: CExpr) -> CExpr? { substituting(x, slot, value) }
+        func all(_ xs: [CExpr]) -> [CExpr]? {
+            var out: [CExpr] = []
+            for x in xs { guard let y = sub(x) else { return nil }; out.append(y) }
+            return out
+        }
+        switch e {
+        case .column(let s, .string) where s == slot: return .constant(value)
+        case .constant(let c):
+            if case .double = c { return nil }  // (no double arithmetic here: keep to text)
+            return e
+        case .textCompare(let s, let op, let lit, _) where s == slot:
+            return .compare(op, .constant(value), .constant(.string(String(decoding: lit, as: UTF8.self))))
+        case .not(let x): return sub(x).map { .not($0) }
+        case .and(let xs): return all(xs).map { .and($0) }
+        case .or(let xs): return all(xs).map { .or($0) }
+        case .compare(let op, let a, let b):
+            guard let a = sub(a), let b = sub(b) else { return nil }
+            return .compare(op, a, b)
+        case .like(let x, let p, let n): return sub(x).map { .like($0, p, negated: n) }
+        case .isNull(let x, let n): return sub(x).map { .isNull($0, negated: n) }
+        case .inList(let x, let items, let n):
+            guard let x = sub(x), let items = all(items) else { return nil }
+            return .inList(x, items, negated: n)
+        case .caseWhen(let whens, let els):
+            var out: [(CExpr, CExpr)] = []
+            for (c, r) in whens { guard let c = sub(c), let r = sub(r) else { return nil }; out.append((c, r)) }
+            if let els { guard let e = sub(els) else { return nil }; return .caseWhen(out, e) }
+            return .caseWhen(out, nil)
+        case .call(let f, let args):
+            switch f {
+            case .lower, .upper, .length, .reverse, .trim, .ltrim, .rtrim, .concat, .substr, .strpos, .replace,
+                 .startsWith, .coalesce, .nullif:
+                break
+            case .splitPart:
+                // Fails only for an index below 1.
+                guard args.count == 3, case .constant(.int(let k)) = args[2], k > 0 else { return nil }
+            default:
+                return nil
+            }
+            return all(args).map { .call(f, $0) }
+        default:
+            return nil
         }
     }
 }
