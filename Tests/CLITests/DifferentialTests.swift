@@ -170,6 +170,16 @@ import Testing
         // an IN subquery.
         Case(sql: "WITH t AS (SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress), u (a, total) AS (SELECT sourceaddress, b FROM t WHERE b > 1000) SELECT a, total FROM u ORDER BY total DESC, a LIMIT 10", ordered: true),
         Case(sql: "WITH p AS (SELECT destinationaddress FROM vpcflow WHERE destinationport = 3333), vpcflow_egress AS (SELECT * FROM vpcflow WHERE flow_direction = 'egress') SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow_egress WHERE destinationaddress IN (SELECT destinationaddress FROM p)", ordered: true),
+        // Subqueries in FROM merged into the query over the archive (SubqueryMerging): over
+        // groups (outer WHERE as HAVING, ORDER BY an output name that is also an inner name,
+        // qualified names, the inner GROUP BY by ordinal), and over a filter (outer GROUP BY an
+        // alias, HAVING, DISTINCT).
+        Case(sql: "WITH t AS (SELECT sourceaddress, sum(numbytes) AS b, count(*) AS n FROM vpcflow GROUP BY sourceaddress) SELECT sourceaddress, b FROM t WHERE n > 2 AND sourceaddress LIKE '10.%' ORDER BY b DESC, sourceaddress LIMIT 5", ordered: true),
+        Case(sql: "SELECT b AS n, n AS b, sourceaddress FROM (SELECT sourceaddress, sum(numbytes) AS b, count(*) AS n FROM vpcflow GROUP BY sourceaddress) ORDER BY b DESC, n DESC, sourceaddress LIMIT 5", ordered: true),
+        Case(sql: "SELECT x.h, x.n FROM (SELECT hour(from_unixtime(starttime)) AS h, count(*) AS n FROM vpcflow GROUP BY 1) x WHERE x.n > 100 ORDER BY 1", ordered: true,
+             duck: "SELECT x.h, x.n FROM (SELECT hour(make_timestamp(starttime * 1000000)) AS h, count(*) AS n FROM vpcflow GROUP BY 1) x WHERE x.n > 100 ORDER BY 1"),
+        Case(sql: "SELECT p, count(*) AS n FROM (SELECT destinationport AS p, sourceaddress FROM vpcflow WHERE protocol = 17) x GROUP BY p HAVING count(DISTINCT sourceaddress) > 1 ORDER BY n DESC, p LIMIT 5", ordered: true),
+        Case(sql: "WITH e AS (SELECT * FROM vpcflow WHERE flow_direction = 'egress') SELECT DISTINCT action FROM e WHERE numbytes > 1000 AND action IS NOT NULL ORDER BY action", ordered: true),
         // Text functions, coalesce and || (NULL in, NULL out), grouped on their results.
         Case(sql: "SELECT lower(action) AS a, upper(logstatus) AS l, length(interfaceid) AS n, split_part(interfaceid, '-', 2) AS id, strpos(sourceaddress, '.') AS p, substr(subnetid, 8, 4) AS s, replace(vpcid, 'vpc-', 'v') AS r, coalesce(instanceid, 'none') AS i, sourceaddress || ':' || CAST(sourceport AS varchar) AS sp, trim(az_id) AS z, reverse(region) AS g, starts_with(sourceaddress, '10.') AS ten, count(*) AS c FROM vpcflow WHERE destinationport IN (22, 3333, 4444) OR logstatus <> 'OK' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12",
              ordered: false),

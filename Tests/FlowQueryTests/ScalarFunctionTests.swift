@@ -196,3 +196,41 @@ import Testing
         #expect(between.rows == plain.rows)
     }
 }
+
+/// A subquery that is the whole FROM is merged into one query over the archive where that
+/// cannot change the answer, and left to run as written where it could.
+@Suite struct SubqueryMergingTests {
+    static func merged(_ sql: String) throws -> Query? { try query(sql).mergedWithSubquery() }
+
+    @Test func mergesFiltersProjectionsAndGroupsReadByASelect() throws {
+        let over = try #require(try Self.merged("SELECT s, b FROM (SELECT srcaddr AS s, sum(bytes) AS b FROM flows GROUP BY 1) t WHERE t.b > 10 ORDER BY b DESC LIMIT 3"))
+        #expect(over.groupBy == [try expr("srcaddr")])
+        #expect(over.having == (try expr("sum(bytes) > 10")))
+        #expect(over.whereClause == nil && over.limit == 3)
+        let filter = try #require(try Self.merged("SELECT dstport, count(*) FROM (SELECT * FROM flows WHERE protocol = 17) GROUP BY dstport"))
+        #expect(filter.whereClause == (try expr("protocol = 17")))
+        #expect(filter.groupBy == [try expr("dstport")])
+        // Inside out: a WITH query over a WITH query.
+        let nested = try #require(try Self.merged("WITH a AS (SELECT * FROM flows WHERE dstport = 22), b AS (SELECT srcaddr FROM a WHERE protocol = 6) SELECT count(*) FROM b"))
+        guard case .table? = nested.from?.kind else { Issue.record("not merged down to the archive"); return }
+        #expect(nested.whereClause == (try expr("dstport = 22 AND protocol = 6")))
+    }
+
+    @Test(arguments: [
+        // The inner rows are cut, deduplicated or ordered first.
+        "SELECT * FROM (SELECT srcaddr FROM flows LIMIT 10) t WHERE srcaddr LIKE '10.%'",
+        "SELECT count(*) FROM (SELECT DISTINCT srcaddr FROM flows) t",
+        // Aggregates over groups.
+        "SELECT count(*) FROM (SELECT srcaddr, sum(bytes) AS b FROM flows GROUP BY srcaddr) t",
+        "SELECT b, count(*) FROM (SELECT srcaddr, sum(bytes) AS b FROM flows GROUP BY srcaddr) t GROUP BY b",
+        // A name the inner query does not have (its error is reported as written), `*` of groups.
+        "SELECT nosuch FROM (SELECT srcaddr FROM flows) t",
+        "SELECT * FROM (SELECT *, count(*) FROM flows GROUP BY srcaddr) t",
+        // Two inner columns of one name; an inner GROUP BY naming an inner alias.
+        "SELECT a FROM (SELECT srcaddr AS a, dstaddr AS a FROM flows) t",
+        "SELECT n FROM (SELECT dstport + 1 AS p, count(*) AS n FROM flows GROUP BY p) t",
+    ])
+    func leavesTheRestAsWritten(_ sql: String) throws {
+        #expect(try Self.merged(sql) == nil, "\(sql)")
+    }
+}

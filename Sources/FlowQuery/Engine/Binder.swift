@@ -96,6 +96,7 @@ struct Binder {
     }
 
     mutating func bind(_ q: Query) throws -> QueryPlan {
+        if let merged = q.mergedWithSubquery() { return try bind(merged) }
         var on: Expr? = nil
         if let from = q.from {
             switch from.kind {
