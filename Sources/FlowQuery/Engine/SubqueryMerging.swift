@@ -94,6 +94,13 @@ extension Query {
             if case .literal(.integer) = e.kind { return e }
             return e.replacingColumns(resolve)
         }
+        var orderBy: [OrderItem] = []
+        for o in outer.orderBy {
+            guard let r = rewriteKey(o.expression) else { return nil }
+            var item = o
+            item.expression = r
+            orderBy.append(item)
+        }
         if !aggregated {
             // A filter or projection of the archive: the outer query's grouping, as written, over it.
             var merged = outer
@@ -108,13 +115,6 @@ extension Query {
             for g in outer.groupBy { guard let r = rewriteKey(g) else { return nil }; groupBy.append(r) }
             merged.groupBy = groupBy
             if let h = outer.having { guard let r = h.replacingColumns(resolve) else { return nil }; merged.having = r }
-            var orderBy: [OrderItem] = []
-            for o in outer.orderBy {
-                guard let r = rewriteKey(o.expression) else { return nil }
-                var item = o
-                item.expression = r
-                orderBy.append(item)
-            }
             merged.orderBy = orderBy
             return merged
         }
@@ -129,13 +129,6 @@ extension Query {
             } else {
                 groupBy.append(g)
             }
-        }
-        var orderBy: [OrderItem] = []
-        for o in outer.orderBy {
-            guard let r = rewriteKey(o.expression) else { return nil }
-            var item = o
-            item.expression = r
-            orderBy.append(item)
         }
         var merged = Query(selectItems: items, from: innerFrom, whereClause: inner.whereClause, groupBy: groupBy,
                            having: inner.having, orderBy: orderBy, limit: outer.limit, position: outer.position)
