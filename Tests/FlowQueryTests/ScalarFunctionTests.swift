@@ -234,3 +234,25 @@ import Testing
         #expect(try Self.merged(sql) == nil, "\(sql)")
     }
 }
+
+/// CASE WHEN over column arrays (`VectorCondition`, count_if and sum(CASE ...)) gives the row
+/// evaluator's answers, with SQL's three values: each condition is also run through
+/// coalesce(condition, false), which only the row evaluator computes.
+@Suite struct VectorCaseTests {
+    static let conditions = [
+        "action = 'REJECT'", "action <> 'ACCEPT'", "action IN ('REJECT', 'x')", "action NOT IN ('REJECT')",
+        "dstport < 1024", "NOT (dstport BETWEEN 1 AND 1023)", "dstport IN (22, 443, 3389)", "srcport NOT IN (443)",
+        "packets IS NULL", "action IS NOT NULL", "dstport > 1000 AND action = 'ACCEPT'", "dstport > 1000 OR action = 'REJECT'",
+        "NOT (log_status = 'OK' OR protocol = 6)", "NOT (bytes > 100 AND packets < 3)", "(dstport = 22 OR dstport = 23) AND NOT srcport > 1024",
+    ]
+
+    @Test(arguments: conditions)
+    func countIfAndSumOfCaseAsTheRowEvaluator(_ c: String) throws {
+        let archive = try DemoExecutionTests.archive()
+        let vector = try TestArchive.run("SELECT count_if(\(c)), sum(CASE WHEN \(c) THEN bytes ELSE 1 END), sum(CASE WHEN \(c) THEN 1 WHEN packets > 2 THEN 2 END), action FROM flows GROUP BY action", archive)
+        let rows = try TestArchive.run("SELECT count_if(coalesce(\(c), false)), sum(CASE WHEN coalesce(\(c), false) THEN bytes ELSE 1 END), sum(CASE WHEN coalesce(\(c), false) THEN 1 WHEN coalesce(packets > 2, false) THEN 2 END), action FROM flows GROUP BY action", archive)
+        let sort = { (r: QueryResult) in r.rows.sorted { $0.lexicographicallyPrecedes($1) } }
+        #expect(sort(vector) == sort(rows), "\(c)")
+        #expect(vector.rowCount > 1)
+    }
+}

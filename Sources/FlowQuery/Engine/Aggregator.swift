@@ -63,6 +63,9 @@ enum AggKind {
     case countStar
     /// count(column): rows where the column is not NULL.
     case countColumn(slot: Int, kind: FieldKind)
+    /// count(expression) of a vector expression: rows where it is not NULL (count_if(x) is
+    /// count(CASE WHEN x THEN 1 END)).
+    case countExpr(VectorExpr)
     /// sum or avg of a bigint expression: a 128-bit sum (exact, no intermediate overflow) and a count.
     case sum(VectorExpr)
     /// min or max of a bigint or timestamp expression.
@@ -77,6 +80,8 @@ enum AggKind {
                 return .countStar
             case (.count, .column(let slot, let kind)?):
                 return .countColumn(slot: slot, kind: kind)
+            case (.count, let a?):
+                if let (v, _) = VectorExpr.compile(a) { return .countExpr(v) }
             case (.sum, let a?), (.avg, let a?):
                 if let (v, tag) = VectorExpr.compile(a), tag == VectorExpr.bigint { return .sum(v) }
             case (.min, let a?), (.max, let a?):
@@ -217,7 +222,7 @@ final class Aggregator {
     /// extreme.
     static func stateWords(_ kind: AggKind) -> Int {
         switch kind {
-        case .countStar, .countColumn: return 1
+        case .countStar, .countColumn, .countExpr: return 1
         case .sum: return 3
         case .extreme: return 2
         case .generic: return 0
@@ -279,7 +284,7 @@ final class Aggregator {
                 let count = counts[j].base
                 let r = buffer.base + start * rw
                 switch kind {
-                case .countStar, .countColumn:
+                case .countStar, .countColumn, .countExpr:
                     for i in 0..<m { count[Int(groupIDs[i])] &+= Int64(bitPattern: r[i * rw + at]) }
                 case .sum:
                     let sum = sums[j].unsafelyUnwrapped.base
@@ -350,6 +355,9 @@ final class Aggregator {
                     let isNull = fieldKind == .string ? v.codes.unsafelyUnwrapped[r] == 0 : (v.nulls.map { $0[r] == 1 } ?? false)
                     records[i * rw + at] = isNull ? 0 : 1
                 }
+            case .countExpr(let e):
+                try e.evaluate(b, foreignSel, foreign, ints, nulls)
+                for i in 0..<foreign { records[i * rw + at] = UInt64(nulls[i] ^ 1) }
             case .sum(let e):
                 try e.evaluate(b, foreignSel, foreign, ints, nulls)
                 for i in 0..<foreign {
@@ -510,6 +518,14 @@ final class Aggregator {
                     let isNull = fieldKind == .string ? v.codes.unsafelyUnwrapped[r] == 0 : (v.nulls.map { $0[r] == 1 } ?? false)
                     if !isNull { count[Int(codes[r])] &+= 1 }
                 }
+            case .countExpr(let e):
+                var start = 0
+                while start < n {
+                    let m = min(Self.batch, n - start)
+                    try e.evaluate(b, sel + start, m, ints, nulls)
+                    for i in 0..<m { count[Int(codes[Int(sel[start + i])])] &+= Int64(nulls[i] ^ 1) }
+                    start += m
+                }
             case .sum(.column(let slot)) where everyRow:
                 // sum(column) over every row: straight from the column, a NULL adding 0.
                 let v = b.views[slot]
@@ -596,7 +612,7 @@ final class Aggregator {
                     switch kind {
                     case .countStar:
                         for i in 0..<foreign { records[i * rw + at] = UInt64(seen[Int(foreignSel[i])]) }
-                    case .countColumn:
+                    case .countColumn, .countExpr:
                         for i in 0..<foreign { records[i * rw + at] = UInt64(bitPattern: lc[Int(foreignSel[i])]) }
                     case .sum:
                         let ls = local.sums[j].base
@@ -632,7 +648,7 @@ final class Aggregator {
                         if i + ahead < m { flowarc_prefetch(gc + Int(groupIDs[i + ahead])) }
                         gc[Int(groupIDs[i])] &+= Int64(seen[Int(localCodes[i])])
                     }
-                case .countColumn:
+                case .countColumn, .countExpr:
                     for i in 0..<m {
                         if i + ahead < m { flowarc_prefetch(gc + Int(groupIDs[i + ahead])) }
                         gc[Int(groupIDs[i])] &+= lc[Int(localCodes[i])]
@@ -830,6 +846,9 @@ final class Aggregator {
                 } else {
                     for i in 0..<m { count[Int(gid[i])] &+= 1 }
                 }
+            case .countExpr(let e):
+                try e.evaluate(b, sel, m, ints, nulls)
+                for i in 0..<m { count[Int(gid[i])] &+= Int64(nulls[i] ^ 1) }
             case .sum(let e):
                 try e.evaluate(b, sel, m, ints, nulls)
                 let sum = sums[j].unsafelyUnwrapped.base
@@ -930,7 +949,7 @@ final class Aggregator {
                         generic[into * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
                         counts[into] &+= theirCounts[g]
                     }
-                case .countStar, .countColumn:
+                case .countStar, .countColumn, .countExpr:
                     for i in 0..<m { counts[Int(groupIDs[i])] &+= theirCounts[start + i] }
                 }
             }
@@ -976,7 +995,7 @@ final class Aggregator {
         let n = groupCount, count = counts[j].base
         let flip: UInt64 = 1 << 63
         switch kinds[j] {
-        case .countStar, .countColumn:
+        case .countStar, .countColumn, .countExpr:
             for g in 0..<n { try body(g, UInt64(bitPattern: count[g]) ^ flip) }
         case .sum where specs[j].function == .sum:
             let sum = sums[j].unsafelyUnwrapped.base
@@ -1000,7 +1019,7 @@ final class Aggregator {
 
     func aggregateValue(_ j: Int, _ g: Int) throws -> Value {
         switch kinds[j] {
-        case .countStar, .countColumn:
+        case .countStar, .countColumn, .countExpr:
             return .int(counts[j][g])
         case .sum:
             let n = counts[j][g]

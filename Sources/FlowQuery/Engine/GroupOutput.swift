@@ -139,7 +139,7 @@ struct GroupOutput {
             }
         case .aggregate(let j):
             switch agg.kinds[j] {
-            case .countStar, .countColumn:
+            case .countStar, .countColumn, .countExpr:
                 return .ints(groups.map { agg.count(j, Int($0)) }, nulls: nil)
             case .sum:
                 let nulls = groups.map { agg.count(j, Int($0)) == 0 }
@@ -352,7 +352,7 @@ struct GroupOutput {
             }
         case .aggregate(let j):
             switch agg.kinds[j] {
-            case .countStar, .countColumn:
+            case .countStar, .countColumn, .countExpr:
                 return ResultColumn(storage: .ints(groups.map { agg.count(j, Int($0)) }, nulls: nil))
             case .sum:
                 let col = try sortColumn(e, groups)

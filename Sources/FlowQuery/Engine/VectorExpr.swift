@@ -18,6 +18,10 @@ indirect enum VectorExpr {
     case field(ScalarFunction.DateField, VectorExpr)
     /// date_add of a fixed unit (or `ts ± INTERVAL`) with a constant count: milliseconds added.
     case addMilliseconds(Int64, VectorExpr)
+    /// CASE WHEN c1 THEN a1 ... [ELSE e] END with constants and columns as results (so that no
+    /// branch can fail on a row that does not take it): `count_if(x)`, `sum(CASE WHEN x THEN 1
+    /// ELSE 0 END)`.
+    case choose([(VectorCondition, VectorExpr)], otherwise: VectorExpr?)
 
     /// The result tags of `PackedScalar`: bigint and timestamp.
     static let bigint: UInt8 = 1
@@ -48,6 +52,30 @@ indirect enum VectorExpr {
         case .castToInteger(let x, _, .bigint):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (v, bigint)
+        case .caseWhen(let whens, let els):
+            var branches: [(VectorCondition, VectorExpr)] = []
+            var tag: UInt8? = nil
+            func result(_ r: CExpr) -> VectorExpr? {
+                switch r {
+                case .constant(.null): return nil
+                case .constant(.int), .constant(.timestamp), .column: break
+                default: return nil
+                }
+                guard let (v, t) = compile(r), tag == nil || tag == t else { return nil }
+                tag = t
+                return v
+            }
+            for (c, r) in whens {
+                guard let cond = VectorCondition.compile(c), let v = result(r) else { return nil }
+                branches.append((cond, v))
+            }
+            var otherwise: VectorExpr? = nil
+            if let els, !{ if case .constant(.null) = els { return true }; return false }() {
+                guard let v = result(els) else { return nil }
+                otherwise = v
+            }
+            guard let tag else { return nil }
+            return (.choose(branches, otherwise: otherwise), tag)
         case .call(.field(let f), let args):
             guard let (v, t) = compile(args[0]), t == timestamp else { return nil }
             return (.field(f, v), bigint)
@@ -129,6 +157,36 @@ indirect enum VectorExpr {
             } else {
                 for i in 0..<n where nulls[i] == 0 { out[i] = DateFunctions.field(f, out[i]) }
             }
+        case .choose(let branches, let otherwise):
+            // Each row takes the first branch whose condition is TRUE (not NULL); the rest are
+            // NULL unless there is an ELSE.
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { tb in
+                try withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { vb in
+                    try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { nb in
+                        let taken = tb.baseAddress!, value = vb.baseAddress!, valueNulls = nb.baseAddress!
+                        taken.update(repeating: 0, count: n)
+                        nulls.update(repeating: 1, count: n)
+                        for (cond, result) in branches {
+                            cond.evaluate(b, sel, n, valueNulls)  // 1 where TRUE
+                            for i in 0..<n { valueNulls[i] &= taken[i] ^ 1 }
+                            let chosen = Array(UnsafeBufferPointer(start: valueNulls, count: n))
+                            try result.evaluate(b, sel, n, value, valueNulls)
+                            for i in 0..<n where chosen[i] == 1 {
+                                taken[i] = 1
+                                out[i] = value[i]
+                                nulls[i] = valueNulls[i]
+                            }
+                        }
+                        if let otherwise {
+                            try otherwise.evaluate(b, sel, n, value, valueNulls)
+                            for i in 0..<n where taken[i] == 0 {
+                                out[i] = value[i]
+                                nulls[i] = valueNulls[i]
+                            }
+                        }
+                    }
+                }
+            }
         case .addMilliseconds(let delta, let x):
             try x.evaluate(b, sel, n, out, nulls)
             var overflow = false
@@ -170,6 +228,128 @@ indirect enum VectorExpr {
                         }
                         if res.1 { throw QueryRuntimeError(description: "bigint overflow in \(x) \(op.rawValue) \(y)") }
                         out[i] = res.0
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A condition of CASE WHEN over column arrays: comparisons of a column with constants, IS
+/// NULL, and AND / OR / NOT of those, with SQL's three values (a NULL column makes a
+/// comparison NULL, which a WHEN does not take).
+indirect enum VectorCondition {
+    case int(slot: Int, op: BinaryOperator, value: Int64)
+    case intRange(slot: Int, low: Int64, high: Int64)
+    case intIn(slot: Int, values: Set<Int64>)
+    /// text column <op> constant or IN constants: the answer per dictionary code.
+    case text(slot: Int, decide: @Sendable (ArraySlice<UInt8>) -> Bool)
+    case isNull(slot: Int, kind: FieldKind)
+    case and([VectorCondition]), or([VectorCondition]), not(VectorCondition)
+
+    static func compile(_ e: CExpr) -> VectorCondition? {
+        func all(_ xs: [CExpr]) -> [VectorCondition]? {
+            var out: [VectorCondition] = []
+            for x in xs { guard let c = compile(x) else { return nil }; out.append(c) }
+            return out
+        }
+        switch e {
+        case .compare(let op, .column(let slot, let kind), .constant(.int(let v))) where kind.isInteger:
+            return .int(slot: slot, op: op, value: v)
+        case .compare(let op, .constant(.int(let v)), .column(let slot, let kind)) where kind.isInteger:
+            return .int(slot: slot, op: op.flipped, value: v)
+        case .between(.column(let slot, let kind), .constant(.int(let lo)), .constant(.int(let hi)), let negated) where kind.isInteger:
+            let c = VectorCondition.intRange(slot: slot, low: lo, high: hi)
+            return negated ? .not(c) : c
+        case .inList(.column(let slot, let kind), let items, let negated) where kind.isInteger:
+            let values = items.compactMap { i -> Int64? in if case .constant(.int(let v)) = i { return v }; return nil }
+            guard values.count == items.count else { return nil }
+            let c = VectorCondition.intIn(slot: slot, values: Set(values))
+            return negated ? .not(c) : c
+        case .textCompare(let slot, let op, let lit, _):
+            return .text(slot: slot) { t in
+                VectorFilter.test(t.withUnsafeBytes { t in lit.withUnsafeBytes { Evaluator.compareBytes(t, $0) } }, op)
+            }
+        case .inList(.column(let slot, .string), let items, let negated):
+            let values = items.compactMap { i -> [UInt8]? in if case .constant(.string(let v)) = i { return Array(v.utf8) }; return nil }
+            guard values.count == items.count else { return nil }
+            let set = Set(values)
+            let c = VectorCondition.text(slot: slot) { set.contains(Array($0)) }
+            return negated ? .not(c) : c
+        case .isNull(.column(let slot, let kind), let negated):
+            let c = VectorCondition.isNull(slot: slot, kind: kind)
+            return negated ? .not(c) : c
+        case .and(let xs): return all(xs).map { .and($0) }
+        case .or(let xs): return all(xs).map { .or($0) }
+        case .not(let x): return compile(x).map { .not($0) }
+        default: return nil
+        }
+    }
+
+    /// `out[i]`: 1 where the condition is TRUE for row `sel[i]`, else 0.
+    func evaluate(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { t in
+            truth(b, sel, n, t.baseAddress!)
+            for i in 0..<n { out[i] = t[i] == 1 ? 1 : 0 }
+        }
+    }
+
+    /// `out[i]`: 1 TRUE, 0 FALSE, 2 NULL.
+    private func truth(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) {
+        switch self {
+        case .int, .intRange, .intIn:
+            let slot: Int
+            switch self {
+            case .int(let s, _, _), .intRange(let s, _, _), .intIn(let s, _): slot = s
+            default: return
+            }
+            let v = b.views[slot]
+            let values = v.values.unsafelyUnwrapped
+            for i in 0..<n {
+                let r = Int(sel[i])
+                if let nl = v.nulls, nl[r] == 1 { out[i] = 2; continue }
+                let x = Int64(bitPattern: values[r])
+                let pass: Bool
+                switch self {
+                case .int(_, let op, let k): pass = VectorFilter.test(x < k ? -1 : (x > k ? 1 : 0), op)
+                case .intRange(_, let lo, let hi): pass = x >= lo && x <= hi
+                case .intIn(_, let set): pass = set.contains(x)
+                default: pass = false
+                }
+                out[i] = pass ? 1 : 0
+            }
+        case .text(let slot, let decide):
+            let dict = b.strings[slot]!.dictionary
+            var table = [UInt8](repeating: 2, count: dict.count + 1)  // code 0: NULL
+            for code in 1..<(dict.count + 1) { table[code] = decide(dict.value(UInt32(code))) ? 1 : 0 }
+            let codes = b.views[slot].codes.unsafelyUnwrapped
+            for i in 0..<n { out[i] = table[Int(codes[Int(sel[i])])] }
+        case .isNull(let slot, let kind):
+            let v = b.views[slot]
+            for i in 0..<n {
+                let r = Int(sel[i])
+                let isNull: Bool
+                if kind == .string { isNull = v.codes.unsafelyUnwrapped[r] == 0 } else { isNull = v.nulls.map { $0[r] == 1 } ?? false }
+                out[i] = isNull ? 1 : 0
+            }
+        case .not(let x):
+            x.truth(b, sel, n, out)
+            for i in 0..<n where out[i] != 2 { out[i] ^= 1 }
+        case .and(let xs), .or(let xs):
+            let isAnd: Bool
+            if case .and = self { isAnd = true } else { isAnd = false }
+            out.update(repeating: isAnd ? 1 : 0, count: n)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { t in
+                for x in xs {
+                    x.truth(b, sel, n, t.baseAddress!)
+                    for i in 0..<n {
+                        let a = out[i], c = t[i]
+                        if isAnd {
+                            // FALSE wins, then NULL.
+                            out[i] = (a == 0 || c == 0) ? 0 : ((a == 2 || c == 2) ? 2 : 1)
+                        } else {
+                            out[i] = (a == 1 || c == 1) ? 1 : ((a == 2 || c == 2) ? 2 : 0)
+                        }
                     }
                 }
             }
