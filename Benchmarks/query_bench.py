@@ -251,6 +251,7 @@ def parameters(db):
 
 
 def queries(t, pool, rare, inet):
+    ts = dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     seed = ("SELECT numpackets, sourceaddress, destinationaddress, destinationport FROM vpcflow "
             "WHERE flow_direction = 'egress' AND destinationaddress NOT LIKE '192.168.%' "
             "AND destinationaddress NOT LIKE '10.%' AND destinationaddress NOT LIKE '172.%' "
@@ -279,6 +280,17 @@ def queries(t, pool, rare, inet):
         ("one-hour window", "selective", f"SELECT count(*) FROM vpcflow WHERE starttime BETWEEN {t} AND {t + 3600}",
          None, True),
         ("CIDR", "selective", cidr_f, cidr_d, True),
+        # As analysts write them in Athena: a time window in timestamps and an INTERVAL, and a
+        # WITH query read by the body.
+        ("hunt window (timestamps)", "selective",
+         f"SELECT sourceaddress, destinationaddress, destinationport, sum(numbytes) AS b FROM vpcflow "
+         f"WHERE from_unixtime(starttime) >= TIMESTAMP '{ts}' AND from_unixtime(starttime) < TIMESTAMP '{ts}' + INTERVAL '1' HOUR "
+         f"AND destinationport IN (3333, 4444, 14444, 45700) GROUP BY 1, 2, 3 ORDER BY b DESC, 1, 2, 3",
+         f"SELECT sourceaddress, destinationaddress, destinationport, sum(numbytes) AS b FROM vpcflow "
+         f"WHERE to_timestamp(starttime) AT TIME ZONE 'UTC' >= TIMESTAMP '{ts}' AND to_timestamp(starttime) AT TIME ZONE 'UTC' < TIMESTAMP '{ts}' + INTERVAL 1 HOUR "
+         f"AND destinationport IN (3333, 4444, 14444, 45700) GROUP BY 1, 2, 3 ORDER BY b DESC, 1, 2, 3", True),
+        ("WITH top talkers", "full", "WITH t AS (SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress) "
+         "SELECT * FROM t ORDER BY b DESC LIMIT 10", None, True),
     ]
 
 
