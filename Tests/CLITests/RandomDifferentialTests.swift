@@ -6,7 +6,8 @@ import Testing
 /// generates them from a fixed seed (projections with expressions and aliases, DISTINCT, WHERE
 /// with AND/OR/NOT, BETWEEN, IN, [NOT] LIKE on text and addresses, IS NULL, contains() with IPv4
 /// and IPv6 CIDRs, time functions; GROUP BY one to three keys with HAVING; every aggregate; ORDER
-/// BY ... LIMIT; a subquery in FROM; a join with a grouped subquery), translates each into DuckDB's
+/// BY ... LIMIT; a subquery in FROM; a join with a grouped subquery; text functions, time fields,
+/// INTERVAL windows, count_if, WITH queries), translates each into DuckDB's
 /// dialect, and compares the results as the hand-written suite does (ordered where ORDER BY fixes
 /// the order, else as multisets; doubles to a relative 1e-9). Hand-written cases check the shapes
 /// someone thought of; this one combines them, which is how `contains('::/0', ip)` came to match

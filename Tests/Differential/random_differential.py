@@ -9,7 +9,11 @@ IN, [NOT] LIKE (on text and address columns), IS [NOT] NULL, contains('cidr', CA
 IPADDRESS)) with IPv4 and IPv6 CIDRs, time functions, CASE; aggregates without GROUP BY; GROUP BY
 1-3 keys with HAVING; count(*)/count(x)/count(DISTINCT x)/sum/min/max/avg; ORDER BY ... LIMIT
 where the order is total; a grouped subquery in FROM; a join of the archive with a grouped
-subquery; IN (SELECT ...) and scalar subqueries. Each query is written twice: in Athena's (Trino's)
+subquery; IN (SELECT ...) and scalar subqueries; Trino's text functions (lower, coalesce, length,
+substr, split_part, strpos, replace, ||) and time fields (hour, day_of_week, week, date_diff, ...),
+predicates through them (also as terms of the top-level AND, the column kernels' shape), windows
+in timestamps with INTERVALs, count_if and sums of CASE, and WITH queries read by the body (a
+filter grouped by it; groups filtered, ordered and cut by it). Each query is written twice: in Athena's (Trino's)
 dialect for flowarc, and in DuckDB's, translated the way Tests/CLITests/DifferentialTests.swift
 translates (integer division as //, from_unixtime/date_trunc/date_format through make_timestamp
 and strftime with flowarc's timestamp text, NULLS LAST as Trino's default, contains() as a range
@@ -226,9 +230,60 @@ class Generator:
                      f"strftime(date_trunc('{u}', {ts}), '{fd}')", "text")
         return E(f"date_format(from_unixtime({c}), '{f}')", f"strftime({ts}, '{fd}')", "text")
 
+    def text_fn(self, q=""):
+        """Trino's text functions over a text or address column (DuckDB: the same, or spelled
+        its way: split_part past the last field is NULL in Trino, '' in DuckDB)."""
+        r = self.r
+        kind = "text" if r.random() < 0.7 else "addr"
+        e, canon = self.col(kind, q)
+        x = r.random()
+        if x < 0.12:
+            f = r.choice(["lower", "upper", "trim"])
+            return E(f"{f}({e.t})", f"{f}({e.d})", "text")
+        if x < 0.24:
+            c = quote(r.choice(["none", "-", ""] + [self.strconst(canon, kind)]))
+            return E(f"coalesce({e.t}, {c})", f"coalesce({e.d}, {c})", "text")
+        if x < 0.34:
+            return E(f"length({e.t})", f"length({e.d})", "int64")
+        if x < 0.46:
+            k, n = r.randint(1, 8), r.randint(1, 12)
+            return E(f"substr({e.t}, {k}, {n})", f"substr({e.d}, {k}, {n})", "text")
+        if x < 0.6:
+            d = quote(r.choice(["-", ".", ":", "0"]))
+            k = r.randint(1, 4)
+            return E(f"split_part({e.t}, {d}, {k})",
+                     f"CASE WHEN len(string_split({e.d}, {d})) >= {k} THEN split_part({e.d}, {d}, {k}) END", "text")
+        if x < 0.7:
+            c = quote(r.choice(["-", ".", "0", "a", "1", "zz"]))
+            return E(f"strpos({e.t}, {c})", f"strpos({e.d}, {c})", "int64")
+        if x < 0.8:
+            a, b = r.choice([("-", ""), (".", ":"), ("0", "o"), ("eni", "ENI")])
+            return E(f"replace({e.t}, '{a}', '{b}')", f"replace({e.d}, '{a}', '{b}')", "text")
+        e2, _ = self.col(r.choice(["text", "addr"]), q)
+        return E(f"({e.t} || '/' || {e2.t})", f"({e.d} || '/' || {e2.d})", "text")
+
+    def time_field(self, q=""):
+        """hour(...), day_of_week(...), date_diff(...) of from_unixtime (DuckDB: make_timestamp)."""
+        r = self.r
+        c = q + r.choice(["starttime", "endtime", "start"])
+        ts = f"make_timestamp({c} * 1000000)"
+        fields = [("hour", "hour"), ("minute", "minute"), ("second", "second"), ("day", "day"), ("month", "month"),
+                  ("year", "year"), ("day_of_week", "isodow"), ("dow", "isodow"), ("day_of_year", "dayofyear"),
+                  ("week", "week"), ("quarter", "quarter")]
+        if r.random() < 0.8:
+            ft, fd = r.choice(fields)
+            return E(f"{ft}(from_unixtime({c}))", f"{fd}({ts})", "int64")
+        u = r.choice(["second", "minute", "hour"])
+        return E(f"date_diff('{u}', from_unixtime({q}starttime), from_unixtime({q}endtime))",
+                 f"date_sub('{u}', make_timestamp({q}starttime * 1000000), make_timestamp({q}endtime * 1000000))", "int64")
+
     def scalar_expr(self, q=""):
         r = self.r
         x = r.random()
+        if x < 0.1:
+            return self.text_fn(q)
+        if x < 0.16:
+            return self.time_field(q)
         if x < 0.35:
             return self.num_expr(q)[0]
         if x < 0.6:
@@ -275,11 +330,51 @@ class Generator:
         finally:
             self.subquery_ok = True
 
+    def fn_atom(self, q=""):
+        """Predicates through functions: of one text column (decided per dictionary code), and
+        windows in timestamps with INTERVALs (run as ranges of seconds)."""
+        r = self.r
+        x = r.random()
+        if x < 0.5:
+            e, canon = self.col("text", q)
+            y = r.random()
+            if y < 0.3:
+                v = self.strconst(canon, "text").lower()
+                op = r.choice(["=", "<>"])
+                return E(f"lower({e.t}) {op} {quote(v)}", f"lower({e.d}) {op} {quote(v)}", "bool")
+            if y < 0.55:
+                op = r.choice(["=", "<>"])
+                return E(f"coalesce({e.t}, 'none') {op} 'none'", f"coalesce({e.d}, 'none') {op} 'none'", "bool")
+            if y < 0.75:
+                k = r.randint(0, 25)
+                return E(f"length({e.t}) > {k}", f"length({e.d}) > {k}", "bool")
+            v = self.strconst(canon, "text")
+            pre = quote(v[:r.randint(0, len(v))])
+            nt = "NOT " if r.random() < 0.3 else ""
+            return E(f"{nt}starts_with({e.t}, {pre})", f"{nt}starts_with({e.d}, {pre})", "bool")
+        c = q + r.choice(["starttime", "endtime", "start"])
+        t = r.randint(self.tmin - 3600, self.tmax + 3600)
+        s = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
+        n, unit, secs = r.choice([(1, "HOUR", 3600), (90, "MINUTE", 60), (1, "DAY", 86400), (30, "SECOND", 1), (2, "HOUR", 3600)])
+        sign = r.choice(["+", "-"])
+        bound = t + (n * secs if sign == "+" else -n * secs)
+        sb = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(bound))
+        ts = f"(strftime(make_timestamp({c} * 1000000), '%Y-%m-%d %H:%M:%S') || '.000')"
+        if r.random() < 0.3:
+            lo, hi = sorted([s, sb])
+            nb = "NOT " if r.random() < 0.2 else ""
+            return E(f"{nb}(from_unixtime({c}) BETWEEN TIMESTAMP '{lo}' AND TIMESTAMP '{hi}')",
+                     f"{nb}({ts} BETWEEN '{lo}.000' AND '{hi}.000')", "bool")
+        op = r.choice(["<", ">=", ">", "<=", "="])
+        return E(f"from_unixtime({c}) {op} TIMESTAMP '{s}' {sign} INTERVAL '{n}' {unit}", f"{ts} {op} '{sb}.000'", "bool")
+
     def atom(self, q=""):
         r = self.r
         x = r.random()
         if self.subquery_ok and x < 0.04:
             return self.subquery_atom(q)
+        if x < 0.12:
+            return self.fn_atom(q)
         if x < 0.35:
             e, canon = self.num_expr(q)
             y = r.random()
@@ -365,6 +460,14 @@ class Generator:
     def agg(self, q=""):
         r = self.r
         x = r.random()
+        if x < 0.06:
+            p = self.pred(2, q)
+            return E(f"count_if({p.t})", f"count(CASE WHEN {p.d} THEN 1 END)", "int64")
+        if x < 0.1:
+            p = self.pred(2, q)
+            e, _ = self.num_expr(q)
+            k = r.choice(["0", "1", "NULL"])
+            return E(f"sum(CASE WHEN {p.t} THEN {e.t} ELSE {k} END)", f"sum(CASE WHEN {p.d} THEN {e.d} ELSE {k} END)", "int64")
         if x < 0.15:
             return E("count(*)", "count(*)", "int64")
         if x < 0.3:
@@ -387,6 +490,10 @@ class Generator:
     def where(self):
         if self.r.random() < 0.8:
             p = self.pred()
+            if self.r.random() < 0.2:
+                # A function predicate as a term of the top-level AND (the column kernels' shape).
+                f = self.fn_atom()
+                p = E(f"{f.t} AND {p.t}", f"{f.d} AND {p.d}", "bool")
             return f" WHERE {p.t}", f" WHERE {p.d}"
         return "", ""
 
@@ -524,8 +631,28 @@ class Generator:
                 f"SELECT t.jk, t.jn, count(*) AS c, {a.d} AS a FROM vpcflow v {jt} ({idd}) t ON t.jk = {ev.d} WHERE {p2.d} GROUP BY t.jk, t.jn ORDER BY c DESC NULLS LAST, t.jk NULLS LAST, t.jn NULLS LAST{lim}",
                 True, "join")
 
+    def with_query(self):
+        r = self.r
+        k = self.group_key()
+        if r.random() < 0.5:
+            # A filter read and grouped by the body.
+            p, p2 = self.pred(1), self.pred(1)
+            a = self.agg()
+            return (f"WITH f AS (SELECT * FROM vpcflow WHERE {p.t}) SELECT {k.t} AS k, count(*) AS n, {a.t} AS a FROM f WHERE {p2.t} GROUP BY 1 ORDER BY n DESC, k LIMIT 10",
+                    f"WITH f AS (SELECT * FROM vpcflow WHERE {p.d}) SELECT {k.d} AS k, count(*) AS n, {a.d} AS a FROM f WHERE {p2.d} GROUP BY 1 ORDER BY n DESC NULLS LAST, k NULLS LAST LIMIT 10",
+                    True, "with")
+        # Groups read, filtered and ordered by the body.
+        p = self.pred(1)
+        c = r.choice([0, 1, 2, 5, 20])
+        sel = r.choice(["k, n, b", "*", "g.k, g.b, g.n"])
+        return (f"WITH g AS (SELECT {k.t} AS k, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE {p.t} GROUP BY 1) SELECT {sel} FROM g WHERE n > {c} ORDER BY b DESC, n DESC, k LIMIT 10",
+                f"WITH g AS (SELECT {k.d} AS k, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE {p.d} GROUP BY 1) SELECT {sel} FROM g WHERE n > {c} ORDER BY b DESC NULLS LAST, n DESC NULLS LAST, k NULLS LAST LIMIT 10",
+                True, "with")
+
     def query(self):
         x = self.r.random()
+        if x < 0.08:
+            return self.with_query()
         if x < 0.14:
             return self.projection(False)
         if x < 0.26:
