@@ -10,7 +10,8 @@ IPADDRESS)) with IPv4 and IPv6 CIDRs, time functions, CASE; aggregates without G
 1-3 keys with HAVING; count(*)/count(x)/count(DISTINCT x)/sum/min/max/avg; ORDER BY ... LIMIT
 where the order is total; a grouped subquery in FROM; a join of the archive with a grouped
 subquery; IN (SELECT ...) and scalar subqueries; Trino's text functions (lower, coalesce, length,
-substr, split_part, strpos, replace, ||) and time fields (hour, day_of_week, week, date_diff, ...),
+substr, split_part, strpos, replace, ||), time fields (hour, day_of_week, week, date_diff, ...) and
+DATE (date(ts), CAST AS DATE, date literals and text compared with dates),
 predicates through them (also as terms of the top-level AND, the column kernels' shape), windows
 in timestamps with INTERVALs, count_if and sums of CASE, and WITH queries read by the body (a
 filter grouped by it; groups filtered, ordered and cut by it). Each query is written twice: in Athena's (Trino's)
@@ -270,7 +271,12 @@ class Generator:
         fields = [("hour", "hour"), ("minute", "minute"), ("second", "second"), ("day", "day"), ("month", "month"),
                   ("year", "year"), ("day_of_week", "isodow"), ("dow", "isodow"), ("day_of_year", "dayofyear"),
                   ("week", "week"), ("quarter", "quarter")]
-        if r.random() < 0.8:
+        x = r.random()
+        if x < 0.15:
+            if r.random() < 0.5:
+                return E(f"date(from_unixtime({c}))", f"CAST({ts} AS DATE)", "date")
+            return E(f"CAST(from_unixtime({c}) AS DATE)", f"CAST({ts} AS DATE)", "date")
+        if x < 0.8:
             ft, fd = r.choice(fields)
             return E(f"{ft}(from_unixtime({c}))", f"{fd}({ts})", "int64")
         u = r.choice(["second", "minute", "hour"])
@@ -354,6 +360,13 @@ class Generator:
             return E(f"{nt}starts_with({e.t}, {pre})", f"{nt}starts_with({e.d}, {pre})", "bool")
         c = q + r.choice(["starttime", "endtime", "start"])
         t = r.randint(self.tmin - 3600, self.tmax + 3600)
+        if r.random() < 0.25:
+            # The day of a timestamp against a date (a range of seconds to the indexes).
+            d = time.strftime("%Y-%m-%d", time.gmtime(t + r.choice([-86400, 0, 0, 86400])))
+            op = r.choice(["<", ">=", ">", "<=", "=", "<>"])
+            lit_t = r.choice([f"DATE '{d}'", f"'{d}'", f"DATE '{d}' - INTERVAL '1' DAY"])
+            lit_d = lit_t if lit_t.startswith("DATE") else f"DATE {lit_t}"
+            return E(f"date(from_unixtime({c})) {op} {lit_t}", f"CAST(make_timestamp({c} * 1000000) AS DATE) {op} {lit_d}", "bool")
         s = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
         n, unit, secs = r.choice([(1, "HOUR", 3600), (90, "MINUTE", 60), (1, "DAY", 86400), (30, "SECOND", 1), (2, "HOUR", 3600)])
         sign = r.choice(["+", "-"])

@@ -83,6 +83,17 @@ import Testing
         ("date_diff('quarter', TIMESTAMP '2023-01-01 00:00:00', TIMESTAMP '2023-12-31 00:00:00')", "3"),
         ("date_diff('year', TIMESTAMP '2020-02-29 00:00:00', TIMESTAMP '2021-02-28 00:00:00')", "1"),
         ("date_diff('year', TIMESTAMP '2020-03-01 00:00:00', TIMESTAMP '2021-02-28 00:00:00')", "0"),
+        // DATE: days, printed YYYY-MM-DD; a timestamp's day; a date meets a timestamp at midnight.
+        ("date(from_unixtime(1700000000))", "2023-11-14"), ("CAST(from_unixtime(-1) AS DATE)", "1969-12-31"),
+        ("CAST('2024-02-29' AS DATE)", "2024-02-29"), ("TRY_CAST('2023-02-30' AS DATE)", "NULL"),
+        ("DATE '2024-02-29' + INTERVAL '1' YEAR", "2025-02-28"), ("DATE '2023-11-14' - INTERVAL '14' DAY", "2023-10-31"),
+        ("date_add('month', 1, DATE '2023-01-31')", "2023-02-28"), ("date_trunc('month', DATE '2023-11-14')", "2023-11-01"),
+        ("date_diff('day', DATE '2023-11-01', DATE '2023-11-14')", "13"), ("year(DATE '2023-11-14')", "2023"),
+        ("day_of_week(DATE '2023-11-14')", "2"), ("date_format(DATE '2023-11-14', '%Y/%m/%d %H')", "2023/11/14 00"),
+        ("CAST(DATE '2023-11-14' AS TIMESTAMP)", "2023-11-14 00:00:00.000"), ("CAST(DATE '2023-11-14' AS VARCHAR)", "2023-11-14"),
+        ("DATE '2023-11-14' < TIMESTAMP '2023-11-14 00:00:00.001'", "true"), ("DATE '2023-11-14' = TIMESTAMP '2023-11-14 00:00:00'", "true"),
+        ("DATE '2023-11-14' = '2023-11-14'", "true"), ("DATE '2023-11-14' BETWEEN '2023-11-01' AND '2023-11-30'", "true"),
+        ("to_unixtime(DATE '1970-01-02')", "86400.0"), ("CAST('2023-11-14 10:00:00' AS TIMESTAMP)", "2023-11-14 10:00:00.000"),
     ])
     func timeFunctions(_ c: (String, String)) throws {
         #expect(try Self.value(c.0) == c.1, "\(c.0)")
@@ -106,6 +117,14 @@ import Testing
         ("coalesce(1, 'a')", "coalesce needs arguments of one type, not bigint and varchar"),
         ("hour(1)", "hour needs timestamp, not bigint"),
         ("count_if(1)", "count_if needs boolean, not bigint"),
+        ("DATE '2023-02-29'", "'2023-02-29' is not a valid date"),
+        ("CAST('14/11/2023' AS DATE)", "Value cannot be cast to date: 14/11/2023"),
+        ("DATE '2023-11-14' + INTERVAL '1' HOUR", "Cannot add hour, minute or second to a date"),
+        ("hour(DATE '2023-11-14')", "hour needs timestamp, not date"),
+        ("date_add('hour', 1, DATE '2023-11-14')", "'hour' is not a valid DATE field"),
+        ("date_trunc('hour', DATE '2023-11-14')", "'hour' is not a valid DATE field"),
+        ("DATE '2023-11-14' = 'soon'", "Value cannot be cast to date: soon"),
+        ("CAST(1 AS DATE)", "cannot cast bigint to date"),
     ])
     func errors(_ c: (String, String)) throws {
         let message = try Self.failure(c.0)
@@ -189,6 +208,17 @@ import Testing
                 let negated = try TestArchive.run("SELECT count(*) FROM flows WHERE NOT (\(literal) \(op) from_unixtime(start))", archive)
                 let negatedAsWritten = try TestArchive.run("SELECT count(*) FROM flows WHERE NOT (\(literal) \(op) coalesce(from_unixtime(start), \(literal))) AND start IS NOT NULL", archive)
                 #expect(negated.rows == negatedAsWritten.rows, "NOT (\(literal) \(op) from_unixtime(start))")
+            }
+        }
+        // The same for the day of the timestamp against a date, at days around the data's.
+        for s in [starts[0], starts[starts.count - 1]] {
+            for days in [s / 86_400 - 1, s / 86_400, s / 86_400 + 1] {
+                let literal = "DATE '\(Value.formatDate(days))'"
+                for op in ["<", "<=", "=", ">=", ">"] {
+                    let rewritten = try TestArchive.run("SELECT count(*) FROM flows WHERE date(from_unixtime(start)) \(op) \(literal)", archive)
+                    let asWritten = try TestArchive.run("SELECT count(*) FROM flows WHERE coalesce(CAST(from_unixtime(start) AS DATE), \(literal)) \(op) \(literal) AND start IS NOT NULL", archive)
+                    #expect(rewritten.rows == asWritten.rows, "date(from_unixtime(start)) \(op) \(literal)")
+                }
             }
         }
         let between = try TestArchive.run("SELECT count(*) FROM flows WHERE from_unixtime(start) BETWEEN from_unixtime(\(starts[1])) - INTERVAL '1' SECOND AND from_unixtime(\(starts[2]))", archive)

@@ -5,7 +5,7 @@ import FlowLog
 /// A scalar packed into fixed words for group keys and distinct sets: no String, no allocation.
 /// Text is packed as an id in the worker's `StringTable`.
 struct PackedScalar: Hashable {
-    var tag: UInt8   // 0 null, 1 int, 2 double, 3 bool, 4 ip, 5 addr (varchar), 6 text, 7 timestamp
+    var tag: UInt8   // 0 null, 1 int, 2 double, 3 bool, 4 ip, 5 addr (varchar), 6 text, 7 timestamp, 8 date
     var a: UInt64
     var b: UInt64
 }
@@ -38,6 +38,7 @@ final class StringTable {
         case .ip(let a): return PackedScalar(tag: 4, a: a.high, b: a.low)
         case .addr(let a): return PackedScalar(tag: 5, a: a.high, b: a.low)
         case .timestamp(let ms): return PackedScalar(tag: 7, a: UInt64(bitPattern: ms), b: 0)
+        case .date(let days): return PackedScalar(tag: 8, a: UInt64(bitPattern: days), b: 0)
         case .text(let slot, let code):
             return PackedScalar(tag: 6, a: UInt64(id(slot: slot, code: Int(code), c.block.unsafelyUnwrapped.strings[slot].unsafelyUnwrapped.dictionary)), b: 0)
         case .interned(let id):
@@ -59,6 +60,7 @@ final class StringTable {
         case 5: return .string(IPAddress(high: p.a, low: p.b).description)
         case 6: return .string(dictionary.string(UInt32(p.a)))
         case 7: return .timestamp(Int64(bitPattern: p.a))
+        case 8: return .date(Int64(bitPattern: p.a))
         default: return .null
         }
     }

@@ -976,7 +976,7 @@ final class Aggregator {
         case .text: return .interned(UInt32(keyWord(k, g)))
         case .vector(_, let tag):
             let x = Int64(bitPattern: keyWord(k, g))
-            return tag == VectorExpr.timestamp ? .timestamp(x) : .int(x)
+            return VectorExpr.scalar(x, tag: tag)
         case .computed:
             let p = PackedScalar(tag: UInt8(keyWord(k, g)), a: keyWord(k, g, 1), b: keyWord(k, g, 2))
             if p.tag == 6 { return .interned(UInt32(p.a)) }
@@ -1031,7 +1031,7 @@ final class Aggregator {
         case .extreme(_, let tag, _):
             if counts[j][g] == 0 { return .null }
             let x = extremes[j]![g]
-            return tag == VectorExpr.timestamp ? .timestamp(x) : .int(x)
+            return tag == VectorExpr.timestamp ? .timestamp(x) : tag == VectorExpr.date ? .date(x) : .int(x)
         case .generic(let gi):
             return try generic[g * genericCount + gi].result(specs[j], strings)
         }

@@ -393,8 +393,12 @@ struct Binder {
             return (.or(out), .boolean)
         case .binary(let op, let l, let r):
             if let bound = try bindIntervalArithmetic(op, l, r, e, post: post) { return bound }
-            let (cl, tl) = try bindExpr(l, post: post)
-            let (cr, tr) = try bindExpr(r, post: post)
+            var (cl, tl) = try bindExpr(l, post: post)
+            var (cr, tr) = try bindExpr(r, post: post)
+            if op.isComparison {
+                (cl, tl) = try dateFromText(cl, tl, other: tr, l.start)
+                (cr, tr) = try dateFromText(cr, tr, other: tl, r.start)
+            }
             if op.isComparison {
                 try checkComparable(tl, tr, op, e.start)
                 if case .column(let slot, .string) = cl, case .constant(.string(let lit)) = cr {
@@ -420,8 +424,8 @@ struct Binder {
             return (.arithmetic(op, cl, cr), t)
         case .between(let x, let lo, let hi, let negated):
             let (cx, tx) = try bindExpr(x, post: post)
-            let (cl, tl) = try bindExpr(lo, post: post)
-            let (ch, th) = try bindExpr(hi, post: post)
+            let (cl, tl) = try dateFromText(try bindExpr(lo, post: post), other: tx, lo.start)
+            let (ch, th) = try dateFromText(try bindExpr(hi, post: post), other: tx, hi.start)
             try checkComparable(tx, tl, .lessOrEqual, lo.start)
             try checkComparable(tx, th, .lessOrEqual, hi.start)
             return (.between(cx, cl, ch, negated: negated), .boolean)
@@ -460,6 +464,13 @@ struct Binder {
                 return (tx == .ipaddress ? cx : .toIP(cx, isTry: isTry), .ipaddress)
             case .varchar:
                 return (.castToVarchar(cx), .varchar)
+            case .date:
+                return try Self.folded(toDate(cx, tx, x.start, isTry: isTry), .date)
+            case .timestamp:
+                if tx == .timestamp { return (cx, .timestamp) }
+                if tx == .date || tx == .unknown { return Self.folded(.call(.dateToTimestamp, [cx]), .timestamp) }
+                if tx == .varchar { return Self.folded(.call(.parseTimestamp(isTry: isTry), [cx]), .timestamp) }
+                throw error("cannot cast \(tx) to timestamp", e.start)
             case .bigint, .integer, .smallint, .tinyint:
                 let target: IntegerTarget = to == .bigint ? .bigint : to == .integer ? .integer : to == .smallint ? .smallint : .tinyint
                 return (.castToInteger(cx, isTry: isTry, to: target), .bigint)
@@ -483,6 +494,7 @@ struct Binder {
             let els = try c.elseResult.map { try bindExpr($0, post: post).0 }
             return (.caseWhen(whens, els), resultType)
         case .currentTime(let kind, _):
+            if kind == .currentDate { return (.constant(.date(DateFunctions.floorDiv(now, 86_400_000))), .date) }
             guard kind == .currentTimestamp || kind == .localTimestamp else { throw error("\(kind.rawValue) is not supported yet", e.start) }
             return (.constant(.timestamp(now)), .timestamp)
         case .inSubquery(let x, let q, let negated):
@@ -524,6 +536,7 @@ struct Binder {
         if a == .unknown || b == .unknown { return }
         let numeric: Set<String> = ["bigint", "double"]
         if a == b || (numeric.contains(a.description) && numeric.contains(b.description)) { return }
+        if (a == .date && b == .timestamp) || (a == .timestamp && b == .date) { return }  // the date as its midnight
         throw error("cannot apply operator \(op.rawValue) to \(a) and \(b)", at)
     }
 
@@ -546,6 +559,9 @@ struct Binder {
             case .timestamp:
                 guard let ms = Self.parseTimestamp(text) else { throw error("'\(text)' is not a valid timestamp", at) }
                 return (.constant(.timestamp(ms)), .timestamp)
+            case .date:
+                guard let days = DateFunctions.parseDate(text) else { throw error("'\(text)' is not a valid date", at) }
+                return (.constant(.date(days)), .date)
             default:
                 throw error("\(type) literals are not supported yet", at)
             }
@@ -631,7 +647,7 @@ struct Binder {
             return (.fromUnixtime(a), .timestamp)
         case "to_unixtime":
             try arity(1)
-            let (a, t) = try arg(0)
+            let (a, t) = try timestampArgument(try arg(0))
             try expect(t, .timestamp, e.start, "to_unixtime")
             return (.toUnixtime(a), .double)
         case "contains":
@@ -650,7 +666,7 @@ struct Binder {
             return (.and([inNetwork, .not(.cidrContains(network: CIDR.ipv4Space, prefix: 96, a))]), .boolean)
         case "date_format":
             try arity(2)
-            let (a, t) = try arg(0)
+            let (a, t) = try timestampArgument(try arg(0))
             try expect(t, .timestamp, e.start, "date_format")
             guard case .literal(.string(let fmt)) = f.arguments[1].kind else { throw error("date_format needs a constant format", e.start) }
             if let bad = DateFunctions.unsupportedSpecifier(fmt) {
@@ -664,6 +680,18 @@ struct Binder {
                 throw error("date_trunc needs a unit constant: second, minute, hour, day, month or year", e.start)
             }
             let (a, t) = try arg(1)
+            if t == .date {
+                // date_trunc of a DATE is a DATE, by day, month or year.
+                guard ["day", "month", "year"].contains(unit.lowercased()) else {
+                    throw error("'\(unit)' is not a valid DATE field", f.arguments[0].start)
+                }
+                let midnight = Self.folded(.call(.dateToTimestamp, [a]), .timestamp).0
+                let truncated: CExpr = .dateTrunc(unit: unit.lowercased(), midnight)
+                if case .constant = midnight, let v = try? Evaluator.eval(truncated, EvalContext()) {
+                    return Self.folded(.call(.toDate, [.constant(v)]), .date)
+                }
+                return (.call(.toDate, [truncated]), .date)
+            }
             try expect(t, .timestamp, e.start, "date_trunc")
             return (.dateTrunc(unit: unit.lowercased(), a), .timestamp)
         case "date_add":
@@ -672,13 +700,21 @@ struct Binder {
             let (n, tn) = try arg(1)
             try expect(tn, .bigint, e.start, "date_add")
             let (ts, tt) = try arg(2)
+            if tt == .date {
+                // date_add to a DATE is a DATE, by days or more.
+                guard unit.fixedMilliseconds.map({ $0 >= 86_400_000 }) ?? true else {
+                    throw error("'\(unit.rawValue)' is not a valid DATE field", f.arguments[0].start)
+                }
+                let midnight = Self.folded(.call(.dateToTimestamp, [ts]), .timestamp).0
+                return Self.folded(.call(.toDate, [Self.folded(.dateAdd(unit: unit, n, midnight), .timestamp).0]), .date)
+            }
             try expect(tt, .timestamp, e.start, "date_add")
             return Self.folded(.dateAdd(unit: unit, n, ts), .timestamp)
         case "date_diff":
             try arity(3)
             let unit = try dateUnit(f, name)
-            let (a, ta) = try arg(1)
-            let (b, tb) = try arg(2)
+            let (a, ta) = try timestampArgument(try arg(1))
+            let (b, tb) = try timestampArgument(try arg(2))
             try expect(ta, .timestamp, f.arguments[1].start, "date_diff")
             try expect(tb, .timestamp, f.arguments[2].start, "date_diff")
             return Self.folded(.call(.dateDiff(unit), [a, b]), .bigint)
@@ -694,13 +730,18 @@ struct Binder {
         case "now":
             try arity(0)
             return (.constant(.timestamp(now)), .timestamp)
+        case "date":
+            try arity(1)
+            let (a, t) = try arg(0)
+            return try Self.folded(toDate(a, t, f.arguments[0].start, isTry: false), .date)
         default:
             if let fn = ScalarFunction.byName[name] {
                 return try bindScalar(fn, f, e, post: post)
             }
             if let field = ScalarFunction.fieldsByName[name] {
                 try arity(1)
-                let (a, t) = try arg(0)
+                // A DATE has no hour, minute or second (Trino refuses them too).
+                let (a, t) = field.isTimeOfDay ? try arg(0) : try timestampArgument(try arg(0))
                 try expect(t, .timestamp, f.arguments[0].start, name)
                 return Self.folded(.call(.field(field), [a]), .bigint)
             }

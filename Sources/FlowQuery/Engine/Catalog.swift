@@ -8,6 +8,8 @@ public enum ValueType: Sendable, Equatable, CustomStringConvertible {
     case boolean
     case ipaddress
     case timestamp
+    /// Days since 1970-01-01 (Trino's DATE).
+    case date
     case array(ElementType)
     case unknown  // NULL literal
 
@@ -21,6 +23,7 @@ public enum ValueType: Sendable, Equatable, CustomStringConvertible {
         case .boolean: return "boolean"
         case .ipaddress: return "ipaddress"
         case .timestamp: return "timestamp"
+        case .date: return "date"
         case .array(let e): return "array(\(e))"
         case .unknown: return "unknown"
         }

@@ -330,6 +330,10 @@ enum Evaluator {
         case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.ip(let x), .ip(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.date(let x), .date(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        // A DATE meets a TIMESTAMP as its midnight (Trino coerces the date).
+        case (.date(let x), .timestamp(let y)): let m = x &* 86_400_000; return m < y ? -1 : (m > y ? 1 : 0)
+        case (.timestamp(let x), .date(let y)): let m = y &* 86_400_000; return x < m ? -1 : (x > m ? 1 : 0)
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
         case (.addr(let x), .addr(let y)) where x == y: return 0
         case (.text(let s1, let c1), .text(let s2, let c2)) where s1 == s2 && c1 == c2: return 0
@@ -382,6 +386,7 @@ enum Evaluator {
         case .interned(let id): return c.groups.unsafelyUnwrapped.strings.dictionary.string(id)
         case .string(let s): return s
         case .timestamp(let ms): return Value.formatTimestamp(ms)
+        case .date(let days): return Value.formatDate(days)
         }
     }
 
@@ -396,6 +401,7 @@ enum Evaluator {
         case .addr(let a): return .string(a.description)
         case .text, .string, .interned: return .string(textValue(v, c))
         case .timestamp(let ms): return .timestamp(ms)
+        case .date(let days): return .date(days)
         }
     }
 
@@ -409,6 +415,7 @@ enum Evaluator {
         case .string(let s): return .string(s)
         case .ip(let a): return .ip(a)
         case .timestamp(let ms): return .timestamp(ms)
+        case .date(let days): return .date(days)
         }
     }
 }

@@ -361,6 +361,7 @@ struct GroupOutput {
             case .extreme(_, let tag, _):
                 let v = groups.map { agg.extreme(j, Int($0)) }
                 let nulls = groups.map { agg.count(j, Int($0)) == 0 }
+                if tag == VectorExpr.date { return ResultColumn(storage: .values(zip(v, nulls).map { $1 ? .null : .date($0) })) }
                 return ResultColumn(storage: tag == VectorExpr.timestamp ? .timestamps(v, nulls: nulls) : .ints(v, nulls: nulls))
             case .generic:
                 break

@@ -24,6 +24,7 @@ final class JoinTable: @unchecked Sendable {
                 }
             case .ip(let a): self = .ip(a)
             case .timestamp(let t): self = .timestamp(t)
+            case .date(let d): self = .timestamp(d &* 86_400_000)  // a DATE meets a TIMESTAMP at midnight
             case .bool(let b): self = .bool(b)
             }
         }
@@ -37,6 +38,7 @@ final class JoinTable: @unchecked Sendable {
             case .addr(let a): self = address ? .address(a) : .text(a.description)
             case .ip(let a): self = .ip(a)
             case .timestamp(let t): self = .timestamp(t)
+            case .date(let d): self = .timestamp(d &* 86_400_000)
             case .bool(let b): self = .bool(b)
             case .text, .string, .interned: self = .text(Evaluator.textValue(s, c))
             }

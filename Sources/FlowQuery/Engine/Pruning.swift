@@ -233,7 +233,8 @@ extension BinaryOperator {
 extension Binder {
     /// `term` (a WHERE term) with each comparison of `from_unixtime(column)` against a constant
     /// timestamp (a literal, or anything that folds to one: `current_timestamp - INTERVAL '90'
-    /// DAY`) written as the range of the column's seconds it means, so that the block indexes
+    /// DAY`), or of its date (`date(...)`, `CAST(... AS DATE)`) against a constant date, written
+    /// as the range of the column's seconds it means, so that the block indexes
     /// prune, count and pick pages by it, and the column kernels filter by it, as they do for
     /// `starttime BETWEEN a AND b`. `from_unixtime(s) >= T` is `s >= ceil(T / 1000)`, and so on.
     /// The ranges stop at the largest `s` whose timestamp exists: a row with a larger one (no
@@ -257,6 +258,30 @@ extension Binder {
 
     /// `column BETWEEN lo AND hi` equivalent to `from_unixtime(column) op constant`, or nil.
     private mutating func timeBound(_ op: BinaryOperator, _ x: Expr, _ k: Expr) -> Expr? {
+        // date(from_unixtime(column)) or CAST(... AS DATE) against a constant date D: the same
+        // comparison of the timestamp with D's midnight, or with the next one.
+        var dateOf: Expr? = nil
+        if case .function(let g) = x.kind, g.name.name == "date", g.arguments.count == 1, !g.distinct { dateOf = g.arguments[0] }
+        if case .cast(let y, .date, false) = x.kind { dateOf = y }
+        if let inner = dateOf {
+            guard let (bound, type) = try? bindExpr(k, post: false),
+                  let (d, _) = try? dateFromText(bound, type, other: .date, k.start), case .constant(.date(let days)) = d,
+                  abs(days) < 100_000_000 else { return nil }
+            let midnight = days * 86_400_000, next = (days + 1) * 86_400_000
+            func ts(_ ms: Int64) -> Expr {
+                Expr(.literal(.typed(.timestamp(precision: nil, withTimeZone: false), Value.formatTimestamp(ms))), position: k.position)
+            }
+            switch op {
+            case .greaterOrEqual: return timeBound(.greaterOrEqual, inner, ts(midnight))
+            case .greater: return timeBound(.greaterOrEqual, inner, ts(next))
+            case .lessOrEqual: return timeBound(.less, inner, ts(next))
+            case .less: return timeBound(.less, inner, ts(midnight))
+            case .equal:
+                guard let a = timeBound(.greaterOrEqual, inner, ts(midnight)), let b = timeBound(.less, inner, ts(next)) else { return nil }
+                return Expr(.and([a, b]), position: x.position)
+            default: return nil
+            }
+        }
         guard case .function(let f) = x.kind, f.name.name == "from_unixtime", f.arguments.count == 1, !f.distinct,
               let col = PruneCondition.column(f.arguments[0]), col.kind.isInteger,
               let (bound, type) = try? bindExpr(k, post: false), type == .timestamp,

@@ -14,10 +14,16 @@ enum ScalarFunction: Equatable {
     case dateDiff(DateUnit)
     /// A bigint as a double: where the arguments of coalesce, greatest, least or if mix the two.
     case toDouble
+    /// A timestamp's day (CAST(ts AS DATE), date(ts)); a DATE's midnight (where a timestamp is
+    /// wanted); text as a date or a timestamp (CAST, TRY_CAST).
+    case toDate, dateToTimestamp, parseDate(isTry: Bool), parseTimestamp(isTry: Bool)
 
     /// A part of a timestamp (UTC), as Trino's functions of the same names return it.
     enum DateField: Equatable {
         case year, quarter, month, week, day, dayOfWeek, dayOfYear, hour, minute, second, millisecond, yearOfWeek
+
+        /// A part of the time of day (a DATE has none).
+        var isTimeOfDay: Bool { [.hour, .minute, .second, .millisecond].contains(self) }
     }
 
     static let fieldsByName: [String: DateField] = [
@@ -65,6 +71,20 @@ enum DateUnit: String, Equatable, CaseIterable {
 }
 
 extension DateFunctions {
+    /// `YYYY-MM-DD` as days since 1970-01-01, or nil (not that shape, or no such day).
+    static func parseDate(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
+        func num(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r { guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }; v = v * 10 + Int(b[i] - 0x30) }
+            return v
+        }
+        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), (1...12).contains(m),
+              d >= 1, d <= daysIn(year: y, month: m) else { return nil }
+        return UTCTime.seconds(year: y, month: m, day: d) / 86_400
+    }
+
     /// `ms` plus `n` units (Trino's date_add): fixed units exactly; months, quarters and years
     /// on the calendar, the day of the month clamped to the last day of the month reached
     /// (2023-01-31 plus one month is 2023-02-28), as Trino does.
@@ -248,6 +268,28 @@ extension Evaluator {
         case .toDouble:
             if case .int(let v) = v0 { return .double(Double(v)) }
             return v0
+        case .toDate:
+            if case .timestamp(let ms) = v0 { return .date(DateFunctions.floorDiv(ms, 86_400_000)) }
+            return v0
+        case .dateToTimestamp:
+            if case .date(let days) = v0 {
+                let (ms, o) = days.multipliedReportingOverflow(by: 86_400_000)
+                if o { throw DateFunctions.outOfRange("CAST to timestamp") }
+                return .timestamp(ms)
+            }
+            return v0
+        case .parseDate(let isTry):
+            let s = text(0)
+            if let days = DateFunctions.parseDate(s.trimmingSpaces) { return .date(days) }
+            if isTry { return .null }
+            throw QueryRuntimeError(description: "Value cannot be cast to date: \(s)")
+        case .parseTimestamp(let isTry):
+            let s = text(0)
+            if let ms = Binder.parseTimestamp(s.trimmingSpaces), DateFunctions.parseDate(String(s.trimmingSpaces.prefix(10))) != nil {
+                return .timestamp(ms)
+            }
+            if isTry { return .null }
+            throw QueryRuntimeError(description: "Value cannot be cast to timestamp: \(s)")
         case .coalesce, .nullif, .greatest, .least, .concat:
             return .null  // handled above
         }
@@ -401,7 +443,7 @@ extension Binder {
             try arity(1...2); try numeric(0)
             if args.count == 2 { try want(1, .bigint) }
             result = types[0]
-        case .field, .dateDiff, .toDouble:
+        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)
@@ -468,6 +510,15 @@ extension Binder {
         }
         let (unit, n) = try intervalValue(interval, e.start)
         let (ts, t) = try bindExpr(other, post: post)
+        if t == .date {
+            // A DATE plus days, months or years is a DATE (Trino: no hours for a date).
+            guard unit.fixedMilliseconds.map({ $0 >= 86_400_000 }) ?? true else {
+                throw error("Cannot add hour, minute or second to a date", e.start)
+            }
+            let midnight = Self.folded(.call(.dateToTimestamp, [ts]), .timestamp).0
+            let added = Self.folded(.dateAdd(unit: unit, .constant(.int(op == .subtract ? -n : n)), midnight), .timestamp).0
+            return Self.folded(.call(.toDate, [added]), .date)
+        }
         guard t == .timestamp || t == .unknown else {
             throw error("an INTERVAL can only be added to or subtracted from a timestamp, not \(t)", other.start)
         }
@@ -498,11 +549,41 @@ extension Binder {
     }
 }
 
-private extension String {
+extension String {
+    /// Without leading and trailing spaces.
     var trimmingSpaces: String {
         var s = Substring(self)
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension Binder {
+    /// A DATE where a timestamp is wanted: its midnight (Trino's implicit coercion).
+    func timestampArgument(_ bound: (CExpr, ValueType)) throws -> (CExpr, ValueType) {
+        bound.1 == .date ? (.call(.dateToTimestamp, [bound.0]), .timestamp) : bound
+    }
+
+    /// CAST(x AS DATE) / date(x): of a timestamp its day, of text the date it spells.
+    func toDate(_ e: CExpr, _ t: ValueType, _ at: SourcePosition, isTry: Bool) throws -> CExpr {
+        switch t {
+        case .date, .unknown: return e
+        case .timestamp: return .call(.toDate, [e])
+        case .varchar: return .call(.parseDate(isTry: isTry), [e])
+        default: throw error("cannot cast \(t) to date", at)
+        }
+    }
+
+    /// A text constant compared with a DATE is the date it spells (Trino casts it): an error
+    /// here when it spells none.
+    func dateFromText(_ e: CExpr, _ t: ValueType, other: ValueType, _ at: SourcePosition) throws -> (CExpr, ValueType) {
+        guard other == .date, t == .varchar, case .constant(.string(let s)) = e else { return (e, t) }
+        guard let days = DateFunctions.parseDate(s.trimmingSpaces) else { throw error("Value cannot be cast to date: \(s)", at) }
+        return (.constant(.date(days)), .date)
+    }
+
+    func dateFromText(_ bound: (CExpr, ValueType), other: ValueType, _ at: SourcePosition) throws -> (CExpr, ValueType) {
+        try dateFromText(bound.0, bound.1, other: other, at)
     }
 }

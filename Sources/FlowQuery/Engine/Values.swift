@@ -12,6 +12,8 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
     case ip(IPAddress)
     /// Milliseconds since the epoch, UTC (Trino's `timestamp(3)`).
     case timestamp(Int64)
+    /// Days since 1970-01-01 (Trino's DATE).
+    case date(Int64)
     case array([Value])
 
     public var isNull: Bool { if case .null = self { return true }; return false }
@@ -26,6 +28,7 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
         case .string(let s): return s
         case .ip(let a): return a.description
         case .timestamp(let ms): return Value.formatTimestamp(ms)
+        case .date(let days): return Value.formatDate(days)
         case .array(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
         }
     }
@@ -45,6 +48,11 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
         return "\(p(c.year, 4))-\(p(c.month, 2))-\(p(c.day, 2)) \(p(c.hour, 2)):\(p(c.minute, 2)):\(p(c.second, 2)).\(p(frac, 3))"
     }
 
+    /// `YYYY-MM-DD`, as Trino prints a DATE.
+    static func formatDate(_ days: Int64) -> String {
+        String(formatTimestamp(days &* 86_400_000).prefix { $0 != " " })
+    }
+
     private var rank: Int {
         switch self {
         case .null: return 9
@@ -53,6 +61,7 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
         case .string: return 2
         case .ip: return 3
         case .timestamp: return 4
+        case .date: return 6
         case .array: return 5
         }
     }
@@ -68,6 +77,7 @@ public enum Value: Hashable, Sendable, Comparable, CustomStringConvertible {
         case (.string(let x), .string(let y)): return x.utf8.lexicographicallyPrecedes(y.utf8)
         case (.ip(let x), .ip(let y)): return x < y
         case (.timestamp(let x), .timestamp(let y)): return x < y
+        case (.date(let x), .date(let y)): return x < y
         case (.bool(let x), .bool(let y)): return !x && y
         case (.array(let x), .array(let y)): return x.lexicographicallyPrecedes(y)
         default: return a.rank < b.rank
@@ -94,6 +104,8 @@ enum Scalar {
     /// A VARCHAR group key after aggregation: an id in the aggregator's `StringTable`.
     case interned(UInt32)
     case timestamp(Int64)
+    /// Days since 1970-01-01.
+    case date(Int64)
 
     var isNull: Bool { if case .null = self { return true }; return false }
 }

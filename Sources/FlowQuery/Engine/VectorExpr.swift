@@ -23,9 +23,23 @@ indirect enum VectorExpr {
     /// ELSE 0 END)`.
     case choose([(VectorCondition, VectorExpr)], otherwise: VectorExpr?)
 
-    /// The result tags of `PackedScalar`: bigint and timestamp.
+    /// A timestamp's day (date(ts)); a date's midnight.
+    case toDate(VectorExpr)
+    case dateToTimestamp(VectorExpr)
+
+    /// The result tags of `PackedScalar`: bigint, timestamp and date.
     static let bigint: UInt8 = 1
     static let timestamp: UInt8 = 7
+    static let date: UInt8 = 8
+
+    /// A result of tag `tag` as a scalar.
+    static func scalar(_ x: Int64, tag: UInt8) -> Scalar {
+        switch tag {
+        case timestamp: return .timestamp(x)
+        case date: return .date(x)
+        default: return .int(x)
+        }
+    }
 
     /// The vector form of `e` and its result tag, or nil when `e` is not covered.
     static func compile(_ e: CExpr) -> (VectorExpr, UInt8)? {
@@ -36,6 +50,14 @@ indirect enum VectorExpr {
             return (.constant(v), bigint)
         case .constant(.timestamp(let v)):
             return (.constant(v), timestamp)
+        case .constant(.date(let v)):
+            return (.constant(v), date)
+        case .call(.toDate, let args):
+            guard let (v, t) = compile(args[0]), t == timestamp else { return nil }
+            return (.toDate(v), date)
+        case .call(.dateToTimestamp, let args):
+            guard let (v, t) = compile(args[0]), t == date else { return nil }
+            return (.dateToTimestamp(v), timestamp)
         case .fromUnixtime(let x):
             guard let (v, t) = compile(x), t == bigint else { return nil }
             return (.fromUnixtime(v), timestamp)
@@ -187,6 +209,18 @@ indirect enum VectorExpr {
                     }
                 }
             }
+        case .toDate(let x):
+            try x.evaluate(b, sel, n, out, nulls)
+            for i in 0..<n { out[i] = DateFunctions.floorDiv(out[i], 86_400_000) }
+        case .dateToTimestamp(let x):
+            try x.evaluate(b, sel, n, out, nulls)
+            var overflow = false
+            for i in 0..<n {
+                let (r, o) = out[i].multipliedReportingOverflow(by: 86_400_000)
+                overflow = overflow || (o && nulls[i] == 0)
+                out[i] = r
+            }
+            if overflow { throw DateFunctions.outOfRange("CAST to timestamp") }
         case .addMilliseconds(let delta, let x):
             try x.evaluate(b, sel, n, out, nulls)
             var overflow = false
