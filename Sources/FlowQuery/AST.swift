@@ -41,6 +41,9 @@ public struct Query: Sendable, Hashable {
     public var limit: Int64?
     /// The position of the SELECT keyword.
     public var position: SourcePosition
+    /// `UNION [ALL | DISTINCT] SELECT ...` after this SELECT, left to right; ORDER BY and LIMIT
+    /// then order and cut the whole union.
+    public var setOperations: [SetOperation] = []
 
     public init(distinct: Bool = false, selectItems: [SelectItem], from: Relation? = nil,
                 whereClause: Expr? = nil, groupBy: [Expr] = [], having: Expr? = nil,
@@ -60,7 +63,7 @@ public struct Query: Sendable, Hashable {
     public static func == (a: Query, b: Query) -> Bool {
         a.distinct == b.distinct && a.selectItems == b.selectItems && a.from == b.from
             && a.whereClause == b.whereClause && a.groupBy == b.groupBy && a.having == b.having
-            && a.orderBy == b.orderBy && a.limit == b.limit
+            && a.orderBy == b.orderBy && a.limit == b.limit && a.setOperations == b.setOperations
     }
 
     public func hash(into h: inout Hasher) {
@@ -72,7 +75,34 @@ public struct Query: Sendable, Hashable {
         h.combine(having)
         h.combine(orderBy)
         h.combine(limit)
+        h.combine(setOperations)
     }
+
+    /// This query's first SELECT alone (no UNION, ORDER BY or LIMIT).
+    var firstSelect: Query {
+        var q = self
+        q.setOperations = []
+        q.orderBy = []
+        q.limit = nil
+        return q
+    }
+}
+
+/// `UNION [ALL] SELECT ...`
+public struct SetOperation: Sendable, Hashable {
+    /// UNION ALL (keeps duplicates); else UNION (DISTINCT).
+    public var all: Bool
+    public var query: Query
+    public var position: SourcePosition
+
+    public init(all: Bool, query: Query, position: SourcePosition) {
+        self.all = all
+        self.query = query
+        self.position = position
+    }
+
+    public static func == (a: SetOperation, b: SetOperation) -> Bool { a.all == b.all && a.query == b.query }
+    public func hash(into h: inout Hasher) { h.combine(all); h.combine(query) }
 }
 
 /// A name: `sourceaddress` (unquoted, folded to lowercase) or `"MyColumn"` (quoted, case kept).

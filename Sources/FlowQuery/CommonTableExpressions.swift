@@ -36,6 +36,11 @@ extension Query {
             out.expression = item.expression.inlining(ctes)
             return out
         }
+        q.setOperations = setOperations.map { op in
+            var out = op
+            out.query = op.query.inlining(ctes)
+            return out
+        }
         return q
     }
 }

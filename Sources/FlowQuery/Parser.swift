@@ -305,7 +305,36 @@ struct Parser {
         return Query(selectItems: items, from: Relation(.subquery(query, alias: name), position: name.position), position: query.position)
     }
 
+    /// A SELECT and the UNIONs after it (left to right: `a UNION ALL b UNION c` is
+    /// `(a UNION ALL b) UNION c`); the last SELECT's ORDER BY and LIMIT are the union's.
     private mutating func parseQueryBody() throws(SQLError) -> Query {
+        var query = try parseSelect()
+        guard at(.union) else { return query }
+        if !query.orderBy.isEmpty || query.limit != nil {
+            throw error("ORDER BY and LIMIT go after the last SELECT of a UNION (they order and cut the whole result)", at: current.start)
+        }
+        while let u = accept(.union) {
+            var all = false
+            if accept(.all) != nil { all = true } else { _ = accept(.distinct) }
+            guard at(.select) else {
+                throw expected("SELECT", hint: at(.leftParen) ? "write the SELECTs of a UNION without parentheses" : nil)
+            }
+            var branch = try parseSelect()
+            if !branch.orderBy.isEmpty || branch.limit != nil {
+                if at(.union) {
+                    throw error("ORDER BY and LIMIT go after the last SELECT of a UNION (they order and cut the whole result)", at: current.start)
+                }
+                query.orderBy = branch.orderBy
+                query.limit = branch.limit
+                branch.orderBy = []
+                branch.limit = nil
+            }
+            query.setOperations.append(SetOperation(all: all, query: branch, position: u.start))
+        }
+        return query
+    }
+
+    private mutating func parseSelect() throws(SQLError) -> Query {
         guard let select = accept(.select) else { throw expected("SELECT") }
         var query = Query(selectItems: [], position: select.start)
         var clauses: [Clause] = []
@@ -354,9 +383,10 @@ struct Parser {
         if at(.fetch) {
             throw unsupported("FETCH FIRST is not supported", at: current, hint: "use LIMIT n")
         }
-        if at(.union) || at(.intersect) || at(.except) {
-            throw unsupported("set operations (\(current.text.uppercased())) are not supported", at: current)
+        if at(.intersect) || at(.except) {
+            throw unsupported("set operations (\(current.text.uppercased())) are not supported", at: current, hint: "UNION [ALL] is")
         }
+        if at(.union) { return query }
         if let clause = clauseAtCurrent() {
             if clauses.contains(clause) {
                 throw error("duplicate \(clause) clause", at: current.start)

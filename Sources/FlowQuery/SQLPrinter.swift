@@ -234,6 +234,9 @@ enum SQLPrinter {
         if let w = q.whereClause { clauses.append("WHERE " + condition(w, indent: indent)) }
         if !q.groupBy.isEmpty { clauses.append("GROUP BY " + q.groupBy.map { expr($0) }.joined(separator: ", ")) }
         if let h = q.having { clauses.append("HAVING " + condition(h, indent: indent)) }
+        for op in q.setOperations {
+            clauses.append((op.all ? "UNION ALL " : "UNION ") + query(op.query, indent: indent))
+        }
         if !q.orderBy.isEmpty { clauses.append("ORDER BY " + q.orderBy.map(orderItem).joined(separator: ", ")) }
         if let limit = q.limit { clauses.append("LIMIT \(limit)") }
         guard let indent else { return clauses.joined(separator: " ") }

@@ -142,6 +142,7 @@ import Testing
         ("SELECT count(*) FROM flows WHERE from_unixtime(starttime) > current_timestamp - INTERVAL '1 02:00' DAY TO MINUTE", "write one unit", ""),
         ("SELECT split_part(interfaceid, '-', 0) FROM flows", "Index must be greater than zero", ""),
         ("SELECT regexp_like(sourceaddress, '^10') FROM flows", "unknown or unsupported function regexp_like", ""),
+        ("SELECT sourceport FROM flows UNION SELECT action FROM flows", "column 1 in UNION query has incompatible types: bigint, varchar", "^"),
     ])
     func errors(_ c: (String, String, String)) throws {
         let a = try #require(Self.archive)
@@ -222,6 +223,23 @@ import Testing
         }
         #expect(totals == expected, "\(r.stdout) vs \(p.stdout)")
         #expect(totals[0] > 0 && lines.contains { $0.hasPrefix("I,") }, "\(r.stdout)")
+    }
+
+    /// UNION ALL keeps every row, UNION one of equal rows; ORDER BY and LIMIT act on the whole.
+    @Test func unionOfTwoHunts() throws {
+        let a = try #require(Self.archive)
+        let sql = "SELECT sourceaddress AS who, 'stratum' AS why FROM vpcflow WHERE destinationport IN (3333, 4444) "
+            + "UNION SELECT sourceaddress, 'rejected ssh' FROM vpcflow WHERE destinationport = 22 AND action = 'REJECT' ORDER BY why, who"
+        let r = try CLI.run(["query", a, sql, "--format", "csv"])
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stdout.split(separator: "\r\n").map(String.init)
+        #expect(lines.first == "who,why" && lines.count > 2, "\(r.stdout)")
+        #expect(Set(lines).count == lines.count, "UNION left duplicates: \(r.stdout)")
+        let reasons: [String] = lines.dropFirst().map { line in String(line.split(separator: ",").last ?? "") }
+        #expect(reasons == reasons.sorted(), "not ordered by why: \(r.stdout)")
+        #expect(Set(reasons) == ["stratum", "rejected ssh"], "\(r.stdout)")
+        let all = try CLI.run(["query", a, sql.replacingOccurrences(of: "UNION SELECT", with: "UNION ALL SELECT") + " LIMIT 1000000", "--format", "csv"])
+        #expect(all.status == 0 && all.stdout.split(separator: "\r\n").count >= lines.count, "\(all)")
     }
 
     @Test func tryCastAndTimestampsAtTheEdges() throws {

@@ -31,6 +31,9 @@ public enum QueryEngine {
     }
 
     static func run(_ text: String, query: Query, archive: ArchiveReader, threads: Int, now: Int64, started t0: UInt64) throws -> QueryResult {
+        if !query.setOperations.isEmpty {
+            return try runUnion(text, query: query, archive: archive, threads: threads, now: now, started: t0)
+        }
         var binder = Binder(source: text, now: now)
         var subStats: [QueryStats] = []
         binder.runSubquery = { sub in
@@ -96,6 +99,59 @@ public enum QueryEngine {
         result.stats = stats
         result.plan = describe(plan, prune)
         return result
+    }
+
+    /// `a UNION [ALL] b ... [ORDER BY ...] [LIMIT n]`: each SELECT run on its own, their rows
+    /// appended left to right (UNION without ALL keeping one of equal rows, of what is there so
+    /// far), then ordered and cut as a subquery in FROM would be.
+    static func runUnion(_ text: String, query: Query, archive: ArchiveReader, threads: Int, now: Int64, started t0: UInt64) throws -> QueryResult {
+        if !query.orderBy.isEmpty || query.limit != nil {
+            var union = query
+            union.orderBy = []
+            union.limit = nil
+            let outer = Query(selectItems: [SelectItem(.wildcard, position: query.position)],
+                              from: Relation(.subquery(union, alias: nil), position: query.position),
+                              orderBy: query.orderBy, limit: query.limit, position: query.position)
+            return try run(text, query: outer, archive: archive, threads: threads, now: now, started: t0)
+        }
+        let first = try run(text, query: query.firstSelect, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
+        var rows = first.rows
+        var types = first.types
+        var stats = first.stats
+        for op in query.setOperations {
+            let r = try run(text, query: op.query, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
+            guard r.columns.count == types.count else {
+                throw SQLError("UNION query has different number of fields: \(types.count), \(r.columns.count)", at: op.position, source: text)
+            }
+            for i in types.indices where r.types[i] != types[i] && r.types[i] != .unknown {
+                if types[i] == .unknown { types[i] = r.types[i]; continue }
+                let numeric: [ValueType] = [.bigint, .double]
+                guard numeric.contains(types[i]) && numeric.contains(r.types[i]) else {
+                    throw SQLError("column \(i + 1) in UNION query has incompatible types: \(types[i]), \(r.types[i])", at: op.position, source: text)
+                }
+                types[i] = .double
+            }
+            rows += r.rows
+            // bigint values in a column that became double (a branch gave doubles) are doubles,
+            // before duplicates are looked for (1 and 1.0 are one value).
+            for i in types.indices where types[i] == .double {
+                for k in rows.indices { if case .int(let v) = rows[k][i] { rows[k][i] = .double(Double(v)) } }
+            }
+            if !op.all {
+                var seen = Set<[Value]>()
+                rows = rows.filter { seen.insert($0).inserted }
+            }
+            stats.blocks += r.stats.blocks
+            stats.blocksSkipped += r.stats.blocksSkipped
+            stats.blocksCounted += r.stats.blocksCounted
+            stats.pagesFromIndexes += r.stats.pagesFromIndexes
+            stats.rowsScanned += r.stats.rowsScanned
+            stats.rowsMatched += r.stats.rowsMatched
+        }
+        let data = types.indices.map { i in ResultColumn(storage: .values(rows.map { $0[i] })) }
+        stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
+        return QueryResult(columns: first.columns, types: types, data: data, rowCount: rows.count, stats: stats,
+                           plan: first.plan + "\nunion: \(query.setOperations.count + 1) SELECTs, their rows appended")
     }
 
     static func describe(_ plan: QueryPlan, _ prune: PruneCondition) -> String {

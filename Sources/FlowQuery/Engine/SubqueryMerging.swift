@@ -9,12 +9,12 @@
 extension Query {
     /// This query merged with the subquery that is its whole FROM, or nil.
     func mergedWithSubquery() -> Query? {
-        guard case .subquery(let written, let alias)? = from?.kind else { return nil }
+        guard setOperations.isEmpty, case .subquery(let written, let alias)? = from?.kind else { return nil }
         // Inside out: the subquery merged with its own subquery first.
         let inner = written.mergedWithSubquery() ?? written
         let outer = self
         // The inner query's rows are not cut or deduplicated before the outer query sees them.
-        guard !inner.distinct, inner.limit == nil, inner.orderBy.isEmpty, let innerFrom = inner.from,
+        guard !inner.distinct, inner.limit == nil, inner.orderBy.isEmpty, inner.setOperations.isEmpty, let innerFrom = inner.from,
               case .table = innerFrom.kind else { return nil }
         let aggregated = !inner.groupBy.isEmpty || inner.having != nil
             || inner.selectItems.contains { if case .expression(let e, _) = $0.kind { return Binder.containsAggregate(e) }; return false }
