@@ -36,7 +36,8 @@ import Testing
         ("starts_with('eni-1', 'i-')", "false"), ("coalesce(NULL, NULL, 'z')", "z"), ("coalesce(NULL, 2, 3.5)", "2.0"),
         ("coalesce(NULL, NULL)", "NULL"), ("nullif(1, 1)", "NULL"), ("nullif(1, 2)", "1"), ("greatest(1, 3, 2)", "3"),
         ("least('b', 'a', 'c')", "a"), ("greatest(1, NULL)", "NULL"), ("greatest(1, 2.5)", "2.5"), ("if(1 < 2, 'y')", "y"),
-        ("if(1 > 2, 'y')", "NULL"), ("if(NULL, 'y', 'n')", "n"), ("abs(-3)", "3"), ("abs(-2.5)", "2.5"),
+        ("if(1 > 2, 'y')", "NULL"), ("NULL IS DISTINCT FROM NULL", "false"), ("1 IS DISTINCT FROM NULL", "true"),
+        ("'a' IS NOT DISTINCT FROM 'a'", "true"), ("2 IS DISTINCT FROM 2.0", "false"), ("if(NULL, 'y', 'n')", "n"), ("abs(-3)", "3"), ("abs(-2.5)", "2.5"),
         ("floor(-2.5)", "-3.0"), ("ceil(2.1)", "3.0"), ("ceiling(-2.1)", "-2.0"), ("floor(7)", "7"),
         ("round(2.5)", "3.0"), ("round(-2.5)", "-3.0"), ("round(1.005e0, 2)", "1.0"), ("round(1234.5678, 2)", "1234.57"),
         ("round(1250, -2)", "1300"), ("round(-1250, -2)", "-1300"), ("round(1249, -2)", "1200"), ("round(7, 2)", "7"),
@@ -117,6 +118,8 @@ import Testing
         ("coalesce(1, 'a')", "coalesce needs arguments of one type, not bigint and varchar"),
         ("hour(1)", "hour needs timestamp, not bigint"),
         ("count_if(1)", "count_if needs boolean, not bigint"),
+        ("max_by(1)", "max_by takes two arguments: the value to return and the one to order by"),
+        ("min_by(1, max(2))", "aggregate functions cannot be nested"),
         ("DATE '2023-02-29'", "'2023-02-29' is not a valid date"),
         ("CAST('14/11/2023' AS DATE)", "Value cannot be cast to date: 14/11/2023"),
         ("DATE '2023-11-14' + INTERVAL '1' HOUR", "Cannot add hour, minute or second to a date"),
@@ -284,5 +287,19 @@ import Testing
         let sort = { (r: QueryResult) in r.rows.sorted { $0.lexicographicallyPrecedes($1) } }
         #expect(sort(vector) == sort(rows), "\(c)")
         #expect(vector.rowCount > 1)
+    }
+}
+
+/// max_by and min_by: the row with the greatest (least) ordering value, rows whose ordering value
+/// is NULL left out, ties to the least value, the same with one worker and with several.
+@Suite struct MaxByTests {
+    @Test func tiesNullsAndWorkers() throws {
+        let archive = try DemoExecutionTests.archive()
+        let ties = try TestArchive.run("SELECT max_by(action, 1) = min(action), min_by(log_status, 7) = min(log_status), max_by(action, CAST(NULL AS BIGINT)) IS NULL FROM flows", archive)
+        #expect(ties.rows == [[.bool(true), .bool(true), .bool(true)]])
+        let sql = "SELECT srcaddr, max_by(dstaddr, bytes) AS a, min_by(dstport, packets) AS b FROM flows GROUP BY srcaddr"
+        let one = try TestArchive.run(sql, archive, threads: 1).rows.sorted { $0.lexicographicallyPrecedes($1) }
+        let three = try TestArchive.run(sql, archive, threads: 3).rows.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(one == three && one.count > 3)
     }
 }

@@ -76,11 +76,26 @@ struct AggState {
     var overflow = false
     var isDouble = false
     var bestPacked: PackedScalar? = nil
+    /// max_by / min_by: the ordering value of the row `bestPacked` came from.
+    var bestBy: PackedScalar? = nil
     var set: Set<PackedScalar>? = nil
     var list: [PackedScalar]? = nil
 
     mutating func update(_ spec: AggregateSpec, _ c: EvalContext, _ strings: StringTable) throws {
         if spec.function == .countStar { count += 1; return }
+        if spec.function == .maxBy || spec.function == .minBy {
+            // Rows whose ordering value is NULL do not count (Trino); x may be NULL.
+            let y = try Evaluator.eval(spec.by!, c)
+            if y.isNull { return }
+            let x = try Evaluator.eval(spec.argument!, c)
+            let packedY = strings.pack(y, c), packedX = strings.pack(x, c)
+            count += 1
+            if bestBy == nil || Self.better(packedY, packedX, than: bestBy!, bestPacked!, spec.function, strings) {
+                bestBy = packedY
+                bestPacked = packedX
+            }
+            return
+        }
         let v = try Evaluator.eval(spec.argument!, c)
         if v.isNull { return }
         switch spec.function {
@@ -113,8 +128,17 @@ struct AggState {
         case .arrayAgg:
             if list == nil { list = [] }
             list!.append(strings.pack(v, c))
-        case .countStar: break
+        case .countStar, .maxBy, .minBy: break
         }
+    }
+
+    /// Whether the row (y, x) beats the kept (y0, x0) for max_by / min_by: a greater (less) y;
+    /// among equal ys the least x (Trino leaves the choice open; this one is deterministic).
+    static func better(_ y: PackedScalar, _ x: PackedScalar, than y0: PackedScalar, _ x0: PackedScalar,
+                       _ f: AggregateSpec.Function, _ strings: StringTable) -> Bool {
+        let a = strings.unpack(y), b = strings.unpack(y0)
+        if a != b { return f == .maxBy ? b < a : a < b }
+        return strings.unpack(x) < strings.unpack(x0)
     }
 
     /// Adds another worker's state; `remap` turns its packed text ids into this table's.
@@ -125,7 +149,13 @@ struct AggState {
         overflow = overflow || o.overflow || ov
         sumDouble += o.sumDouble
         isDouble = isDouble || o.isDouble
-        if let b = o.bestPacked.map(remap) {
+        if f == .maxBy || f == .minBy {
+            if let oy = o.bestBy.map(remap), let ox = o.bestPacked.map(remap),
+               bestBy == nil || Self.better(oy, ox, than: bestBy!, bestPacked!, f, strings) {
+                bestBy = oy
+                bestPacked = ox
+            }
+        } else if let b = o.bestPacked.map(remap) {
             if let mine = bestPacked {
                 let x = strings.unpack(b), y = strings.unpack(mine)
                 if f == .min ? x < y : y < x { bestPacked = b }
@@ -149,7 +179,7 @@ struct AggState {
         case .avg:
             if count == 0 { return .null }
             return .double((isDouble ? sumDouble : Double(sumInt) + 0) / Double(count))
-        case .min, .max:
+        case .min, .max, .maxBy, .minBy:
             return bestPacked.map { strings.unpack($0) } ?? .null
         case .arrayAggDistinct:
             return .array((set.map { $0.map { strings.unpack($0) } } ?? []).sorted())

@@ -314,7 +314,7 @@ struct Binder {
         return "_col\(index)"
     }
 
-    static let aggregateNames: Set<String> = ["count", "count_if", "sum", "min", "max", "avg", "approx_distinct", "array_agg"]
+    static let aggregateNames: Set<String> = ["count", "count_if", "sum", "min", "max", "avg", "approx_distinct", "array_agg", "max_by", "min_by"]
 
     static func containsAggregate(_ e: Expr) -> Bool {
         var found = false
@@ -455,6 +455,13 @@ struct Binder {
         case .isNull(let x, let negated):
             let (cx, _) = try bindExpr(x, post: post)
             return (.isNull(cx, negated: negated), .boolean)
+        case .isDistinctFrom(let a, let b, let negated):
+            var (ca, ta) = try bindExpr(a, post: post)
+            var (cb, tb) = try bindExpr(b, post: post)
+            (ca, ta) = try dateFromText(ca, ta, other: tb, a.start)
+            (cb, tb) = try dateFromText(cb, tb, other: ta, b.start)
+            try checkComparable(ta, tb, .equal, e.start)
+            return Self.folded(.call(.distinctFrom(negated: negated), [ca, cb]), .boolean)
         case .cast(let x, let to, let isTry):
             let (cx, tx) = try bindExpr(x, post: post)
             switch to {
@@ -592,6 +599,13 @@ struct Binder {
         if f.isStar {
             guard name == "count" else { throw error("\(name)(*) is not a function; only count(*) is", e.start) }
             spec = AggregateSpec(function: .countStar, argument: nil, type: .bigint)
+        } else if name == "max_by" || name == "min_by" {
+            guard f.arguments.count == 2, !f.distinct else { throw error("\(name) takes two arguments: the value to return and the one to order by", e.start) }
+            for a in f.arguments where Self.containsAggregate(a) { throw error("aggregate functions cannot be nested", a.start) }
+            let (x, tx) = try bindExpr(f.arguments[0], post: false)
+            let (y, ty) = try bindExpr(f.arguments[1], post: false)
+            if case .array = ty { throw error("\(name) cannot order by an array", f.arguments[1].start) }
+            spec = AggregateSpec(function: name == "max_by" ? .maxBy : .minBy, argument: x, type: tx, by: y)
         } else {
             guard f.arguments.count == 1 else { throw error("\(name) takes one argument", e.start) }
             let arg = f.arguments[0]

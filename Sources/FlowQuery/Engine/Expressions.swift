@@ -168,10 +168,12 @@ struct LikePattern {
 
 /// An aggregate to compute per group.
 struct AggregateSpec {
-    enum Function { case count, countStar, sum, min, max, avg, countDistinct, arrayAggDistinct, arrayAgg }
+    enum Function { case count, countStar, sum, min, max, avg, countDistinct, arrayAggDistinct, arrayAgg, maxBy, minBy }
     var function: Function
     var argument: CExpr?
     var type: ValueType
+    /// max_by(x, y) / min_by(x, y): y, the value whose greatest or least row gives x.
+    var by: CExpr? = nil
 }
 
 /// The values of a long constant IN list as hash keys (see `JoinTable.Key` for how values of
@@ -242,7 +244,7 @@ extension QueryPlan {
 
     /// Outputs, aggregate arguments, HAVING, ORDER BY and the join's terms.
     var expressionsBesidesKeysAndFilter: [CExpr] {
-        var all = outputs.map(\.expr) + aggregates.compactMap(\.argument) + orderBy.map(\.expr)
+        var all = outputs.map(\.expr) + aggregates.compactMap(\.argument) + aggregates.compactMap(\.by) + orderBy.map(\.expr)
         if let having { all.append(having) }
         if let j = join {
             all += j.archiveKeys

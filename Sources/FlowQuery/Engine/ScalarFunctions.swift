@@ -17,6 +17,8 @@ enum ScalarFunction: Equatable {
     /// A timestamp's day (CAST(ts AS DATE), date(ts)); a DATE's midnight (where a timestamp is
     /// wanted); text as a date or a timestamp (CAST, TRY_CAST).
     case toDate, dateToTimestamp, parseDate(isTry: Bool), parseTimestamp(isTry: Bool)
+    /// a IS [NOT] DISTINCT FROM b: equality in which NULL equals NULL (never NULL itself).
+    case distinctFrom(negated: Bool)
 
     /// A part of a timestamp (UTC), as Trino's functions of the same names return it.
     enum DateField: Equatable {
@@ -175,6 +177,10 @@ extension Evaluator {
     /// `f(args)` for one row.
     static func call(_ f: ScalarFunction, _ args: [CExpr], _ c: EvalContext) throws -> Scalar {
         switch f {
+        case .distinctFrom(let negated):
+            let a = try eval(args[0], c), b = try eval(args[1], c)
+            let distinct = a.isNull || b.isNull ? a.isNull != b.isNull : compare(a, b, c) != 0
+            return .bool(distinct != negated)
         case .coalesce:
             for a in args {
                 let v = try eval(a, c)
@@ -290,7 +296,7 @@ extension Evaluator {
             }
             if isTry { return .null }
             throw QueryRuntimeError(description: "Value cannot be cast to timestamp: \(s)")
-        case .coalesce, .nullif, .greatest, .least, .concat:
+        case .coalesce, .nullif, .greatest, .least, .concat, .distinctFrom:
             return .null  // handled above
         }
     }
@@ -443,7 +449,7 @@ extension Binder {
             try arity(1...2); try numeric(0)
             if args.count == 2 { try want(1, .bigint) }
             result = types[0]
-        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp:
+        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)
