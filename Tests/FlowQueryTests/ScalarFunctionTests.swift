@@ -121,6 +121,7 @@ import Testing
         ("max_by(1)", "max_by takes two arguments: the value to return and the one to order by"),
         ("min_by(1, max(2))", "aggregate functions cannot be nested"),
         ("DATE '2023-02-29'", "'2023-02-29' is not a valid date"),
+        ("TIMESTAMP '2023-02-30 00:00:00'", "'2023-02-30 00:00:00' is not a valid timestamp"),
         ("CAST('14/11/2023' AS DATE)", "Value cannot be cast to date: 14/11/2023"),
         ("DATE '2023-11-14' + INTERVAL '1' HOUR", "Cannot add hour, minute or second to a date"),
         ("hour(DATE '2023-11-14')", "hour needs timestamp, not date"),

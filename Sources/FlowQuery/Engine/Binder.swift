@@ -564,7 +564,9 @@ struct Binder {
                 guard let a = IPAddress(text) else { throw error("'\(text)' is not a valid IP address", at) }
                 return (.constant(.ip(a)), .ipaddress)
             case .timestamp:
-                guard let ms = Self.parseTimestamp(text) else { throw error("'\(text)' is not a valid timestamp", at) }
+                guard let ms = Self.parseTimestamp(text), DateFunctions.parseDate(String(text.prefix(10))) != nil else {
+                    throw error("'\(text)' is not a valid timestamp", at)
+                }
                 return (.constant(.timestamp(ms)), .timestamp)
             case .date:
                 guard let days = DateFunctions.parseDate(text) else { throw error("'\(text)' is not a valid date", at) }

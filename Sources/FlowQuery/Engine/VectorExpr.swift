@@ -182,29 +182,27 @@ indirect enum VectorExpr {
         case .choose(let branches, let otherwise):
             // Each row takes the first branch whose condition is TRUE (not NULL); the rest are
             // NULL unless there is an ELSE.
-            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { tb in
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3 * n) { flags in
                 try withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { vb in
-                    try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { nb in
-                        let taken = tb.baseAddress!, value = vb.baseAddress!, valueNulls = nb.baseAddress!
-                        taken.update(repeating: 0, count: n)
-                        nulls.update(repeating: 1, count: n)
-                        for (cond, result) in branches {
-                            cond.evaluate(b, sel, n, valueNulls)  // 1 where TRUE
-                            for i in 0..<n { valueNulls[i] &= taken[i] ^ 1 }
-                            let chosen = Array(UnsafeBufferPointer(start: valueNulls, count: n))
-                            try result.evaluate(b, sel, n, value, valueNulls)
-                            for i in 0..<n where chosen[i] == 1 {
-                                taken[i] = 1
-                                out[i] = value[i]
-                                nulls[i] = valueNulls[i]
-                            }
+                    let taken = flags.baseAddress!, chosen = taken + n, valueNulls = taken + 2 * n
+                    let value = vb.baseAddress!
+                    taken.update(repeating: 0, count: n)
+                    nulls.update(repeating: 1, count: n)
+                    for (cond, result) in branches {
+                        cond.evaluate(b, sel, n, chosen)  // 1 where TRUE
+                        for i in 0..<n { chosen[i] &= taken[i] ^ 1 }
+                        try result.evaluate(b, sel, n, value, valueNulls)
+                        for i in 0..<n where chosen[i] == 1 {
+                            taken[i] = 1
+                            out[i] = value[i]
+                            nulls[i] = valueNulls[i]
                         }
-                        if let otherwise {
-                            try otherwise.evaluate(b, sel, n, value, valueNulls)
-                            for i in 0..<n where taken[i] == 0 {
-                                out[i] = value[i]
-                                nulls[i] = valueNulls[i]
-                            }
+                    }
+                    if let otherwise {
+                        try otherwise.evaluate(b, sel, n, value, valueNulls)
+                        for i in 0..<n where taken[i] == 0 {
+                            out[i] = value[i]
+                            nulls[i] = valueNulls[i]
                         }
                     }
                 }
