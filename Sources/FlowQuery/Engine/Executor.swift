@@ -740,7 +740,7 @@ final class SharedScan: @unchecked Sendable {
             rows = rows.filter { seen.insert($0.0).inserted }
         }
         if !plan.orderBy.isEmpty {
-            let index = Self.sortedPositions(rows.map(\.1), plan.orderBy)
+            let index = Self.sortedPositions(rows.map(\.1), plan.orderBy, limit: plan.limit.map { Int(clamping: $0) })
             rows = index.map { rows[$0] }
         }
         if let l = plan.limit, rows.count > Int(l) { rows.removeLast(rows.count - Int(l)) }
@@ -751,16 +751,18 @@ final class SharedScan: @unchecked Sendable {
 
 extension SharedScan {
     /// Positions of `keys` in ORDER BY order (stable), comparing over one flat row-major copy
-    /// of the keys so that comparisons touch no nested arrays (a retain/release each).
-    static func sortedPositions(_ keys: [[Value]], _ specs: [QueryPlan.Order]) -> [Int] {
+    /// of the keys so that comparisons touch no nested arrays (a retain/release each). With a
+    /// `limit` well below the row count, only the first `limit` positions, kept in a bounded heap
+    /// as the rows go by and sorted at the end: the same positions the full sort starts with
+    /// (ties are broken by position, so the order is total), in n log limit instead of n log n.
+    static func sortedPositions(_ keys: [[Value]], _ specs: [QueryPlan.Order], limit: Int? = nil) -> [Int] {
         let n = specs.count
         var flat: [Value] = []
         flat.reserveCapacity(keys.count * n)
         for k in keys { flat.append(contentsOf: k.prefix(n)) }
-        var index = Array(keys.indices)
         let ascending = specs.map(\.ascending), nullsFirst = specs.map(\.nullsFirst)
-        flat.withUnsafeBufferPointer { f in
-            index.sort { ia, ib in
+        return flat.withUnsafeBufferPointer { f -> [Int] in
+            func before(_ ia: Int, _ ib: Int) -> Bool {
                 for i in 0..<n {
                     let x = f[ia * n + i], y = f[ib * n + i]
                     if x == y { continue }
@@ -770,8 +772,43 @@ extension SharedScan {
                 }
                 return ia < ib
             }
+            guard let limit, limit < keys.count / 4 else {
+                var index = Array(keys.indices)
+                index.sort(by: before)
+                return index
+            }
+            if limit <= 0 { return [] }
+            // A heap whose root is the worst of the best `limit` so far.
+            var heap: [Int] = []
+            heap.reserveCapacity(limit)
+            func siftDown(_ start: Int) {
+                var i = start
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var worst = i
+                    if l < heap.count && before(heap[worst], heap[l]) { worst = l }
+                    if r < heap.count && before(heap[worst], heap[r]) { worst = r }
+                    if worst == i { return }
+                    heap.swapAt(i, worst)
+                    i = worst
+                }
+            }
+            for row in keys.indices {
+                if heap.count < limit {
+                    heap.append(row)
+                    var c = heap.count - 1
+                    while c > 0, before(heap[(c - 1) / 2], heap[c]) {
+                        heap.swapAt(c, (c - 1) / 2)
+                        c = (c - 1) / 2
+                    }
+                } else if before(row, heap[0]) {
+                    heap[0] = row
+                    siftDown(0)
+                }
+            }
+            heap.sort(by: before)
+            return heap
         }
-        return index
     }
 }
 
