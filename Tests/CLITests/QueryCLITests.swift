@@ -141,7 +141,8 @@ import Testing
         ("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE is not supported", "^"),
         ("SELECT count(*) FROM flows WHERE from_unixtime(starttime) > current_timestamp - INTERVAL '1 02:00' DAY TO MINUTE", "write one unit", ""),
         ("SELECT split_part(interfaceid, '-', 0) FROM flows", "Index must be greater than zero", ""),
-        ("SELECT regexp_like(sourceaddress, '^10') FROM flows", "unknown or unsupported function regexp_like", ""),
+        ("SELECT count(*) FROM flows WHERE regexp_like(sourceaddress, '(?<=1)0')", "(?< in regular expression '(?<=1)0' is not supported", "^"),
+        ("SELECT regexp_extract(sourceaddress, '^10') FROM flows", "unknown or unsupported function regexp_extract", ""),
         ("SELECT sourceport FROM flows UNION SELECT action FROM flows", "column 1 in UNION query has incompatible types: bigint, varchar", "^"),
     ])
     func errors(_ c: (String, String, String)) throws {

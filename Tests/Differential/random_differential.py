@@ -12,7 +12,7 @@ where the order is total; a grouped subquery in FROM; a join of the archive with
 subquery; IN (SELECT ...) and scalar subqueries; Trino's text functions (lower, coalesce, length,
 substr, split_part, strpos, replace, ||), time fields (hour, day_of_week, week, date_diff, ...) and
 DATE (date(ts), CAST AS DATE, date literals and text compared with dates),
-predicates through them (also as terms of the top-level AND, the column kernels' shape), windows
+predicates through them and regexp_like (also as terms of the top-level AND, the column kernels' shape), windows
 in timestamps with INTERVALs, count_if and sums of CASE, and WITH queries read by the body (a
 filter grouped by it; groups filtered, ordered and cut by it). Each query is written twice: in Athena's (Trino's)
 dialect for flowarc, and in DuckDB's, translated the way Tests/CLITests/DifferentialTests.swift
@@ -351,9 +351,14 @@ class Generator:
             if y < 0.55:
                 op = r.choice(["=", "<>"])
                 return E(f"coalesce({e.t}, 'none') {op} 'none'", f"coalesce({e.d}, 'none') {op} 'none'", "bool")
-            if y < 0.75:
+            if y < 0.65:
                 k = r.randint(0, 25)
                 return E(f"length({e.t}) > {k}", f"length({e.d}) > {k}", "bool")
+            if y < 0.75:
+                pat = r.choice(["^eni-0", "[0-9a-f]{3}$", "(?i)accept", "^i-0[0-9]", "us-east-1[a-f]?", "\\d{4}",
+                                "^(OK|NODATA)$", "vpc-[0-9a-f]+", "^[A-Z]+$", "(?:ss|gr)ess$", "[.]", "\\.", "^$"])
+                nt = "NOT " if r.random() < 0.3 else ""
+                return E(f"{nt}regexp_like({e.t}, '{pat}')", f"{nt}regexp_matches({e.d}, '{pat}')", "bool")
             v = self.strconst(canon, "text")
             pre = quote(v[:r.randint(0, len(v))])
             nt = "NOT " if r.random() < 0.3 else ""

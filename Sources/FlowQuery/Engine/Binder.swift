@@ -743,6 +743,16 @@ struct Binder {
             let b = f.arguments.count == 3 ? try arg(2) : nil
             let t = try commonType([ta, b?.1 ?? .unknown], e.start, name)
             return (.caseWhen([(cond, Self.converted(a, ta, to: t))], b.map { Self.converted($0.0, $0.1, to: t) }), t)
+        case "regexp_like":
+            try arity(2)
+            let (a, t) = try arg(0)
+            try expect(t, .varchar, f.arguments[0].start, "regexp_like")
+            guard case .literal(.string(let pattern)) = f.arguments[1].kind else {
+                throw error("regexp_like needs a constant pattern", f.arguments[1].start)
+            }
+            let re: RegularExpression
+            do { re = try RegularExpression(pattern) } catch { throw self.error(error.message, f.arguments[1].start) }
+            return Self.folded(.call(.regexpLike(re), [a]), .boolean)
         case "now":
             try arity(0)
             return (.constant(.timestamp(now)), .timestamp)

@@ -19,6 +19,8 @@ enum ScalarFunction: Equatable {
     case toDate, dateToTimestamp, parseDate(isTry: Bool), parseTimestamp(isTry: Bool)
     /// a IS [NOT] DISTINCT FROM b: equality in which NULL equals NULL (never NULL itself).
     case distinctFrom(negated: Bool)
+    /// regexp_like(text, constant pattern)
+    case regexpLike(RegularExpression)
 
     /// A part of a timestamp (UTC), as Trino's functions of the same names return it.
     enum DateField: Equatable {
@@ -274,6 +276,8 @@ extension Evaluator {
         case .toDouble:
             if case .int(let v) = v0 { return .double(Double(v)) }
             return v0
+        case .regexpLike(let re):
+            return .bool(withText(v0, c) { re.matches($0) })
         case .toDate:
             if case .timestamp(let ms) = v0 { return .date(DateFunctions.floorDiv(ms, 86_400_000)) }
             return v0
@@ -449,7 +453,7 @@ extension Binder {
             try arity(1...2); try numeric(0)
             if args.count == 2 { try want(1, .bigint) }
             result = types[0]
-        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom:
+        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)
