@@ -207,6 +207,11 @@ import Testing
         // dictionary code on text columns and per row on addresses.
         Case(sql: "SELECT action, count(*) AS n FROM vpcflow WHERE regexp_like(interfaceid, 'eni-0[0-9a-f]{2}[13]') AND regexp_like(destinationaddress, '^(10|172)\\.\\d+\\.') OR regexp_like(logstatus, '(?i)^skip') GROUP BY action ORDER BY action", ordered: true,
              duck: "SELECT action, count(*) AS n FROM vpcflow WHERE regexp_matches(interfaceid, 'eni-0[0-9a-f]{2}[13]') AND regexp_matches(destinationaddress, '^(10|172)\\.\\d+\\.') OR regexp_matches(logstatus, '(?i)^skip') GROUP BY action ORDER BY action NULLS LAST"),
+        // Predicates of one address column decided per dictionary entry (NULL's code too) or per row.
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE coalesce(pkt_srcaddr, 'none') = 'none' AND destinationaddress LIKE '%.1_' AND split_part(sourceaddress, '.', 2) <> '0'", ordered: true),
+        Case(sql: "SELECT logstatus, count(*) AS n FROM vpcflow WHERE coalesce(sourceaddress, 'none') = 'none' GROUP BY logstatus ORDER BY logstatus", ordered: true),
+        Case(sql: "SELECT protocol, count(*) AS n FROM vpcflow WHERE NOT regexp_like(sourceaddress, '^(10|172)\\.') AND length(destinationaddress) < 12 GROUP BY protocol ORDER BY protocol", ordered: true,
+             duck: "SELECT protocol, count(*) AS n FROM vpcflow WHERE NOT regexp_matches(sourceaddress, '^(10|172)\\.') AND length(destinationaddress) < 12 GROUP BY protocol ORDER BY protocol NULLS LAST"),
         // UNION ALL and UNION (left to right), ordered and cut as a whole; a union in FROM and in IN.
         Case(sql: "SELECT sourceaddress AS a, 'pool' AS why, numbytes FROM vpcflow WHERE destinationport IN (3333, 4444) UNION ALL SELECT destinationaddress, 'ssh', numpackets FROM vpcflow WHERE destinationport = 22 AND action = 'REJECT' UNION SELECT sourceaddress, 'pool', numbytes FROM vpcflow WHERE destinationport = 3333 ORDER BY 2, 1, 3 DESC LIMIT 40", ordered: true,
              duck: "(SELECT sourceaddress AS a, 'pool' AS why, numbytes FROM vpcflow WHERE destinationport IN (3333, 4444) UNION ALL SELECT destinationaddress, 'ssh', numpackets FROM vpcflow WHERE destinationport = 22 AND action = 'REJECT') UNION SELECT sourceaddress, 'pool', numbytes FROM vpcflow WHERE destinationport = 3333 ORDER BY 2, 1, 3 DESC NULLS LAST LIMIT 40"),

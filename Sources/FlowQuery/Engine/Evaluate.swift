@@ -72,6 +72,8 @@ struct EvalContext {
     /// The subquery rows of a join, and the one joined to `row` (-1: none, a LEFT JOIN's NULLs).
     var joined: JoinedRows?
     var joinRow = -1
+    /// The value of `CExpr.parameter`.
+    var parameter: Scalar = .null
 }
 
 /// Runtime errors Trino would raise (they abort the query with a message).
@@ -269,6 +271,8 @@ enum Evaluator {
             return .timestamp(try DateFunctions.add(unit, k, ms, function: "date_add"))
         case .call(let f, let args):
             return try call(f, args, c)
+        case .parameter:
+            return c.parameter
         case .caseWhen(let whens, let els):
             for (cond, result) in whens {
                 if case .bool(true) = try eval(cond, c) { return try eval(result, c) }

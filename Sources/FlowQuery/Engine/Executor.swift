@@ -665,7 +665,7 @@ final class SharedScan: @unchecked Sendable {
         var slots = Set<Int>()
         for k in filter.kernels {
             switch k {
-            case .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _): slots.insert(slot)
+            case .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _), .perCode(let slot, _): slots.insert(slot)
             default: break
             }
         }

@@ -39,6 +39,9 @@ indirect enum CExpr {
     case dateAdd(unit: DateUnit, CExpr, CExpr)
     /// A function of `ScalarFunction`, evaluated row by row.
     case call(ScalarFunction, [CExpr])
+    /// `EvalContext.parameter`: a column's value given by the caller (a predicate decided once
+    /// per dictionary code, `VectorFilter.Kernel.perCode`).
+    case parameter
     /// Column i of the subquery in FROM, in the joined row being evaluated.
     case joined(Int)
     /// After aggregation: group key i, aggregate j.
@@ -215,7 +218,7 @@ extension CExpr {
         case .caseWhen(let ws, let els):
             for (a, b) in ws { a.forEach(visit); b.forEach(visit) }
             els?.forEach(visit)
-        case .constant, .column, .textCompare, .groupKey, .aggregate, .joined:
+        case .constant, .column, .textCompare, .groupKey, .aggregate, .joined, .parameter:
             break
         }
     }

@@ -249,7 +249,11 @@ extension Evaluator {
         case .substr:
             return .string(substr(text(0), int(1), args.count > 2 ? int(2) : Int64.max))
         case .splitPart:
-            return try splitPart(text(0), text(1), int(2))
+            let delimiter = text(1), index = int(2)
+            if delimiter.isEmpty || index <= 0 { return try splitPart(text(0), delimiter, index) }
+            // Over the text's bytes in place (an address is formatted on the stack): only the
+            // field returned becomes a String.
+            return withText(v0, c) { splitPart(bytes: $0, Array(delimiter.utf8), index) }
         case .strpos:
             return .int(strpos(text(0), text(1)))
         case .replace:
@@ -328,6 +332,24 @@ extension Evaluator {
         let parts = s.utf8.split(separator: Array(delimiter.utf8), omittingEmptySubsequences: false)
         guard index <= parts.count else { return .null }
         return .string(String(decoding: parts[Int(index) - 1], as: UTF8.self))
+    }
+
+    /// split_part for a non-empty delimiter and an index of at least 1, on UTF-8 bytes.
+    static func splitPart(bytes s: UnsafeRawBufferPointer, _ d: [UInt8], _ index: Int64) -> Scalar {
+        var field: Int64 = 1, start = 0, i = 0
+        while i + d.count <= s.count {
+            var hit = true
+            for k in 0..<d.count where s[i + k] != d[k] { hit = false; break }
+            if hit {
+                if field == index { return .string(String(decoding: UnsafeRawBufferPointer(rebasing: s[start..<i]), as: UTF8.self)) }
+                field += 1
+                i += d.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        return field == index ? .string(String(decoding: UnsafeRawBufferPointer(rebasing: s[start...]), as: UTF8.self)) : .null
     }
 
     /// Trino's strpos: the 1-based code point position of the first `sub` in `s`, 0 if none.

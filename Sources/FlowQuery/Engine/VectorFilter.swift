@@ -23,9 +23,10 @@ struct VectorFilter {
         case intIn(slot: Int, values: [Int64], negated: Bool)
         /// text column [NOT] IN text constants, decided once per dictionary code.
         case textIn(slot: Int, values: [[UInt8]], negated: Bool)
-        /// Any predicate of one text column that cannot fail (`lower(action) = 'reject'`,
-        /// `coalesce(instance_id, 'none') = 'none'`): evaluated once per dictionary code, NULL's
-        /// code 0 included, with the code's text in place of the column.
+        /// Any predicate of one text or address column that cannot fail (`lower(action) =
+        /// 'reject'`, `coalesce(instance_id, 'none') = 'none'`, `regexp_like(dstaddr, ...)`):
+        /// evaluated once per dictionary code, NULL's code 0 included, with the code's value in
+        /// place of the column (per row for an address chunk stored without a dictionary).
         case perCode(slot: Int, predicate: CExpr)
     }
 
@@ -81,8 +82,8 @@ struct VectorFilter {
             guard values.count == items.count else { return nil }
             return .textIn(slot: slot, values: values, negated: n != negated)
         default:
-            guard let slot = PerCode.onlyTextSlot(e), PerCode.substituting(e, slot, .null) != nil else { return nil }
-            return .perCode(slot: slot, predicate: negated ? .not(e) : e)
+            guard let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter) else { return nil }
+            return .perCode(slot: slot, predicate: negated ? .not(p) : p)
         }
     }
 
@@ -273,14 +274,46 @@ struct VectorFilter {
                     }
                     if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
                 case .perCode(let slot, let predicate):
-                    let dict = b.strings[slot]!.dictionary
-                    var table = [UInt8](repeating: 0, count: dict.count + 1)
-                    for code in 0...dict.count {
-                        let value: Scalar = code == 0 ? .null : .string(dict.string(UInt32(code)))
-                        if let e = PerCode.substituting(predicate, slot, value),
-                           case .bool(true)? = try? Evaluator.eval(e, EvalContext()) { table[code] = 1 }
+                    // The predicate with the column as a parameter, decided per dictionary code
+                    // (or per row where a block's dictionary is about as long as the block).
+                    var c = EvalContext(block: b)
+                    func decide(_ value: Scalar) -> UInt8 {
+                        c.parameter = value
+                        guard case .bool(true)? = try? Evaluator.eval(predicate, c) else { return 0 }
+                        return 1
                     }
-                    VectorFilter.apply(table, b.views[slot].codes!, m, rows)
+                    if let strings = b.strings[slot] {
+                        let n = strings.dictionary.count
+                        var table = [UInt8](repeating: 0, count: n + 1)
+                        table[0] = decide(.null)
+                        for code in 1..<(n + 1) { table[code] = decide(.text(slot: slot, code: UInt32(code))) }
+                        VectorFilter.apply(table, b.views[slot].codes!, m, rows)
+                    } else if let codes = b.addressCodes[slot], codes.entryCount <= rows {
+                        var table = [UInt8](repeating: 0, count: max(1, codes.entryCount))
+                        table[0] = decide(.null)
+                        for e in 1..<max(1, codes.entryCount) {
+                            let a = codes.entries.entry(e)
+                            table[e] = decide(.addr(IPAddress(high: a.high, low: a.low)))
+                        }
+                        codes.codes.withUnsafeBufferPointer { VectorFilter.apply(table, $0.baseAddress!, m, rows) }
+                    } else if let codes = b.addressCodes[slot] {
+                        let whenNull = decide(.null)
+                        codes.codes.withUnsafeBufferPointer { cs in
+                            for i in 0..<rows where m[i] != 0 {
+                                if cs[i] == 0 { m[i] = whenNull; continue }
+                                let a = codes.entries.entry(Int(cs[i]))
+                                m[i] = decide(.addr(IPAddress(high: a.high, low: a.low)))
+                            }
+                        }
+                    } else {
+                        let v = b.views[slot]
+                        let high = v.high.unsafelyUnwrapped, low = v.low.unsafelyUnwrapped
+                        let whenNull = decide(.null)
+                        for i in 0..<rows where m[i] != 0 {
+                            if let nl = v.nulls, nl[i] == 1 { m[i] = whenNull; continue }
+                            m[i] = decide(.addr(IPAddress(high: high[i], low: low[i])))
+                        }
+                    }
                 case .textIn(let slot, let values, let negated):
                     let set = Set(values)
                     let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { set.contains(Array($0)) != negated }
@@ -309,14 +342,14 @@ struct VectorFilter {
     }
 }
 
-/// Predicates of one text column evaluated per dictionary code (see `VectorFilter.Kernel.perCode`).
+/// Predicates of one text or address column evaluated per dictionary code (see `VectorFilter.Kernel.perCode`).
 enum PerCode {
-    /// The slot of the one text column `e` reads, when that is all it reads.
-    static func onlyTextSlot(_ e: CExpr) -> Int? {
+    /// The slot of the one text or address column `e` reads, when that is all it reads.
+    static func onlySlot(_ e: CExpr) -> Int? {
         var slot: Int? = nil, other = false
         e.forEach { x in
             switch x {
-            case .column(let s, .string), .textCompare(let s, _, _, _):
+            case .column(let s, .string), .column(let s, .address), .textCompare(let s, _, _, _):
                 if slot == nil { slot = s } else if slot != s { other = true }
             case .column, .joined, .groupKey, .aggregate:
                 other = true
@@ -327,10 +360,10 @@ enum PerCode {
         return other ? nil : slot
     }
 
-    /// `e` with the column `slot` replaced by `value`, when every node of `e` is one that
+    /// `e` with the column `slot` replaced by `value` (`CExpr.parameter`), when every node of `e` is one that
     /// cannot fail on any text (so a code's answer may be computed for rows the row evaluator
     /// would never have reached); nil otherwise.
-    static func substituting(_ e: CExpr, _ slot: Int, _ value: Scalar) -> CExpr? {
+    static func substituting(_ e: CExpr, _ slot: Int, _ value: CExpr) -> CExpr? {
         func sub(_ x: CExpr) -> CExpr? { substituting(x, slot, value) }
         func all(_ xs: [CExpr]) -> [CExpr]? {
             var out: [CExpr] = []
@@ -338,12 +371,13 @@ enum PerCode {
             return out
         }
         switch e {
-        case .column(let s, .string) where s == slot: return .constant(value)
+        case .column(let s, .string) where s == slot: return value
+        case .column(let s, .address) where s == slot: return value
         case .constant(let c):
             if case .double = c { return nil }  // (no double arithmetic here: keep to text)
             return e
         case .textCompare(let s, let op, let lit, _) where s == slot:
-            return .compare(op, .constant(value), .constant(.string(String(decoding: lit, as: UTF8.self))))
+            return .compare(op, value, .constant(.string(String(decoding: lit, as: UTF8.self))))
         case .not(let x): return sub(x).map { .not($0) }
         case .and(let xs): return all(xs).map { .and($0) }
         case .or(let xs): return all(xs).map { .or($0) }
