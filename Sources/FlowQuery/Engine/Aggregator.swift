@@ -791,6 +791,25 @@ final class Aggregator {
             case .computed(let e):
                 var c = EvalContext(block: b)
                 c.joined = joined
+                if joinRows == nil, case .dateFormat(let x, let fmt) = e, let (vx, tag) = VectorExpr.compile(x),
+                   tag == VectorExpr.timestamp {
+                    // date_format of a timestamp the vectors compute: formatted once per run of
+                    // equal timestamps (blocks are in start order, so runs are long), not per row.
+                    try vx.evaluate(b, sel, m, ints, nulls)
+                    var last: Int64? = nil
+                    var packed = PackedScalar(tag: 0, a: 0, b: 0)
+                    for i in 0..<m {
+                        if nulls[i] != 0 { kw[i * w + nullWord] |= bit; continue }
+                        if ints[i] != last {
+                            last = ints[i]
+                            packed = strings.pack(.string(DateFunctions.format(ints[i], fmt)), c)
+                        }
+                        kw[i * w + off] = UInt64(packed.tag)
+                        kw[i * w + off + 1] = packed.a
+                        kw[i * w + off + 2] = packed.b
+                    }
+                    continue
+                }
                 for i in 0..<m {
                     c.row = Int(sel[i])
                     if let joinRows { c.joinRow = Int(joinRows[i]) }

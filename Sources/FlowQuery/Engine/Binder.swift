@@ -359,7 +359,7 @@ struct Binder {
             case .eventDate:
                 // Not an AWS column: see Catalog.eventDate.
                 let def = Catalog.column("start")!
-                return (.dateFormat(.fromUnixtime(.column(slot: slot(def), kind: def.kind)), format: "%Y-%m-%d"), .varchar)
+                return (.dateFormat(.fromUnixtime(.column(slot: slot(def), kind: def.kind)), format: DateFormat("%Y-%m-%d")), .varchar)
             case .none:
                 if archive == nil && Catalog.column(name) != nil {
                     // An archive column in a query whose FROM has no archive (none, or a subquery).
@@ -688,7 +688,7 @@ struct Binder {
             if let bad = DateFunctions.unsupportedSpecifier(fmt) {
                 throw error("%\(bad) not supported in date format string", f.arguments[1].start)
             }
-            return (.dateFormat(a, format: fmt), .varchar)
+            return (.dateFormat(a, format: DateFormat(fmt)), .varchar)
         case "date_trunc":
             try arity(2)
             guard case .literal(.string(let unit)) = f.arguments[0].kind,

@@ -34,7 +34,7 @@ indirect enum CExpr {
     case castToVarchar(CExpr)
     /// CAST to an integer type: computed as bigint, checked against the type's range.
     case castToInteger(CExpr, isTry: Bool, to: IntegerTarget)
-    case dateFormat(CExpr, format: String)
+    case dateFormat(CExpr, format: DateFormat)
     case dateTrunc(unit: String, CExpr)
     case dateAdd(unit: DateUnit, CExpr, CExpr)
     /// A function of `ScalarFunction`, evaluated row by row.
