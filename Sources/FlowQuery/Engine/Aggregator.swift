@@ -810,6 +810,29 @@ final class Aggregator {
                     }
                     continue
                 }
+                if joinRows == nil, let slot = PerCode.onlySlot(e), let column = b.strings[slot],
+                   let p = PerCode.substituting(e, slot, .parameter) {
+                    // A function of one text column (coalesce(instance_id, 'none'), lower(action)):
+                    // computed once per dictionary code met in the batch, not per row.
+                    let codes = b.views[slot].codes.unsafelyUnwrapped
+                    var memo = [PackedScalar?](repeating: nil, count: column.dictionary.count + 1)
+                    for i in 0..<m {
+                        let code = Int(codes[Int(sel[i])])
+                        let packed: PackedScalar
+                        if let known = memo[code] {
+                            packed = known
+                        } else {
+                            c.parameter = code == 0 ? .null : .text(slot: slot, code: UInt32(code))
+                            packed = strings.pack(try Evaluator.eval(p, c), c)
+                            memo[code] = packed
+                        }
+                        if packed.tag == 0 { kw[i * w + nullWord] |= bit; continue }
+                        kw[i * w + off] = UInt64(packed.tag)
+                        kw[i * w + off + 1] = packed.a
+                        kw[i * w + off + 2] = packed.b
+                    }
+                    continue
+                }
                 for i in 0..<m {
                     c.row = Int(sel[i])
                     if let joinRows { c.joinRow = Int(joinRows[i]) }
