@@ -102,6 +102,10 @@ import Testing
         ("DATE '2023-11-14' < TIMESTAMP '2023-11-14 00:00:00.001'", "true"), ("DATE '2023-11-14' = TIMESTAMP '2023-11-14 00:00:00'", "true"),
         ("DATE '2023-11-14' = '2023-11-14'", "true"), ("DATE '2023-11-14' BETWEEN '2023-11-01' AND '2023-11-30'", "true"),
         ("to_unixtime(DATE '1970-01-02')", "86400.0"), ("CAST('2023-11-14 10:00:00' AS TIMESTAMP)", "2023-11-14 10:00:00.000"),
+        ("TIMESTAMP '2023-11-14 10:07'", "2023-11-14 10:07:00.000"), ("TIMESTAMP '2023-11-14T10:00:00.5'", "2023-11-14 10:00:00.500"),
+        ("TIMESTAMP '2023-11-14 10:00:00.123456789'", "2023-11-14 10:00:00.123"), ("TIMESTAMP '2023-11-14'", "2023-11-14 00:00:00.000"),
+        ("TRY_CAST('2023-11-14 10:00:00 x' AS TIMESTAMP)", "NULL"), ("TRY_CAST('2023-11-14 24:00:00' AS TIMESTAMP)", "NULL"),
+        ("now() = current_timestamp", "true"), ("current_date = date(now())", "true"),
     ])
     func timeFunctions(_ c: (String, String)) throws {
         #expect(try Self.value(c.0) == c.1, "\(c.0)")
@@ -137,6 +141,11 @@ import Testing
         ("regexp_like(1, 'a')", "regexp_like needs varchar, not bigint"),
         ("DATE '2023-02-29'", "'2023-02-29' is not a valid date"),
         ("TIMESTAMP '2023-02-30 00:00:00'", "'2023-02-30 00:00:00' is not a valid timestamp"),
+        // Bytes that were not digits went into the value (a space stopped the process).
+        ("TIMESTAMP '2023-11-14 10:00:00.a '", "'2023-11-14 10:00:00.a ' is not a valid timestamp"),
+        ("TIMESTAMP '2023-11-14 10:00:00 x'", "'2023-11-14 10:00:00 x' is not a valid timestamp"),
+        ("TIMESTAMP '2023-11-14 25:00:00'", "'2023-11-14 25:00:00' is not a valid timestamp"),
+        ("CAST('2023-11-14 10:61' AS TIMESTAMP)", "Value cannot be cast to timestamp: 2023-11-14 10:61"),
         ("CAST('14/11/2023' AS DATE)", "Value cannot be cast to date: 14/11/2023"),
         ("DATE '2023-11-14' + INTERVAL '1' HOUR", "Cannot add hour, minute or second to a date"),
         ("hour(DATE '2023-11-14')", "hour needs timestamp, not date"),

@@ -791,6 +791,13 @@ final class Aggregator {
             case .computed(let e):
                 var c = EvalContext(block: b)
                 c.joined = joined
+                /// Row i's key value, packed (tag 0: NULL), into this key's words.
+                func put(_ i: Int, _ p: PackedScalar) {
+                    if p.tag == 0 { kw[i * w + nullWord] |= bit; return }
+                    kw[i * w + off] = UInt64(p.tag)
+                    kw[i * w + off + 1] = p.a
+                    kw[i * w + off + 2] = p.b
+                }
                 if joinRows == nil, case .dateFormat(let x, let fmt) = e, let (vx, tag) = VectorExpr.compile(x),
                    tag == VectorExpr.timestamp {
                     // date_format of a timestamp the vectors compute: formatted once per run of
@@ -799,14 +806,12 @@ final class Aggregator {
                     var last: Int64? = nil
                     var packed = PackedScalar(tag: 0, a: 0, b: 0)
                     for i in 0..<m {
-                        if nulls[i] != 0 { kw[i * w + nullWord] |= bit; continue }
+                        if nulls[i] != 0 { put(i, PackedScalar(tag: 0, a: 0, b: 0)); continue }
                         if ints[i] != last {
                             last = ints[i]
                             packed = strings.pack(.string(DateFunctions.format(ints[i], fmt)), c)
                         }
-                        kw[i * w + off] = UInt64(packed.tag)
-                        kw[i * w + off + 1] = packed.a
-                        kw[i * w + off + 2] = packed.b
+                        put(i, packed)
                     }
                     continue
                 }
@@ -826,21 +831,14 @@ final class Aggregator {
                             packed = strings.pack(try Evaluator.eval(p, c), c)
                             memo[code] = packed
                         }
-                        if packed.tag == 0 { kw[i * w + nullWord] |= bit; continue }
-                        kw[i * w + off] = UInt64(packed.tag)
-                        kw[i * w + off + 1] = packed.a
-                        kw[i * w + off + 2] = packed.b
+                        put(i, packed)
                     }
                     continue
                 }
                 for i in 0..<m {
                     c.row = Int(sel[i])
                     if let joinRows { c.joinRow = Int(joinRows[i]) }
-                    let p = strings.pack(try Evaluator.eval(e, c), c)
-                    if p.tag == 0 { kw[i * w + nullWord] |= bit; continue }
-                    kw[i * w + off] = UInt64(p.tag)
-                    kw[i * w + off + 1] = p.a
-                    kw[i * w + off + 2] = p.b
+                    put(i, strings.pack(try Evaluator.eval(e, c), c))
                 }
             }
         }

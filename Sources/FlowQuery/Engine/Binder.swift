@@ -564,9 +564,7 @@ struct Binder {
                 guard let a = IPAddress(text) else { throw error("'\(text)' is not a valid IP address", at) }
                 return (.constant(.ip(a)), .ipaddress)
             case .timestamp:
-                guard let ms = Self.parseTimestamp(text), DateFunctions.parseDate(String(text.prefix(10))) != nil else {
-                    throw error("'\(text)' is not a valid timestamp", at)
-                }
+                guard let ms = DateFunctions.parseTimestamp(text) else { throw error("'\(text)' is not a valid timestamp", at) }
                 return (.constant(.timestamp(ms)), .timestamp)
             case .date:
                 guard let days = DateFunctions.parseDate(text) else { throw error("'\(text)' is not a valid date", at) }
@@ -577,22 +575,6 @@ struct Binder {
         case .interval:
             throw error("an INTERVAL can only be added to or subtracted from a timestamp, as in current_timestamp - INTERVAL '90' DAY", at)
         }
-    }
-
-    /// `YYYY-MM-DD[ HH:MM:SS[.fff]]`
-    static func parseTimestamp(_ s: String) -> Int64? {
-        let b = Array(s.utf8)
-        func num(_ r: Range<Int>) -> Int? {
-            guard r.upperBound <= b.count else { return nil }
-            var v = 0
-            for i in r { guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }; v = v * 10 + Int(b[i] - 0x30) }
-            return v
-        }
-        guard b.count >= 10, let y = num(0..<4), let m = num(5..<7), let d = num(8..<10) else { return nil }
-        var h = 0, mi = 0, sec = 0, ms = 0
-        if b.count >= 19 { guard let hh = num(11..<13), let mm = num(14..<16), let ss = num(17..<19) else { return nil }; h = hh; mi = mm; sec = ss }
-        if b.count > 20 { var f = 0, k = 0; for i in 20..<min(b.count, 23) { f = f * 10 + Int(b[i] - 0x30); k += 1 }; while k < 3 { f *= 10; k += 1 }; ms = f }
-        return UTCTime.seconds(year: y, month: m, day: d, hour: h, minute: mi, second: sec) * 1000 + Int64(ms)
     }
 
     mutating func bindAggregate(_ f: FunctionCall, _ e: Expr) throws -> (CExpr, ValueType) {

@@ -537,7 +537,6 @@ enum DateFunctions {
     /// ISO 8601 week (Monday first; week 1 holds the year's first Thursday) and its year.
     static func isoWeek(year: Int, dayOfYear: Int, weekday: Int) -> (week: Int, year: Int) {
         let isoDay = weekday == 0 ? 7 : weekday  // Monday 1 ... Sunday 7
-        func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
         func weeks(_ y: Int) -> Int {
             // 53 when the year starts on a Thursday, or on a Wednesday in a leap year.
             let d = floorMod(UTCTime.seconds(year: y, month: 1, day: 1) / 86_400 + 4, 7)  // 0 = Sunday

@@ -18,6 +18,17 @@ public struct QueryStats: Sendable {
     /// Of `seconds`: scanning blocks (in parallel), then merging, ordering and shaping the result.
     public var scanSeconds = 0.0
     public var finishSeconds = 0.0
+
+    /// Counts the blocks and rows another statement's scan read (a subquery's, a UNION branch's)
+    /// as this statement's.
+    mutating func addScan(of s: QueryStats) {
+        segments = max(segments, s.segments)
+        blocks += s.blocks
+        blocksSkipped += s.blocksSkipped
+        blocksCounted += s.blocksCounted
+        pagesFromIndexes += s.pagesFromIndexes
+        rowsScanned += s.rowsScanned
+    }
 }
 
 /// Runs bound queries over an archive: blocks in parallel, each worker filtering rows and
@@ -87,14 +98,7 @@ public enum QueryEngine {
             shared.partials = []
             detachThread { doomed.drop() }
         }
-        for s in subStats {  // a subquery's scan is part of this query's
-            stats.segments = max(stats.segments, s.segments)
-            stats.blocks += s.blocks
-            stats.blocksSkipped += s.blocksSkipped
-            stats.blocksCounted += s.blocksCounted
-            stats.pagesFromIndexes += s.pagesFromIndexes
-            stats.rowsScanned += s.rowsScanned
-        }
+        for s in subStats { stats.addScan(of: s) }  // a subquery's scan is part of this query's
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
         result.stats = stats
         result.plan = describe(plan, prune)
@@ -141,11 +145,7 @@ public enum QueryEngine {
                 var seen = Set<[Value]>()
                 rows = rows.filter { seen.insert($0).inserted }
             }
-            stats.blocks += r.stats.blocks
-            stats.blocksSkipped += r.stats.blocksSkipped
-            stats.blocksCounted += r.stats.blocksCounted
-            stats.pagesFromIndexes += r.stats.pagesFromIndexes
-            stats.rowsScanned += r.stats.rowsScanned
+            stats.addScan(of: r.stats)
             stats.rowsMatched += r.stats.rowsMatched
         }
         let data = types.indices.map { i in ResultColumn(storage: .values(rows.map { $0[i] })) }

@@ -264,28 +264,35 @@ extension Binder {
         if case .function(let g) = x.kind, g.name.name == "date", g.arguments.count == 1, !g.distinct { dateOf = g.arguments[0] }
         if case .cast(let y, .date, false) = x.kind { dateOf = y }
         if let inner = dateOf {
-            guard let (bound, type) = try? bindExpr(k, post: false),
+            guard let column = Self.secondsColumn(inner), let (bound, type) = try? bindExpr(k, post: false),
                   let (d, _) = try? dateFromText(bound, type, other: .date, k.start), case .constant(.date(let days)) = d,
                   abs(days) < 100_000_000 else { return nil }
             let midnight = days * 86_400_000, next = (days + 1) * 86_400_000
-            func ts(_ ms: Int64) -> Expr {
-                Expr(.literal(.typed(.timestamp(precision: nil, withTimeZone: false), Value.formatTimestamp(ms))), position: k.position)
-            }
             switch op {
-            case .greaterOrEqual: return timeBound(.greaterOrEqual, inner, ts(midnight))
-            case .greater: return timeBound(.greaterOrEqual, inner, ts(next))
-            case .lessOrEqual: return timeBound(.less, inner, ts(next))
-            case .less: return timeBound(.less, inner, ts(midnight))
+            case .greaterOrEqual: return Self.secondsRange(column, .greaterOrEqual, midnight)
+            case .greater: return Self.secondsRange(column, .greaterOrEqual, next)
+            case .lessOrEqual: return Self.secondsRange(column, .less, next)
+            case .less: return Self.secondsRange(column, .less, midnight)
             case .equal:
-                guard let a = timeBound(.greaterOrEqual, inner, ts(midnight)), let b = timeBound(.less, inner, ts(next)) else { return nil }
+                guard let a = Self.secondsRange(column, .greaterOrEqual, midnight), let b = Self.secondsRange(column, .less, next) else { return nil }
                 return Expr(.and([a, b]), position: x.position)
             default: return nil
             }
         }
-        guard case .function(let f) = x.kind, f.name.name == "from_unixtime", f.arguments.count == 1, !f.distinct,
-              let col = PruneCondition.column(f.arguments[0]), col.kind.isInteger,
-              let (bound, type) = try? bindExpr(k, post: false), type == .timestamp,
+        guard let column = Self.secondsColumn(x), let (bound, type) = try? bindExpr(k, post: false), type == .timestamp,
               case .constant(.timestamp(let ms)) = bound else { return nil }
+        return Self.secondsRange(column, op, ms)
+    }
+
+    /// The integer column of `from_unixtime(column)`, or nil.
+    private static func secondsColumn(_ x: Expr) -> Expr? {
+        guard case .function(let f) = x.kind, f.name.name == "from_unixtime", f.arguments.count == 1, !f.distinct,
+              let col = PruneCondition.column(f.arguments[0]), col.kind.isInteger else { return nil }
+        return f.arguments[0]
+    }
+
+    /// `from_unixtime(column) op ms` as a range of the column's seconds.
+    private static func secondsRange(_ column: Expr, _ op: BinaryOperator, _ ms: Int64) -> Expr? {
         // Archive integer columns hold no negative value (the parser takes digits only).
         let top = Int64.max / 1000, bottom: Int64 = 0
         let floorS = DateFunctions.floorDiv(ms, 1000)
@@ -299,16 +306,17 @@ extension Binder {
         case .equal: (lo, hi) = ms % 1000 == 0 ? (floorS, floorS) : (1, 0)
         default: return nil
         }
-        func literal(_ v: Int64) -> Expr { Expr(.literal(.integer(v)), position: x.position) }
+        let at = column.position
+        func literal(_ v: Int64) -> Expr { Expr(.literal(.integer(v)), position: at) }
         if lo > hi {
             // No second matches: an empty IN list is not expressible, so a range no value has.
-            return Expr(.and([Expr(.binary(.less, f.arguments[0], literal(0)), position: x.position),
-                              Expr(.binary(.greater, f.arguments[0], literal(0)), position: x.position)]), position: x.position)
+            return Expr(.and([Expr(.binary(.less, column, literal(0)), position: at),
+                              Expr(.binary(.greater, column, literal(0)), position: at)]), position: at)
         }
         if lo == 0 {
             // (A lower bound of 0 would be no bound to the indexes' ranges: written as one term.)
-            return Expr(.binary(.lessOrEqual, f.arguments[0], literal(hi)), position: x.position)
+            return Expr(.binary(.lessOrEqual, column, literal(hi)), position: at)
         }
-        return Expr(.between(f.arguments[0], low: literal(lo), high: literal(hi), negated: false), position: x.position)
+        return Expr(.between(column, low: literal(lo), high: literal(hi), negated: false), position: at)
     }
 }

@@ -78,15 +78,49 @@ extension DateFunctions {
     /// `YYYY-MM-DD` as days since 1970-01-01, or nil (not that shape, or no such day).
     static func parseDate(_ s: String) -> Int64? {
         let b = Array(s.utf8)
-        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
-        func num(_ r: Range<Int>) -> Int? {
-            var v = 0
-            for i in r { guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }; v = v * 10 + Int(b[i] - 0x30) }
-            return v
-        }
-        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), (1...12).contains(m),
-              d >= 1, d <= daysIn(year: y, month: m) else { return nil }
+        guard b.count == 10 else { return nil }
+        return parseDate(b)
+    }
+
+    /// The date in `b[0..<10]`.
+    private static func parseDate(_ b: [UInt8]) -> Int64? {
+        guard b.count >= 10, b[4] == 0x2D, b[7] == 0x2D, let y = digits(b, 0..<4), let m = digits(b, 5..<7),
+              let d = digits(b, 8..<10), (1...12).contains(m), d >= 1, d <= daysIn(year: y, month: m) else { return nil }
         return UTCTime.seconds(year: y, month: m, day: d) / 86_400
+    }
+
+    /// The decimal number in `b[r]`, nil unless every byte there is a digit.
+    private static func digits(_ b: [UInt8], _ r: Range<Int>) -> Int? {
+        guard r.upperBound <= b.count else { return nil }
+        var v = 0
+        for i in r {
+            guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+            v = v * 10 + Int(b[i] - 0x30)
+        }
+        return v
+    }
+
+    /// `YYYY-MM-DD[ HH:MM[:SS[.fraction]]]` (or `T` between date and time) as milliseconds, or
+    /// nil: not that shape, no such day, or a time of day out of range. Digits of the fraction
+    /// past the milliseconds are dropped. (Bytes that were not digits once went into the sum, and
+    /// one below '0' stopped the process.)
+    static func parseTimestamp(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        guard let days = parseDate(b) else { return nil }
+        if b.count == 10 { return days * 86_400_000 }
+        guard b.count >= 16, b[10] == 0x20 || b[10] == 0x54, b[13] == 0x3A, let h = digits(b, 11..<13), let mi = digits(b, 14..<16),
+              h < 24, mi < 60 else { return nil }
+        var sec = 0, ms = 0
+        if b.count > 16 {
+            guard b.count >= 19, b[16] == 0x3A, let ss = digits(b, 17..<19), ss < 60 else { return nil }
+            sec = ss
+            if b.count > 19 {
+                guard b[19] == 0x2E, b.count > 20, b.count - 20 <= 12, digits(b, 20..<b.count) != nil else { return nil }
+                let n = min(b.count - 20, 3)
+                ms = digits(b, 20..<(20 + n))! * [100, 10, 1][n - 1]
+            }
+        }
+        return days * 86_400_000 + Int64(((h * 60 + mi) * 60 + sec) * 1000 + ms)
     }
 
     /// `ms` plus `n` units (Trino's date_add): fixed units exactly; months, quarters and years
@@ -119,9 +153,10 @@ extension DateFunctions {
         return o2 || o3 ? nil : r
     }
 
+    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
     static func daysIn(year: Int, month: Int) -> Int {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
     /// Whole units from `a` to `b` (Trino's date_diff): negative when `b` is earlier. Fixed
@@ -299,9 +334,7 @@ extension Evaluator {
             throw QueryRuntimeError(description: "Value cannot be cast to date: \(s)")
         case .parseTimestamp(let isTry):
             let s = text(0)
-            if let ms = Binder.parseTimestamp(s.trimmingSpaces), DateFunctions.parseDate(String(s.trimmingSpaces.prefix(10))) != nil {
-                return .timestamp(ms)
-            }
+            if let ms = DateFunctions.parseTimestamp(s.trimmingSpaces) { return .timestamp(ms) }
             if isTry { return .null }
             throw QueryRuntimeError(description: "Value cannot be cast to timestamp: \(s)")
         case .coalesce, .nullif, .greatest, .least, .concat, .distinctFrom:

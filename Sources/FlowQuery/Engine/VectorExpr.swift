@@ -320,10 +320,8 @@ indirect enum VectorCondition {
 
     /// `out[i]`: 1 where the condition is TRUE for row `sel[i]`, else 0.
     func evaluate(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { t in
-            truth(b, sel, n, t.baseAddress!)
-            for i in 0..<n { out[i] = t[i] == 1 ? 1 : 0 }
-        }
+        truth(b, sel, n, out)
+        for i in 0..<n where out[i] == 2 { out[i] = 0 }  // NULL is not TRUE
     }
 
     /// `out[i]`: 1 TRUE, 0 FALSE, 2 NULL.
