@@ -157,9 +157,9 @@ public enum Sys {
         return String(path[..<slash])
     }
 
-    public static var onlineProcessors: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    }
+    /// Read once: the commands' `--threads` defaults are evaluated each time the argument parser
+    /// makes an instance, and each read was a file opened and read in `/sys` (five per query).
+    public static let onlineProcessors: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     public static var isStandardErrorTerminal: Bool { isatty(2) == 1 }
     public static var isStandardOutputTerminal: Bool { isatty(1) == 1 }

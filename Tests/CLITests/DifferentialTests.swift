@@ -83,6 +83,17 @@ import Testing
         Case(sql: "SELECT destinationport, sum(numbytes) AS b, count(*) AS n FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationport ORDER BY b DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT sourceaddress, count(DISTINCT destinationaddress) AS d, sum(numpackets) AS p FROM vpcflow GROUP BY sourceaddress ORDER BY d DESC, sourceaddress LIMIT 25", ordered: true),
         Case(sql: "SELECT logstatus, count(*) AS n, min(starttime) AS first, max(endtime) AS last FROM vpcflow GROUP BY logstatus ORDER BY logstatus", ordered: true),
+        // Aggregates over DISTINCT values, grouped on their argument (`DistinctRegroup`) beside
+        // ordinary ones; sum/avg(DISTINCT) once summed every row; two arguments keep sets.
+        Case(sql: "SELECT sourceaddress, count(DISTINCT destinationport) AS ports, count(*) AS n, sum(numbytes) AS b, min(starttime) AS f, max(numpackets) AS m FROM vpcflow GROUP BY sourceaddress ORDER BY ports DESC, sourceaddress LIMIT 20", ordered: true),
+        Case(sql: "SELECT action, count(DISTINCT protocol) AS c, sum(DISTINCT protocol) AS s, avg(DISTINCT protocol) AS a, sum(protocol) AS t FROM vpcflow GROUP BY action ORDER BY action", ordered: true),
+        Case(sql: "SELECT count(DISTINCT sourceaddress) AS s, count(DISTINCT destinationport) AS p, approx_distinct(interfaceid) AS i, sum(DISTINCT numpackets) AS k FROM vpcflow", ordered: true,
+             duck: "SELECT count(DISTINCT sourceaddress) AS s, count(DISTINCT destinationport) AS p, count(DISTINCT interfaceid) AS i, sum(DISTINCT numpackets) AS k FROM vpcflow"),
+        Case(sql: "SELECT logstatus, count(DISTINCT srcport) AS c, sum(DISTINCT srcport) AS s, avg(DISTINCT srcport) AS a, count(srcport) AS n FROM vpcflow GROUP BY logstatus ORDER BY logstatus", ordered: true),
+        Case(sql: "SELECT hour(from_unixtime(starttime)) AS h, count(DISTINCT instanceid) AS i, count(DISTINCT destinationaddress) AS d FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT hour(make_timestamp(starttime * 1000000)) AS h, count(DISTINCT instanceid) AS i, count(DISTINCT destinationaddress) AS d FROM vpcflow GROUP BY 1 ORDER BY 1"),
+        Case(sql: "SELECT destinationaddress, count(DISTINCT sourceaddress) AS peers FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationaddress HAVING count(DISTINCT sourceaddress) > 2 ORDER BY peers DESC, destinationaddress LIMIT 10", ordered: true),
+        Case(sql: "SELECT count(DISTINCT destinationport) AS p FROM vpcflow WHERE destinationport = -1", ordered: true),
         Case(sql: "SELECT count(*) AS n, count(sourceaddress) AS a, count(srcport) AS p, sum(numbytes) AS b FROM vpcflow WHERE logstatus = 'NODATA'", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress LIKE '2600:%' OR destinationaddress LIKE '%::%'", ordered: true),
         Case(sql: "SELECT protocol, avg(numpackets) AS a, max(numbytes) AS m FROM vpcflow WHERE protocol IS NOT NULL GROUP BY protocol ORDER BY protocol", ordered: true),
@@ -273,6 +284,11 @@ import Testing
             "SELECT destinationport, min(numbytes) AS lo, max(numbytes) AS hi, count(sourceaddress) AS c FROM vpcflow GROUP BY destinationport",
             "SELECT interfaceid, action, sum(numbytes) AS b FROM vpcflow GROUP BY interfaceid, action",
             "SELECT date_trunc('hour', from_unixtime(starttime)) AS h, count(*) AS n FROM vpcflow GROUP BY 1",
+            // DISTINCT by regrouping: a value two workers met counts once (shares merged by the
+            // keys' hash before collapsing; text keys merged whole first).
+            "SELECT sourceaddress, count(DISTINCT destinationport) AS p, sum(DISTINCT numpackets) AS s, count(*) AS n, max(numbytes) AS m FROM vpcflow GROUP BY sourceaddress",
+            "SELECT interfaceid, count(DISTINCT destinationaddress) AS d, avg(DISTINCT destinationport) AS a FROM vpcflow GROUP BY interfaceid",
+            "SELECT destinationport, protocol, count(DISTINCT instanceid) AS i FROM vpcflow GROUP BY 1, 2",
         ] {
             var results: [[String]] = []
             for threads in ["1", "2", "5"] {

@@ -109,6 +109,28 @@ import Testing
         #expect(r.stderr.contains("scanned") && r.stderr.contains("blocks"), "\(r.stderr)")
     }
 
+    /// sum(DISTINCT x) and avg(DISTINCT x) read each distinct value once (they once summed every
+    /// row), and a single DISTINCT argument is grouped on, which --explain says; two arguments
+    /// keep a set per group and give the same answers.
+    @Test func distinctAggregates() throws {
+        let a = try #require(Self.archive)
+        let sql = "SELECT count(DISTINCT protocol) AS c, sum(DISTINCT protocol) AS s, avg(DISTINCT protocol) AS a, count(*) > count(DISTINCT protocol) AS more FROM flows"
+        let r = try CLI.run(["query", a, sql, "--explain", "--format", "csv"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("distinct: grouped by the keys and the DISTINCT argument"), "\(r.stderr)")
+        let protocols = try CLI.run(["query", a, "SELECT DISTINCT protocol FROM flows WHERE protocol IS NOT NULL", "--format", "csv"])
+        let values = protocols.stdout.split(separator: "\r\n").dropFirst().compactMap { Int($0) }
+        #expect(values.count >= 2, "\(protocols)")
+        let sum = values.reduce(0, +)
+        let avg = Double(sum) / Double(values.count)
+        #expect(r.stdout == "c,s,a,more\r\n\(values.count),\(sum),\(avg),true\r\n", "\(r.stdout)")
+        // A second DISTINCT argument: sets per group, no regrouping, the same numbers.
+        let two = try CLI.run(["query", a, "SELECT count(DISTINCT protocol) AS c, sum(DISTINCT protocol) AS s, count(DISTINCT action) AS k FROM flows", "--explain", "--format", "csv"])
+        #expect(two.status == 0, "\(two)")
+        #expect(!two.stderr.contains("distinct: grouped"), "\(two.stderr)")
+        #expect(two.stdout.hasPrefix("c,s,k\r\n\(values.count),\(sum),"), "\(two.stdout)")
+    }
+
     @Test func explainTimesTheOpenOnceAndEveryStatement() throws {
         let a = try #require(Self.archive)
         let sql = "SELECT count(*) FROM flows; SELECT action, count(*) FROM flows GROUP BY action"

@@ -122,13 +122,31 @@ struct AggState {
             } else {
                 bestPacked = strings.pack(v, c)
             }
-        case .countDistinct, .arrayAggDistinct:
+        case .countDistinct, .arrayAggDistinct, .sumDistinct, .avgDistinct:
             if set == nil { set = [] }
             set!.insert(strings.pack(v, c))
         case .arrayAgg:
             if list == nil { list = [] }
             list!.append(strings.pack(v, c))
         case .countStar, .maxBy, .minBy: break
+        }
+    }
+
+    /// Adds one value to a sum or avg state (NULL adds nothing).
+    mutating func add(_ v: Value) {
+        switch v {
+        case .int(let x):
+            count += 1
+            let (r, o) = sumInt.addingReportingOverflow(x)
+            sumInt = r
+            if o { overflow = true }
+            sumDouble += Double(x)
+        case .double(let d):
+            count += 1
+            isDouble = true
+            sumDouble += d
+        default:
+            break
         }
     }
 
@@ -171,6 +189,11 @@ struct AggState {
         switch spec.function {
         case .count, .countStar: return .int(count)
         case .countDistinct: return .int(Int64(set?.count ?? 0))
+        case .sumDistinct, .avgDistinct:
+            // The kept values summed as sum() would sum them (bigint exactly, else double).
+            var total = AggState()
+            for p in set ?? [] { total.add(strings.unpack(p)) }
+            return try total.result(AggregateSpec(function: spec.function == .sumDistinct ? .sum : .avg, argument: nil, type: spec.type), strings)
         case .sum:
             if count == 0 { return .null }
             if isDouble { return .double(sumDouble) }
@@ -316,6 +339,19 @@ final class GroupTable {
         slots[s] = tag | UInt64(g + 1)
         if count * 2 > mask + 1 { grow() }
         return g
+    }
+
+    /// Sizes the slots for `groups` groups in all, so that adding up to that many never grows
+    /// the table (growing rehashes every group so far, and a table filled from another's
+    /// groups knows about how many are coming).
+    func reserve(_ groups: Int) {
+        var size = mask + 1
+        while groups * 2 > size { size *= 2 }
+        guard size > mask + 1 else { return }
+        keys.reserve(groups * width)
+        hashes.reserve(groups)
+        mask = size / 2 - 1
+        grow()
     }
 
     private func grow() {

@@ -106,7 +106,7 @@ final class Aggregator {
     let specs: [AggregateSpec]
     let kinds: [AggKind]
     let genericCount: Int
-    let strings = StringTable()
+    let strings: StringTable
     let table: GroupTable
     /// Per aggregate: rows counted (count), values summed (sum/avg) or seen (min/max).
     private var counts: [RawVector<Int64>] = []
@@ -151,11 +151,15 @@ final class Aggregator {
     private let foreignHashes: UnsafeMutablePointer<UInt64>
     private let records: UnsafeMutablePointer<UInt64>
 
-    init(keys: [CExpr], aggregates: [AggregateSpec], joined: JoinedRows? = nil) {
+    /// `strings` and `kinds` are given only by `collapsed`: its groups' text ids are those of
+    /// the aggregator it collapses, and its kinds are how those states were kept.
+    init(keys: [CExpr], aggregates: [AggregateSpec], joined: JoinedRows? = nil, strings: StringTable? = nil,
+         kinds given: [AggKind]? = nil) {
         self.joined = joined
+        self.strings = strings ?? StringTable()
         layout = KeyLayout(keys)
         specs = aggregates
-        kinds = AggKind.plan(aggregates)
+        kinds = given ?? AggKind.plan(aggregates)
         genericCount = kinds.reduce(0) { if case .generic = $1 { return $0 + 1 }; return $0 }
         byCodeAllowed = genericCount == 0
         localCodes = .allocate(capacity: Self.batch)
@@ -921,8 +925,9 @@ final class Aggregator {
 
     // MARK: merging workers
 
-    /// Adds another worker's groups and states into this one.
-    func merge(_ o: Aggregator) {
+    /// Adds another worker's groups and states into this one; with `share`, only the groups of
+    /// that share (see `computeShares`).
+    func merge(_ o: Aggregator, share: (index: Int, of: Int)? = nil) {
         var idMap = [UInt32](repeating: 0, count: o.strings.dictionary.count + 1)
         func mapID(_ id: UInt64) -> UInt64 {
             let i = Int(id)
@@ -939,13 +944,18 @@ final class Aggregator {
         let w = layout.width
         // Text ids change on the way in, and with them the hash; other keys keep theirs.
         let remapsKeys = layout.parts.contains { if case .text = $0 { return true }; if case .computed = $0 { return true }; return false }
-        var start = 0
-        while start < o.table.count {
+        // The groups taken in this batch, by their number in `o`.
+        var src = [Int](repeating: 0, count: Self.batch)
+        var next = 0
+        while next < o.table.count {
             // A batch at a time, probing with prefetches as `consume` does.
-            let m = min(Self.batch, o.table.count - start)
-            for i in 0..<m {
-                let g = start + i
-                let key = keyWords + i * w
+            var m = 0
+            while m < Self.batch && next < o.table.count {
+                let g = next
+                next += 1
+                if let share, o.shares[g] != UInt8(truncatingIfNeeded: share.index) { continue }
+                src[m] = g
+                let key = keyWords + m * w
                 key.update(from: o.table.keys.base + g * w, count: w)
                 if remapsKeys {
                     for (k, part) in layout.parts.enumerated() {
@@ -956,10 +966,11 @@ final class Aggregator {
                         default: break
                         }
                     }
-                    hashes[i] = GroupTable.hash(key, w)
+                    hashes[m] = GroupTable.hash(key, w)
                 } else {
-                    hashes[i] = o.table.hash(of: g)
+                    hashes[m] = o.table.hash(of: g)
                 }
+                m += 1
             }
             probe(m)
             for (j, kind) in kinds.enumerated() {
@@ -968,14 +979,14 @@ final class Aggregator {
                 case .sum:
                     let sums = sums[j].unsafelyUnwrapped.base, theirs = o.sums[j].unsafelyUnwrapped.base
                     for i in 0..<m {
-                        let g = start + i, into = Int(groupIDs[i])
+                        let g = src[i], into = Int(groupIDs[i])
                         sums[into] &+= theirs[g]
                         counts[into] &+= theirCounts[g]
                     }
                 case .extreme(_, _, let isMax):
                     let best = extremes[j].unsafelyUnwrapped.base, theirs = o.extremes[j].unsafelyUnwrapped.base
                     for i in 0..<m {
-                        let g = start + i, into = Int(groupIDs[i])
+                        let g = src[i], into = Int(groupIDs[i])
                         let oc = theirCounts[g]
                         if oc > 0 {
                             let x = theirs[g]
@@ -985,16 +996,182 @@ final class Aggregator {
                     }
                 case .generic(let gi):
                     for i in 0..<m {
-                        let g = start + i, into = Int(groupIDs[i])
+                        let g = src[i], into = Int(groupIDs[i])
                         generic[into * genericCount + gi].merge(o.generic[g * o.genericCount + gi], specs[j].function, strings, remap)
                         counts[into] &+= theirCounts[g]
                     }
                 case .countStar, .countColumn, .countExpr:
-                    for i in 0..<m { counts[Int(groupIDs[i])] &+= theirCounts[start + i] }
+                    for i in 0..<m { counts[Int(groupIDs[i])] &+= theirCounts[src[i]] }
+                }
+            }
+        }
+    }
+
+    /// Per group, the share of `parts` it falls in when the groups of (keys, DISTINCT argument)
+    /// are collapsed in parallel (see `SharedScan.collapse`), read by `merge(_:share:)`.
+    private(set) var shares: [UInt8] = []
+    /// How many groups fall in each share.
+    private(set) var shareCounts: [Int] = []
+
+    /// Sets `shares`: by a group's first `keyCount` keys alone (so that each share's collapsed
+    /// groups are whole and the shares' are disjoint), or by the whole key when there are none.
+    /// Only for keys of plain words (no text ids, which differ between workers).
+    func computeShares(keyCount: Int, parts: Int) {
+        let w = layout.width, n = table.count
+        var out = [UInt8](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: parts)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: w) { k in
+            let key = k.baseAddress!
+            for g in 0..<n {
+                let p: Int
+                if keyCount == 0 {
+                    p = GroupExchange.owner(table.hash(of: g), parts: parts)
+                } else {
+                    key.update(from: table.keys.base + g * w, count: w)
+                    // The other keys' null bits and words cleared: equal first keys, equal words.
+                    for i in keyCount..<layout.parts.count {
+                        key[i >> 6] &= ~(UInt64(1) << UInt64(i & 63))
+                        (key + layout.offsets[i]).update(repeating: 0, count: layout.parts[i].width)
+                    }
+                    p = GroupExchange.owner(GroupTable.hash(key, w), parts: parts)
+                }
+                out[g] = UInt8(truncatingIfNeeded: p)
+                counts[p] += 1
+            }
+        }
+        shares = out
+        shareCounts = counts
+    }
+
+    /// Whether every key is held as plain words, equal for equal values in every worker (no
+    /// text ids, which are a worker's own).
+    var keysArePlainWords: Bool {
+        layout.parts.allSatisfy { part in
+            switch part {
+            case .int, .address, .vector: return true
+            case .text, .computed: return false
+            }
+        }
+    }
+
+    // MARK: DISTINCT by regrouping
+
+    /// The query's groups, made from this aggregator's groups of (GROUP BY keys, DISTINCT
+    /// argument) of `r` (see `DistinctRegroup`): `keys` and `aggregates` are the query's. Each
+    /// group here with the argument not NULL counts its value once into count(DISTINCT),
+    /// sum(DISTINCT) and avg(DISTINCT); the other aggregates' states are merged as another
+    /// worker's would be. Text ids stay valid: the result shares this aggregator's strings.
+    func collapsed(_ r: DistinctRegroup, keys: [CExpr], aggregates: [AggregateSpec]) -> Aggregator {
+        let x = r.keyCount
+        let xIsBigint: Bool
+        switch layout.parts[x] {
+        case .int: xIsBigint = true
+        case .vector(_, let tag): xIsBigint = tag == VectorExpr.bigint
+        default: xIsBigint = false
+        }
+        var outSpecs: [AggregateSpec] = [], outKinds: [AggKind] = []
+        var generics = 0
+        for (j, spec) in aggregates.enumerated() {
+            if let i = r.innerIndex[j] {
+                outSpecs.append(specs[i])
+                if case .generic = kinds[i] {
+                    outKinds.append(.generic(index: generics))
+                    generics += 1
+                } else {
+                    outKinds.append(kinds[i])
+                }
+            } else if spec.function == .countDistinct {
+                // The distinct values counted in the count array, as count(*) keeps rows.
+                outSpecs.append(AggregateSpec(function: .countStar, argument: nil, type: .bigint))
+                outKinds.append(.countStar)
+            } else {
+                outSpecs.append(AggregateSpec(function: spec.function == .sumDistinct ? .sum : .avg, argument: spec.argument, type: spec.type))
+                if xIsBigint {
+                    outKinds.append(.sum(.constant(0)))  // summed here, never evaluated
+                } else {
+                    outKinds.append(.generic(index: generics))
+                    generics += 1
+                }
+            }
+        }
+        let out = Aggregator(keys: keys, aggregates: outSpecs, strings: strings, kinds: outKinds)
+        let w = layout.width, ow = out.layout.width
+        let identity: (PackedScalar) -> PackedScalar = { $0 }
+        var start = 0
+        while start < table.count {
+            let m = min(Self.batch, table.count - start)
+            for i in 0..<m {
+                let g = start + i
+                let key = out.keyWords + i * ow
+                key.update(repeating: 0, count: ow)
+                for k in 0..<x {
+                    if isNullKey(k, g) {
+                        key[k >> 6] |= 1 << UInt64(k & 63)
+                    } else {
+                        (key + out.layout.offsets[k]).update(from: table.keys.base + g * w + layout.offsets[k], count: layout.parts[k].width)
+                    }
+                }
+                out.hashes[i] = GroupTable.hash(key, ow)
+            }
+            out.probe(m)
+            let into = out.groupIDs
+            for (j, kind) in outKinds.enumerated() {
+                let oc = out.counts[j].base
+                guard let i = r.innerIndex[j] else {
+                    // Over distinct values: one per group here whose argument is not NULL.
+                    for t in 0..<m where !isNullKey(x, start + t) {
+                        let o = Int(into[t]), g = start + t
+                        switch kind {
+                        case .countStar:
+                            oc[o] &+= 1
+                        case .sum:
+                            out.sums[j].unsafelyUnwrapped[o] &+= Int128(Int64(bitPattern: keyWord(x, g)))
+                            oc[o] &+= 1
+                        case .generic(let og):
+                            switch keyScalar(x, g) {
+                            case .int(let v): out.generic[o * out.genericCount + og].add(.int(v))
+                            case .double(let d): out.generic[o * out.genericCount + og].add(.double(d))
+                            default: break
+                            }
+                        default:
+                            break
+                        }
+                    }
+                    continue
+                }
+                let ic = counts[i].base
+                switch kind {
+                case .sum:
+                    let os = out.sums[j].unsafelyUnwrapped.base, mine = sums[i].unsafelyUnwrapped.base
+                    for t in 0..<m {
+                        let o = Int(into[t])
+                        os[o] &+= mine[start + t]
+                        oc[o] &+= ic[start + t]
+                    }
+                case .extreme(_, _, let isMax):
+                    let best = out.extremes[j].unsafelyUnwrapped.base, mine = extremes[i].unsafelyUnwrapped.base
+                    for t in 0..<m {
+                        let o = Int(into[t]), c = ic[start + t]
+                        if c > 0 {
+                            let v = mine[start + t]
+                            if oc[o] == 0 || (isMax ? v > best[o] : v < best[o]) { best[o] = v }
+                        }
+                        oc[o] &+= c
+                    }
+                case .generic(let og):
+                    guard case .generic(let ig) = kinds[i] else { break }
+                    for t in 0..<m {
+                        let o = Int(into[t])
+                        out.generic[o * out.genericCount + og].merge(generic[(start + t) * genericCount + ig], specs[i].function, strings, identity)
+                        oc[o] &+= ic[start + t]
+                    }
+                case .countStar, .countColumn, .countExpr:
+                    for t in 0..<m { oc[Int(into[t])] &+= ic[start + t] }
                 }
             }
             start += m
         }
+        return out
     }
 
     // MARK: results per group

@@ -605,10 +605,11 @@ struct Binder {
             case "approx_distinct": spec = AggregateSpec(function: .countDistinct, argument: ca, type: .bigint)
             case "sum":
                 guard ta == .bigint || ta == .double else { throw error("sum needs a number, not \(ta)", arg.start) }
-                spec = AggregateSpec(function: .sum, argument: ca, type: ta)
+                spec = AggregateSpec(function: f.distinct ? .sumDistinct : .sum, argument: ca, type: ta)
             case "avg":
                 guard ta == .bigint || ta == .double else { throw error("avg needs a number, not \(ta)", arg.start) }
-                spec = AggregateSpec(function: .avg, argument: ca, type: .double)
+                spec = AggregateSpec(function: f.distinct ? .avgDistinct : .avg, argument: ca, type: .double)
+            // min(DISTINCT x) and max(DISTINCT x) are min(x) and max(x).
             case "min": spec = AggregateSpec(function: .min, argument: ca, type: ta)
             case "max": spec = AggregateSpec(function: .max, argument: ca, type: ta)
             case "array_agg":

@@ -161,6 +161,9 @@ public enum QueryEngine {
         if plan.filter != nil { lines.append("filter: WHERE") }
         if plan.isAggregate {
             lines.append("aggregate: \(plan.groupKeys.count) group keys, \(plan.aggregates.count) aggregates" + (plan.having != nil ? ", HAVING" : ""))
+            if DistinctRegroup.plan(plan) != nil {
+                lines.append("distinct: grouped by the keys and the DISTINCT argument, then collapsed to the keys")
+            }
         }
         if let j = plan.join {
             if j.subqueryOnly {
@@ -234,20 +237,24 @@ final class SharedScan: @unchecked Sendable {
         filterSlots = fs
         // Address columns that are plain GROUP BY keys are read as block dictionary codes, and
         // expanded to rows only if something else reads them.
+        // Aggregates over DISTINCT values: the scan groups by the keys and the argument too.
+        let regroup = DistinctRegroup.plan(plan)
+        self.regroup = regroup
+        let scanPlan = regroup.map { plan.grouping($0.innerKeys, $0.innerAggregates) } ?? plan
         var keyAddresses = Set<Int>(), elsewhere = Set<Int>()
-        for k in plan.groupKeys {
+        for k in scanPlan.groupKeys {
             if plan.join == nil, case .column(let slot, .address) = k { keyAddresses.insert(slot) } else { elsewhere.formUnion(k.slots) }
         }
-        for e in plan.expressionsBesidesKeysAndFilter { elsewhere.formUnion(e.slots) }
+        for e in scanPlan.expressionsBesidesKeysAndFilter { elsewhere.formUnion(e.slots) }
         if plan.filter != nil && vectorFilter == nil { elsewhere.formUnion(fs) }
         keyAddressSlots = keyAddresses
         keyOnlyAddressSlots = keyAddresses.subtracting(elsewhere)
         joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
         self.blocks = blocks
-        partials = (0..<workers).map { _ in Partial(plan) }
+        partials = (0..<workers).map { _ in Partial(scanPlan) }
         if plan.isAggregate, plan.join == nil, workers > 1,
-           Aggregator.partitionable(keys: plan.groupKeys, aggregates: plan.aggregates) {
+           Aggregator.partitionable(keys: scanPlan.groupKeys, aggregates: scanPlan.aggregates) {
             let exchange = GroupExchange(parts: workers)
             for (w, p) in partials.enumerated() { p.aggregator!.partition(exchange, worker: w) }
             self.exchange = exchange
@@ -258,6 +265,8 @@ final class SharedScan: @unchecked Sendable {
 
     /// Set when the workers own disjoint shares of the groups (see `GroupExchange`).
     let exchange: GroupExchange?
+    /// Set when aggregates over DISTINCT values are computed by grouping on their argument.
+    let regroup: DistinctRegroup?
     /// Workers done scanning (owner partitioning: each then takes what the others sent it).
     private var workersDone = 0
 
@@ -680,7 +689,9 @@ final class SharedScan: @unchecked Sendable {
         if plan.isAggregate {
             // Merge the workers' groups into the first worker's (text re-interned on the way).
             var agg = partials[0].aggregator!
-            if exchange != nil, plan.limit != nil, !plan.distinct {
+            if let regroup {
+                agg = collapse(regroup)
+            } else if exchange != nil, plan.limit != nil, !plan.distinct {
                 // Each worker's groups are complete (it owns them): HAVING, ORDER BY and LIMIT
                 // pick each worker's candidates in parallel, and only those are gathered and
                 // ordered again. A top ten of millions of groups copies twenty.
@@ -730,6 +741,43 @@ final class SharedScan: @unchecked Sendable {
         // Without ORDER BY, keep archive order (block order) so output is stable.
         if plan.orderBy.isEmpty { rows.sort { $0.1.last! < $1.1.last! } }
         return finishRows(rows, names, types)
+    }
+
+    /// The query's groups from the workers' groups of (keys, DISTINCT argument) (see
+    /// `DistinctRegroup`). A value that two workers both met must count once, so the workers'
+    /// groups are merged before they are collapsed: in parallel, share by share, when the keys
+    /// are plain words (each share takes its groups from every worker, by the hash of the
+    /// query's keys, so the shares' collapsed groups are disjoint and are concatenated);
+    /// otherwise into one, then collapsed. Workers that own disjoint shares already (owner
+    /// partitioning) collapse their own.
+    func collapse(_ r: DistinctRegroup) -> Aggregator {
+        let inner = partials.map { $0.aggregator! }
+        if exchange != nil {
+            let collapsed = inner.map { $0.collapsed(r, keys: plan.groupKeys, aggregates: plan.aggregates) }
+            for c in collapsed.dropFirst() { collapsed[0].merge(c) }
+            return collapsed[0]
+        }
+        let parts = inner.count
+        guard parts > 1, inner[0].keysArePlainWords else {
+            for a in inner.dropFirst() { inner[0].merge(a) }
+            return inner[0].collapsed(r, keys: plan.groupKeys, aggregates: plan.aggregates)
+        }
+        let shares = SharesBox(count: parts)
+        runThreads(parts) { w in self.partials[w].aggregator!.computeShares(keyCount: self.regroup!.keyCount, parts: parts) }
+        runThreads(parts) { p in
+            let r = self.regroup!
+            let share = Aggregator(keys: r.innerKeys, aggregates: r.innerAggregates)
+            // At most every worker's groups of this share: the table never grows.
+            share.table.reserve(self.partials.reduce(0) { $0 + $1.aggregator!.shareCounts[p] })
+            for w in 0..<parts { share.merge(self.partials[w].aggregator!, share: (p, parts)) }
+            shares.set(p, share.collapsed(r, keys: self.plan.groupKeys, aggregates: self.plan.aggregates))
+        }
+        let out = shares.get(0)
+        for p in 1..<parts {
+            // Disjoint by the query's keys; without keys, one group each, added up.
+            if r.keyCount > 0 { out.appendDisjoint(shares.get(p)) } else { out.merge(shares.get(p)) }
+        }
+        return out
     }
 
     /// DISTINCT, ORDER BY and LIMIT over rows of values.
@@ -838,6 +886,14 @@ final class PicksBox: @unchecked Sendable {
     }
     func set(_ w: Int, _ r: Result<[Int32], any Error>) { slots[w] = r }
     func get(_ w: Int) throws -> [Int32] { try slots[w].get() }
+}
+
+/// The collapsed share of each worker (`SharedScan.collapse`), set by that worker.
+final class SharesBox: @unchecked Sendable {
+    private var slots: [Aggregator?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ p: Int, _ a: Aggregator) { slots[p] = a }
+    func get(_ p: Int) -> Aggregator { slots[p]! }
 }
 
 /// Hands objects to another thread to be released there: only `drop` (on that thread) lets go

@@ -171,7 +171,15 @@ struct LikePattern {
 
 /// An aggregate to compute per group.
 struct AggregateSpec {
-    enum Function { case count, countStar, sum, min, max, avg, countDistinct, arrayAggDistinct, arrayAgg, maxBy, minBy }
+    enum Function {
+        case count, countStar, sum, min, max, avg, countDistinct, arrayAggDistinct, arrayAgg, maxBy, minBy
+        /// sum(DISTINCT x), avg(DISTINCT x): over the distinct non-NULL values of x.
+        case sumDistinct, avgDistinct
+
+        /// Whether the aggregate reads each distinct value of its argument once (what grouping on
+        /// the argument gives: see `DistinctRegroup`). array_agg(DISTINCT x) keeps its values.
+        var overDistinctValues: Bool { self == .countDistinct || self == .sumDistinct || self == .avgDistinct }
+    }
     var function: Function
     var argument: CExpr?
     var type: ValueType
