@@ -94,6 +94,18 @@ import Testing
              duck: "SELECT hour(make_timestamp(starttime * 1000000)) AS h, count(DISTINCT instanceid) AS i, count(DISTINCT destinationaddress) AS d FROM vpcflow GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT destinationaddress, count(DISTINCT sourceaddress) AS peers FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationaddress HAVING count(DISTINCT sourceaddress) > 2 ORDER BY peers DESC, destinationaddress LIMIT 10", ordered: true),
         Case(sql: "SELECT count(DISTINCT destinationport) AS p FROM vpcflow WHERE destinationport = -1", ordered: true),
+        // Aggregates over the distinct rows of a subquery, merged into one grouping
+        // (`Query.aggregatedOverDistinctRows`): NULL is a value of a distinct row.
+        Case(sql: "SELECT sourceaddress, count(*) AS ports FROM (SELECT DISTINCT sourceaddress, destinationport FROM vpcflow) GROUP BY sourceaddress ORDER BY ports DESC, sourceaddress LIMIT 20", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM (SELECT DISTINCT destinationport FROM vpcflow)", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM (SELECT DISTINCT destinationport FROM vpcflow WHERE destinationport = -1)", ordered: true),
+        Case(sql: "SELECT destinationport, count(*) AS n, count(x.s) AS c, min(x.s) AS lo FROM (SELECT destinationport, sourceaddress AS s FROM vpcflow WHERE action = 'REJECT' GROUP BY 1, 2) x GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
+        Case(sql: "SELECT t.k, count(t.x) AS n, max(t.x) AS m, sum(t.x) AS s, avg(t.x) AS a FROM (SELECT DISTINCT action AS k, sourceport AS x FROM vpcflow) t WHERE t.k IS NOT NULL AND t.x > 1000 GROUP BY t.k HAVING count(*) > 10 ORDER BY n DESC", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM (SELECT sourceaddress, destinationaddress, destinationport FROM vpcflow GROUP BY 1, 2, 3) WHERE destinationport < 1024", ordered: true),
+        // SELECT DISTINCT runs as GROUP BY of the selected expressions.
+        Case(sql: "SELECT DISTINCT action, logstatus FROM vpcflow ORDER BY 1, 2", ordered: true),
+        Case(sql: "SELECT DISTINCT protocol, action FROM vpcflow ORDER BY action DESC, 1 LIMIT 3", ordered: true),
+        Case(sql: "SELECT DISTINCT sourceaddress, destinationport FROM vpcflow WHERE action = 'REJECT' AND destinationport < 100", ordered: false),
         Case(sql: "SELECT count(*) AS n, count(sourceaddress) AS a, count(srcport) AS p, sum(numbytes) AS b FROM vpcflow WHERE logstatus = 'NODATA'", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress LIKE '2600:%' OR destinationaddress LIKE '%::%'", ordered: true),
         Case(sql: "SELECT protocol, avg(numpackets) AS a, max(numbytes) AS m FROM vpcflow WHERE protocol IS NOT NULL GROUP BY protocol ORDER BY protocol", ordered: true),
@@ -289,6 +301,9 @@ import Testing
             "SELECT sourceaddress, count(DISTINCT destinationport) AS p, sum(DISTINCT numpackets) AS s, count(*) AS n, max(numbytes) AS m FROM vpcflow GROUP BY sourceaddress",
             "SELECT interfaceid, count(DISTINCT destinationaddress) AS d, avg(DISTINCT destinationport) AS a FROM vpcflow GROUP BY interfaceid",
             "SELECT destinationport, protocol, count(DISTINCT instanceid) AS i FROM vpcflow GROUP BY 1, 2",
+            // A state that holds text (min of an address) beside the distinct count: the shares
+            // are merged, not concatenated.
+            "SELECT destinationport, count(DISTINCT sourceaddress) AS d, min(sourceaddress) AS lo, max(action) AS a FROM vpcflow GROUP BY destinationport",
         ] {
             var results: [[String]] = []
             for threads in ["1", "2", "5"] {

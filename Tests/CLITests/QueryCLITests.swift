@@ -131,6 +131,20 @@ import Testing
         #expect(two.stdout.hasPrefix("c,s,k\r\n\(values.count),\(sum),"), "\(two.stdout)")
     }
 
+    /// SELECT DISTINCT orders only by what it selects (Trino's rule and message); it runs as a
+    /// GROUP BY of the selected expressions.
+    @Test func selectDistinctOrdersBySelectedItems() throws {
+        let a = try #require(Self.archive)
+        let bad = try CLI.run(["query", a, "SELECT DISTINCT action FROM flows ORDER BY dstport", "--format", "csv"])
+        #expect(bad.status == 1 && bad.stdout.isEmpty, "\(bad)")
+        #expect(bad.stderr.contains("For SELECT DISTINCT, ORDER BY expressions must appear in select list"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("^"), "\(bad.stderr)")
+        let good = try CLI.run(["query", a, "SELECT DISTINCT action AS a, logstatus FROM flows WHERE action IS NOT NULL ORDER BY a DESC, 2", "--format", "csv", "--explain"])
+        #expect(good.status == 0, "\(good)")
+        #expect(good.stderr.contains("aggregate: 2 group keys, 0 aggregates"), "\(good.stderr)")
+        #expect(good.stdout == "a,logstatus\r\nREJECT,OK\r\nACCEPT,OK\r\n", "\(good.stdout)")
+    }
+
     @Test func explainTimesTheOpenOnceAndEveryStatement() throws {
         let a = try #require(Self.archive)
         let sql = "SELECT count(*) FROM flows; SELECT action, count(*) FROM flows GROUP BY action"

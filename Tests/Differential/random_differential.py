@@ -491,9 +491,14 @@ class Generator:
         if x < 0.3:
             e = self.scalar_expr(q)
             return E(f"count({e.t})", f"count({e.d})", "int64")
-        if x < 0.42:
+        if x < 0.40:
             e = self.scalar_expr(q)
             return E(f"count(DISTINCT {e.t})", f"count(DISTINCT {e.d})", "int64")
+        if x < 0.42:
+            e, _ = self.num_expr(q)
+            if r.random() < 0.5:
+                return E(f"sum(DISTINCT {e.t})", f"sum(DISTINCT {e.d})", "int64")
+            return E(f"avg(DISTINCT {e.t})", f"avg(DISTINCT {e.d})", "double")
         if x < 0.62:
             e, _ = self.num_expr(q)
             return E(f"sum({e.t})", f"sum({e.d})", "int64")
@@ -629,6 +634,30 @@ class Generator:
                 f"SELECT {outer}, sum(n) AS total, count(*) AS c, max(m) AS mm FROM ({idd}) s WHERE n >= {k} GROUP BY {outer} ORDER BY total DESC NULLS LAST, {outer} NULLS LAST{lim}",
                 True, "from-subquery")
 
+    def distinct_rows(self):
+        """Aggregates over the distinct rows of a subquery (SELECT DISTINCT, or GROUP BY of exactly
+        its columns): flowarc merges these into one grouping that counts x's distinct values."""
+        r = self.r
+        ek, _ = self.col(r.choice(["int32", "text", "addr"]))
+        ex, _ = self.col(r.choice(["int32", "int32", "addr", "text"]))
+        p = self.pred(1)
+        if r.random() < 0.5:
+            it = f"SELECT DISTINCT {ek.t} AS k, {ex.t} AS x FROM vpcflow WHERE {p.t}"
+            idd = f"SELECT DISTINCT {ek.d} AS k, {ex.d} AS x FROM vpcflow WHERE {p.d}"
+        else:
+            it = f"SELECT {ek.t} AS k, {ex.t} AS x FROM vpcflow WHERE {p.t} GROUP BY 1, 2"
+            idd = f"SELECT {ek.d} AS k, {ex.d} AS x FROM vpcflow WHERE {p.d} GROUP BY 1, 2"
+        aggs = ["count(*) AS c", "count(x) AS cx"] + (["sum(x) AS sx", "max(x) AS mx"] if ex.ty in ("int32", "int64") else [])
+        sel = ", ".join(aggs[: r.randint(1, len(aggs))])
+        if r.random() < 0.25:
+            # No outer keys: one row.
+            return (f"SELECT {sel} FROM ({it}) s", f"SELECT {sel} FROM ({idd}) s", True, "distinct-rows")
+        hv = f" HAVING count(*) > {r.choice([1, 2, 5])}" if r.random() < 0.3 else ""
+        lim = r.choice(["", " LIMIT 10"])
+        return (f"SELECT k, {sel} FROM ({it}) s GROUP BY k{hv} ORDER BY c DESC, k{lim}" if sel.startswith("count(*)") else f"SELECT k, {sel} FROM ({it}) s GROUP BY k{hv} ORDER BY k{lim}",
+                f"SELECT k, {sel} FROM ({idd}) s GROUP BY k{hv} ORDER BY c DESC NULLS LAST, k NULLS LAST{lim}" if sel.startswith("count(*)") else f"SELECT k, {sel} FROM ({idd}) s GROUP BY k{hv} ORDER BY k NULLS LAST{lim}",
+                True, "distinct-rows")
+
     def join(self):
         r = self.r
         kind = r.choice(["int32", "text", "addr", "addr"])
@@ -679,8 +708,10 @@ class Generator:
             return self.aggregate()
         if x < 0.72:
             return self.grouped()
-        if x < 0.86:
+        if x < 0.82:
             return self.from_subquery()
+        if x < 0.88:
+            return self.distinct_rows()
         return self.join()
 
 

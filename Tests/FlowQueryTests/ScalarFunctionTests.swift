@@ -274,10 +274,28 @@ import Testing
         #expect(nested.whereClause == (try expr("dstport = 22 AND protocol = 6")))
     }
 
+    /// Aggregates over the distinct rows of a subquery: one grouping over the archive, the
+    /// distinct rows' count as x's distinct values with NULL one of them.
+    @Test func mergesAggregatesOverDistinctRows() throws {
+        let fanOut = try #require(try Self.merged("SELECT srcaddr, count(*) AS ports, max(p) FROM (SELECT DISTINCT srcaddr, dstport AS p FROM flows WHERE action = 'REJECT') t WHERE p < 1024 GROUP BY 1 HAVING count(*) > 5 ORDER BY ports DESC LIMIT 10"))
+        #expect(fanOut.groupBy == [try expr("srcaddr")])
+        #expect(fanOut.whereClause == (try expr("action = 'REJECT' AND dstport < 1024")))
+        #expect(fanOut.having == (try expr("\"$count_distinct_rows\"(dstport) > 5")))
+        #expect(fanOut.selectItems.map(\.description) == ["srcaddr AS \"srcaddr\"", "\"$count_distinct_rows\"(dstport) AS \"ports\"", "max(dstport)"])
+        #expect(fanOut.orderBy.count == 1 && fanOut.limit == 10)
+        let grouped = try #require(try Self.merged("SELECT count(*), count(x), sum(x) FROM (SELECT dstport AS x FROM flows GROUP BY 1)"))
+        #expect(grouped.groupBy.isEmpty)
+        #expect(grouped.selectItems.map(\.description) == ["\"$count_distinct_rows\"(dstport)", "count(DISTINCT dstport)", "sum(DISTINCT dstport)"])
+    }
+
     @Test(arguments: [
         // The inner rows are cut, deduplicated or ordered first.
         "SELECT * FROM (SELECT srcaddr FROM flows LIMIT 10) t WHERE srcaddr LIKE '10.%'",
-        "SELECT count(*) FROM (SELECT DISTINCT srcaddr FROM flows) t",
+        "SELECT count(*) FROM (SELECT DISTINCT srcaddr FROM flows LIMIT 5) t",
+        "SELECT srcaddr FROM (SELECT DISTINCT srcaddr, dstport FROM flows) t WHERE dstport = 22",
+        // Distinct rows with two columns left over, or an aggregate of an outer key.
+        "SELECT count(*) FROM (SELECT DISTINCT srcaddr, dstport FROM flows) t",
+        "SELECT srcaddr, count(srcaddr) FROM (SELECT DISTINCT srcaddr, dstport FROM flows) t GROUP BY srcaddr",
         // Aggregates over groups.
         "SELECT count(*) FROM (SELECT srcaddr, sum(bytes) AS b FROM flows GROUP BY srcaddr) t",
         "SELECT b, count(*) FROM (SELECT srcaddr, sum(bytes) AS b FROM flows GROUP BY srcaddr) t GROUP BY b",

@@ -97,6 +97,12 @@ struct AggState {
             return
         }
         let v = try Evaluator.eval(spec.argument!, c)
+        if spec.function == .countDistinctRows {
+            // NULL is one more value here.
+            if set == nil { set = [] }
+            set!.insert(strings.pack(v, c))
+            return
+        }
         if v.isNull { return }
         switch spec.function {
         case .count: count += 1
@@ -128,7 +134,7 @@ struct AggState {
         case .arrayAgg:
             if list == nil { list = [] }
             list!.append(strings.pack(v, c))
-        case .countStar, .maxBy, .minBy: break
+        case .countStar, .maxBy, .minBy, .countDistinctRows: break
         }
     }
 
@@ -188,7 +194,7 @@ struct AggState {
     func result(_ spec: AggregateSpec, _ strings: StringTable) throws -> Value {
         switch spec.function {
         case .count, .countStar: return .int(count)
-        case .countDistinct: return .int(Int64(set?.count ?? 0))
+        case .countDistinct, .countDistinctRows: return .int(Int64(set?.count ?? 0))
         case .sumDistinct, .avgDistinct:
             // The kept values summed as sum() would sum them (bigint exactly, else double).
             var total = AggState()

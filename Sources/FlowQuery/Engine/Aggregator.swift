@@ -390,6 +390,7 @@ final class Aggregator {
     /// Adds groups `groups` of another aggregator, which this one does not have, after this
     /// one's: keys and states copied, nothing looked up (the table is left unindexed).
     func appendSelected(_ o: Aggregator, _ groups: [Int32]) {
+        precondition(genericCount == 0, "generic states are not copied")
         guard !groups.isEmpty else { return }
         table.appendUnindexed(o.table, groups)
         for j in kinds.indices {
@@ -405,6 +406,7 @@ final class Aggregator {
     /// Adds another worker's groups, which this one does not have (owner partitioning), after
     /// this one's: their keys and states are copied, nothing is looked up.
     func appendDisjoint(_ o: Aggregator) {
+        precondition(genericCount == 0, "generic states are not copied")
         let n = o.table.count
         guard n > 0 else { return }
         table.appendUnindexed(o.table)
@@ -1080,7 +1082,7 @@ final class Aggregator {
                 } else {
                     outKinds.append(kinds[i])
                 }
-            } else if spec.function == .countDistinct {
+            } else if spec.function == .countDistinct || spec.function == .countDistinctRows {
                 // The distinct values counted in the count array, as count(*) keeps rows.
                 outSpecs.append(AggregateSpec(function: .countStar, argument: nil, type: .bigint))
                 outKinds.append(.countStar)
@@ -1118,8 +1120,10 @@ final class Aggregator {
             for (j, kind) in outKinds.enumerated() {
                 let oc = out.counts[j].base
                 guard let i = r.innerIndex[j] else {
-                    // Over distinct values: one per group here whose argument is not NULL.
-                    for t in 0..<m where !isNullKey(x, start + t) {
+                    // Over distinct values: one per group here whose argument is not NULL
+                    // (or any, for the distinct rows, where NULL is a value too).
+                    let withNull = aggregates[j].function == .countDistinctRows
+                    for t in 0..<m where withNull || !isNullKey(x, start + t) {
                         let o = Int(into[t]), g = start + t
                         switch kind {
                         case .countStar:

@@ -774,8 +774,10 @@ final class SharedScan: @unchecked Sendable {
         }
         let out = shares.get(0)
         for p in 1..<parts {
-            // Disjoint by the query's keys; without keys, one group each, added up.
-            if r.keyCount > 0 { out.appendDisjoint(shares.get(p)) } else { out.merge(shares.get(p)) }
+            // Disjoint by the query's keys: concatenated. Without keys (one group each, added
+            // up) or with states that hold text ids of the share's own (min(text), arrays):
+            // merged.
+            if r.keyCount > 0 && out.genericCount == 0 { out.appendDisjoint(shares.get(p)) } else { out.merge(shares.get(p)) }
         }
         return out
     }

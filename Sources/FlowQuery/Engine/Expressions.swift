@@ -175,10 +175,16 @@ struct AggregateSpec {
         case count, countStar, sum, min, max, avg, countDistinct, arrayAggDistinct, arrayAgg, maxBy, minBy
         /// sum(DISTINCT x), avg(DISTINCT x): over the distinct non-NULL values of x.
         case sumDistinct, avgDistinct
+        /// The distinct values of x with NULL counted as one too: count(*) over the rows of
+        /// `SELECT DISTINCT keys, x` per keys (see `Query.aggregatedOverDistinctRows`); not
+        /// written in SQL.
+        case countDistinctRows
 
         /// Whether the aggregate reads each distinct value of its argument once (what grouping on
         /// the argument gives: see `DistinctRegroup`). array_agg(DISTINCT x) keeps its values.
-        var overDistinctValues: Bool { self == .countDistinct || self == .sumDistinct || self == .avgDistinct }
+        var overDistinctValues: Bool {
+            self == .countDistinct || self == .sumDistinct || self == .avgDistinct || self == .countDistinctRows
+        }
     }
     var function: Function
     var argument: CExpr?
