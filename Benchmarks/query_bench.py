@@ -291,6 +291,12 @@ def queries(t, pool, rare, inet):
          f"AND destinationport IN (3333, 4444, 14444, 45700) GROUP BY 1, 2, 3 ORDER BY b DESC, 1, 2, 3", True),
         ("WITH top talkers", "full", "WITH t AS (SELECT sourceaddress, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress) "
          "SELECT * FROM t ORDER BY b DESC LIMIT 10", None, True),
+        # Fan-out hunts: the sources that reach the most distinct ports (a scan), as a DISTINCT
+        # aggregate and as the subquery many analysts write.
+        ("port fan-out (count DISTINCT)", "full", "SELECT sourceaddress, count(DISTINCT destinationport) AS ports FROM vpcflow "
+         "GROUP BY sourceaddress ORDER BY ports DESC, sourceaddress LIMIT 10", None, True),
+        ("port fan-out (DISTINCT subquery)", "full", "SELECT sourceaddress, count(*) AS ports FROM (SELECT DISTINCT sourceaddress, "
+         "destinationport FROM vpcflow) t GROUP BY sourceaddress ORDER BY ports DESC, sourceaddress LIMIT 10", None, True),
     ]
 
 

@@ -102,6 +102,14 @@ import Testing
         Case(sql: "SELECT destinationport, count(*) AS n, count(x.s) AS c, min(x.s) AS lo FROM (SELECT destinationport, sourceaddress AS s FROM vpcflow WHERE action = 'REJECT' GROUP BY 1, 2) x GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT t.k, count(t.x) AS n, max(t.x) AS m, sum(t.x) AS s, avg(t.x) AS a FROM (SELECT DISTINCT action AS k, sourceport AS x FROM vpcflow) t WHERE t.k IS NOT NULL AND t.x > 1000 GROUP BY t.k HAVING count(*) > 10 ORDER BY n DESC", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM (SELECT sourceaddress, destinationaddress, destinationport FROM vpcflow GROUP BY 1, 2, 3) WHERE destinationport < 1024", ordered: true),
+        // The example queries of AWS's Athena documentation for flow logs, over its table's
+        // partition columns (`date` DATE, or `day` and `accid` with partition projection).
+        Case(sql: "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY date, interface_id, srcaddr LIMIT 100", ordered: true,
+             duck: "SELECT isodow(CAST(replace(date_partition, '/', '-') AS DATE)) AS day, CAST(replace(date_partition, '/', '-') AS DATE) AS date, interface_id, srcaddr, action, protocol FROM vpcflow WHERE action = 'REJECT' AND protocol = 6 ORDER BY 2, interface_id, srcaddr LIMIT 100"),
+        Case(sql: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND date > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10", ordered: true,
+             duck: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpcflow WHERE dstport = 443 AND CAST(replace(date_partition, '/', '-') AS DATE) > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10"),
+        Case(sql: "SELECT day, accid, region, count(*) AS n FROM test_table_vpclogs WHERE day >= '2023/11/15' AND day < '2023/11/17' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ordered: true,
+             duck: "SELECT date_partition AS day, account_partition AS accid, region, count(*) AS n FROM vpcflow WHERE date_partition >= '2023/11/15' AND date_partition < '2023/11/17' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
         // SELECT DISTINCT runs as GROUP BY of the selected expressions.
         Case(sql: "SELECT DISTINCT action, logstatus FROM vpcflow ORDER BY 1, 2", ordered: true),
         Case(sql: "SELECT DISTINCT protocol, action FROM vpcflow ORDER BY action DESC, 1 LIMIT 3", ordered: true),

@@ -145,6 +145,47 @@ import Testing
         #expect(good.stdout == "a,logstatus\r\nREJECT,OK\r\nACCEPT,OK\r\n", "\(good.stdout)")
     }
 
+    /// The example queries of AWS's Athena documentation for flow logs run as published
+    /// ("Create a table for Amazon VPC flow logs and query it"): its table partitions by the
+    /// delivery `date`, here the day of each file's S3 key.
+    @Test func athenaDocumentationExamplesRunVerbatim() throws {
+        let a = try #require(Self.archive)
+        let rejected = try CLI.run(["query", a, """
+            SELECT day_of_week(date) AS
+              day,
+              date,
+              interface_id,
+              srcaddr,
+              action,
+              protocol
+            FROM vpc_flow_logs
+            WHERE action = 'REJECT' AND protocol = 6
+            LIMIT 100;
+            """, "--format", "csv"])
+        #expect(rejected.status == 0, "\(rejected)")
+        let lines = rejected.stdout.split(separator: "\r\n")
+        #expect(lines.first == "day,date,interface_id,srcaddr,action,protocol" && lines.count > 1, "\(rejected.stdout)")
+        // Each row's date is its file's key date, and day_of_week is that date's (ISO, Monday 1).
+        let dates = try CLI.run(["query", a, "SELECT DISTINCT date_partition FROM flows", "--format", "csv"])
+        let keyDates = Set(dates.stdout.split(separator: "\r\n").dropFirst().map { $0.replacingOccurrences(of: "/", with: "-") })
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",")
+            #expect(keyDates.contains(String(f[1])) && f[4] == "REJECT" && f[5] == "6", "\(line)")
+        }
+        let https = try CLI.run(["query", a, """
+            SELECT SUM(packets) AS
+              packetcount,
+              dstaddr
+            FROM vpc_flow_logs
+            WHERE dstport = 443 AND date > current_date - interval '7' day
+            GROUP BY dstaddr
+            ORDER BY packetcount DESC
+            LIMIT 10;
+            """, "--format", "csv"])
+        // The generated logs are from November 2023: nothing in the last seven days.
+        #expect(https.status == 0 && https.stdout == "packetcount,dstaddr\r\n", "\(https)")
+    }
+
     @Test func explainTimesTheOpenOnceAndEveryStatement() throws {
         let a = try #require(Self.archive)
         let sql = "SELECT count(*) FROM flows; SELECT action, count(*) FROM flows GROUP BY action"

@@ -262,7 +262,7 @@ struct Binder {
         }
     }
 
-    enum Resolved { case archive(ColumnDef), joined(Int), eventDate, none }
+    enum Resolved { case archive(ColumnDef), joined(Int), eventDate, partitionDate, none }
 
     /// What a column name means, as Trino resolves it: a qualifier must be the alias of a
     /// relation, or (for a table without alias) a suffix of its name (`vpcflow.x`, `"db"."t".x`);
@@ -273,7 +273,11 @@ struct Binder {
         func inArchive() -> Resolved {
             guard archive != nil else { return .none }
             if let def = Catalog.column(name) { return .archive(def) }
-            return name.lowercased() == Catalog.eventDate ? .eventDate : .none
+            switch name.lowercased() {
+            case Catalog.eventDate: return .eventDate
+            case Catalog.partitionDate: return .partitionDate
+            default: return .none
+            }
         }
         func inJoined() -> Resolved {
             guard let j = joined, let i = j.rows.columns.firstIndex(where: { $0.lowercased() == name.lowercased() }) else { return .none }
@@ -388,6 +392,11 @@ struct Binder {
                 // Not an AWS column: see Catalog.eventDate.
                 let def = Catalog.column("start")!
                 return (.dateFormat(.fromUnixtime(.column(slot: slot(def), kind: def.kind)), format: DateFormat("%Y-%m-%d")), .varchar)
+            case .partitionDate:
+                // 'YYYY/MM/DD' of the S3 key as a DATE: see Catalog.partitionDate.
+                let def = Catalog.column("date_partition")!
+                let dashed = CExpr.call(.replace, [.column(slot: slot(def), kind: def.kind), .constant(.string("/")), .constant(.string("-"))])
+                return (.call(.parseDate(isTry: true), [dashed]), .date)
             case .none:
                 if archive == nil && Catalog.column(name) != nil {
                     // An archive column in a query whose FROM has no archive (none, or a subquery).

@@ -50,7 +50,8 @@ public struct ColumnDef: Sendable, Equatable {
 /// documentation (`srcaddr`, `log_status`, `flow_direction`, ...), and the names of the AWS
 /// Security Analytics Bootstrap and incident-response workshop tables (`sourceaddress`,
 /// `numpackets`, `starttime`, `logstatus`, `pkt_src_aws_service`, ...), plus the partition
-/// columns `date_partition` ('YYYY/MM/DD'), `region_partition` and `account_partition`.
+/// columns `date_partition` ('YYYY/MM/DD'), `region_partition` and `account_partition` (also
+/// under the names of AWS's Athena tables: `date` as a DATE, `day`, `accid`).
 public enum Catalog {
     /// Bootstrap / workshop names (awslabs/aws-security-analytics-bootstrap
     /// `create_vpcflowlog_table.sql`; aws-samples/aws-incident-response-playbooks-workshop
@@ -75,6 +76,11 @@ public enum Catalog {
         }
         for (alias, field) in analyticsNames { d[alias] = ColumnDef(archiveName: field, kind: FieldCatalog.spec(FieldCatalog.id(of: field)!).kind) }
         for f in FieldCatalog.derived { d[f.name] = ColumnDef(archiveName: f.name, kind: .string) }
+        // The partition columns of AWS's partition-projection table for flow logs (Athena
+        // documentation: `PARTITIONED BY (accid string, region string, day string)`, day as
+        // 'yyyy/MM/dd'); its region is the S3 key's, which is the records' region.
+        d["accid"] = d["account_partition"]
+        d["day"] = d["date_partition"]
         return d
     }()
 
@@ -85,6 +91,13 @@ public enum Catalog {
     /// rejects that query. flowarc defines it so the query runs as written, meaning what its
     /// name says: the day the flow started.
     public static let eventDate = "event_date"
+
+    /// `date`: the delivery day in the file's S3 key (`date_partition`) as a DATE, the partition
+    /// column of the table in AWS's Athena documentation (`PARTITIONED BY (\`date\` date)`, one
+    /// partition per `.../YYYY/MM/DD/` prefix), whose example queries filter on it (`WHERE date >
+    /// current_date - interval '7' day`) and read it (`day_of_week(date)`). NULL for a file
+    /// outside that layout.
+    public static let partitionDate = "date"
 
     public static func column(_ name: String) -> ColumnDef? { columns[name] ?? columns[name.lowercased()] }
 
