@@ -387,12 +387,15 @@ public struct FunctionCall: Sendable, Hashable {
     public var distinct: Bool
     /// `count(*)` (then `arguments` is empty).
     public var isStar: Bool
+    /// `agg(x) FILTER (WHERE condition)`: the rows the aggregate reads.
+    public var filter: Expr?
 
-    public init(_ name: Identifier, arguments: [Expr] = [], distinct: Bool = false, isStar: Bool = false) {
+    public init(_ name: Identifier, arguments: [Expr] = [], distinct: Bool = false, isStar: Bool = false, filter: Expr? = nil) {
         self.name = name
         self.arguments = arguments
         self.distinct = distinct
         self.isStar = isStar
+        self.filter = filter
     }
 }
 

@@ -81,6 +81,7 @@ extension Expr {
         case .isDistinctFrom(let a, let b, let negated): e.kind = .isDistinctFrom(f(a), f(b), negated: negated)
         case .function(var call):
             call.arguments = call.arguments.map(f)
+            call.filter = call.filter.map(f)
             e.kind = .function(call)
         case .cast(let x, let to, let isTry): e.kind = .cast(f(x), to: to, isTry: isTry)
         case .caseWhen(var c):

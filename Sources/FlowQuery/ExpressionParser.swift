@@ -436,8 +436,11 @@ extension Parser {
             try expectClose(open, what: "',' or ')'")
         }
         if at(.filter) && peekIs(.leftParen) {
-            throw unsupported("aggregate FILTER clauses are not supported", at: current,
-                              hint: "put a CASE WHEN inside the aggregate instead")
+            advance()
+            let open = advance()
+            try expectKeyword(.where, "WHERE (FILTER (WHERE condition))")
+            call.filter = try parseExpr()
+            try expectClose(open)
         }
         if (at(.ignore) || at(.respect)) && peekIs(.nulls) {
             throw unsupported("\(current.text.uppercased()) NULLS is not supported", at: current)

@@ -191,7 +191,9 @@ enum SQLPrinter {
                 if call.distinct { s += "DISTINCT " }
                 s += call.arguments.map { expr($0) }.joined(separator: ", ")
             }
-            return s + ")"
+            s += ")"
+            if let filter = call.filter { s += " FILTER (WHERE " + expr(filter) + ")" }
+            return s
         case .cast(let value, let type, let isTry):
             return (isTry ? "TRY_CAST(" : "CAST(") + expr(value) + " AS \(type))"
         case .caseWhen(let c):

@@ -110,6 +110,18 @@ import Testing
              duck: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpcflow WHERE dstport = 443 AND CAST(replace(date_partition, '/', '-') AS DATE) > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10"),
         Case(sql: "SELECT day, accid, region, count(*) AS n FROM test_table_vpclogs WHERE day >= '2023/11/15' AND day < '2023/11/17' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ordered: true,
              duck: "SELECT date_partition AS day, account_partition AS accid, region, count(*) AS n FROM vpcflow WHERE date_partition >= '2023/11/15' AND date_partition < '2023/11/17' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        // Variances, FILTER, bits of the TCP flags, padding and concat_ws, CAST to DOUBLE,
+        // cardinality of array_agg, arbitrary (the least value; one value per group here).
+        Case(sql: "SELECT action, round(stddev(numbytes), 4) AS s, round(variance(numbytes), 2) AS v, round(stddev_pop(numpackets), 6) AS sp, round(var_pop(numpackets), 6) AS vp, round(stddev_samp(destinationport), 6) AS ss, round(var_samp(destinationport), 4) AS vs FROM vpcflow GROUP BY action ORDER BY action", ordered: true),
+        Case(sql: "SELECT action, count(*) FILTER (WHERE destinationport = 443) AS https, sum(numbytes) FILTER (WHERE protocol = 6) AS tcp, count(DISTINCT sourceaddress) FILTER (WHERE numbytes > 1000) AS big, max(starttime) FILTER (WHERE logstatus = 'OK') AS m FROM vpcflow GROUP BY action ORDER BY action", ordered: true),
+        Case(sql: "SELECT bitwise_and(tcpflags, 2) AS syn, bitwise_or(tcpflags, 1) AS o, bitwise_xor(tcpflags, 3) AS x, bitwise_not(tcpflags) AS n, count(*) AS c FROM vpcflow GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", ordered: true,
+             duck: "SELECT tcpflags & 2 AS syn, tcpflags | 1 AS o, xor(tcpflags, 3) AS x, ~tcpflags AS n, count(*) AS c FROM vpcflow GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
+        Case(sql: "SELECT concat_ws(':', sourceaddress, CAST(destinationport AS VARCHAR), action) AS c, lpad(CAST(destinationport AS VARCHAR), 6, '0') AS l, rpad(coalesce(action, ''), 8, '.-') AS r FROM vpcflow WHERE protocol = 17 ORDER BY 1, 2, 3 LIMIT 20", ordered: true),
+        Case(sql: "SELECT action, round(sum(CAST(numbytes AS DOUBLE)) / 1024, 3) AS kb, round(avg(CAST(numpackets AS DOUBLE) / CAST(numbytes AS DOUBLE)), 6) AS r FROM vpcflow WHERE numbytes > 0 GROUP BY action ORDER BY action", ordered: true),
+        Case(sql: "SELECT action, cardinality(array_agg(DISTINCT destinationport)) AS d, cardinality(array_agg(destinationport)) AS n FROM vpcflow GROUP BY action ORDER BY action", ordered: true,
+             duck: "SELECT action, len(array_agg(DISTINCT destinationport)) AS d, len(array_agg(destinationport)) AS n FROM vpcflow GROUP BY action ORDER BY action"),
+        Case(sql: "SELECT interfaceid, arbitrary(instanceid) AS i, any_value(vpcid) AS v, count(*) AS n FROM vpcflow WHERE interfaceid IS NOT NULL GROUP BY interfaceid ORDER BY interfaceid LIMIT 20", ordered: true,
+             duck: "SELECT interfaceid, min(instanceid) AS i, min(vpcid) AS v, count(*) AS n FROM vpcflow WHERE interfaceid IS NOT NULL GROUP BY interfaceid ORDER BY interfaceid LIMIT 20"),
         // SELECT DISTINCT runs as GROUP BY of the selected expressions.
         Case(sql: "SELECT DISTINCT action, logstatus FROM vpcflow ORDER BY 1, 2", ordered: true),
         Case(sql: "SELECT DISTINCT protocol, action FROM vpcflow ORDER BY action DESC, 1 LIMIT 3", ordered: true),

@@ -49,9 +49,31 @@ import Testing
         ("round(2.5)", "3.0"), ("round(-2.5)", "-3.0"), ("round(1.005e0, 2)", "1.0"), ("round(1234.5678, 2)", "1234.57"),
         ("round(1250, -2)", "1300"), ("round(-1250, -2)", "-1300"), ("round(1249, -2)", "1200"), ("round(7, 2)", "7"),
         ("round(5, -19)", "0"),
+        // Bits (TCP flags), padding, concat_ws, try, CAST to DOUBLE: Trino's documented results.
+        ("bitwise_and(19, 2)", "2"), ("bitwise_or(16, 2)", "18"), ("bitwise_xor(3, 5)", "6"), ("bitwise_not(0)", "-1"),
+        ("bitwise_and(-1, 255)", "255"), ("bitwise_and(NULL, 2)", "NULL"),
+        ("lpad('7', 3, '0')", "007"), ("lpad('hello', 3, 'x')", "hel"), ("rpad('ab', 5, 'xy')", "abxyx"),
+        ("rpad('héllo', 2, '-')", "hé"), ("lpad('', 2, 'é')", "éé"), ("lpad('a', 0, 'x')", ""),
+        ("concat_ws(':', 'a', NULL, 'b')", "a:b"), ("concat_ws(NULL, 'a')", "NULL"), ("concat_ws('-', 'a')", "a"),
+        ("try(1 / 0)", "NULL"), ("try(CAST('x' AS BIGINT))", "NULL"), ("try(7)", "7"), ("try(1 / 0) IS NULL", "true"),
+        ("CAST(3 AS DOUBLE)", "3.0"), ("CAST('2.5' AS DOUBLE)", "2.5"), ("CAST(' 1e3 ' AS DOUBLE)", "1000.0"),
+        ("CAST(NULL AS DOUBLE)", "NULL"), ("TRY_CAST('abc' AS DOUBLE)", "NULL"), ("CAST(7 AS DOUBLE) / 2", "3.5"),
     ])
     func textNullAndNumberFunctions(_ c: (String, String)) throws {
         #expect(try Self.value(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test(arguments: [
+        ("lpad('a', -1, 'x')", "Target length must be in the range"), ("rpad('a', 3, '')", "Padding string must not be empty"),
+        ("CAST('abc' AS DOUBLE)", "Cannot cast 'abc' to DOUBLE"), ("lower('a') FILTER (WHERE true)", "FILTER is only valid for aggregate functions"),
+        ("count(*) FILTER (WHERE count(*) > 1)", "aggregate functions cannot be nested"),
+        ("array_agg(1) FILTER (WHERE true)", "FILTER with array_agg is not supported"),
+        ("cardinality(1)", "cardinality is supported over array_agg"), ("stddev('a')", "stddev needs a number"),
+        ("bitwise_and(1.5, 1)", "bitwise_and"),
+    ])
+    func functionErrors(_ c: (String, String)) throws {
+        let message = try Self.failure(c.0)
+        #expect(message.contains(c.1), "\(c.0): \(message)")
     }
 
     @Test(arguments: [

@@ -80,6 +80,10 @@ struct AggState {
     var bestBy: PackedScalar? = nil
     var set: Set<PackedScalar>? = nil
     var list: [PackedScalar]? = nil
+    /// Variances: the mean and the sum of squared differences from it (Welford's update, and
+    /// Chan's when states merge, as Trino computes them).
+    var mean: Double = 0
+    var m2: Double = 0
 
     mutating func update(_ spec: AggregateSpec, _ c: EvalContext, _ strings: StringTable) throws {
         if spec.function == .countStar { count += 1; return }
@@ -134,6 +138,17 @@ struct AggState {
         case .arrayAgg:
             if list == nil { list = [] }
             list!.append(strings.pack(v, c))
+        case .varianceSample, .variancePopulation, .stddevSample, .stddevPopulation:
+            let x: Double
+            switch v {
+            case .int(let i): x = Double(i)
+            case .double(let d): x = d
+            default: return
+            }
+            count += 1
+            let delta = x - mean
+            mean += delta / Double(count)
+            m2 += delta * (x - mean)
         case .countStar, .maxBy, .minBy, .countDistinctRows: break
         }
     }
@@ -167,6 +182,12 @@ struct AggState {
 
     /// Adds another worker's state; `remap` turns its packed text ids into this table's.
     mutating func merge(_ o: AggState, _ f: AggregateSpec.Function, _ strings: StringTable, _ remap: (PackedScalar) -> PackedScalar) {
+        if o.count > 0 {
+            // Chan et al.: the two parts' means and squared differences combined.
+            let n = Double(count), m = Double(o.count), delta = o.mean - mean
+            mean += delta * m / (n + m)
+            m2 += o.m2 + delta * delta * n * m / (n + m)
+        }
         count += o.count
         let (s, ov) = sumInt.addingReportingOverflow(o.sumInt)
         sumInt = s
@@ -195,6 +216,14 @@ struct AggState {
         switch spec.function {
         case .count, .countStar: return .int(count)
         case .countDistinct, .countDistinctRows: return .int(Int64(set?.count ?? 0))
+        case .variancePopulation, .stddevPopulation:
+            if count == 0 { return .null }
+            let v = m2 / Double(count)
+            return .double(spec.function == .stddevPopulation ? v.squareRoot() : v)
+        case .varianceSample, .stddevSample:
+            if count < 2 { return .null }
+            let v = m2 / Double(count - 1)
+            return .double(spec.function == .stddevSample ? v.squareRoot() : v)
         case .sumDistinct, .avgDistinct:
             // The kept values summed as sum() would sum them (bigint exactly, else double).
             var total = AggState()

@@ -342,11 +342,39 @@ struct Binder {
     }
 
     static let aggregateNames: Set<String> = ["count", "count_if", "sum", "min", "max", "avg", "approx_distinct", "array_agg", "max_by", "min_by",
+                                              "arbitrary", "any_value", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
                                               Binder.countDistinctRows]
     /// The name `Query.aggregatedOverDistinctRows` gives count(*) over distinct rows (a quoted
     /// identifier, so no SQL function of Trino's can take it).
     static let countDistinctRows = "$count_distinct_rows"
 
+    /// `agg(x) FILTER (WHERE c)` as Trino defines it, the aggregate over the rows where c is
+    /// true: the argument that decides which rows count made NULL elsewhere (`CASE WHEN c THEN x
+    /// END`; count(*) counts `CASE WHEN c THEN 1 END`; max_by and min_by ignore rows whose
+    /// ordering value is NULL). array_agg keeps NULLs, so it has no such form here.
+    func applyingFilter(_ f: FunctionCall) throws -> FunctionCall {
+        guard let c = f.filter else { return f }
+        let at = c.position
+        if Self.containsAggregate(c) { throw error("aggregate functions cannot be nested (in FILTER)", c.start) }
+        func only(_ x: Expr) -> Expr { Expr(.caseWhen(CaseExpression(whenClauses: [WhenClause(c, then: x)])), position: x.position) }
+        var g = f
+        g.filter = nil
+        if f.isStar {
+            g.isStar = false
+            g.arguments = [only(Expr(.literal(.integer(1)), position: at))]
+            return g
+        }
+        switch f.name.name {
+        case "array_agg":
+            throw error("FILTER with array_agg is not supported (array_agg keeps NULLs)", c.start)
+        case "max_by", "min_by":
+            guard f.arguments.count == 2 else { return g }
+            g.arguments[1] = only(f.arguments[1])
+        default:
+            g.arguments = f.arguments.map(only)
+        }
+        return g
+    }
 
     static func containsAggregate(_ e: Expr) -> Bool {
         var found = false
@@ -518,6 +546,14 @@ struct Binder {
             case .bigint, .integer, .smallint, .tinyint:
                 let target: IntegerTarget = to == .bigint ? .bigint : to == .integer ? .integer : to == .smallint ? .smallint : .tinyint
                 return (.castToInteger(cx, isTry: isTry, to: target), .bigint)
+            case .double:
+                switch tx {
+                case .double: return (cx, .double)
+                case .bigint: return Self.folded(.call(.toDouble, [cx]), .double)
+                case .unknown: return (.constant(.null), .double)
+                case .varchar: return Self.folded(.call(.parseDouble(isTry: isTry), [cx]), .double)
+                default: throw error("cannot cast \(tx) to double", e.start)
+                }
             default:
                 throw error("CAST to \(to) is not supported yet", e.start)
             }
@@ -614,7 +650,8 @@ struct Binder {
         }
     }
 
-    mutating func bindAggregate(_ f: FunctionCall, _ e: Expr) throws -> (CExpr, ValueType) {
+    mutating func bindAggregate(_ written: FunctionCall, _ e: Expr) throws -> (CExpr, ValueType) {
+        let f = try applyingFilter(written)
         let name = f.name.name
         var spec: AggregateSpec
         if f.isStar {
@@ -649,6 +686,14 @@ struct Binder {
                 spec = AggregateSpec(function: f.distinct ? .avgDistinct : .avg, argument: ca, type: .double)
             // min(DISTINCT x) and max(DISTINCT x) are min(x) and max(x).
             case "min": spec = AggregateSpec(function: .min, argument: ca, type: ta)
+            // Trino returns any one of the values; flowarc the least, so the answer is the same
+            // on every run and with any number of threads.
+            case "arbitrary", "any_value": spec = AggregateSpec(function: .min, argument: ca, type: ta)
+            case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+                guard ta == .bigint || ta == .double || ta == .unknown else { throw error("\(name) needs a number, not \(ta)", arg.start) }
+                let fn: AggregateSpec.Function = name == "stddev_pop" ? .stddevPopulation : name == "var_pop" ? .variancePopulation
+                    : name.hasPrefix("stddev") ? .stddevSample : .varianceSample
+                spec = AggregateSpec(function: fn, argument: ca, type: .double)
             case "max": spec = AggregateSpec(function: .max, argument: ca, type: ta)
             case "array_agg":
                 let et: ValueType.ElementType
@@ -673,6 +718,19 @@ struct Binder {
         if Self.aggregateNames.contains(name) {
             if !post { throw error("aggregate function \(name) is not allowed here", e.start) }
             return try bindAggregate(f, e)
+        }
+        if let filter = f.filter { throw error("FILTER is only valid for aggregate functions, not \(name)", filter.start) }
+        if name == "cardinality" {
+            // Arrays are only array_agg's: its size is its rows (NULLs kept), or with DISTINCT its
+            // distinct values, NULL one of them.
+            guard f.arguments.count == 1, case .function(let inner) = f.arguments[0].kind, inner.name.name == "array_agg",
+                  inner.arguments.count == 1, inner.filter == nil else {
+                throw error("cardinality is supported over array_agg(...) only (flowarc has no other arrays)", e.start)
+            }
+            let counted = inner.distinct
+                ? FunctionCall(Identifier(Self.countDistinctRows, position: e.start), arguments: inner.arguments)
+                : FunctionCall(Identifier("count", position: e.start), isStar: true)
+            return try bindFunction(counted, Expr(.function(counted), position: e.position), post: post)
         }
         func arg(_ i: Int) throws -> (CExpr, ValueType) { try bindExpr(f.arguments[i], post: post) }
         func arity(_ n: Int) throws { if f.arguments.count != n { throw error("\(name) takes \(n) argument\(n == 1 ? "" : "s")", e.start) } }
@@ -857,6 +915,7 @@ extension Expr {
             x.walk(visit); p.walk(visit); esc?.walk(visit)
         case .function(let f):
             for a in f.arguments { a.walk(visit) }
+            f.filter?.walk(visit)
         case .caseWhen(let c):
             c.operand?.walk(visit)
             for w in c.whenClauses { w.condition.walk(visit); w.result.walk(visit) }

@@ -179,6 +179,8 @@ struct AggregateSpec {
         /// `SELECT DISTINCT keys, x` per keys (see `Query.aggregatedOverDistinctRows`); not
         /// written in SQL.
         case countDistinctRows
+        /// var_samp, var_pop, stddev_samp, stddev_pop (and their other names).
+        case varianceSample, variancePopulation, stddevSample, stddevPopulation
 
         /// Whether the aggregate reads each distinct value of its argument once (what grouping on
         /// the argument gives: see `DistinctRegroup`). array_agg(DISTINCT x) keeps its values.

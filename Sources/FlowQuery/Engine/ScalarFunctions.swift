@@ -10,6 +10,16 @@ enum ScalarFunction: Equatable {
     case concat, substr, splitPart, strpos, replace, startsWith
     case coalesce, nullif, greatest, least
     case abs, floor, ceil, round
+    /// bitwise_and/or/xor/not of bigints (two's complement), as TCP flag tests use them.
+    case bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseNot
+    /// concat_ws(separator, text...): NULLs after the separator skipped.
+    case concatWs
+    /// lpad/rpad(text, size, padding): padded or cut to `size` code points.
+    case lpad, rpad
+    /// try(x): NULL where computing x fails (a division by zero, a cast, an overflow).
+    case `try`
+    /// Text as a double (CAST, TRY_CAST).
+    case parseDouble(isTry: Bool)
     case field(DateField)
     case dateDiff(DateUnit)
     /// A bigint as a double: where the arguments of coalesce, greatest, least or if mix the two.
@@ -42,7 +52,9 @@ enum ScalarFunction: Equatable {
         "rtrim": .rtrim, "concat": .concat, "substr": .substr, "substring": .substr, "split_part": .splitPart,
         "strpos": .strpos, "replace": .replace, "starts_with": .startsWith, "coalesce": .coalesce,
         "nullif": .nullif, "greatest": .greatest, "least": .least, "abs": .abs, "floor": .floor,
-        "ceil": .ceil, "ceiling": .ceil, "round": .round,
+        "ceil": .ceil, "ceiling": .ceil, "round": .round, "bitwise_and": .bitwiseAnd, "bitwise_or": .bitwiseOr,
+        "bitwise_xor": .bitwiseXor, "bitwise_not": .bitwiseNot, "concat_ws": .concatWs, "lpad": .lpad, "rpad": .rpad,
+        "try": .try,
     ]
 }
 
@@ -253,6 +265,20 @@ extension Evaluator {
             }
             return .string(out)
         }
+        if f == .concatWs {
+            let separator = try eval(args[0], c)
+            if separator.isNull { return .null }
+            var parts: [String] = []
+            for a in args.dropFirst() {
+                let v = try eval(a, c)
+                if !v.isNull { parts.append(textValue(v, c)) }
+            }
+            return .string(parts.joined(separator: textValue(separator, c)))
+        }
+        if f == .try {
+            // Trino's try: an error computing the argument makes it NULL.
+            do { return try eval(args[0], c) } catch is QueryRuntimeError { return .null }
+        }
         // The rest take one to three arguments and are NULL when any of them is NULL. (No
         // array of arguments: allocating one per row was most of a call's cost.)
         let v0 = try eval(args[0], c)
@@ -308,6 +334,17 @@ extension Evaluator {
             return .double(f == .floor ? d.rounded(.down) : d.rounded(.up))
         case .round:
             return try round(v0, args.count > 1 ? int(1) : 0)
+        case .bitwiseAnd: return .int(int(0) & int(1))
+        case .bitwiseOr: return .int(int(0) | int(1))
+        case .bitwiseXor: return .int(int(0) ^ int(1))
+        case .bitwiseNot: return .int(~int(0))
+        case .lpad, .rpad:
+            return .string(try pad(text(0), int(1), text(2), left: f == .lpad))
+        case .parseDouble(let isTry):
+            let s = text(0)
+            if let d = Double(s.trimmingSpaces) { return .double(d) }
+            if isTry { return .null }
+            throw QueryRuntimeError(description: "Cannot cast '\(s)' to DOUBLE")
         case .field(let part):
             return .int(DateFunctions.field(part, timestamp(0)))
         case .dateDiff(let unit):
@@ -337,7 +374,7 @@ extension Evaluator {
             if let ms = DateFunctions.parseTimestamp(s.trimmingSpaces) { return .timestamp(ms) }
             if isTry { return .null }
             throw QueryRuntimeError(description: "Value cannot be cast to timestamp: \(s)")
-        case .coalesce, .nullif, .greatest, .least, .concat, .distinctFrom:
+        case .coalesce, .nullif, .greatest, .least, .concat, .distinctFrom, .concatWs, .try:
             return .null  // handled above
         }
     }
@@ -410,6 +447,20 @@ extension Evaluator {
     }
 
     /// Trino's round: half away from zero; `decimals` places (negative: tens, hundreds, ...).
+    /// Trino's lpad/rpad: `s` padded with repeats of `padding` to `size` code points, or cut to
+    /// its first `size`.
+    static func pad(_ s: String, _ size: Int64, _ padding: String, left: Bool) throws -> String {
+        guard size >= 0 else { throw QueryRuntimeError(description: "Target length must be in the range [0..\(Int32.max)]") }
+        let chars = Array(s.unicodeScalars), fill = Array(padding.unicodeScalars)
+        let n = Int(Swift.min(size, Int64(Int32.max)))
+        if chars.count >= n { return String(String.UnicodeScalarView(chars[0..<n])) }
+        guard !fill.isEmpty else { throw QueryRuntimeError(description: "Padding string must not be empty") }
+        var extra: [Unicode.Scalar] = []
+        extra.reserveCapacity(n - chars.count)
+        while extra.count < n - chars.count { extra.append(fill[extra.count % fill.count]) }
+        return String(String.UnicodeScalarView(left ? extra + chars : chars + extra))
+    }
+
     static func round(_ v: Scalar, _ decimals: Int64) throws -> Scalar {
         switch v {
         case .int(let x):
@@ -508,7 +559,21 @@ extension Binder {
             try arity(1...2); try numeric(0)
             if args.count == 2 { try want(1, .bigint) }
             result = types[0]
-        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike:
+        case .bitwiseAnd, .bitwiseOr, .bitwiseXor:
+            try arity(2...2); try want(0, .bigint); try want(1, .bigint); result = .bigint
+        case .bitwiseNot:
+            try arity(1...1); try want(0, .bigint); result = .bigint
+        case .concatWs:
+            guard args.count >= 2 else { throw error("concat_ws needs a separator and at least one more argument", e.start) }
+            for i in args.indices { try want(i, .varchar) }
+            result = .varchar
+        case .lpad, .rpad:
+            try arity(3...3); try want(0, .varchar); try want(1, .bigint); try want(2, .varchar); result = .varchar
+        case .try:
+            try arity(1...1)
+            // Not folded: a failure of constants is NULL at run time, as for any row.
+            return (.call(.try, args), types[0])
+        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike, .parseDouble:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)

@@ -360,6 +360,10 @@ extension Expr {
         case .function(var call):
             guard let args = all(call.arguments) else { return nil }
             call.arguments = args
+            if let filter = call.filter {
+                guard let r = g(filter) else { return nil }
+                call.filter = r
+            }
             e.kind = .function(call)
         case .cast(let x, let to, let isTry):
             guard let x = g(x) else { return nil }
