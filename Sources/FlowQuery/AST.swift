@@ -389,6 +389,8 @@ public struct FunctionCall: Sendable, Hashable {
     public var isStar: Bool
     /// `agg(x) FILTER (WHERE condition)`: the rows the aggregate reads.
     public var filter: Expr?
+    /// `f(...) OVER (PARTITION BY ... ORDER BY ...)`: a window function.
+    public var window: WindowSpec?
 
     public init(_ name: Identifier, arguments: [Expr] = [], distinct: Bool = false, isStar: Bool = false, filter: Expr? = nil) {
         self.name = name
@@ -396,6 +398,18 @@ public struct FunctionCall: Sendable, Hashable {
         self.distinct = distinct
         self.isStar = isStar
         self.filter = filter
+    }
+}
+
+/// The window of `OVER (PARTITION BY p, ... ORDER BY o, ...)` (the default frame: the whole
+/// partition without ORDER BY, else from its start to the current row and its peers).
+public struct WindowSpec: Sendable, Hashable {
+    public var partitionBy: [Expr]
+    public var orderBy: [OrderItem]
+
+    public init(partitionBy: [Expr] = [], orderBy: [OrderItem] = []) {
+        self.partitionBy = partitionBy
+        self.orderBy = orderBy
     }
 }
 

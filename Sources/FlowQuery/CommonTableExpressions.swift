@@ -82,6 +82,11 @@ extension Expr {
         case .function(var call):
             call.arguments = call.arguments.map(f)
             call.filter = call.filter.map(f)
+            if var w = call.window {
+                w.partitionBy = w.partitionBy.map(f)
+                w.orderBy = w.orderBy.map { var o = $0; o.expression = f(o.expression); return o }
+                call.window = w
+            }
             e.kind = .function(call)
         case .cast(let x, let to, let isTry): e.kind = .cast(f(x), to: to, isTry: isTry)
         case .caseWhen(var c):

@@ -446,7 +446,26 @@ extension Parser {
             throw unsupported("\(current.text.uppercased()) NULLS is not supported", at: current)
         }
         if at(.over) {
-            throw unsupported("WINDOW functions (OVER) are not supported", at: current)
+            advance()
+            guard at(.leftParen) else {
+                throw unsupported("named windows (OVER name) are not supported", at: current, hint: "write the window in parentheses: OVER (PARTITION BY ... ORDER BY ...)")
+            }
+            let open = advance()
+            var window = WindowSpec()
+            if current.kind == .identifier && current.text.lowercased() == "partition" && peekIs(.by) {
+                advance(); advance()
+                repeat { window.partitionBy.append(try parseExpr()) } while accept(.comma) != nil
+            }
+            if at(.order) && peekIs(.by) {
+                advance(); advance()
+                window.orderBy = try parseOrderBy()
+            }
+            if current.kind == .identifier, ["rows", "range", "groups"].contains(current.text.lowercased()) {
+                throw unsupported("window frames (\(current.text.uppercased()) ...) are not supported", at: current,
+                                  hint: "the default frame is the whole partition, or with ORDER BY its rows up to the current one and its peers")
+            }
+            try expectClose(open, what: "PARTITION BY, ORDER BY or ')'")
+            call.window = window
         }
         return Expr(.function(call), position: name.position)
     }

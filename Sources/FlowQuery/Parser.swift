@@ -524,7 +524,7 @@ struct Parser {
         return keys
     }
 
-    private mutating func parseOrderBy() throws(SQLError) -> [OrderItem] {
+    mutating func parseOrderBy() throws(SQLError) -> [OrderItem] {
         var items: [OrderItem] = []
         repeat {
             var item = OrderItem(try parseExpr())

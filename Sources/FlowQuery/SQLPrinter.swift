@@ -193,6 +193,12 @@ enum SQLPrinter {
             }
             s += ")"
             if let filter = call.filter { s += " FILTER (WHERE " + expr(filter) + ")" }
+            if let w = call.window {
+                var parts: [String] = []
+                if !w.partitionBy.isEmpty { parts.append("PARTITION BY " + w.partitionBy.map { expr($0) }.joined(separator: ", ")) }
+                if !w.orderBy.isEmpty { parts.append("ORDER BY " + w.orderBy.map(orderItem).joined(separator: ", ")) }
+                s += " OVER (" + parts.joined(separator: " ") + ")"
+            }
             return s
         case .cast(let value, let type, let isTry):
             return (isTry ? "TRY_CAST(" : "CAST(") + expr(value) + " AS \(type))"

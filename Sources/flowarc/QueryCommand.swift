@@ -15,7 +15,7 @@ struct Query: ParsableCommand {
             Example:
               flowarc query flows.arc "SELECT destinationport, count(*) AS n FROM vpcflow WHERE action = 'REJECT' GROUP BY destinationport ORDER BY n DESC LIMIT 10"
 
-            Subqueries work in FROM, after IN and as scalars, and the archive joins with a subquery (INNER, CROSS, or LEFT keeping the archive's rows), as in AWS's demo queries. WITH queries are inlined where they are named. UNION [ALL] joins the rows of several SELECTs. Not supported: joins of the archive with itself, INTERSECT/EXCEPT, window functions (a clear error names what is missing).
+            Subqueries work in FROM, after IN and as scalars, and the archive joins with a subquery (INNER, CROSS, or LEFT keeping the archive's rows), as in AWS's demo queries. WITH queries are inlined where they are named. UNION [ALL] joins the rows of several SELECTs. Window functions (row_number, rank, lag, sum ... OVER (PARTITION BY ... ORDER BY ...)) run over the query's rows in memory. Not supported: joins of the archive with itself, INTERSECT/EXCEPT, window frames (a clear error names what is missing).
 
             SQL that starts with a -- comment reads as an option when given as an argument: pass it on standard input, with -f, or after a -- separator.
             """)

@@ -186,6 +186,27 @@ import Testing
         #expect(https.status == 0 && https.stdout == "packetcount,dstaddr\r\n", "\(https)")
     }
 
+    /// A top-N per source with a window function, as analysts write it in Athena: every source's
+    /// two largest ports, numbered in order, the same as each source's own top two.
+    @Test func windowFunctionTopNPerSource() throws {
+        let a = try #require(Self.archive)
+        let sql = "SELECT * FROM (SELECT srcaddr, dstport, sum(bytes) AS b, row_number() OVER (PARTITION BY srcaddr ORDER BY sum(bytes) DESC, dstport) AS rn FROM flows WHERE dstport IS NOT NULL GROUP BY 1, 2) t WHERE rn <= 2 ORDER BY srcaddr, rn"
+        let r = try CLI.run(["query", a, sql, "--format", "csv"])
+        #expect(r.status == 0, "\(r)")
+        let rows = r.stdout.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count > 10, "\(r.stdout)")
+        var bySource: [String: [[String]]] = [:]
+        for row in rows { bySource[row[0], default: []].append(row) }
+        for (source, top) in bySource.prefix(5) {
+            #expect(top.map { $0[3] } == (1...top.count).map(String.init), "\(top)")
+            let own = try CLI.run(["query", a, "SELECT srcaddr, dstport, sum(bytes) AS b FROM flows WHERE srcaddr = '\(source)' AND dstport IS NOT NULL GROUP BY 1, 2 ORDER BY b DESC, dstport LIMIT 2", "--format", "csv"])
+            let expected = own.stdout.split(separator: "\r\n").dropFirst().map(String.init)
+            #expect(top.map { $0[0...2].joined(separator: ",") } == expected, "\(source)")
+        }
+        let bad = try CLI.run(["query", a, "SELECT srcaddr FROM flows WHERE rank() OVER (ORDER BY bytes) < 3", "--format", "csv"])
+        #expect(bad.status == 1 && bad.stderr.contains("window functions are supported in the select list and ORDER BY only"), "\(bad)")
+    }
+
     @Test func explainTimesTheOpenOnceAndEveryStatement() throws {
         let a = try #require(Self.archive)
         let sql = "SELECT count(*) FROM flows; SELECT action, count(*) FROM flows GROUP BY action"

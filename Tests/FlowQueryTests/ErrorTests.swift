@@ -140,8 +140,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
     ]
 
     static let unsupported: [ErrorCase] = [
-        ErrorCase("SELECT count(*) OVER () FROM t", "WINDOW functions (OVER) are not supported", 1, 17),
-        ErrorCase("SELECT rank() OVER (PARTITION BY a ORDER BY b) FROM t", "WINDOW functions (OVER) are not supported", 1, 15),
+        ErrorCase("SELECT count(*) OVER w FROM t", "named windows (OVER name) are not supported", 1, 22, hint: "write the window in parentheses: OVER (PARTITION BY ... ORDER BY ...)"),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "window frames (ROWS ...) are not supported", 1, 32, hint: "the default frame is the whole partition, or with ORDER BY its rows up to the current one and its peers"),
         ErrorCase("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE is not supported", 1, 6),
         ErrorCase("SELECT * FROM (WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x)", "WITH RECURSIVE is not supported", 1, 21),
         ErrorCase("SELECT a FROM t INTERSECT SELECT b FROM u", "set operations (INTERSECT) are not supported", 1, 17, hint: "UNION [ALL] is"),

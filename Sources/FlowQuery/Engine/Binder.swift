@@ -379,7 +379,8 @@ struct Binder {
     static func containsAggregate(_ e: Expr) -> Bool {
         var found = false
         e.walk { sub in
-            if case .function(let f) = sub.kind, aggregateNames.contains(f.name.name) { found = true }
+            // A window function (`sum(x) OVER (...)`) is not an aggregate of the query.
+            if case .function(let f) = sub.kind, f.window == nil, aggregateNames.contains(f.name.name) { found = true }
         }
         return found
     }
@@ -398,7 +399,7 @@ struct Binder {
             if let k = groupExprs.firstIndex(of: e) {
                 return (.groupKey(k), groupTypes[k])
             }
-            if case .function(let f) = e.kind, Self.aggregateNames.contains(f.name.name) {
+            if case .function(let f) = e.kind, f.window == nil, Self.aggregateNames.contains(f.name.name) {
                 return try bindAggregate(f, e)
             }
         }
@@ -715,6 +716,7 @@ struct Binder {
 
     mutating func bindFunction(_ f: FunctionCall, _ e: Expr, post: Bool) throws -> (CExpr, ValueType) {
         let name = f.name.name
+        if f.window != nil { throw error("window functions are supported in the select list and ORDER BY only", e.start) }
         if Self.aggregateNames.contains(name) {
             if !post { throw error("aggregate function \(name) is not allowed here", e.start) }
             return try bindAggregate(f, e)
@@ -916,6 +918,10 @@ extension Expr {
         case .function(let f):
             for a in f.arguments { a.walk(visit) }
             f.filter?.walk(visit)
+            if let w = f.window {
+                for p in w.partitionBy { p.walk(visit) }
+                for o in w.orderBy { o.expression.walk(visit) }
+            }
         case .caseWhen(let c):
             c.operand?.walk(visit)
             for w in c.whenClauses { w.condition.walk(visit); w.result.walk(visit) }

@@ -41,13 +41,26 @@ public enum QueryEngine {
         return try run(text, query: statement.query, archive: archive, threads: threads, now: now, started: t0)
     }
 
-    static func run(_ text: String, query: Query, archive: ArchiveReader, threads: Int, now: Int64, started t0: UInt64) throws -> QueryResult {
+    /// `windowRows`: the rows a query with window functions computed, for its outer query
+    /// (`WindowPlan`), which reads them as its FROM.
+    static func run(_ text: String, query: Query, archive: ArchiveReader, threads: Int, now: Int64, started t0: UInt64,
+                    windowRows: QueryResult? = nil) throws -> QueryResult {
         if !query.setOperations.isEmpty {
             return try runUnion(text, query: query, archive: archive, threads: threads, now: now, started: t0)
+        }
+        if query.hasWindowFunctions {
+            let split = try WindowPlan.split(query, source: text)
+            let inner = try run(text, query: split.inner, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
+            let rows = try WindowPlan.compute(split.calls, over: inner, source: text)
+            return try run(text, query: split.outer, archive: archive, threads: threads, now: now, started: t0, windowRows: rows)
         }
         var binder = Binder(source: text, now: now)
         var subStats: [QueryStats] = []
         binder.runSubquery = { sub in
+            if let windowRows, WindowPlan.readsWindowRows(sub) {
+                subStats.append(windowRows.stats)
+                return windowRows
+            }
             let r = try run(text, query: sub, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
             subStats.append(r.stats)
             return r

@@ -10,7 +10,9 @@ extension Query {
     /// This query merged with the subquery that is its whole FROM, or nil.
     func mergedWithSubquery() -> Query? {
         guard setOperations.isEmpty, case .subquery(let written, let alias)? = from?.kind else { return nil }
-        // Inside out: the subquery merged with its own subquery first.
+        // Inside out: the subquery merged with its own subquery first. Rows that window
+        // functions computed, or will, are not the archive's.
+        guard !written.hasWindowFunctions, !WindowPlan.readsWindowRows(written) else { return nil }
         let inner = written.mergedWithSubquery() ?? written
         let outer = self
         if let merged = Self.aggregatedOverDistinctRows(outer: outer, inner: inner, alias: alias) { return merged }
@@ -363,6 +365,19 @@ extension Expr {
             if let filter = call.filter {
                 guard let r = g(filter) else { return nil }
                 call.filter = r
+            }
+            if var w = call.window {
+                guard let p = all(w.partitionBy) else { return nil }
+                w.partitionBy = p
+                var order: [OrderItem] = []
+                for o in w.orderBy {
+                    guard let r = g(o.expression) else { return nil }
+                    var item = o
+                    item.expression = r
+                    order.append(item)
+                }
+                w.orderBy = order
+                call.window = w
             }
             e.kind = .function(call)
         case .cast(let x, let to, let isTry):
