@@ -102,6 +102,7 @@ import Testing
         Case(sql: "SELECT destinationport, count(*) AS n, count(x.s) AS c, min(x.s) AS lo FROM (SELECT destinationport, sourceaddress AS s FROM vpcflow WHERE action = 'REJECT' GROUP BY 1, 2) x GROUP BY destinationport ORDER BY n DESC, destinationport LIMIT 10", ordered: true),
         Case(sql: "SELECT t.k, count(t.x) AS n, max(t.x) AS m, sum(t.x) AS s, avg(t.x) AS a FROM (SELECT DISTINCT action AS k, sourceport AS x FROM vpcflow) t WHERE t.k IS NOT NULL AND t.x > 1000 GROUP BY t.k HAVING count(*) > 10 ORDER BY n DESC", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM (SELECT sourceaddress, destinationaddress, destinationport FROM vpcflow GROUP BY 1, 2, 3) WHERE destinationport < 1024", ordered: true),
+        Case(sql: "SELECT k, count(*) FILTER (WHERE x > 1000) AS n FROM (SELECT DISTINCT sourceaddress AS k, destinationport AS x FROM vpcflow) t GROUP BY k ORDER BY n DESC, k LIMIT 10", ordered: true),
         // The example queries of AWS's Athena documentation for flow logs, over its table's
         // partition columns (`date` DATE, or `day` and `accid` with partition projection).
         Case(sql: "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY date, interface_id, srcaddr LIMIT 100", ordered: true,

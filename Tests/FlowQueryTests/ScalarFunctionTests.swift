@@ -336,6 +336,8 @@ import Testing
         "SELECT * FROM (SELECT srcaddr FROM flows LIMIT 10) t WHERE srcaddr LIKE '10.%'",
         "SELECT count(*) FROM (SELECT DISTINCT srcaddr FROM flows LIMIT 5) t",
         "SELECT srcaddr FROM (SELECT DISTINCT srcaddr, dstport FROM flows) t WHERE dstport = 22",
+        // An aggregate with FILTER over the distinct rows (the filter reads those rows).
+        "SELECT k, count(*) FILTER (WHERE x > 5) FROM (SELECT DISTINCT srcaddr AS k, dstport AS x FROM flows) t GROUP BY k",
         // Rows numbered by a window function (its WHERE must not reach the archive's rows).
         "SELECT * FROM (SELECT srcaddr, row_number() OVER (ORDER BY start) AS rn FROM flows) t WHERE rn <= 3",
         // Distinct rows with two columns left over, or an aggregate of an outer key.

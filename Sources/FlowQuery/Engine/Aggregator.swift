@@ -927,9 +927,9 @@ final class Aggregator {
 
     // MARK: merging workers
 
-    /// Adds another worker's groups and states into this one; with `share`, only the groups of
+    /// Adds another worker's groups and states into this one; with `share`, only the groups in
     /// that share (see `computeShares`).
-    func merge(_ o: Aggregator, share: (index: Int, of: Int)? = nil) {
+    func merge(_ o: Aggregator, share: Int? = nil) {
         var idMap = [UInt32](repeating: 0, count: o.strings.dictionary.count + 1)
         func mapID(_ id: UInt64) -> UInt64 {
             let i = Int(id)
@@ -955,7 +955,7 @@ final class Aggregator {
             while m < Self.batch && next < o.table.count {
                 let g = next
                 next += 1
-                if let share, o.shares[g] != UInt8(truncatingIfNeeded: share.index) { continue }
+                if let share, o.shares[g] != UInt8(truncatingIfNeeded: share) { continue }
                 src[m] = g
                 let key = keyWords + m * w
                 key.update(from: o.table.keys.base + g * w, count: w)

@@ -198,8 +198,8 @@ struct Binder {
         if q.distinct, !plan.isAggregate, plan.join == nil {
             // SELECT DISTINCT is GROUP BY every selected expression (NULLs group together in
             // both): run so, it groups column by column on the archive's own forms instead of
-            // keeping each row's values and removing repeats (a DISTINCT pair of columns over
-            // 4 M rows 1.4 s -> 0.2 s).
+            // keeping each row's values and removing repeats (a DISTINCT pair of columns of 0.9
+            // M of 20 M records 1.4 s -> 0.34 s).
             plan.isAggregate = true
             plan.distinct = false
             groupBy = items.enumerated().map { i, item in Expr(.literal(.integer(Int64(i + 1))), position: item.expr.position) }

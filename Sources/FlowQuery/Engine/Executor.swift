@@ -248,12 +248,12 @@ final class SharedScan: @unchecked Sendable {
         codeOnly = Self.codeOnlySlots(plan, vectorFilter)
         let fs = plan.filter?.slots ?? []
         filterSlots = fs
-        // Address columns that are plain GROUP BY keys are read as block dictionary codes, and
-        // expanded to rows only if something else reads them.
         // Aggregates over DISTINCT values: the scan groups by the keys and the argument too.
         let regroup = DistinctRegroup.plan(plan)
         self.regroup = regroup
         let scanPlan = regroup.map { plan.grouping($0.innerKeys, $0.innerAggregates) } ?? plan
+        // Address columns that are plain GROUP BY keys are read as block dictionary codes, and
+        // expanded to rows only if something else reads them.
         var keyAddresses = Set<Int>(), elsewhere = Set<Int>()
         for k in scanPlan.groupKeys {
             if plan.join == nil, case .column(let slot, .address) = k { keyAddresses.insert(slot) } else { elsewhere.formUnion(k.slots) }
@@ -782,7 +782,7 @@ final class SharedScan: @unchecked Sendable {
             let share = Aggregator(keys: r.innerKeys, aggregates: r.innerAggregates)
             // At most every worker's groups of this share: the table never grows.
             share.table.reserve(self.partials.reduce(0) { $0 + $1.aggregator!.shareCounts[p] })
-            for w in 0..<parts { share.merge(self.partials[w].aggregator!, share: (p, parts)) }
+            for w in 0..<parts { share.merge(self.partials[w].aggregator!, share: p) }
             shares.set(p, share.collapsed(r, keys: self.plan.groupKeys, aggregates: self.plan.aggregates))
         }
         let out = shares.get(0)
@@ -903,10 +903,20 @@ final class PicksBox: @unchecked Sendable {
     func get(_ w: Int) throws -> [Int32] { try slots[w].get() }
 }
 
-/// The collapsed share of each worker (`SharedScan.collapse`), set by that worker.
+/// The collapsed share of each worker (`SharedScan.collapse`), set by that worker: a slot of its
+/// own per worker, in memory no array's copy-on-write check touches from two threads.
 final class SharesBox: @unchecked Sendable {
-    private var slots: [Aggregator?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    private let slots: UnsafeMutablePointer<Aggregator?>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
     func set(_ p: Int, _ a: Aggregator) { slots[p] = a }
     func get(_ p: Int) -> Aggregator { slots[p]! }
 }
