@@ -104,6 +104,8 @@ enum WindowPlan {
         func outer(_ e: Expr) throws -> Expr {
             var failure: Error? = nil
             let r = e.mapped { node in
+                // A GROUP BY key is computed whole by the inner query (its parts may not be).
+                if groupBy.contains(node) { return .some(innerRef(node)) }
                 switch node.kind {
                 case .function(let call) where call.window != nil:
                     do { return .some(try window(call, node.position)) } catch { failure = error; return .some(nil) }
@@ -120,12 +122,27 @@ enum WindowPlan {
             return r
         }
 
+        let outputNames = q.selectItems.enumerated().map { i, item -> String in
+            guard case .expression(let e, let alias) = item.kind else { return "" }
+            return alias?.name ?? Binder.defaultName(e, index: i)
+        }
+        // GROUP BY by position or select alias named the query's select items: written out.
+        var groupBy: [Expr] = []
+        for g in q.groupBy {
+            var ge = g
+            if let n = g.ordinal, n >= 1, n <= Int64(q.selectItems.count), case .expression(let e, _) = q.selectItems[Int(n) - 1].kind {
+                ge = e
+            } else if case .column(let qn) = g.kind, qn.parts.count == 1, Catalog.column(qn.parts[0].name) == nil,
+                      let i = outputNames.firstIndex(of: qn.parts[0].name), case .expression(let e, _) = q.selectItems[i].kind {
+                ge = e
+            }
+            if ge.containsWindowFunction { throw fail("GROUP BY cannot contain a window function", g.start) }
+            groupBy.append(ge)
+        }
         var outerItems: [SelectItem] = []
-        var outputNames: [String] = []
         for (i, item) in q.selectItems.enumerated() {
-            guard case .expression(let e, let alias) = item.kind else { continue }
-            let name = alias?.name ?? Binder.defaultName(e, index: i)
-            outputNames.append(name)
+            guard case .expression(let e, _) = item.kind else { continue }
+            let name = outputNames[i]
             outerItems.append(SelectItem(.expression(try outer(e), alias: Identifier(name, quoted: true, position: item.position)),
                                          position: item.position))
         }
@@ -140,19 +157,6 @@ enum WindowPlan {
                 item.expression = try outer(o.expression)
             }
             outerOrder.append(item)
-        }
-        // GROUP BY by position or select alias named the query's select items: written out.
-        var groupBy: [Expr] = []
-        for g in q.groupBy {
-            var ge = g
-            if let n = g.ordinal, n >= 1, n <= Int64(q.selectItems.count), case .expression(let e, _) = q.selectItems[Int(n) - 1].kind {
-                ge = e
-            } else if case .column(let qn) = g.kind, qn.parts.count == 1, Catalog.column(qn.parts[0].name) == nil,
-                      let i = outputNames.firstIndex(of: qn.parts[0].name), case .expression(let e, _) = q.selectItems[i].kind {
-                ge = e
-            }
-            if ge.containsWindowFunction { throw fail("GROUP BY cannot contain a window function", g.start) }
-            groupBy.append(ge)
         }
         if let h = q.having, h.containsWindowFunction { throw fail("HAVING cannot contain a window function", h.start) }
         if let w = q.whereClause, w.containsWindowFunction { throw fail("WHERE cannot contain a window function", w.start) }
