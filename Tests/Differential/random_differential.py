@@ -658,6 +658,30 @@ class Generator:
                 f"SELECT k, {sel} FROM ({idd}) s GROUP BY k{hv} ORDER BY c DESC NULLS LAST, k NULLS LAST{lim}" if sel.startswith("count(*)") else f"SELECT k, {sel} FROM ({idd}) s GROUP BY k{hv} ORDER BY k NULLS LAST{lim}",
                 True, "distinct-rows")
 
+    def windowed(self):
+        """A window function over a filtered selection, partitioned and ordered by random columns;
+        the outer ORDER BY names every output column (ties are equal rows), and the window's
+        ORDER BY ends with every column it partitions or selects so that its order is fixed."""
+        r = self.r
+        k, _ = self.col(r.choice(["int32", "text", "addr"]))
+        x, _ = self.col(r.choice(["int32", "int64"]))
+        o, _ = self.col(r.choice(["int32", "int64"]))
+        p = self.pred(1)
+        fn = r.choice(["row_number()", "rank()", "dense_rank()", "lag(X)", "lead(X, 2, -1)", "sum(X)", "count(*)",
+                       "count(X)", "min(X)", "max(X)", "first_value(X)", "last_value(X)"])
+        ordered = r.random() < 0.7 or fn in ("row_number()", "rank()", "dense_rank()", "lag(X)", "lead(X, 2, -1)", "first_value(X)", "last_value(X)")
+        dirn = r.choice(["", " DESC"])
+        order_t = f" ORDER BY {o.t}{dirn}, {x.t}, {k.t}" if ordered else ""
+        order_d = f" ORDER BY {o.d}{dirn} NULLS LAST, {x.d} NULLS LAST, {k.d} NULLS LAST" if ordered else ""
+        part = r.random() < 0.8
+        over_t = f"OVER ({'PARTITION BY ' + k.t if part else ''}{order_t})"
+        over_d = f"OVER ({'PARTITION BY ' + k.d if part else ''}{order_d})"
+        wt, wd = fn.replace("X", x.t), fn.replace("X", x.d)
+        lim = r.choice(["", " LIMIT 50"])
+        return (f"SELECT {k.t} AS k, {o.t} AS o, {x.t} AS x, {wt} {over_t} AS w FROM vpcflow WHERE {p.t} ORDER BY 1, 2, 3, 4{lim}",
+                f"SELECT {k.d} AS k, {o.d} AS o, {x.d} AS x, {wd} {over_d} AS w FROM vpcflow WHERE {p.d} ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST{lim}",
+                True, "window")
+
     def join(self):
         r = self.r
         kind = r.choice(["int32", "text", "addr", "addr"])
@@ -712,6 +736,8 @@ class Generator:
             return self.from_subquery()
         if x < 0.88:
             return self.distinct_rows()
+        if x < 0.93:
+            return self.windowed()
         return self.join()
 
 
