@@ -334,6 +334,9 @@ import Testing
             "SELECT sourceaddress, count(DISTINCT destinationport) AS p, sum(DISTINCT numpackets) AS s, count(*) AS n, max(numbytes) AS m FROM vpcflow GROUP BY sourceaddress",
             "SELECT interfaceid, count(DISTINCT destinationaddress) AS d, avg(DISTINCT destinationport) AS a FROM vpcflow GROUP BY interfaceid",
             "SELECT destinationport, protocol, count(DISTINCT instanceid) AS i FROM vpcflow GROUP BY 1, 2",
+            // Keys and argument of plain words: the pairs owned by worker, collapsed by each.
+            "SELECT sourceaddress, count(DISTINCT destinationport) AS p, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY sourceaddress",
+            "SELECT protocol, count(DISTINCT sourceaddress) AS s, max(numbytes) AS m FROM vpcflow GROUP BY protocol",
             // A state that holds text (min of an address) beside the distinct count: the shares
             // are merged, not concatenated.
             "SELECT destinationport, count(DISTINCT sourceaddress) AS d, min(sourceaddress) AS lo, max(action) AS a FROM vpcflow GROUP BY destinationport",

@@ -266,7 +266,14 @@ final class SharedScan: @unchecked Sendable {
         self.archive = archive
         self.blocks = blocks
         partials = (0..<workers).map { _ in Partial(scanPlan) }
-        if plan.isAggregate, plan.join == nil, workers > 1,
+        if regroup != nil, workers > 1, partials[0].aggregator!.keysArePlainWords, partials[0].aggregator!.genericCount == 0 {
+            // Groups of (keys, DISTINCT argument) owned by worker: each pair is in one worker's
+            // table only, so each collapses its own, and no second table of the pairs is built
+            // to merge them (a third less memory for the fan-out hunt's 5.5 M pairs).
+            let exchange = GroupExchange(parts: workers)
+            for (w, p) in partials.enumerated() { p.aggregator!.partition(exchange, worker: w) }
+            self.exchange = exchange
+        } else if plan.isAggregate, plan.join == nil, workers > 1,
            Aggregator.partitionable(keys: scanPlan.groupKeys, aggregates: scanPlan.aggregates) {
             let exchange = GroupExchange(parts: workers)
             for (w, p) in partials.enumerated() { p.aggregator!.partition(exchange, worker: w) }
@@ -757,18 +764,24 @@ final class SharedScan: @unchecked Sendable {
     }
 
     /// The query's groups from the workers' groups of (keys, DISTINCT argument) (see
-    /// `DistinctRegroup`). A value that two workers both met must count once, so the workers'
-    /// groups are merged before they are collapsed: in parallel, share by share, when the keys
-    /// are plain words (each share takes its groups from every worker, by the hash of the
-    /// query's keys, so the shares' collapsed groups are disjoint and are concatenated);
-    /// otherwise into one, then collapsed. Workers that own disjoint shares already (owner
-    /// partitioning) collapse their own.
+    /// `DistinctRegroup`). A value that two workers both met must count once. Workers that own
+    /// disjoint shares of the pairs (owner partitioning, for keys of plain words) collapse their
+    /// own, in parallel, and the results are added up; otherwise the workers' groups are merged
+    /// before they are collapsed: in parallel, share by share, when the keys are plain words
+    /// (each share takes its groups from every worker, by the hash of the query's keys, so the
+    /// shares' collapsed groups are disjoint and are concatenated), else into one.
     func collapse(_ r: DistinctRegroup) -> Aggregator {
         let inner = partials.map { $0.aggregator! }
         if exchange != nil {
-            let collapsed = inner.map { $0.collapsed(r, keys: plan.groupKeys, aggregates: plan.aggregates) }
-            for c in collapsed.dropFirst() { collapsed[0].merge(c) }
-            return collapsed[0]
+            let shares = SharesBox(count: inner.count)
+            runThreads(inner.count) { w in
+                shares.set(w, self.partials[w].aggregator!.collapsed(self.regroup!, keys: self.plan.groupKeys, aggregates: self.plan.aggregates))
+            }
+            // Each worker's pairs are its own, but a key's pairs are spread over the workers:
+            // the collapsed groups are added up.
+            let out = shares.get(0)
+            for w in 1..<inner.count { out.merge(shares.get(w)) }
+            return out
         }
         let parts = inner.count
         guard parts > 1, inner[0].keysArePlainWords else {
