@@ -193,6 +193,8 @@ import Testing
         let sql = "SELECT * FROM (SELECT srcaddr, dstport, sum(bytes) AS b, row_number() OVER (PARTITION BY srcaddr ORDER BY sum(bytes) DESC, dstport) AS rn FROM flows WHERE dstport IS NOT NULL GROUP BY 1, 2) t WHERE rn <= 2 ORDER BY srcaddr, rn"
         let r = try CLI.run(["query", a, sql, "--format", "csv"])
         #expect(r.status == 0, "\(r)")
+        let explained = try CLI.run(["query", a, "SELECT srcaddr, row_number() OVER (ORDER BY bytes DESC) AS n FROM flows WHERE dstport = 443 LIMIT 1", "--format", "csv", "--explain"])
+        #expect(explained.status == 0 && explained.stderr.contains("window functions: 1 over the ") && explained.stderr.contains(" rows above, held in memory"), "\(explained.stderr)")
         let rows = r.stdout.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count > 10, "\(r.stdout)")
         var bySource: [String: [[String]]] = [:]

@@ -52,7 +52,10 @@ public enum QueryEngine {
             let split = try WindowPlan.split(query, source: text)
             let inner = try run(text, query: split.inner, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
             let rows = try WindowPlan.compute(split.calls, over: inner, source: text)
-            return try run(text, query: split.outer, archive: archive, threads: threads, now: now, started: t0, windowRows: rows)
+            var result = try run(text, query: split.outer, archive: archive, threads: threads, now: now, started: t0, windowRows: rows)
+            result.plan = inner.plan + "\nwindow functions: \(split.calls.count) over the \(inner.rowCount) rows above, held in memory\n"
+                + result.plan
+            return result
         }
         var binder = Binder(source: text, now: now)
         var subStats: [QueryStats] = []
