@@ -90,7 +90,9 @@ import Testing
         ("count(*) FILTER (WHERE count(*) > 1)", "aggregate functions cannot be nested"),
         ("array_agg(1) FILTER (WHERE true)", "FILTER with array_agg is not supported"),
         ("cardinality(1)", "cardinality is supported over array_agg"), ("stddev('a')", "stddev needs a number"),
-        ("bitwise_and(1.5, 1)", "bitwise_and"),
+        ("bitwise_and(1.5, 1)", "bitwise_and"), ("approx_percentile(1, 1.5)", "Percentile must be between 0 and 1"),
+        ("approx_percentile(1, 0.5, 0.2)", "approx_percentile with weights is not supported"),
+        ("approx_percentile('a', 0.5)", "approx_percentile needs a number"),
     ])
     func functionErrors(_ c: (String, String)) throws {
         let message = try Self.failure(c.0)

@@ -135,7 +135,7 @@ struct AggState {
         case .countDistinct, .arrayAggDistinct, .sumDistinct, .avgDistinct:
             if set == nil { set = [] }
             set!.insert(strings.pack(v, c))
-        case .arrayAgg:
+        case .arrayAgg, .approxPercentile:
             if list == nil { list = [] }
             list!.append(strings.pack(v, c))
         case .varianceSample, .variancePopulation, .stddevSample, .stddevPopulation:
@@ -243,6 +243,18 @@ struct AggState {
             return .array((set.map { $0.map { strings.unpack($0) } } ?? []).sorted())
         case .arrayAgg:
             return .array((list ?? []).map { strings.unpack($0) })
+        case .approxPercentile:
+            guard let list, !list.isEmpty else { return .null }
+            let rank = Int((spec.percentile! * Double(list.count)).rounded(.up))
+            let k = Swift.max(0, Swift.min(list.count, rank) - 1)
+            // Numbers sorted as numbers (a Value per element cost 6 s for 20 M values).
+            if list.allSatisfy({ $0.tag == 1 }) {
+                return .int(list.map { Int64(bitPattern: $0.a) }.sorted()[k])
+            }
+            if list.allSatisfy({ $0.tag == 2 }) {
+                return .double(list.map { Double(bitPattern: $0.a) }.sorted()[k])
+            }
+            return list.map { strings.unpack($0) }.sorted()[k]
         }
     }
 }

@@ -343,6 +343,7 @@ struct Binder {
 
     static let aggregateNames: Set<String> = ["count", "count_if", "sum", "min", "max", "avg", "approx_distinct", "array_agg", "max_by", "min_by",
                                               "arbitrary", "any_value", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
+                                              "approx_percentile",
                                               Binder.countDistinctRows]
     /// The name `Query.aggregatedOverDistinctRows` gives count(*) over distinct rows (a quoted
     /// identifier, so no SQL function of Trino's can take it).
@@ -665,6 +666,24 @@ struct Binder {
             let (y, ty) = try bindExpr(f.arguments[1], post: false)
             if case .array = ty { throw error("\(name) cannot order by an array", f.arguments[1].start) }
             spec = AggregateSpec(function: name == "max_by" ? .maxBy : .minBy, argument: x, type: tx, by: y)
+        } else if name == "approx_percentile" {
+            // Trino's is approximate (a q-digest, within 1% of the rank); this one is exact: the
+            // value of nearest rank, ceil(p * n), which is within any such bound.
+            guard f.arguments.count == 2, !f.distinct else {
+                throw error(f.arguments.count == 3 ? "approx_percentile with weights is not supported" : "approx_percentile takes a value and a percentage", e.start)
+            }
+            for a in f.arguments where Self.containsAggregate(a) { throw error("aggregate functions cannot be nested", a.start) }
+            let (x, tx) = try bindExpr(f.arguments[0], post: false)
+            guard tx == .bigint || tx == .double || tx == .unknown else { throw error("approx_percentile needs a number, not \(tx)", f.arguments[0].start) }
+            let (p, _) = try bindExpr(f.arguments[1], post: false)
+            let percentage: Double
+            switch p {
+            case .constant(.double(let d)): percentage = d
+            case .constant(.int(let i)): percentage = Double(i)
+            default: throw error("approx_percentile needs a constant percentage (an array of them is not supported)", f.arguments[1].start)
+            }
+            guard percentage >= 0, percentage <= 1 else { throw error("Percentile must be between 0 and 1", f.arguments[1].start) }
+            spec = AggregateSpec(function: .approxPercentile, argument: x, type: tx == .unknown ? .bigint : tx, percentile: percentage)
         } else {
             guard f.arguments.count == 1 else { throw error("\(name) takes one argument", e.start) }
             let arg = f.arguments[0]

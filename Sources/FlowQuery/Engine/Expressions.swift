@@ -181,6 +181,8 @@ struct AggregateSpec {
         case countDistinctRows
         /// var_samp, var_pop, stddev_samp, stddev_pop (and their other names).
         case varianceSample, variancePopulation, stddevSample, stddevPopulation
+        /// approx_percentile(x, p): here exact, the value of nearest rank (`percentile`).
+        case approxPercentile
 
         /// Whether the aggregate reads each distinct value of its argument once (what grouping on
         /// the argument gives: see `DistinctRegroup`). array_agg(DISTINCT x) keeps its values.
@@ -193,6 +195,8 @@ struct AggregateSpec {
     var type: ValueType
     /// max_by(x, y) / min_by(x, y): y, the value whose greatest or least row gives x.
     var by: CExpr? = nil
+    /// approx_percentile(x, p): p.
+    var percentile: Double? = nil
 }
 
 /// The values of a long constant IN list as hash keys (see `JoinTable.Key` for how values of
