@@ -30,8 +30,6 @@ enum WindowPlan {
         var inner: Query
         var outer: Query
         var calls: [Call]
-        /// The inner query's column count (the windows' columns follow).
-        var innerColumns: Int
     }
 
     static func split(_ q: Query, source: String) throws -> Split {
@@ -174,7 +172,7 @@ enum WindowPlan {
                          position: q.position)
         let outer = Query(distinct: q.distinct, selectItems: outerItems, from: Relation(.subquery(rows, alias: nil), position: q.position),
                           orderBy: outerOrder, limit: q.limit, position: q.position)
-        return Split(inner: inner, outer: outer, calls: calls, innerColumns: items.count)
+        return Split(inner: inner, outer: outer, calls: calls)
     }
 
     /// Whether `q` reads the rows a windowed query computed (and so must not be merged).
@@ -196,30 +194,14 @@ enum WindowPlan {
         return out
     }
 
-    /// NULLs apart, `<` of `Value`; NULL placed by `nullsFirst`.
-    static func orders(_ a: Value, _ b: Value, ascending: Bool, nullsFirst: Bool) -> Bool? {
-        switch (a.isNull, b.isNull) {
-        case (true, true): return nil
-        case (true, false): return nullsFirst
-        case (false, true): return !nullsFirst
-        default:
-            if a == b { return nil }
-            return ascending ? a < b : b < a
-        }
-    }
-
     static func values(_ c: Call, _ rows: [[Value]], _ types: [ValueType], _ source: String) throws -> ([Value], ValueType) {
         let n = rows.count
-        // Rows in partition order, then window order.
-        let sorted = (0..<n).sorted { x, y in
-            for p in c.partition {
-                if let o = orders(rows[x][p], rows[y][p], ascending: true, nullsFirst: false) { return o }
-            }
-            for o in c.order {
-                if let r = orders(rows[x][o.column], rows[y][o.column], ascending: o.ascending, nullsFirst: o.nullsFirst) { return r }
-            }
-            return x < y
-        }
+        // Rows in partition order, then window order: sorted as ORDER BY sorts rows (stable, by
+        // one flat copy of the keys).
+        let keys = rows.map { r in c.partition.map { r[$0] } + c.order.map { r[$0.column] } }
+        let specs = c.partition.map { _ in QueryPlan.Order(expr: .constant(.null), ascending: true, nullsFirst: false) }
+            + c.order.map { QueryPlan.Order(expr: .constant(.null), ascending: $0.ascending, nullsFirst: $0.nullsFirst) }
+        let sorted = SharedScan.sortedPositions(keys, specs)
         func samePartition(_ x: Int, _ y: Int) -> Bool { c.partition.allSatisfy { rows[x][$0] == rows[y][$0] } }
         func peers(_ x: Int, _ y: Int) -> Bool { c.order.allSatisfy { rows[x][$0.column] == rows[y][$0.column] } }
         let argType = c.arguments.first.map { types[$0] } ?? .bigint
