@@ -41,8 +41,9 @@ public struct Query: Sendable, Hashable {
     public var limit: Int64?
     /// The position of the SELECT keyword.
     public var position: SourcePosition
-    /// `UNION [ALL | DISTINCT] SELECT ...` after this SELECT, left to right; ORDER BY and LIMIT
-    /// then order and cut the whole union.
+    /// `UNION | INTERSECT | EXCEPT [ALL | DISTINCT] SELECT ...` after this SELECT, applied left
+    /// to right (the parser nests INTERSECT, which binds tighter, inside the operand it
+    /// belongs to); ORDER BY and LIMIT then order and cut the whole result.
     public var setOperations: [SetOperation] = []
 
     public init(distinct: Bool = false, selectItems: [SelectItem], from: Relation? = nil,
@@ -88,21 +89,33 @@ public struct Query: Sendable, Hashable {
     }
 }
 
-/// `UNION [ALL] SELECT ...`
+/// `UNION | INTERSECT | EXCEPT [ALL | DISTINCT] SELECT ...`
 public struct SetOperation: Sendable, Hashable {
-    /// UNION ALL (keeps duplicates); else UNION (DISTINCT).
+    public enum Kind: String, Sendable, Hashable {
+        /// The rows of both sides.
+        case union = "UNION"
+        /// The rows of the left side that the right side has too.
+        case intersect = "INTERSECT"
+        /// The rows of the left side that the right side lacks.
+        case except = "EXCEPT"
+    }
+
+    public var kind: Kind
+    /// ALL keeps duplicates (as a multiset: INTERSECT ALL keeps a row as often as both sides
+    /// have it, EXCEPT ALL as often as the left has it more than the right); else DISTINCT.
     public var all: Bool
     public var query: Query
     public var position: SourcePosition
 
-    public init(all: Bool, query: Query, position: SourcePosition) {
+    public init(_ kind: Kind = .union, all: Bool, query: Query, position: SourcePosition) {
+        self.kind = kind
         self.all = all
         self.query = query
         self.position = position
     }
 
-    public static func == (a: SetOperation, b: SetOperation) -> Bool { a.all == b.all && a.query == b.query }
-    public func hash(into h: inout Hasher) { h.combine(all); h.combine(query) }
+    public static func == (a: SetOperation, b: SetOperation) -> Bool { a.kind == b.kind && a.all == b.all && a.query == b.query }
+    public func hash(into h: inout Hasher) { h.combine(kind); h.combine(all); h.combine(query) }
 }
 
 /// A name: `sourceaddress` (unquoted, folded to lowercase) or `"MyColumn"` (quoted, case kept).

@@ -188,15 +188,7 @@ struct Parser {
 
     mutating func parseStatement() throws(SQLError) -> Statement {
         let token = current
-        if at(.select) || at(.with) { return .query(try parseQuery()) }
-        if at(.leftParen) {
-            var k = 0
-            while peek(k).isSymbol(.leftParen) { k += 1 }
-            if peekIs(.select, k) {
-                throw unsupported("a parenthesized query is not supported as a statement", at: token,
-                                  hint: "remove the outer parentheses")
-            }
-        }
+        if at(.select) || at(.with) || atParenthesizedQuery { return .query(try parseQuery()) }
         if token.kind == .identifier, let k = token.keyword {
             switch k {
             case .insert, .update, .delete, .create, .drop, .alter, .merge, .show, .describe, .explain,
@@ -305,32 +297,78 @@ struct Parser {
         return Query(selectItems: items, from: Relation(.subquery(query, alias: name), position: name.position), position: query.position)
     }
 
-    /// A SELECT and the UNIONs after it (left to right: `a UNION ALL b UNION c` is
-    /// `(a UNION ALL b) UNION c`); the last SELECT's ORDER BY and LIMIT are the union's.
+    /// A SELECT and the set operations after it. INTERSECT binds tighter than UNION and EXCEPT,
+    /// which apply left to right (Trino, like standard SQL): `a UNION b INTERSECT c EXCEPT d` is
+    /// `(a UNION (b INTERSECT c)) EXCEPT d`. An INTERSECT chain after the first operand stays in
+    /// its list (it is applied first); one after a later operand becomes that operand's own
+    /// list. The last SELECT's ORDER BY and LIMIT order and cut the whole result; an operand in
+    /// parentheses keeps its own (`(SELECT ... LIMIT 5) UNION ALL (SELECT ... LIMIT 5)`).
     private mutating func parseQueryBody() throws(SQLError) -> Query {
-        var query = try parseSelect()
-        guard at(.union) else { return query }
-        if !query.orderBy.isEmpty || query.limit != nil {
-            throw error("ORDER BY and LIMIT go after the last SELECT of a UNION (they order and cut the whole result)", at: current.start)
-        }
-        while let u = accept(.union) {
+        var first = try parseSetOperand()
+        guard atSetOperator else { return first }
+        var rest: [(kind: SetOperation.Kind, all: Bool, query: Query, position: SourcePosition)] = []
+        var last = first
+        while atSetOperator {
+            if !last.orderBy.isEmpty || last.limit != nil {
+                throw error("ORDER BY and LIMIT go after the last SELECT of a UNION, INTERSECT or EXCEPT (they order and cut the whole result)",
+                            at: current.start, hint: "put a SELECT in parentheses to order or cut it alone")
+            }
+            let op = advance()
+            let kind: SetOperation.Kind = op.keyword == .union ? .union : op.keyword == .intersect ? .intersect : .except
             var all = false
             if accept(.all) != nil { all = true } else { _ = accept(.distinct) }
-            guard at(.select) else {
-                throw expected("SELECT", hint: at(.leftParen) ? "write the SELECTs of a UNION without parentheses" : nil)
-            }
-            var branch = try parseSelect()
-            if !branch.orderBy.isEmpty || branch.limit != nil {
-                if at(.union) {
-                    throw error("ORDER BY and LIMIT go after the last SELECT of a UNION (they order and cut the whole result)", at: current.start)
-                }
-                query.orderBy = branch.orderBy
-                query.limit = branch.limit
-                branch.orderBy = []
-                branch.limit = nil
-            }
-            query.setOperations.append(SetOperation(all: all, query: branch, position: u.start))
+            guard at(.select) || atParenthesizedQuery else { throw expected("SELECT") }
+            last = try parseSetOperand()
+            rest.append((kind, all, last, op.start))
         }
+        // The last operand's ORDER BY and LIMIT belong to the whole query.
+        let orderBy = last.orderBy, limit = last.limit
+        rest[rest.count - 1].query.orderBy = []
+        rest[rest.count - 1].query.limit = nil
+        // INTERSECT first: each joins the operand before it (the first operand's chain stays in
+        // its own list, applied before the UNIONs and EXCEPTs that follow it).
+        var terms: [(kind: SetOperation.Kind, all: Bool, query: Query, position: SourcePosition)] = []
+        for r in rest {
+            if r.kind == .intersect {
+                let op = SetOperation(.intersect, all: r.all, query: r.query, position: r.position)
+                if terms.isEmpty { first.setOperations.append(op) } else { terms[terms.count - 1].query.setOperations.append(op) }
+            } else {
+                terms.append(r)
+            }
+        }
+        for t in terms { first.setOperations.append(SetOperation(t.kind, all: t.all, query: t.query, position: t.position)) }
+        first.orderBy = orderBy
+        first.limit = limit
+        return first
+    }
+
+    private var atSetOperator: Bool { at(.union) || at(.intersect) || at(.except) }
+
+    /// '(' (any number) then SELECT or WITH.
+    private var atParenthesizedQuery: Bool {
+        guard at(.leftParen) else { return false }
+        var k = 0
+        while peek(k).isSymbol(.leftParen) { k += 1 }
+        return peekIs(.select, k) || peekIs(.with, k)
+    }
+
+    /// A SELECT, or a query in parentheses (as `SELECT * FROM (query)`, which keeps its own
+    /// ORDER BY and LIMIT and names its columns as the query does).
+    private mutating func parseSetOperand() throws(SQLError) -> Query {
+        guard atParenthesizedQuery, let open = accept(.leftParen) else { return try parseSelect() }
+        try enter()
+        defer { leave() }
+        let inner = try parseQuery()
+        try expectClose(open)
+        var query = Query(selectItems: [SelectItem(.wildcard, position: open.start)],
+                          from: Relation(.subquery(inner, alias: nil), position: open.start), position: open.start)
+        // `(SELECT ...) UNION (SELECT ...) ORDER BY x LIMIT n`: taken as the operand's here, as
+        // after a SELECT, and so the whole query's when it is the last operand.
+        if accept(.order) != nil {
+            try expectKeyword(.by)
+            query.orderBy = try parseOrderBy()
+        }
+        if accept(.limit) != nil { query.limit = try parseLimit() }
         return query
     }
 
@@ -383,10 +421,7 @@ struct Parser {
         if at(.fetch) {
             throw unsupported("FETCH FIRST is not supported", at: current, hint: "use LIMIT n")
         }
-        if at(.intersect) || at(.except) {
-            throw unsupported("set operations (\(current.text.uppercased())) are not supported", at: current, hint: "UNION [ALL] is")
-        }
-        if at(.union) { return query }
+        if atSetOperator { return query }
         if let clause = clauseAtCurrent() {
             if clauses.contains(clause) {
                 throw error("duplicate \(clause) clause", at: current.start)

@@ -243,7 +243,13 @@ enum SQLPrinter {
         if !q.groupBy.isEmpty { clauses.append("GROUP BY " + q.groupBy.map { expr($0) }.joined(separator: ", ")) }
         if let h = q.having { clauses.append("HAVING " + condition(h, indent: indent)) }
         for op in q.setOperations {
-            clauses.append((op.all ? "UNION ALL " : "UNION ") + query(op.query, indent: indent))
+            // The parser nests an INTERSECT chain inside the UNION or EXCEPT operand it follows,
+            // which precedence reads back from the plain text; any other nesting is printed in
+            // parentheses (it reads back as a subquery operand, the same rows).
+            let nested = op.query.setOperations
+            let plain = nested.isEmpty || (op.kind != .intersect && nested.allSatisfy { $0.kind == .intersect })
+            let operand = plain ? query(op.query, indent: indent) : "(" + query(op.query, indent: indent) + ")"
+            clauses.append(op.kind.rawValue + (op.all ? " ALL " : " ") + operand)
         }
         if !q.orderBy.isEmpty { clauses.append("ORDER BY " + q.orderBy.map(orderItem).joined(separator: ", ")) }
         if let limit = q.limit { clauses.append("LIMIT \(limit)") }

@@ -346,6 +346,39 @@ import Testing
         #expect(all.status == 0 && all.stdout.split(separator: "\r\n").count >= lines.count, "\(all)")
     }
 
+    /// The hunt's follow-ups as analysts write them: who reached a pool on both ports, who on one
+    /// but never the other; each answer checked against the sets the two plain queries give.
+    @Test func intersectAndExceptOfTwoHunts() throws {
+        let a = try #require(Self.archive)
+        func sources(_ port: Int) throws -> Set<String> {
+            let r = try CLI.run(["query", a, "SELECT DISTINCT sourceaddress FROM vpcflow WHERE destinationport = \(port)", "--format", "csv"])
+            #expect(r.status == 0, "\(r)")
+            return Set(r.stdout.split(separator: "\r\n").dropFirst().map(String.init))
+        }
+        let (p3333, p4444, p53) = (try sources(3333), try sources(4444), try sources(53))
+        #expect(!p3333.isEmpty && !p4444.isEmpty)
+        func run(_ sql: String) throws -> [String] {
+            let r = try CLI.run(["query", a, sql, "--format", "csv", "--explain"])
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("set operations (") || sql.hasPrefix("("), "\(r.stderr)")
+            return r.stdout.split(separator: "\r\n").dropFirst().map(String.init)
+        }
+        let hunt = "SELECT sourceaddress FROM vpcflow WHERE destinationport = "
+        let both = try run("\(hunt)3333 INTERSECT \(hunt)4444")
+        #expect(Set(both) == p3333.intersection(p4444) && both.count == Set(both).count, "\(both)")
+        let onlyFirst = try run("\(hunt)3333 EXCEPT \(hunt)4444")
+        #expect(Set(onlyFirst) == p3333.subtracting(p4444), "\(onlyFirst)")
+        // INTERSECT first: 3333 ∪ (4444 ∩ 53).
+        let mixed = try run("\(hunt)3333 UNION \(hunt)4444 INTERSECT \(hunt)53")
+        #expect(Set(mixed) == p3333.union(p4444.intersection(p53)), "\(mixed)")
+        // Parenthesized operands keep their own LIMIT; the last ORDER BY orders the whole.
+        let cut = try run("(\(hunt)3333 ORDER BY 1 LIMIT 1) UNION ALL (\(hunt)4444 ORDER BY 1 DESC LIMIT 1) ORDER BY 1")
+        #expect(cut == [p3333.min()!, p4444.max()!].sorted(), "\(cut)")
+        let bad = try CLI.run(["query", a, "\(hunt)3333 LIMIT 1 EXCEPT \(hunt)4444", "--format", "csv"])
+        #expect(bad.status == 1 && bad.stdout.isEmpty, "\(bad)")
+        #expect(bad.stderr.contains("ORDER BY and LIMIT go after the last SELECT of a UNION, INTERSECT or EXCEPT"), "\(bad.stderr)")
+    }
+
     @Test func tryCastAndTimestampsAtTheEdges() throws {
         let a = try #require(Self.archive)
         let r = try CLI.run(["query", a, "SELECT TRY_CAST(0e0 / 0e0 AS BIGINT) AS n, TRY_CAST(99999 AS SMALLINT) AS s, CAST(-2.5 AS BIGINT) AS r, "

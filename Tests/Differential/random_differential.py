@@ -720,6 +720,52 @@ class Generator:
                 f"WITH g AS (SELECT {k.d} AS k, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE {p.d} GROUP BY 1) SELECT {sel} FROM g WHERE n > {c} ORDER BY b DESC NULLS LAST, n DESC NULLS LAST, k NULLS LAST LIMIT 10",
                 True, "with")
 
+    def set_operation(self):
+        """UNION / INTERSECT / EXCEPT [ALL] of the same keys under different filters (two or
+        three operands: INTERSECT binds tighter, written with parentheses for DuckDB), counted
+        per row so that multiset counts are compared."""
+        r = self.r
+        keys = [self.group_key() for _ in range(r.randint(1, 2))]
+        names = [f"k{i}" for i in range(len(keys))]
+        # Operands over overlapping rows (a base filter, then a subset or a superset of it, or
+        # a filter of its own), so that rows come in different numbers of copies on each side.
+        base = self.pred(1)
+        def operand(first):
+            x = r.random()
+            if first or x < 0.3:
+                p = base
+            elif x < 0.5:
+                q = self.pred(1)
+                p = E(f"({base.t}) AND ({q.t})", f"({base.d}) AND ({q.d})", "bool")
+            elif x < 0.7:
+                q = self.pred(1)
+                p = E(f"({base.t}) OR ({q.t})", f"({base.d}) OR ({q.d})", "bool")
+            else:
+                p = self.pred(1)
+            wt, wd = f" WHERE {p.t}", f" WHERE {p.d}"
+            st = ", ".join(f"{k.t} AS {n}" if first else k.t for k, n in zip(keys, names))
+            sd = ", ".join(f"{k.d} AS {n}" if first else k.d for k, n in zip(keys, names))
+            return f"SELECT {st} FROM {self.table()}{wt}", f"SELECT {sd} FROM vpcflow{wd}"
+        def op():
+            return r.choice(["UNION", "INTERSECT", "EXCEPT"]) + r.choice(["", " ALL", " DISTINCT"])
+        (at, ad), (bt, bd) = operand(True), operand(False)
+        o1 = op()
+        if r.random() < 0.5:
+            body_t, body_d = f"{at} {o1} {bt}", f"({ad}) {o1} ({bd})"
+        else:
+            (ct, cd), o2 = operand(False), op()
+            body_t = f"{at} {o1} {bt} {o2} {ct}"
+            if o2.startswith("INTERSECT") and not o1.startswith("INTERSECT"):
+                body_d = f"({ad}) {o1} (({bd}) {o2} ({cd}))"
+            else:
+                body_d = f"(({ad}) {o1} ({bd})) {o2} ({cd})"
+        cols = ", ".join(names)
+        order_t = ", ".join(names)
+        order_d = ", ".join(f"{n} NULLS LAST" for n in names)
+        return (f"SELECT {cols}, count(*) AS n FROM ({body_t}) t GROUP BY {cols} ORDER BY n DESC, {order_t} LIMIT 25",
+                f"SELECT {cols}, count(*) AS n FROM ({body_d}) t GROUP BY {cols} ORDER BY n DESC NULLS LAST, {order_d} LIMIT 25",
+                True, "setop")
+
     def query(self):
         x = self.r.random()
         if x < 0.08:
@@ -738,6 +784,8 @@ class Generator:
             return self.distinct_rows()
         if x < 0.93:
             return self.windowed()
+        if x < 0.96:
+            return self.set_operation()
         return self.join()
 
 

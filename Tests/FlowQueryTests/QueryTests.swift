@@ -169,6 +169,55 @@ import Testing
     }
 }
 
+@Suite struct SetOperationTests {
+    /// The operators and the SELECT after each, at the top of `q`.
+    func ops(_ q: Query) -> [String] {
+        q.setOperations.map { "\($0.kind.rawValue)\($0.all ? " ALL" : "") \($0.query.firstSelect.description)" }
+    }
+
+    @Test func intersectBindsTighterThanUnionAndExcept() throws {
+        let q = try query("SELECT a FROM t UNION SELECT b FROM u INTERSECT ALL SELECT c FROM v EXCEPT SELECT d FROM w ORDER BY 1 LIMIT 2")
+        #expect(q.firstSelect.description == "SELECT a FROM t")
+        #expect(ops(q) == ["UNION SELECT b FROM u", "EXCEPT SELECT d FROM w"])
+        #expect(ops(q.setOperations[0].query) == ["INTERSECT ALL SELECT c FROM v"])
+        // The last SELECT's ORDER BY and LIMIT are the whole query's.
+        #expect(q.orderBy.count == 1 && q.limit == 2)
+        #expect(q.setOperations[1].query.orderBy.isEmpty && q.setOperations[1].query.limit == nil)
+        // An INTERSECT chain at the start stays in the first operand's list, applied first.
+        let r = try query("SELECT a FROM t INTERSECT SELECT b FROM u EXCEPT DISTINCT SELECT c FROM v")
+        #expect(ops(r) == ["INTERSECT SELECT b FROM u", "EXCEPT SELECT c FROM v"])
+    }
+
+    @Test func parenthesizedOperandsKeepTheirOrderAndLimit() throws {
+        let q = try query("(SELECT a FROM t ORDER BY a DESC LIMIT 3) UNION ALL (SELECT b FROM u LIMIT 1) ORDER BY 1")
+        guard case .subquery(let first, nil)? = q.from?.kind, case .subquery(let second, nil)? = q.setOperations.first?.query.from?.kind else {
+            Issue.record("operands in parentheses are subqueries: \(q)")
+            return
+        }
+        #expect(first.limit == 3 && first.orderBy.count == 1 && second.limit == 1)
+        #expect(q.orderBy.count == 1 && q.limit == nil)
+    }
+
+    @Test func multisetSemantics() {
+        let l: [[Value]] = [[.int(1)], [.int(1)], [.int(1)], [.int(2)], [.null], [.null]]
+        let r: [[Value]] = [[.int(1)], [.int(3)], [.null], [.int(1)]]
+        #expect(SetOperations.apply(.intersect, all: true, l, r) == [[.int(1)], [.int(1)], [.null]])
+        #expect(SetOperations.apply(.intersect, all: false, l, r) == [[.int(1)], [.null]])
+        #expect(SetOperations.apply(.except, all: true, l, r) == [[.int(1)], [.int(2)], [.null]])
+        #expect(SetOperations.apply(.except, all: false, l, r) == [[.int(2)]])
+        #expect(SetOperations.apply(.union, all: false, l, r) == [[.int(1)], [.int(2)], [.null], [.int(3)]])
+        #expect(SetOperations.apply(.union, all: true, l, r).count == 10)
+    }
+
+    @Test func bigintMeetsDoubleAsOneValue() throws {
+        let archive = try TestArchive.make([])
+        let r = try TestArchive.run("SELECT 1 INTERSECT SELECT 1.0 UNION ALL SELECT 2 EXCEPT SELECT 2.0", archive)
+        #expect(r.rows == [[.double(1)]])
+        let e = try TestArchive.run("SELECT 7 EXCEPT ALL SELECT 7.5", archive)
+        #expect(e.rows == [[.double(7)]])
+    }
+}
+
 @Suite struct ScriptTests {
     @Test func semicolonSeparatedStatements() throws {
         let s = try SQLParser.parseScript("SELECT 1; SELECT 2;\n\nSELECT 3")

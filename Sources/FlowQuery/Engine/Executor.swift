@@ -121,9 +121,12 @@ public enum QueryEngine {
         return result
     }
 
-    /// `a UNION [ALL] b ... [ORDER BY ...] [LIMIT n]`: each SELECT run on its own, their rows
-    /// appended left to right (UNION without ALL keeping one of equal rows, of what is there so
-    /// far), then ordered and cut as a subquery in FROM would be.
+    /// `a UNION | INTERSECT | EXCEPT [ALL] b ... [ORDER BY ...] [LIMIT n]`: each operand run on
+    /// its own, the operations applied left to right to the rows held in memory (an operand with
+    /// set operations of its own, as the parser nests INTERSECT, is run as a whole first), then
+    /// ordered and cut as a subquery in FROM would be. Rows compare as Trino's set operations
+    /// compare them: NULL equals NULL, and a bigint column that meets a double column becomes
+    /// double on both sides first (1 and 1.0 are one value).
     static func runUnion(_ text: String, query: Query, archive: ArchiveReader, threads: Int, now: Int64, started t0: UInt64) throws -> QueryResult {
         if !query.orderBy.isEmpty || query.limit != nil {
             var union = query
@@ -140,34 +143,33 @@ public enum QueryEngine {
         var stats = first.stats
         for op in query.setOperations {
             let r = try run(text, query: op.query, archive: archive, threads: threads, now: now, started: Sys.monotonicNanos())
+            let name = op.kind.rawValue
             guard r.columns.count == types.count else {
-                throw SQLError("UNION query has different number of fields: \(types.count), \(r.columns.count)", at: op.position, source: text)
+                throw SQLError("\(name) query has different number of fields: \(types.count), \(r.columns.count)", at: op.position, source: text)
             }
+            var right = r.rows
             for i in types.indices where r.types[i] != types[i] && r.types[i] != .unknown {
                 if types[i] == .unknown { types[i] = r.types[i]; continue }
                 let numeric: [ValueType] = [.bigint, .double]
                 guard numeric.contains(types[i]) && numeric.contains(r.types[i]) else {
-                    throw SQLError("column \(i + 1) in UNION query has incompatible types: \(types[i]), \(r.types[i])", at: op.position, source: text)
+                    throw SQLError("column \(i + 1) in \(name) query has incompatible types: \(types[i]), \(r.types[i])", at: op.position, source: text)
                 }
                 types[i] = .double
             }
-            rows += r.rows
-            // bigint values in a column that became double (a branch gave doubles) are doubles,
-            // before duplicates are looked for (1 and 1.0 are one value).
+            // bigint values in a column that became double are doubles before rows are compared.
             for i in types.indices where types[i] == .double {
                 for k in rows.indices { if case .int(let v) = rows[k][i] { rows[k][i] = .double(Double(v)) } }
+                for k in right.indices { if case .int(let v) = right[k][i] { right[k][i] = .double(Double(v)) } }
             }
-            if !op.all {
-                var seen = Set<[Value]>()
-                rows = rows.filter { seen.insert($0).inserted }
-            }
+            rows = SetOperations.apply(op.kind, all: op.all, rows, right)
             stats.addScan(of: r.stats)
             stats.rowsMatched += r.stats.rowsMatched
         }
         let data = types.indices.map { i in ResultColumn(storage: .values(rows.map { $0[i] })) }
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
+        let names = Set(query.setOperations.map(\.kind.rawValue)).sorted().joined(separator: ", ")
         return QueryResult(columns: first.columns, types: types, data: data, rowCount: rows.count, stats: stats,
-                           plan: first.plan + "\nunion: \(query.setOperations.count + 1) SELECTs, their rows appended")
+                           plan: first.plan + "\nset operations (\(names)): \(query.setOperations.count + 1) queries run one after another, their rows combined in memory")
     }
 
     static func describe(_ plan: QueryPlan, _ prune: PruneCondition) -> String {
