@@ -277,6 +277,20 @@ import Testing
              duck: "(SELECT sourceaddress AS a, 'pool' AS why, numbytes FROM vpcflow WHERE destinationport IN (3333, 4444) UNION ALL SELECT destinationaddress, 'ssh', numpackets FROM vpcflow WHERE destinationport = 22 AND action = 'REJECT') UNION SELECT sourceaddress, 'pool', numbytes FROM vpcflow WHERE destinationport = 3333 ORDER BY 2, 1, 3 DESC NULLS LAST LIMIT 40"),
         Case(sql: "SELECT x, count(*) AS n FROM (SELECT action AS x FROM vpcflow WHERE protocol = 17 UNION ALL SELECT logstatus FROM vpcflow WHERE protocol = 6) u GROUP BY x ORDER BY n DESC, x", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE sourceaddress IN (SELECT destinationaddress FROM vpcflow WHERE destinationport = 3333 UNION SELECT sourceaddress FROM vpcflow WHERE destinationport = 4444)", ordered: true),
+        // regexp_extract / regexp_replace / regexp_count (Java's leftmost-first extents, as RE2's
+        // for these patterns): groups, no match (Trino's NULL, DuckDB's '' made NULL), a /24
+        // rollup by replacement, group references ($1 in Trino, \\1 in DuckDB), a per-entry filter.
+        Case(sql: "SELECT regexp_extract(interface_id, 'eni-([0-9a-f]{2})', 1) AS p, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY n DESC, p LIMIT 20", ordered: true),
+        Case(sql: "SELECT regexp_replace(sourceaddress, '\\.\\d+$', '.0/24') AS net, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE regexp_like(sourceaddress, '^10\\.') GROUP BY 1 ORDER BY b DESC LIMIT 15", ordered: true,
+             duck: "SELECT regexp_replace(sourceaddress, '\\.\\d+$', '.0/24') AS net, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE regexp_matches(sourceaddress, '^10\\.') GROUP BY 1 ORDER BY b DESC LIMIT 15"),
+        Case(sql: "SELECT regexp_replace(instance_id, '^i-0*([0-9a-f]{3}).*$', 'host-$1') AS h, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY n DESC, h LIMIT 15", ordered: true,
+             duck: "SELECT regexp_replace(instance_id, '^i-0*([0-9a-f]{3}).*$', 'host-\\1') AS h, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY n DESC, h NULLS LAST LIMIT 15"),
+        Case(sql: "SELECT regexp_count(destinationaddress, '[0-9a-f]+') AS parts, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT len(regexp_extract_all(destinationaddress, '[0-9a-f]+')) AS parts, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
+        Case(sql: "SELECT regexp_extract(destinationaddress, '^(\\d+)\\.(\\d+)\\.', 2) AS o2, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY n DESC, o2 LIMIT 12", ordered: true,
+             duck: "SELECT CASE WHEN regexp_matches(destinationaddress, '^(\\d+)\\.(\\d+)\\.') THEN regexp_extract(destinationaddress, '^(\\d+)\\.(\\d+)\\.', 2) END AS o2, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY n DESC, o2 NULLS LAST LIMIT 12"),
+        Case(sql: "SELECT flow_direction, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE regexp_extract(az_id, '-(az\\d)$', 1) = 'az4' AND regexp_count(subnet_id, '[a-f]') > 6 GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT flow_direction, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE regexp_extract(az_id, '-(az\\d)$', 1) = 'az4' AND len(regexp_extract_all(subnet_id, '[a-f]')) > 6 GROUP BY 1 ORDER BY 1 NULLS LAST"),
         // INTERSECT and EXCEPT, DISTINCT and ALL (multisets, counted through a subquery); INTERSECT
         // binds tighter than UNION and EXCEPT; operands in parentheses keep their own ORDER BY and
         // LIMIT; NULL rows are equal in set operations.

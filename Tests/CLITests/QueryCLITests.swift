@@ -242,7 +242,9 @@ import Testing
         ("SELECT count(*) FROM flows WHERE from_unixtime(starttime) > current_timestamp - INTERVAL '1 02:00' DAY TO MINUTE", "write one unit", ""),
         ("SELECT split_part(interfaceid, '-', 0) FROM flows", "Index must be greater than zero", ""),
         ("SELECT count(*) FROM flows WHERE regexp_like(sourceaddress, '(?<=1)0')", "(?< in regular expression '(?<=1)0' is not supported", "^"),
-        ("SELECT regexp_extract(sourceaddress, '^10') FROM flows", "unknown or unsupported function regexp_extract", ""),
+        ("SELECT regexp_extract(sourceaddress, '(^10)', 2) FROM flows", "Pattern has 1 groups. Cannot access group 2", "^"),
+        ("SELECT regexp_replace(sourceaddress, '(?<=a)b', 'x') FROM flows", "lookbehind is not currently supported", "^"),
+        ("SELECT url_extract_host(sourceaddress) FROM flows", "unknown or unsupported function url_extract_host", ""),
         ("SELECT sourceport FROM flows UNION SELECT action FROM flows", "column 1 in UNION query has incompatible types: bigint, varchar", "^"),
     ])
     func errors(_ c: (String, String, String)) throws {

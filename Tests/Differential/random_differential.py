@@ -260,6 +260,19 @@ class Generator:
         if x < 0.8:
             a, b = r.choice([("-", ""), (".", ":"), ("0", "o"), ("eni", "ENI")])
             return E(f"replace({e.t}, '{a}', '{b}')", f"replace({e.d}, '{a}', '{b}')", "text")
+        if x < 0.9:
+            # Regular expressions whose matches are never empty (RE2 and Java step past empty
+            # matches differently); a group that always takes part when the pattern matches.
+            p, g = r.choice([("[0-9]+", 0), ("([a-z]+)-([0-9a-f]{2})", 2), ("(\\d+)\\.(\\d+)", 1), ("[a-f]{2,}", 0),
+                             ("^([^.:-]+)", 1), ("(ACCEPT|REJECT|OK)", 1), ("[.:]([0-9a-f]+)$", 1)])
+            y = r.random()
+            if y < 0.45:
+                return E(f"regexp_extract({e.t}, '{p}', {g})",
+                         f"CASE WHEN regexp_matches({e.d}, '{p}') THEN regexp_extract({e.d}, '{p}', {g}) END", "text")
+            if y < 0.8:
+                rt, rd = r.choice([("<$0>", "<\\0>"), ("x", "x"), ("", ""), ("$1/", "\\1/")] if "(" in p else [("<$0>", "<\\0>"), ("x", "x"), ("", "")])
+                return E(f"regexp_replace({e.t}, '{p}', '{rt}')", f"regexp_replace({e.d}, '{p}', '{rd}', 'g')", "text")
+            return E(f"regexp_count({e.t}, '{p}')", f"len(regexp_extract_all({e.d}, '{p}'))", "int64")
         e2, _ = self.col(r.choice(["text", "addr"]), q)
         return E(f"({e.t} || '/' || {e2.t})", f"({e.d} || '/' || {e2.d})", "text")
 

@@ -204,6 +204,70 @@ import Testing
         #expect(message.contains(c.1), "\(c.0): \(message)")
     }
 
+    /// regexp_extract, regexp_replace, regexp_count and regexp_position: Trino's documented
+    /// examples, then Java's leftmost-first extents, groups that took no part, the find loop's
+    /// empty matches, and the replacement syntax.
+    @Test(arguments: [
+        ("regexp_extract('1a 2b 14m', '\\d+')", "1"), ("regexp_extract('1a 2b 14m', '(\\d+)([a-z]+)', 2)", "a"),
+        ("regexp_replace('1a 2b 14m', '\\d+[ab] ')", "14m"), ("regexp_replace('1a 2b 14m', '(\\d+)([ab]) ', '3c$2 ')", "3ca 3cb 14m"),
+        ("regexp_count('1a 2b 14m', '\\s*[a-z]+\\s*')", "3"),
+        ("regexp_position('I have 23 apples, 5 pears and 13 oranges', '\\b\\d+\\b')", "8"),
+        ("regexp_position('I have 23 apples, 5 pears and 13 oranges', '\\b\\d+\\b', 5)", "8"),
+        ("regexp_position('I have 23 apples, 5 pears and 13 oranges', '\\b\\d+\\b', 12)", "19"),
+        ("regexp_position('I have 23 apples, 5 pears and 13 oranges', '\\b\\d+\\b', 12, 1)", "19"),
+        ("regexp_position('I have 23 apples, 5 pears and 13 oranges', '\\b\\d+\\b', 12, 2)", "31"),
+        ("regexp_position('I have 23 apples, 5 pears and 13 oranges', '\\b\\d+\\b', 12, 3)", "-1"),
+        // Leftmost-first (POSIX would take the longest), lazy, no match, a group that took no part.
+        ("regexp_extract('ab', 'a|ab')", "a"), ("regexp_extract('aaa', 'a+?')", "a"), ("regexp_extract('abc', 'x')", "NULL"),
+        ("regexp_extract('b', '(a)?b', 1)", "NULL"), ("regexp_extract(NULL, 'a')", "NULL"),
+        ("regexp_extract('eni-0a1b2c', '(?i)ENI-([0-9A-F]{4})', 1)", "0a1b"), ("regexp_extract('x1y', '(?<n>\\d)', 1)", "1"),
+        // \d is ASCII only, as in Java; positions count code points.
+        ("regexp_extract('٣4', '\\d')", "4"), ("regexp_position('héllo', 'l')", "3"), ("regexp_position('abc', 'x')", "-1"),
+        // Empty matches step on by one, as Java's find does.
+        ("regexp_count('baaac', 'a*')", "4"), ("regexp_replace('abc', 'x*', '-')", "-a-b-c-"), ("regexp_replace('baaac', 'a*', '-')", "-b--c-"),
+        // $n takes the longest run of digits naming a group; ${name}; backslash quotes.
+        ("regexp_replace('ab', '(a)(b)', '$2$1$12')", "baa2"), ("regexp_replace('ab', '(?<x>a)', '${x}${x}')", "aab"),
+        ("regexp_replace('a.b', '\\.', '\\$')", "a$b"), ("regexp_replace('a.b', '\\.', '\\\\')", "a\\b"),
+        ("regexp_replace('10.0.3.7', '\\.\\d+$', '.0/24')", "10.0.3.0/24"), ("regexp_replace('abc', '(b)(x)?', '[$2]')", "a[]c"),
+    ])
+    func regularExpressionFunctions(_ c: (String, String)) throws {
+        #expect(try Self.value(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test(arguments: [
+        ("regexp_extract('abc', '(a)', 2)", "Pattern has 1 groups. Cannot access group 2"),
+        ("regexp_extract('abc', 'a', action)", "regexp_extract needs a constant group number"),
+        ("regexp_replace('abc', '(a)', '$2')", "Illegal replacement sequence: unknown group 2"),
+        ("regexp_replace('abc', '(a)', '$')", "Illegal replacement sequence: $"),
+        ("regexp_replace('abc', '(a)', '$x')", "Illegal replacement sequence: $x"),
+        ("regexp_replace('abc', '(a)', '${y}')", "Illegal replacement sequence: unknown group { y }"),
+        ("regexp_replace('abc', '(a)', 'x\\')", "Illegal replacement sequence: x\\"),
+        ("regexp_extract('abc', '(?<=a)b')", "lookbehind is not currently supported"),
+        ("regexp_extract('abc', '(a')", "invalid or unsupported regular expression '(a'"),
+        ("regexp_count('abc', action)", "regexp_count needs a constant pattern"),
+        ("regexp_count('abc')", "regexp_count takes 2 arguments"),
+        ("regexp_position('abc', 'b', 0)", "start position cannot be smaller than 1"),
+        ("regexp_position('abc', 'b', 1, 0)", "occurrence cannot be smaller than 1"),
+        ("regexp_position('I have 23 apples', '\\b\\d+\\b', 9)", "a match straddles start position 9"),
+    ])
+    func regularExpressionErrors(_ c: (String, String)) throws {
+        let message = try Self.failure(c.0)
+        #expect(message.contains(c.1), "\(c.0): \(message)")
+    }
+
+    @Test func capturingGroupsAreCountedAsTheEngineCountsThem() throws {
+        let patterns = ["(a)(b)", "(?:a)(b)", "(?<n>a)|(b)", "(?i)(a)", "[(](a)", "\\((a)\\)", "\\Q(\\E(a)", "(?=a)(a)", "[\\]()](a)", "[^\\]()x](b)", "((a)(b))"]
+        for p in patterns {
+            let m = try MatchPattern(p)
+            // The engine's own count, from a match in a text made to match.
+            let probe = ["(ab)", "(a)", "ab", "b", "a"].lazy.compactMap { $0.firstMatch(of: m.regex) }.first
+            if let probe { #expect(probe.output.count - 1 == m.groups.count, "\(p)") }
+            else { Issue.record("\(p) matched none of the probes") }
+        }
+        #expect(try MatchPattern("(?<first>a)(b)(?P<third>c)").groups == ["first", nil, "third"])
+        #expect(try MatchPattern("^a").looksBehind && MatchPattern("a\\b").looksBehind && !MatchPattern("[^a]\\d").looksBehind)
+    }
+
     /// Rows through the row evaluator and the vectorized time fields agree, NULLs included.
     @Test func rowsAndVectorsAgree() throws {
         let archive = try DemoExecutionTests.archive()

@@ -101,6 +101,9 @@ enum AggKind {
 /// group for HAVING, ORDER BY and the output.
 final class Aggregator {
     static let batch = 1024
+    /// Per computed key (by its place in the layout): its value per dictionary code of the
+    /// current block's address column (`buildKeys`), nil where not computed yet.
+    private var keyMemos: [Int: [PackedScalar?]] = [:]
 
     let layout: KeyLayout
     let specs: [AggregateSpec]
@@ -430,6 +433,7 @@ final class Aggregator {
     /// Aggregates rows `sel[0..<n]` of block `b`, each joined to subquery row `joinRows[i]`.
     func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, joinRows: UnsafePointer<Int32>? = nil) throws {
         strings.beginBlock(b)
+        keyMemos.removeAll(keepingCapacity: true)
         if layout.parts.isEmpty {
             // A global aggregate (no GROUP BY): one group, no keys to build, hash or look up.
             ensureGlobalGroup()
@@ -834,6 +838,28 @@ final class Aggregator {
                             packed = known
                         } else {
                             c.parameter = code == 0 ? .null : .text(slot: slot, code: UInt32(code))
+                            packed = strings.pack(try Evaluator.eval(p, c), c)
+                            memo[code] = packed
+                        }
+                        put(i, packed)
+                    }
+                    continue
+                }
+                if joinRows == nil, let slot = PerCode.onlySlot(e), let codes = b.addressCodes[slot],
+                   let p = PerCode.substituting(e, slot, .parameter) {
+                    // The same for one address column, by its block dictionary's codes, with the
+                    // values kept for the block's later batches (an address dictionary can hold
+                    // tens of thousands of entries: more than a batch's rows).
+                    let rowCodes = codes.codes, high = codes.high, low = codes.low
+                    var memo = keyMemos.removeValue(forKey: k) ?? [PackedScalar?](repeating: nil, count: codes.entryCount + 1)
+                    defer { keyMemos[k] = memo }
+                    for i in 0..<m {
+                        let code = Int(rowCodes[Int(sel[i])])
+                        let packed: PackedScalar
+                        if let known = memo[code] {
+                            packed = known
+                        } else {
+                            c.parameter = code == 0 ? .null : .addr(IPAddress(high: high[code], low: low[code]))
                             packed = strings.pack(try Evaluator.eval(p, c), c)
                             memo[code] = packed
                         }

@@ -853,6 +853,55 @@ struct Binder {
             let re: RegularExpression
             do { re = try RegularExpression(pattern) } catch { throw self.error(error.message, f.arguments[1].start) }
             return Self.folded(.call(.regexpLike(re), [a]), .boolean)
+        case "regexp_extract", "regexp_replace", "regexp_count", "regexp_position":
+            let counts = ["regexp_extract": 2...3, "regexp_replace": 2...3, "regexp_count": 2...2, "regexp_position": 2...4][name]!
+            guard counts.contains(f.arguments.count) else {
+                throw error("\(name) takes \(counts.lowerBound == counts.upperBound ? "\(counts.lowerBound)" : "\(counts.lowerBound) to \(counts.upperBound)") arguments", e.start)
+            }
+            let (a, t) = try arg(0)
+            try expect(t, .varchar, f.arguments[0].start, name)
+            guard case .literal(.string(let text)) = f.arguments[1].kind else {
+                throw error("\(name) needs a constant pattern", f.arguments[1].start)
+            }
+            let pattern: MatchPattern
+            do { pattern = try MatchPattern(text) } catch { throw self.error(error.message, f.arguments[1].start) }
+            switch name {
+            case "regexp_extract":
+                var group = 0
+                if f.arguments.count == 3 {
+                    guard case .literal(.integer(let g)) = f.arguments[2].kind else {
+                        throw error("regexp_extract needs a constant group number", f.arguments[2].start)
+                    }
+                    guard g >= 0 && g <= Int64(pattern.groups.count) else {
+                        throw error("Pattern has \(pattern.groups.count) groups. Cannot access group \(g)", f.arguments[2].start)
+                    }
+                    group = Int(g)
+                }
+                return Self.folded(.call(.regexpExtract(pattern, group: group), [a]), .varchar)
+            case "regexp_replace":
+                var replacement = ""
+                if f.arguments.count == 3 {
+                    guard case .literal(.string(let r)) = f.arguments[2].kind else {
+                        throw error("regexp_replace needs a constant replacement (a lambda is not supported)", f.arguments[2].start)
+                    }
+                    replacement = r
+                }
+                let parsed: MatchPattern.Replacement
+                do { parsed = try MatchPattern.Replacement(replacement, groups: pattern.groups) } catch {
+                    throw self.error(error.message, f.arguments.count == 3 ? f.arguments[2].start : e.start)
+                }
+                return Self.folded(.call(.regexpReplace(pattern, parsed), [a]), .varchar)
+            case "regexp_count":
+                return Self.folded(.call(.regexpCount(pattern), [a]), .bigint)
+            default:
+                var args = [a]
+                for i in 2..<f.arguments.count {
+                    let (x, tx) = try arg(i)
+                    try expect(tx, .bigint, f.arguments[i].start, name)
+                    args.append(x)
+                }
+                return Self.folded(.call(.regexpPosition(pattern), args), .bigint)
+            }
         case "now":
             try arity(0)
             return (.constant(.timestamp(now)), .timestamp)

@@ -261,7 +261,14 @@ final class SharedScan: @unchecked Sendable {
         // expanded to rows only if something else reads them.
         var keyAddresses = Set<Int>(), elsewhere = Set<Int>()
         for k in scanPlan.groupKeys {
-            if plan.join == nil, case .column(let slot, .address) = k { keyAddresses.insert(slot) } else { elsewhere.formUnion(k.slots) }
+            if plan.join == nil, case .column(let slot, .address) = k { keyAddresses.insert(slot); continue }
+            // A function of one address column (a /24 by regexp_replace, a split_part) is
+            // computed once per dictionary entry (`Aggregator.buildKeys`): the codes are read too.
+            if plan.join == nil, let slot = PerCode.onlySlot(k), plan.columns[slot].kind == .address,
+               PerCode.substituting(k, slot, .parameter) != nil {
+                keyAddresses.insert(slot)
+            }
+            elsewhere.formUnion(k.slots)
         }
         for e in scanPlan.expressionsBesidesKeysAndFilter { elsewhere.formUnion(e.slots) }
         if plan.filter != nil && vectorFilter == nil { elsewhere.formUnion(fs) }

@@ -31,6 +31,15 @@ enum ScalarFunction: Equatable {
     case distinctFrom(negated: Bool)
     /// regexp_like(text, constant pattern)
     case regexpLike(RegularExpression)
+    /// regexp_extract(text, pattern[, group]): the group's text in the first match, NULL when
+    /// none (the group number checked against the pattern when bound).
+    case regexpExtract(MatchPattern, group: Int)
+    /// regexp_replace(text, pattern[, replacement]): every match replaced.
+    case regexpReplace(MatchPattern, MatchPattern.Replacement)
+    /// regexp_count(text, pattern)
+    case regexpCount(MatchPattern)
+    /// regexp_position(text, pattern[, start[, occurrence]]): 1-based, -1 when not found.
+    case regexpPosition(MatchPattern)
 
     /// A part of a timestamp (UTC), as Trino's functions of the same names return it.
     enum DateField: Equatable {
@@ -354,6 +363,17 @@ extension Evaluator {
             return v0
         case .regexpLike(let re):
             return .bool(withText(v0, c) { re.matches($0) })
+        case .regexpExtract(let p, let group):
+            return p.extract(text(0), group: group).map { .string($0) } ?? .null
+        case .regexpReplace(let p, let replacement):
+            return .string(p.replace(text(0), with: replacement))
+        case .regexpCount(let p):
+            return .int(Int64(p.count(text(0))))
+        case .regexpPosition(let p):
+            let start = args.count > 1 ? int(1) : 1, occurrence = args.count > 2 ? int(2) : 1
+            if start < 1 { throw QueryRuntimeError(description: "start position cannot be smaller than 1") }
+            if occurrence < 1 { throw QueryRuntimeError(description: "occurrence cannot be smaller than 1") }
+            return .int(Int64(try p.position(text(0), start: Int(clamping: start), occurrence: Int(clamping: occurrence))))
         case .toDate:
             if case .timestamp(let ms) = v0 { return .date(DateFunctions.floorDiv(ms, 86_400_000)) }
             return v0
@@ -573,7 +593,8 @@ extension Binder {
             try arity(1...1)
             // Not folded: a failure of constants is NULL at run time, as for any row.
             return (.call(.try, args), types[0])
-        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike, .parseDouble:
+        case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike, .parseDouble,
+             .regexpExtract, .regexpReplace, .regexpCount, .regexpPosition:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)
