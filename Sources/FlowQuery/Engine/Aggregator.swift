@@ -825,47 +825,36 @@ final class Aggregator {
                     }
                     continue
                 }
-                if joinRows == nil, let slot = PerCode.onlySlot(e), let column = b.strings[slot],
-                   let p = PerCode.substituting(e, slot, .parameter) {
-                    // A function of one text column (coalesce(instance_id, 'none'), lower(action)):
-                    // computed once per dictionary code met in the batch, not per row.
-                    let codes = b.views[slot].codes.unsafelyUnwrapped
-                    var memo = [PackedScalar?](repeating: nil, count: column.dictionary.count + 1)
-                    for i in 0..<m {
-                        let code = Int(codes[Int(sel[i])])
-                        let packed: PackedScalar
-                        if let known = memo[code] {
-                            packed = known
-                        } else {
-                            c.parameter = code == 0 ? .null : .text(slot: slot, code: UInt32(code))
-                            packed = strings.pack(try Evaluator.eval(p, c), c)
+                if joinRows == nil, let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter) {
+                    // A function of one text or address column (coalesce(instance_id, 'none'),
+                    // lower(action), a /24 by regexp_replace(srcaddr, ...)): computed once per
+                    // entry of the block's dictionary, the values kept for the block's later
+                    // batches (an address dictionary can hold tens of thousands of entries).
+                    func byEntry(_ codes: UnsafePointer<UInt32>, entries: Int, _ value: (Int) -> Scalar) throws {
+                        var memo = keyMemos.removeValue(forKey: k) ?? [PackedScalar?](repeating: nil, count: entries)
+                        defer { keyMemos[k] = memo }
+                        for i in 0..<m {
+                            let code = Int(codes[Int(sel[i])])
+                            if let known = memo[code] { put(i, known); continue }
+                            c.parameter = code == 0 ? .null : value(code)
+                            let packed = strings.pack(try Evaluator.eval(p, c), c)
                             memo[code] = packed
+                            put(i, packed)
                         }
-                        put(i, packed)
                     }
-                    continue
-                }
-                if joinRows == nil, let slot = PerCode.onlySlot(e), let codes = b.addressCodes[slot],
-                   let p = PerCode.substituting(e, slot, .parameter) {
-                    // The same for one address column, by its block dictionary's codes, with the
-                    // values kept for the block's later batches (an address dictionary can hold
-                    // tens of thousands of entries: more than a batch's rows).
-                    let rowCodes = codes.codes, high = codes.high, low = codes.low
-                    var memo = keyMemos.removeValue(forKey: k) ?? [PackedScalar?](repeating: nil, count: codes.entryCount + 1)
-                    defer { keyMemos[k] = memo }
-                    for i in 0..<m {
-                        let code = Int(rowCodes[Int(sel[i])])
-                        let packed: PackedScalar
-                        if let known = memo[code] {
-                            packed = known
-                        } else {
-                            c.parameter = code == 0 ? .null : .addr(IPAddress(high: high[code], low: low[code]))
-                            packed = strings.pack(try Evaluator.eval(p, c), c)
-                            memo[code] = packed
+                    if let column = b.strings[slot] {
+                        try byEntry(b.views[slot].codes.unsafelyUnwrapped, entries: column.dictionary.count + 1) {
+                            .text(slot: slot, code: UInt32($0))
                         }
-                        put(i, packed)
+                        continue
                     }
-                    continue
+                    if let codes = b.addressCodes[slot] {
+                        let high = codes.high, low = codes.low
+                        try codes.codes.withUnsafeBufferPointer { rowCodes in
+                            try byEntry(rowCodes.baseAddress!, entries: codes.entryCount + 1) { .addr(IPAddress(high: high[$0], low: low[$0])) }
+                        }
+                        continue
+                    }
                 }
                 for i in 0..<m {
                     c.row = Int(sel[i])
