@@ -101,6 +101,8 @@ enum AggKind {
 /// group for HAVING, ORDER BY and the output.
 final class Aggregator {
     static let batch = 1024
+    /// Per row of the block being aggregated by `SmallDomain`: its keys' combined code.
+    private var combined = RawVector<UInt32>(capacity: 1 << 16)
     /// Per computed key (by its place in the layout): its value per dictionary code of the
     /// current block's address column (`buildKeys`), nil where not computed yet.
     private var keyMemos: [Int: [PackedScalar?]] = [:]
@@ -479,6 +481,16 @@ final class Aggregator {
             default:
                 break
             }
+        }
+        if joinRows == nil, byCodeAllowed, let domain = SmallDomain(layout, b, sel, n) {
+            // Keys of few values together in this block (GROUP BY action, protocol; a port below
+            // 1024): the rows are counted into a dense array by the keys' combined code, and only
+            // the codes met go through the group table, once per block instead of once per row.
+            let codes = domain.combinedCodes(b, sel, n, into: &combined)
+            try consumeByCode(b, sel, n, codes: codes, entries: domain.entries) { code, k in
+                domain.writeKey(code, k, layout, b, strings)
+            }
+            return
         }
         var start = 0
         while start < n {
@@ -1300,5 +1312,140 @@ final class LocalStates {
             if case .extreme = k { zero(extremes[j]) }
         }
         return seen.base
+    }
+}
+
+/// The keys of a GROUP BY as one small integer per row, for a block where together they take few
+/// values: each key's code (a text key's dictionary code, an address key's dictionary code, an
+/// integer key's offset from the block's least value; 0 for NULL) times the product of the
+/// domains before it. Used when every key is a column and the product of the domains is at most
+/// twice the rows: a dense array that size is cheaper than hashing every row.
+struct SmallDomain {
+    enum Part {
+        case text(slot: Int)
+        case address(slot: Int)
+        /// Values `least ... least + domain - 2` as codes 1 ... domain - 1.
+        case int(slot: Int, least: UInt64)
+    }
+    let parts: [(Part, domain: Int)]
+    let entries: Int
+    let everyRow: Bool
+
+    init?(_ layout: KeyLayout, _ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int) {
+        guard n > 0 else { return nil }
+        let limit = 2 * n
+        // Every row of the block selected: loops read the columns directly (and vectorize).
+        let everyRow = n == b.rows && sel[n - 1] == Int32(truncatingIfNeeded: n - 1)
+        self.everyRow = everyRow
+        var parts: [(Part, domain: Int)] = []
+        var entries = 1
+        for part in layout.parts {
+            let p: Part, domain: Int
+            switch part {
+            case .text(let slot):
+                guard let column = b.strings[slot] else { return nil }
+                p = .text(slot: slot)
+                domain = column.dictionary.count + 1
+            case .address(let slot):
+                guard let codes = b.addressCodes[slot] else { return nil }
+                p = .address(slot: slot)
+                domain = codes.entryCount + 1
+            case .int(let slot):
+                let v = b.views[slot]
+                guard let values = v.values else { return nil }
+                var lo = UInt64.max, hi = UInt64.min
+                if let nl = v.nulls, everyRow {
+                    // Without a branch: a NULL row's value is replaced by one that changes nothing.
+                    for r in 0..<n {
+                        let isNull = UInt64(nl[r] & 1) &* UInt64.max
+                        lo = min(lo, values[r] | isNull)
+                        hi = max(hi, values[r] & ~isNull)
+                    }
+                } else if let nl = v.nulls {
+                    for i in 0..<n { let r = Int(sel[i]); if nl[r] == 0 { lo = min(lo, values[r]); hi = max(hi, values[r]) } }
+                } else if everyRow {
+                    for r in 0..<n { lo = min(lo, values[r]); hi = max(hi, values[r]) }
+                } else {
+                    for i in 0..<n { let x = values[Int(sel[i])]; lo = min(lo, x); hi = max(hi, x) }
+                }
+                if lo > hi { lo = 0; hi = 0 }  // all NULL
+                guard hi &- lo < UInt64(limit) else { return nil }
+                p = .int(slot: slot, least: lo)
+                domain = Int(hi &- lo) + 2
+            case .vector, .computed:
+                return nil
+            }
+            let (product, overflow) = entries.multipliedReportingOverflow(by: domain)
+            guard !overflow, product <= limit else { return nil }
+            entries = product
+            parts.append((p, domain))
+        }
+        self.parts = parts
+        self.entries = entries
+    }
+
+    /// Row r's combined code at `into[r]` for every selected row r.
+    func combinedCodes(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, into out: inout RawVector<UInt32>) -> UnsafePointer<UInt32> {
+        out.reserve(b.rows)
+        let c = out.base
+        let everyRow = everyRow
+        /// c[r] += code(r) * stride for every selected row r.
+        @inline(__always) func add(_ stride: UInt32, _ code: (Int) -> UInt32) {
+            if everyRow {
+                for r in 0..<n { c[r] &+= code(r) &* stride }
+            } else {
+                for i in 0..<n { let r = Int(sel[i]); c[r] &+= code(r) &* stride }
+            }
+        }
+        if everyRow { c.update(repeating: 0, count: n) } else { for i in 0..<n { c[Int(sel[i])] = 0 } }
+        var stride: UInt32 = 1
+        for (part, domain) in parts {
+            switch part {
+            case .text(let slot):
+                let codes = b.views[slot].codes.unsafelyUnwrapped
+                add(stride) { codes[$0] }
+            case .address(let slot):
+                b.addressCodes[slot]!.codes.withUnsafeBufferPointer { codes in
+                    let p = codes.baseAddress!
+                    add(stride) { p[$0] }
+                }
+            case .int(let slot, let least):
+                let v = b.views[slot]
+                let values = v.values.unsafelyUnwrapped
+                if let nl = v.nulls {
+                    // A NULL's code is 0: the mask is all ones for a value, zero for NULL.
+                    add(stride) { UInt32(truncatingIfNeeded: values[$0] &- least &+ 1) & (UInt32(nl[$0]) &- 1) }
+                } else {
+                    add(stride) { UInt32(truncatingIfNeeded: values[$0] &- least &+ 1) }
+                }
+            }
+            stride &*= UInt32(domain)
+        }
+        return UnsafePointer(c)
+    }
+
+    /// The key words of combined code `code`, as `Aggregator.buildKeys` writes them for a row.
+    func writeKey(_ code: Int, _ k: UnsafeMutablePointer<UInt64>, _ layout: KeyLayout, _ b: BlockData, _ strings: StringTable) {
+        k.update(repeating: 0, count: layout.width)
+        var rest = code
+        for (index, (part, domain)) in parts.enumerated() {
+            let c = rest % domain
+            rest /= domain
+            let off = layout.offsets[index]
+            if c == 0 {
+                k[index >> 6] |= UInt64(1) << UInt64(index & 63)
+                continue
+            }
+            switch part {
+            case .text(let slot):
+                k[off] = UInt64(strings.id(slot: slot, code: c, b.strings[slot].unsafelyUnwrapped.dictionary))
+            case .address(let slot):
+                let a = b.addressCodes[slot]!.entries.entry(c)
+                k[off] = a.high
+                k[off + 1] = a.low
+            case .int(_, let least):
+                k[off] = least &+ UInt64(c - 1)
+            }
+        }
     }
 }

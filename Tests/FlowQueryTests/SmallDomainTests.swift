@@ -1,0 +1,80 @@
+import FlowArchive
+import FlowLog
+@testable import FlowQuery
+import Testing
+
+/// GROUP BY over keys of few values in a block goes through `SmallDomain` (rows counted by the
+/// keys' combined code); other blocks hash every row. The groups of both paths must be the same
+/// groups: here one block takes the dense path, one cannot (packets far out of range, ports
+/// and sources of many values), one is too small, and the answers are checked against sums made
+/// here from the same lines, with NULL in every key, with and without WHERE, over 1 to 3 workers.
+@Suite struct SmallDomainTests {
+    struct Line { var proto: Int?; var packets: Int?; var action: String?; var port: Int?; var src: String?; var bytes: Int }
+
+    static let blocks: [[Line]] = {
+        var out: [[Line]] = []
+        var seed: UInt64 = 7
+        func next(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int((seed >> 33) % UInt64(n)) }
+        let actions: [String?] = ["ACCEPT", "REJECT", nil]
+        let sources: [String?] = ["10.0.0.1", "10.0.0.2", "172.16.3.4", "2600:1f18::7", nil]
+        for (b, rows) in [3000, 3000, 5].enumerated() {
+            var block: [Line] = []
+            for i in 0..<rows {
+                let wide = b == 1
+                let proto: Int? = next(5) == 0 ? nil : [6, 17, 1][next(3)]
+                let packets: Int? = next(6) == 0 ? nil : (wide && i % 7 == 0 ? 100_000 + i * 977 : 1 + next(4))
+                let port: Int? = next(9) == 0 ? nil : (wide ? next(65_000) : next(40))
+                let src: String? = wide && i % 3 == 0 ? "10.1.\(next(200)).\(next(250))" : sources[next(sources.count)]
+                block.append(Line(proto: proto, packets: packets, action: actions[next(3)], port: port, src: src, bytes: next(100_000)))
+            }
+            out.append(block)
+        }
+        return out
+    }()
+
+    static func archive() throws -> ArchiveReader {
+        var batches: [RecordBatch] = []
+        for lines in blocks {
+            let text = lines.map { l in
+                "2 123456789012 eni-1 \(l.src ?? "-") 10.0.9.9 40000 \(l.port.map(String.init) ?? "-") \(l.proto.map(String.init) ?? "-") \(l.packets.map(String.init) ?? "-") \(l.bytes) 1700000000 1700000060 \(l.action ?? "-") OK"
+            }.joined(separator: "\n") + "\n"
+            var parser = RecordParser()
+            let parsed = Array(text.utf8).withUnsafeBytes { parser.parse($0, mapping: .defaultV2) }
+            #expect(parsed.records == lines.count && parsed.rejects.isEmpty, "\(parsed.rejects.first.map { $0.reason } ?? "")")
+            var block = RecordBatch()
+            block.append(parsed.batch, range: 0..<parsed.records, sourceID: 1, partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
+            block.padAll()
+            batches.append(block)
+        }
+        return try TestArchive.make(batches)
+    }
+
+    static func text(_ v: Int?) -> String { v.map(String.init) ?? "NULL" }
+
+    /// The query's rows as sorted text, and the same groups summed here.
+    func check(_ sql: String, _ archive: ArchiveReader, where keep: (Line) -> Bool = { _ in true },
+               key: (Line) -> [String], values: ([Line]) -> [String]) throws {
+        var groups: [[String]: [Line]] = [:]
+        for l in Self.blocks.joined() where keep(l) { groups[key(l), default: []].append(l) }
+        let expected = groups.map { $0.key + values($0.value) }.map { $0.joined(separator: "|") }.sorted()
+        for threads in 1...3 {
+            let r = try TestArchive.run(sql, archive, threads: threads)
+            let got = r.rows.map { $0.map(\.description).joined(separator: "|") }.sorted()
+            #expect(got == expected, "\(sql), \(threads) threads: \(got.count) groups, expected \(expected.count)")
+        }
+    }
+
+    @Test func denseAndHashedBlocksMakeTheSameGroups() throws {
+        let archive = try Self.archive()
+        try check("SELECT numpackets, action, protocol, count(*), sum(numbytes) FROM vpcflow GROUP BY 1, 2, 3", archive,
+                  key: { [Self.text($0.packets), $0.action ?? "NULL", Self.text($0.proto)] },
+                  values: { [String($0.count), String($0.reduce(0) { $0 + $1.bytes })] })
+        try check("SELECT action, destinationport, sourceaddress, count(*) FROM vpcflow WHERE numbytes % 3 <> 0 GROUP BY 1, 2, 3", archive,
+                  where: { $0.bytes % 3 != 0 },
+                  key: { [$0.action ?? "NULL", Self.text($0.port), $0.src ?? "NULL"] },
+                  values: { [String($0.count)] })
+        try check("SELECT protocol, min(numbytes), max(numbytes), count(destinationport) FROM vpcflow GROUP BY 1", archive,
+                  key: { [Self.text($0.proto)] },
+                  values: { ls in [String(ls.map(\.bytes).min()!), String(ls.map(\.bytes).max()!), String(ls.filter { $0.port != nil }.count)] })
+    }
+}
