@@ -297,6 +297,12 @@ def queries(t, pool, rare, inet):
          "GROUP BY sourceaddress ORDER BY ports DESC, sourceaddress LIMIT 10", None, True),
         ("port fan-out (DISTINCT subquery)", "full", "SELECT sourceaddress, count(*) AS ports FROM (SELECT DISTINCT sourceaddress, "
          "destinationport FROM vpcflow) t GROUP BY sourceaddress ORDER BY ports DESC, sourceaddress LIMIT 10", None, True),
+        # Everyday summaries: keys of few values (a dense count per block), and a filter on a
+        # text column read with two more columns.
+        ("action x protocol", "full", "SELECT action, protocol, count(*) AS n, sum(numbytes) AS b FROM vpcflow "
+         "GROUP BY 1, 2 ORDER BY 1, 2", None, True),
+        ("REJECTs per interface", "full", "SELECT interfaceid, sum(numpackets) AS p FROM vpcflow WHERE action = 'REJECT' "
+         "GROUP BY 1 ORDER BY p DESC, 1 LIMIT 10", None, True),
     ]
 
 
