@@ -291,6 +291,9 @@ import Testing
              duck: "SELECT CASE WHEN regexp_matches(destinationaddress, '^(\\d+)\\.(\\d+)\\.') THEN regexp_extract(destinationaddress, '^(\\d+)\\.(\\d+)\\.', 2) END AS o2, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY n DESC, o2 NULLS LAST LIMIT 12"),
         Case(sql: "SELECT flow_direction, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE regexp_extract(az_id, '-(az\\d)$', 1) = 'az4' AND regexp_count(subnet_id, '[a-f]') > 6 GROUP BY 1 ORDER BY 1", ordered: true,
              duck: "SELECT flow_direction, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE regexp_extract(az_id, '-(az\\d)$', 1) = 'az4' AND len(regexp_extract_all(subnet_id, '[a-f]')) > 6 GROUP BY 1 ORDER BY 1 NULLS LAST"),
+        // regexp_like with \b, which POSIX cannot express: the backtracking matcher, per entry.
+        Case(sql: "SELECT protocol, count(*) AS n FROM vpcflow WHERE regexp_like(sourceaddress, '\\b10\\b') AND NOT regexp_like(interface_id, '\\b[0-9a-f]{2}0') GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT protocol, count(*) AS n FROM vpcflow WHERE regexp_matches(sourceaddress, '\\b10\\b') AND NOT regexp_matches(interface_id, '\\b[0-9a-f]{2}0') GROUP BY 1 ORDER BY 1 NULLS LAST"),
         // INTERSECT and EXCEPT, DISTINCT and ALL (multisets, counted through a subquery); INTERSECT
         // binds tighter than UNION and EXCEPT; operands in parentheses keep their own ORDER BY and
         // LIMIT; NULL rows are equal in set operations.

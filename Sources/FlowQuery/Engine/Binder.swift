@@ -851,7 +851,12 @@ struct Binder {
                 throw error("regexp_like needs a constant pattern", f.arguments[1].start)
             }
             let re: RegularExpression
-            do { re = try RegularExpression(pattern) } catch { throw self.error(error.message, f.arguments[1].start) }
+            do { re = try RegularExpression(pattern) } catch {
+                // What POSIX cannot express (\b, lookahead, back-references) the backtracking
+                // matcher runs; a pattern neither runs keeps POSIX's message.
+                guard let p = try? MatchPattern(pattern) else { throw self.error(error.message, f.arguments[1].start) }
+                return Self.folded(.call(.regexpSearch(p), [a]), .boolean)
+            }
             return Self.folded(.call(.regexpLike(re), [a]), .boolean)
         case "regexp_extract", "regexp_replace", "regexp_count", "regexp_position":
             let counts = ["regexp_extract": 2...3, "regexp_replace": 2...3, "regexp_count": 2...2, "regexp_position": 2...4][name]!

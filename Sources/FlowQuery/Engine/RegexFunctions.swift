@@ -1,10 +1,11 @@
 /// A pattern of Trino's regexp_extract, regexp_replace, regexp_count and regexp_position: Java's
 /// syntax, searched leftmost-first with backtracking, so that a match's extent and its groups are
 /// Java's (`a|ab` matches `a`; lazy quantifiers stop early). regexp_like keeps the C library's
-/// POSIX matcher (`RegularExpression`): whether a text matches at all is the same under both, and
-/// POSIX is faster. Swift's `Regex` runs these patterns (a Perl-family engine: the same
-/// leftmost-first semantics, the same empty-match stepping as Java's `Matcher.find`), on Unicode
-/// scalars rather than grapheme clusters, with `\d \s \w` (and so `\b`) ASCII-only as in Java.
+/// POSIX matcher (`RegularExpression`) where it can express the pattern: whether a text matches at
+/// all is the same under both, and POSIX is faster; this runs the rest (`\b`, lookahead,
+/// back-references). Swift's `Regex` runs these patterns (a Perl-family engine: the same
+/// leftmost-first semantics, the same empty-match stepping as Java's `Matcher.find`), with `\d \s
+/// \w` ASCII-only and `\b` their simple boundary, as in Java.
 /// Constructs it cannot run (lookbehind) are refused with its message.
 final class MatchPattern: @unchecked Sendable, Equatable {
     let pattern: String
@@ -18,8 +19,13 @@ final class MatchPattern: @unchecked Sendable, Equatable {
     init(_ pattern: String) throws(RegularExpression.Unsupported) {
         self.pattern = pattern
         do {
-            regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
-                .asciiOnlyDigits().asciiOnlyWhitespace().asciiOnlyWordCharacters()
+            // `\b` as Java reads it: between a word character and a non-word one (Swift's default,
+            // Unicode's word boundaries, finds none inside "10.0.1.2"). Matched by characters, not
+            // by Unicode scalars: with scalar semantics, Swift 6.3's simple boundary is never found
+            // before a digit (`\b\d+` finds nothing in "x 10"). The two differ only on combined
+            // characters (an accent as a scalar of its own), which flow logs do not hold.
+            regex = try Regex(pattern)
+                .asciiOnlyDigits().asciiOnlyWhitespace().asciiOnlyWordCharacters().wordBoundaryKind(.simple)
         } catch {
             throw RegularExpression.Unsupported(message: "invalid or unsupported regular expression '\(pattern)': \(error)")
         }
@@ -88,6 +94,11 @@ final class MatchPattern: @unchecked Sendable, Equatable {
     func extract(_ text: String, group: Int) -> String? {
         guard let m = text.firstMatch(of: regex), group < m.output.count else { return nil }
         return m.output[group].substring.map(String.init)
+    }
+
+    /// Whether the pattern matches somewhere in `text`.
+    func matches(_ text: String) -> Bool {
+        text.firstMatch(of: regex) != nil
     }
 
     /// How many times the pattern matches, as Java's `find` loop counts (an empty match steps on

@@ -31,6 +31,9 @@ enum ScalarFunction: Equatable {
     case distinctFrom(negated: Bool)
     /// regexp_like(text, constant pattern)
     case regexpLike(RegularExpression)
+    /// regexp_like with a pattern POSIX cannot run (`\b`, lookahead, back-references, possessive
+    /// quantifiers), by the backtracking matcher of the extraction functions.
+    case regexpSearch(MatchPattern)
     /// regexp_extract(text, pattern[, group]): the group's text in the first match, NULL when
     /// none (the group number checked against the pattern when bound).
     case regexpExtract(MatchPattern, group: Int)
@@ -363,6 +366,8 @@ extension Evaluator {
             return v0
         case .regexpLike(let re):
             return .bool(withText(v0, c) { re.matches($0) })
+        case .regexpSearch(let p):
+            return .bool(p.matches(text(0)))
         case .regexpExtract(let p, let group):
             return p.extract(text(0), group: group).map { .string($0) } ?? .null
         case .regexpReplace(let p, let replacement):
@@ -594,7 +599,7 @@ extension Binder {
             // Not folded: a failure of constants is NULL at run time, as for any row.
             return (.call(.try, args), types[0])
         case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike, .parseDouble,
-             .regexpExtract, .regexpReplace, .regexpCount, .regexpPosition:
+             .regexpSearch, .regexpExtract, .regexpReplace, .regexpCount, .regexpPosition:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)

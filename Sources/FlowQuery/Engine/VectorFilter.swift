@@ -397,7 +397,7 @@ enum PerCode {
         case .call(let f, let args):
             switch f {
             case .lower, .upper, .length, .reverse, .trim, .ltrim, .rtrim, .concat, .substr, .strpos, .replace,
-                 .startsWith, .coalesce, .nullif, .regexpLike, .regexpExtract, .regexpReplace, .regexpCount:
+                 .startsWith, .coalesce, .nullif, .regexpLike, .regexpSearch, .regexpExtract, .regexpReplace, .regexpCount:
                 break
             case .splitPart:
                 // Fails only for an index below 1.
