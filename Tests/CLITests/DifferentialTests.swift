@@ -294,6 +294,14 @@ import Testing
         // regexp_like with \b, which POSIX cannot express: the backtracking matcher, per entry.
         Case(sql: "SELECT protocol, count(*) AS n FROM vpcflow WHERE regexp_like(sourceaddress, '\\b10\\b') AND NOT regexp_like(interface_id, '\\b[0-9a-f]{2}0') GROUP BY 1 ORDER BY 1", ordered: true,
              duck: "SELECT protocol, count(*) AS n FROM vpcflow WHERE regexp_matches(sourceaddress, '\\b10\\b') AND NOT regexp_matches(interface_id, '\\b[0-9a-f]{2}0') GROUP BY 1 ORDER BY 1 NULLS LAST"),
+        // Text read as times: date_parse of the partition's day and of date_format's own output
+        // (month names, a 12-hour clock), from_iso8601_timestamp with a zone and with Z.
+        Case(sql: "SELECT date_partition, count(*) AS n FROM vpcflow WHERE date_parse(date_partition, '%Y/%m/%d') >= TIMESTAMP '2023-11-15 00:00:00' GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT date_partition, count(*) AS n FROM vpcflow WHERE strptime(date_partition, '%Y/%m/%d') >= TIMESTAMP '2023-11-15 00:00:00' GROUP BY 1 ORDER BY 1"),
+        Case(sql: "SELECT date_parse(date_format(from_unixtime(starttime), '%d/%b/%Y %h %p'), '%d/%b/%Y %h %p') AS h, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT strftime(date_trunc('hour', make_timestamp(starttime * 1000000)), '%Y-%m-%d %H:%M:%S.000') AS h, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE from_unixtime(starttime) >= from_iso8601_timestamp('2023-11-14T20:00:00-02:00') AND from_unixtime(starttime) < from_iso8601_timestamp('2023-11-15T06:30:00Z')", ordered: true,
+             duck: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE make_timestamp(starttime * 1000000) >= TIMESTAMP '2023-11-14 22:00:00' AND make_timestamp(starttime * 1000000) < TIMESTAMP '2023-11-15 06:30:00'"),
         // INTERSECT and EXCEPT, DISTINCT and ALL (multisets, counted through a subquery); INTERSECT
         // binds tighter than UNION and EXCEPT; operands in parentheses keep their own ORDER BY and
         // LIMIT; NULL rows are equal in set operations.

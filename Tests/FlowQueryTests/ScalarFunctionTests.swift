@@ -270,6 +270,40 @@ import Testing
         #expect(try MatchPattern("^a").looksBehind && MatchPattern("a\\b").looksBehind && !MatchPattern("[^a]\\d").looksBehind)
     }
 
+    /// date_parse (MySQL's specifiers read back), from_iso8601_timestamp and from_iso8601_date.
+    @Test(arguments: [
+        ("date_parse('2023/11/14', '%Y/%m/%d')", "2023-11-14 00:00:00.000"),
+        ("date_parse('14-Nov-2023 10:05:01 PM', '%d-%b-%Y %r')", "2023-11-14 22:05:01.000"),
+        ("date_parse('12:30 AM', '%h:%i %p')", "1970-01-01 00:30:00.000"), ("date_parse('December 5', '%M %e')", "1970-12-05 00:00:00.000"),
+        ("date_parse('2023-11-14 22:05:01.123456', '%Y-%m-%d %H:%i:%s.%f')", "2023-11-14 22:05:01.123"),
+        ("date_parse('23.1.5', '%y.%c.%e')", "2023-01-05 00:00:00.000"), ("date_parse('2024 060', '%Y %j')", "2024-02-29 00:00:00.000"),
+        ("date_parse('20231114T101500', '%Y%m%dT%H%i%s')", "2023-11-14 10:15:00.000"), ("date_parse('10:15:00', '%T')", "1970-01-01 10:15:00.000"),
+        ("date_parse(NULL, '%Y')", "NULL"), ("try(date_parse('2023-02-29', '%Y-%m-%d'))", "NULL"),
+        ("from_iso8601_timestamp('2023-11-14T10:00:00Z')", "2023-11-14 10:00:00.000"),
+        ("from_iso8601_timestamp('2023-11-14T10:00:00.5-05:00')", "2023-11-14 15:00:00.500"),
+        ("from_iso8601_timestamp('2023-11-14T01:00+0130')", "2023-11-13 23:30:00.000"), ("from_iso8601_timestamp('2023-11-14')", "2023-11-14 00:00:00.000"),
+        ("from_iso8601_date('2023-11-14')", "2023-11-14"), ("from_iso8601_timestamp('2023-11-14T10:00:00Z') = TIMESTAMP '2023-11-14 10:00:00'", "true"),
+    ])
+    func textAsTimes(_ c: (String, String)) throws {
+        #expect(try Self.value(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test(arguments: [
+        ("date_parse('2023-13-01', '%Y-%m-%d')", "Invalid format: \"2023-13-01\""),
+        ("date_parse('2023-11-01x', '%Y-%m-%d')", "Invalid format: \"2023-11-01x\""),
+        ("date_parse('2023-11', '%Y-%m-%d')", "Invalid format: \"2023-11\""),
+        ("date_parse('13:00 PM', '%h:%i %p')", "Invalid format: \"13:00 PM\""),
+        ("date_parse('2023-11-01', '%Y-%m-%d %U')", "%U not supported in date format string"),
+        ("date_parse('2023', action)", "date_parse needs a constant format"),
+        ("from_iso8601_timestamp('2023-11-14 10:00')", "Invalid format: \"2023-11-14 10:00\""),
+        ("from_iso8601_timestamp('2023-11-14T10:00+25')", "Invalid format"),
+        ("from_iso8601_date('2023-11-14T00:00')", "Invalid format: \"2023-11-14T00:00\""),
+    ])
+    func textAsTimesErrors(_ c: (String, String)) throws {
+        let message = try Self.failure(c.0)
+        #expect(message.contains(c.1), "\(c.0): \(message)")
+    }
+
     /// Rows through the row evaluator and the vectorized time fields agree, NULLs included.
     @Test func rowsAndVectorsAgree() throws {
         let archive = try DemoExecutionTests.archive()

@@ -907,6 +907,22 @@ struct Binder {
                 }
                 return Self.folded(.call(.regexpPosition(pattern), args), .bigint)
             }
+        case "date_parse":
+            try arity(2)
+            let (a, t) = try arg(0)
+            try expect(t, .varchar, f.arguments[0].start, name)
+            guard case .literal(.string(let text)) = f.arguments[1].kind else { throw error("date_parse needs a constant format", f.arguments[1].start) }
+            let fmt = DateFormat(text)
+            for case .spec(let c) in fmt.pieces where !DateFunctions.parseSpecifiers.contains(c) {
+                throw error("%\(Character(Unicode.Scalar(c))) not supported in date format string", f.arguments[1].start)
+            }
+            return Self.folded(.call(.dateParse(fmt), [a]), .timestamp)
+        case "from_iso8601_timestamp", "from_iso8601_date":
+            try arity(1)
+            let (a, t) = try arg(0)
+            try expect(t, .varchar, f.arguments[0].start, name)
+            return name == "from_iso8601_date" ? Self.folded(.call(.fromISO8601Date, [a]), .date)
+                : Self.folded(.call(.fromISO8601Timestamp, [a]), .timestamp)
         case "now":
             try arity(0)
             return (.constant(.timestamp(now)), .timestamp)

@@ -43,6 +43,8 @@ enum ScalarFunction: Equatable {
     case regexpCount(MatchPattern)
     /// regexp_position(text, pattern[, start[, occurrence]]): 1-based, -1 when not found.
     case regexpPosition(MatchPattern)
+    /// date_parse(text, constant format), from_iso8601_timestamp(text), from_iso8601_date(text).
+    case dateParse(DateFormat), fromISO8601Timestamp, fromISO8601Date
 
     /// A part of a timestamp (UTC), as Trino's functions of the same names return it.
     enum DateField: Equatable {
@@ -368,6 +370,14 @@ extension Evaluator {
             return .bool(withText(v0, c) { re.matches($0) })
         case .regexpSearch(let p):
             return .bool(p.matches(text(0)))
+        case .dateParse(let fmt):
+            return .timestamp(try DateFunctions.parse(text(0), fmt))
+        case .fromISO8601Timestamp:
+            return .timestamp(try DateFunctions.parseISO8601(text(0)))
+        case .fromISO8601Date:
+            let s = text(0)
+            guard let days = DateFunctions.parseDate(s) else { throw DateFunctions.invalidFormat(s) }
+            return .date(days)
         case .regexpExtract(let p, let group):
             return p.extract(text(0), group: group).map { .string($0) } ?? .null
         case .regexpReplace(let p, let replacement):
@@ -599,7 +609,7 @@ extension Binder {
             // Not folded: a failure of constants is NULL at run time, as for any row.
             return (.call(.try, args), types[0])
         case .field, .dateDiff, .toDouble, .toDate, .dateToTimestamp, .parseDate, .parseTimestamp, .distinctFrom, .regexpLike, .parseDouble,
-             .regexpSearch, .regexpExtract, .regexpReplace, .regexpCount, .regexpPosition:
+             .regexpSearch, .regexpExtract, .regexpReplace, .regexpCount, .regexpPosition, .dateParse, .fromISO8601Timestamp, .fromISO8601Date:
             throw error("\(name) is bound elsewhere", e.start)  // not in `byName`
         }
         return Self.folded(.call(fn, args), result)
@@ -741,5 +751,127 @@ extension Binder {
 
     func dateFromText(_ bound: (CExpr, ValueType), other: ValueType, _ at: SourcePosition) throws -> (CExpr, ValueType) {
         try dateFromText(bound.0, bound.1, other: other, at)
+    }
+}
+
+/// Text read as a time: Trino's date_parse (MySQL's specifiers, as Trino hands them to Joda)
+/// and from_iso8601_timestamp / from_iso8601_date.
+extension DateFunctions {
+    /// The specifiers date_parse reads; any other is refused when the query is bound.
+    static let parseSpecifiers: Set<UInt8> = Set("YymcdeHkhIlisSfpMbjTr".utf8)
+
+    static func invalidFormat(_ s: String) -> QueryRuntimeError {
+        QueryRuntimeError(description: "Invalid format: \"\(s)\"")
+    }
+
+    /// date_parse(text, format): the fields the format names, the others as in 1970-01-01
+    /// 00:00:00 (Joda's defaults); a number takes as many digits as are there, up to its field's
+    /// width; literal text must be there as written; nothing may be left over.
+    static func parse(_ s: String, _ fmt: DateFormat) throws -> Int64 {
+        let b = Array(s.utf8)
+        var i = 0
+        var year = 1970, month = 1, day = 1, dayOfYear: Int? = nil
+        var hour = 0, minute = 0, second = 0, millis = 0
+        var pm: Bool? = nil, hour12: Int? = nil
+        func number(_ maxDigits: Int) throws -> Int {
+            var v = 0, n = 0
+            while n < maxDigits, i < b.count, b[i] >= 0x30, b[i] <= 0x39 { v = v * 10 + Int(b[i] - 0x30); i += 1; n += 1 }
+            if n == 0 { throw invalidFormat(s) }
+            return v
+        }
+        func word(_ names: [String], prefix: Int?) throws -> Int {
+            for (k, name) in names.enumerated() {
+                let w = Array((prefix.map { String(name.prefix($0)) } ?? name).lowercased().utf8)
+                if i + w.count <= b.count, zip(b[i..<(i + w.count)], w).allSatisfy({ ($0 | 0x20) == $1 }) {
+                    i += w.count
+                    return k
+                }
+            }
+            throw invalidFormat(s)
+        }
+        func literal(_ c: UInt8) throws {
+            guard i < b.count, b[i] == c else { throw invalidFormat(s) }
+            i += 1
+        }
+        func halfDay() throws { pm = try word(["AM", "PM"], prefix: nil) == 1 }
+        for piece in fmt.pieces {
+            switch piece {
+            case .literal(let bytes):
+                for c in bytes { try literal(c) }
+            case .spec(let f):
+                switch f {
+                case UInt8(ascii: "Y"): year = try number(4)
+                case UInt8(ascii: "y"):
+                    // Two digits, in the hundred years around 2020 (Joda's pivot: 1970-2069).
+                    let yy = try number(2)
+                    year = yy < 70 ? 2000 + yy : 1900 + yy
+                case UInt8(ascii: "m"), UInt8(ascii: "c"): month = try number(2)
+                case UInt8(ascii: "d"), UInt8(ascii: "e"): day = try number(2)
+                case UInt8(ascii: "H"), UInt8(ascii: "k"): hour = try number(2)
+                case UInt8(ascii: "h"), UInt8(ascii: "I"), UInt8(ascii: "l"): hour12 = try number(2)
+                case UInt8(ascii: "i"): minute = try number(2)
+                case UInt8(ascii: "S"), UInt8(ascii: "s"): second = try number(2)
+                case UInt8(ascii: "f"):
+                    // A fraction of a second, up to nine digits, kept to the millisecond.
+                    let start = i
+                    let v = try number(9)
+                    let digits = i - start
+                    var scaled = v
+                    if digits < 3 { for _ in digits..<3 { scaled *= 10 } } else { for _ in 3..<digits { scaled /= 10 } }
+                    millis = scaled
+                case UInt8(ascii: "p"): try halfDay()
+                case UInt8(ascii: "M"): month = try word(monthNames, prefix: nil) + 1
+                case UInt8(ascii: "b"): month = try word(monthNames, prefix: 3) + 1
+                case UInt8(ascii: "j"): dayOfYear = try number(3)
+                case UInt8(ascii: "T"):
+                    hour = try number(2); try literal(0x3A); minute = try number(2); try literal(0x3A); second = try number(2)
+                case UInt8(ascii: "r"):
+                    hour12 = try number(2); try literal(0x3A); minute = try number(2); try literal(0x3A); second = try number(2)
+                    try literal(0x20); try halfDay()
+                default:
+                    try literal(f)  // (refused when bound; `%%` is a literal piece)
+                }
+            }
+        }
+        guard i == b.count else { throw invalidFormat(s) }
+        if let h = hour12 {
+            guard (1...12).contains(h) else { throw invalidFormat(s) }
+            hour = h % 12 + (pm == true ? 12 : 0)
+        } else if pm == true, hour < 12 {
+            hour += 12
+        }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(year: year, month: month), hour < 24, minute < 60, second < 60 else {
+            throw invalidFormat(s)
+        }
+        var days = UTCTime.seconds(year: year, month: month, day: day) / 86_400
+        if let j = dayOfYear {
+            guard j >= 1, j <= (isLeap(year) ? 366 : 365) else { throw invalidFormat(s) }
+            days = UTCTime.seconds(year: year, month: 1, day: 1) / 86_400 + Int64(j - 1)
+        }
+        return days * 86_400_000 + Int64(((hour * 60 + minute) * 60 + second) * 1000 + millis)
+    }
+
+    /// from_iso8601_timestamp: `YYYY-MM-DD`, or with `THH:MM[:SS[.fraction]]`, then an optional
+    /// zone (`Z`, `±HH`, `±HH:MM`, `±HHMM`; none is UTC, Athena's session zone), as the instant
+    /// in UTC.
+    static func parseISO8601(_ s: String) throws -> Int64 {
+        var text = s
+        var offsetMinutes = 0
+        if text.hasSuffix("Z") {
+            text.removeLast()
+        } else if let sign = text.lastIndex(where: { $0 == "+" || $0 == "-" }), text.distance(from: text.startIndex, to: sign) > 10 {
+            // A zone after the time (the date's own '-' come before position 10).
+            let zone = Array(text[text.index(after: sign)...].utf8).filter { $0 != 0x3A }
+            guard zone.count == 2 || zone.count == 4, zone.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { throw invalidFormat(s) }
+            let h = Int(zone[0] - 0x30) * 10 + Int(zone[1] - 0x30)
+            let m = zone.count == 4 ? Int(zone[2] - 0x30) * 10 + Int(zone[3] - 0x30) : 0
+            guard h <= 18, m < 60 else { throw invalidFormat(s) }
+            offsetMinutes = (h * 60 + m) * (text[sign] == "-" ? -1 : 1)
+            text = String(text[..<sign])
+        }
+        // The date and time as `parseTimestamp` reads them, with 'T' (not a space) between.
+        let b = Array(text.utf8)
+        guard b.count == 10 || (b.count > 10 && b[10] == 0x54), let local = parseTimestamp(text) else { throw invalidFormat(s) }
+        return local - Int64(offsetMinutes) * 60_000
     }
 }
