@@ -302,6 +302,9 @@ import Testing
              duck: "SELECT strftime(date_trunc('hour', make_timestamp(starttime * 1000000)), '%Y-%m-%d %H:%M:%S.000') AS h, count(*) AS n FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
         Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE from_unixtime(starttime) >= from_iso8601_timestamp('2023-11-14T20:00:00-02:00') AND from_unixtime(starttime) < from_iso8601_timestamp('2023-11-15T06:30:00Z')", ordered: true,
              duck: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE make_timestamp(starttime * 1000000) >= TIMESTAMP '2023-11-14 22:00:00' AND make_timestamp(starttime * 1000000) < TIMESTAMP '2023-11-15 06:30:00'"),
+        // ntile (the first rows % n buckets a row larger), percent_rank and cume_dist (peers alike).
+        Case(sql: "SELECT sourceaddress, numbytes, sourceport, ntile(3) OVER (PARTITION BY sourceaddress ORDER BY numbytes, starttime, sourceport) AS q, percent_rank() OVER (PARTITION BY sourceaddress ORDER BY numbytes) AS pr, cume_dist() OVER (ORDER BY destinationport) AS cd FROM vpcflow WHERE destinationport IN (3333, 4444, 14444) ORDER BY sourceaddress, numbytes, starttime, sourceport", ordered: true),
+        Case(sql: "SELECT q, count(*) AS n, min(numbytes) AS lo, max(numbytes) AS hi FROM (SELECT numbytes, ntile(7) OVER (ORDER BY numbytes, starttime, sourceport, sourceaddress) AS q FROM vpcflow WHERE protocol = 17) t GROUP BY q ORDER BY q", ordered: true),
         // INTERSECT and EXCEPT, DISTINCT and ALL (multisets, counted through a subquery); INTERSECT
         // binds tighter than UNION and EXCEPT; operands in parentheses keep their own ORDER BY and
         // LIMIT; NULL rows are equal in set operations.

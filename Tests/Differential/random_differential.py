@@ -681,8 +681,9 @@ class Generator:
         o, _ = self.col(r.choice(["int32", "int64"]))
         p = self.pred(1)
         fn = r.choice(["row_number()", "rank()", "dense_rank()", "lag(X)", "lead(X, 2, -1)", "sum(X)", "count(*)",
-                       "count(X)", "min(X)", "max(X)", "first_value(X)", "last_value(X)"])
-        ordered = r.random() < 0.7 or fn in ("row_number()", "rank()", "dense_rank()", "lag(X)", "lead(X, 2, -1)", "first_value(X)", "last_value(X)")
+                       "count(X)", "min(X)", "max(X)", "first_value(X)", "last_value(X)", "ntile(3)", "percent_rank()", "cume_dist()"])
+        ordered = r.random() < 0.7 or fn in ("row_number()", "rank()", "dense_rank()", "lag(X)", "lead(X, 2, -1)", "first_value(X)",
+                                             "last_value(X)", "ntile(3)", "percent_rank()", "cume_dist()")
         dirn = r.choice(["", " DESC"])
         order_t = f" ORDER BY {o.t}{dirn}, {x.t}, {k.t}" if ordered else ""
         order_d = f" ORDER BY {o.d}{dirn} NULLS LAST, {x.d} NULLS LAST, {k.d} NULLS LAST" if ordered else ""

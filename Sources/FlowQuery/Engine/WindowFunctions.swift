@@ -16,7 +16,7 @@ enum WindowPlan {
 
     /// One window function call, its inputs as columns of the inner query's rows.
     struct Call {
-        enum Kind { case rowNumber, rank, denseRank, lag, lead, firstValue, lastValue, count, countStar, sum, avg, min, max }
+        enum Kind { case rowNumber, rank, denseRank, percentRank, cumeDist, ntile, lag, lead, firstValue, lastValue, count, countStar, sum, avg, min, max }
         var kind: Kind
         var arguments: [Int]
         var partition: [Int]
@@ -64,6 +64,9 @@ enum WindowPlan {
             case "row_number": kind = .rowNumber; arity = 0...0
             case "rank": kind = .rank; arity = 0...0
             case "dense_rank": kind = .denseRank; arity = 0...0
+            case "percent_rank": kind = .percentRank; arity = 0...0
+            case "cume_dist": kind = .cumeDist; arity = 0...0
+            case "ntile": kind = .ntile
             case "lag": kind = .lag; arity = 1...3
             case "lead": kind = .lead; arity = 1...3
             case "first_value": kind = .firstValue
@@ -74,15 +77,22 @@ enum WindowPlan {
             case "min": kind = .min
             case "max": kind = .max
             default:
-                throw fail("window function \(name) is not supported (row_number, rank, dense_rank, lag, lead, first_value, last_value, count, sum, avg, min, max are)", at)
+                throw fail("window function \(name) is not supported (row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value, count, sum, avg, min, max are)", at)
             }
             guard arity.contains(call.arguments.count) else { throw fail("\(name) takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)") arguments", at) }
-            if [.rank, .denseRank].contains(kind) && spec.orderBy.isEmpty {
+            if [.rank, .denseRank, .percentRank, .cumeDist].contains(kind) && spec.orderBy.isEmpty {
                 throw fail("\(name) needs ORDER BY in its window", at)
             }
             var c = Call(kind: kind, arguments: [], partition: spec.partitionBy.map(inner),
                          order: spec.orderBy.map { (inner($0.expression), $0.ascending, $0.nullsFirst) }, position: at)
-            if kind == .lag || kind == .lead {
+            if kind == .ntile {
+                // The number of buckets (Trino takes any bigint; a constant here, as it is written).
+                guard case .literal(.integer(let k)) = call.arguments[0].kind else {
+                    throw fail("the number of buckets of ntile must be a constant integer", call.arguments[0].start)
+                }
+                guard k > 0 else { throw fail("Buckets must be greater than 0", call.arguments[0].start) }
+                c.offset = Int(clamping: k)
+            } else if kind == .lag || kind == .lead {
                 c.arguments.append(inner(call.arguments[0]))
                 if call.arguments.count > 1 {
                     guard case .literal(.integer(let k)) = call.arguments[1].kind, k >= 0 else {
@@ -207,8 +217,8 @@ enum WindowPlan {
         let argType = c.arguments.first.map { types[$0] } ?? .bigint
         let type: ValueType
         switch c.kind {
-        case .rowNumber, .rank, .denseRank, .count, .countStar: type = .bigint
-        case .avg: type = .double
+        case .rowNumber, .rank, .denseRank, .ntile, .count, .countStar: type = .bigint
+        case .avg, .percentRank, .cumeDist: type = .double
         default: type = argType
         }
         var result = [Value](repeating: .null, count: n)
@@ -233,6 +243,25 @@ enum WindowPlan {
                 for (d, group) in groups.enumerated() {
                     let v = Value.int(Int64(c.kind == .rank ? group.lowerBound - start + 1 : d + 1))
                     for i in group { result[sorted[i]] = v }
+                }
+            case .percentRank, .cumeDist:
+                // percent_rank: (rank - 1) / (rows - 1), 0 for a partition of one row; cume_dist:
+                // the rows up to the current one's last peer over the rows.
+                let rows = Double(end - start)
+                for group in groups {
+                    let v: Value = c.kind == .percentRank
+                        ? .double(end - start == 1 ? 0 : Double(group.lowerBound - start) / (rows - 1))
+                        : .double(Double(group.upperBound - start) / rows)
+                    for i in group { result[sorted[i]] = v }
+                }
+            case .ntile:
+                // Buckets 1...n of rows / n rows each, the first rows % n of them one row more.
+                let count = end - start, buckets = min(c.offset, count)
+                let size = count / buckets, larger = count % buckets
+                var i = start
+                for b in 0..<buckets {
+                    let rowsIn = size + (b < larger ? 1 : 0)
+                    for _ in 0..<rowsIn { result[sorted[i]] = .int(Int64(b + 1)); i += 1 }
                 }
             case .lag, .lead:
                 for i in start..<end {
