@@ -419,10 +419,49 @@ public struct FunctionCall: Sendable, Hashable {
 public struct WindowSpec: Sendable, Hashable {
     public var partitionBy: [Expr]
     public var orderBy: [OrderItem]
+    /// `ROWS BETWEEN start AND end` (`ROWS start`: up to the current row); nil is the default
+    /// frame (the whole partition, or with ORDER BY its rows up to the current one's last peer).
+    public var frame: WindowFrame?
 
-    public init(partitionBy: [Expr] = [], orderBy: [OrderItem] = []) {
+    public init(partitionBy: [Expr] = [], orderBy: [OrderItem] = [], frame: WindowFrame? = nil) {
         self.partitionBy = partitionBy
         self.orderBy = orderBy
+        self.frame = frame
+    }
+}
+
+/// A ROWS frame: rows counted from the current one, within its partition.
+public struct WindowFrame: Sendable, Hashable {
+    public enum Bound: Sendable, Hashable {
+        case unboundedPreceding, preceding(Int64), currentRow, following(Int64), unboundedFollowing
+
+        /// Where the bound lies, for checking a frame's order: 0 ... 4 from first to last.
+        var rank: Int {
+            switch self {
+            case .unboundedPreceding: return 0
+            case .preceding: return 1
+            case .currentRow: return 2
+            case .following: return 3
+            case .unboundedFollowing: return 4
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .unboundedPreceding: return "UNBOUNDED PRECEDING"
+            case .preceding(let n): return "\(n) PRECEDING"
+            case .currentRow: return "CURRENT ROW"
+            case .following(let n): return "\(n) FOLLOWING"
+            case .unboundedFollowing: return "UNBOUNDED FOLLOWING"
+            }
+        }
+    }
+    public var start: Bound
+    public var end: Bound
+
+    public init(start: Bound, end: Bound) {
+        self.start = start
+        self.end = end
     }
 }
 

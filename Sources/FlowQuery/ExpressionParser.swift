@@ -460,14 +460,64 @@ extension Parser {
                 advance(); advance()
                 window.orderBy = try parseOrderBy()
             }
-            if current.kind == .identifier, ["rows", "range", "groups"].contains(current.text.lowercased()) {
+            if current.kind == .identifier, ["range", "groups"].contains(current.text.lowercased()) {
                 throw unsupported("window frames (\(current.text.uppercased()) ...) are not supported", at: current,
-                                  hint: "the default frame is the whole partition, or with ORDER BY its rows up to the current one and its peers")
+                                  hint: "ROWS frames are; the default frame is the whole partition, or with ORDER BY its rows up to the current one and its peers")
+            }
+            if current.kind == .identifier, current.text.lowercased() == "rows" {
+                window.frame = try parseRowsFrame()
             }
             try expectClose(open, what: "PARTITION BY, ORDER BY or ')'")
             call.window = window
         }
         return Expr(.function(call), position: name.position)
+    }
+
+    /// `ROWS BETWEEN start AND end` or `ROWS start` (ending at the current row), with Trino's
+    /// rules: a frame cannot start at UNBOUNDED FOLLOWING, end at UNBOUNDED PRECEDING, or end
+    /// before it starts (CURRENT ROW AND 1 PRECEDING, 1 FOLLOWING AND CURRENT ROW).
+    private mutating func parseRowsFrame() throws(SQLError) -> WindowFrame {
+        let rows = advance()
+        func word(_ w: String) -> Bool {
+            guard current.kind == .identifier, current.text.lowercased() == w else { return false }
+            advance()
+            return true
+        }
+        func bound() throws(SQLError) -> WindowFrame.Bound {
+            if word("unbounded") {
+                if word("preceding") { return .unboundedPreceding }
+                if word("following") { return .unboundedFollowing }
+                throw expected("PRECEDING or FOLLOWING")
+            }
+            if word("current") {
+                guard word("row") else { throw expected("ROW") }
+                return .currentRow
+            }
+            guard case .integer = current.kind, let n = Int64(current.text) else {
+                throw expected("UNBOUNDED, CURRENT ROW or a number of rows")
+            }
+            advance()
+            if word("preceding") { return .preceding(n) }
+            if word("following") { return .following(n) }
+            throw expected("PRECEDING or FOLLOWING")
+        }
+        let start: WindowFrame.Bound, end: WindowFrame.Bound
+        if accept(.between) != nil {
+            start = try bound()
+            try expectKeyword(.and, "AND and the frame's end")
+            end = try bound()
+        } else {
+            start = try bound()
+            end = .currentRow
+        }
+        if start == .unboundedFollowing { throw error("Window frame start cannot be UNBOUNDED FOLLOWING", at: rows.start) }
+        if end == .unboundedPreceding { throw error("Window frame end cannot be UNBOUNDED PRECEDING", at: rows.start) }
+        if end.rank < start.rank {
+            let from = start.rank == 2 ? "CURRENT ROW" : start.rank == 3 ? "FOLLOWING" : "PRECEDING"
+            let to = end.rank == 2 ? "CURRENT ROW" : end.rank == 1 ? "PRECEDING" : "FOLLOWING"
+            throw error("Window frame starting from \(from) cannot end with \(to)", at: rows.start)
+        }
+        return WindowFrame(start: start, end: end)
     }
 
     private mutating func parseCast(isTry: Bool) throws(SQLError) -> Expr {

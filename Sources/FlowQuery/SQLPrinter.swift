@@ -197,6 +197,7 @@ enum SQLPrinter {
                 var parts: [String] = []
                 if !w.partitionBy.isEmpty { parts.append("PARTITION BY " + w.partitionBy.map { expr($0) }.joined(separator: ", ")) }
                 if !w.orderBy.isEmpty { parts.append("ORDER BY " + w.orderBy.map(orderItem).joined(separator: ", ")) }
+                if let f = w.frame { parts.append("ROWS BETWEEN \(f.start.description) AND \(f.end.description)") }
                 s += " OVER (" + parts.joined(separator: " ") + ")"
             }
             return s

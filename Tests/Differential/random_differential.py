@@ -688,6 +688,14 @@ class Generator:
         order_t = f" ORDER BY {o.t}{dirn}, {x.t}, {k.t}" if ordered else ""
         order_d = f" ORDER BY {o.d}{dirn} NULLS LAST, {x.d} NULLS LAST, {k.d} NULLS LAST" if ordered else ""
         part = r.random() < 0.8
+        if ordered and fn in ("sum(X)", "count(*)", "count(X)", "min(X)", "max(X)", "first_value(X)", "last_value(X)") and r.random() < 0.5:
+            # A ROWS frame (the same words in both engines).
+            frame = " ROWS " + r.choice(["BETWEEN 2 PRECEDING AND CURRENT ROW", "BETWEEN 1 PRECEDING AND 1 FOLLOWING",
+                                         "UNBOUNDED PRECEDING", "BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+                                         "BETWEEN 3 PRECEDING AND 1 PRECEDING", "BETWEEN 1 FOLLOWING AND 3 FOLLOWING",
+                                         "BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING", "BETWEEN 0 PRECEDING AND 0 FOLLOWING"])
+            order_t += frame
+            order_d += frame
         over_t = f"OVER ({'PARTITION BY ' + k.t if part else ''}{order_t})"
         over_d = f"OVER ({'PARTITION BY ' + k.d if part else ''}{order_d})"
         wt, wd = fn.replace("X", x.t), fn.replace("X", x.d)

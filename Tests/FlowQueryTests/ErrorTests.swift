@@ -140,7 +140,12 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
 
     static let unsupported: [ErrorCase] = [
         ErrorCase("SELECT count(*) OVER w FROM t", "named windows (OVER name) are not supported", 1, 22, hint: "write the window in parentheses: OVER (PARTITION BY ... ORDER BY ...)"),
-        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "window frames (ROWS ...) are not supported", 1, 32, hint: "the default frame is the whole partition, or with ORDER BY its rows up to the current one and its peers"),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", "window frames (RANGE ...) are not supported", 1, 32, hint: "ROWS frames are; the default frame is the whole partition, or with ORDER BY its rows up to the current one and its peers"),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM t", "Window frame starting from CURRENT ROW cannot end with PRECEDING", 1, 32),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM t", "Window frame starting from FOLLOWING cannot end with CURRENT ROW", 1, 32),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS UNBOUNDED FOLLOWING) FROM t", "Window frame start cannot be UNBOUNDED FOLLOWING", 1, 32),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN 1 PRECEDING AND UNBOUNDED PRECEDING) FROM t", "Window frame end cannot be UNBOUNDED PRECEDING", 1, 32),
+        ErrorCase("SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN x PRECEDING AND CURRENT ROW) FROM t", "expected UNBOUNDED, CURRENT ROW or a number of rows after 'BETWEEN', found 'x'", 1, 45),
         ErrorCase("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE is not supported", 1, 6),
         ErrorCase("SELECT * FROM (WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x)", "WITH RECURSIVE is not supported", 1, 21),
         ErrorCase("SELECT a FROM t ORDER BY a UNION SELECT b FROM u", "ORDER BY and LIMIT go after the last SELECT of a UNION, INTERSECT or EXCEPT (they order and cut the whole result)", 1, 28, hint: "put a SELECT in parentheses to order or cut it alone"),

@@ -22,6 +22,9 @@ enum WindowPlan {
         var partition: [Int]
         var order: [(column: Int, ascending: Bool, nullsFirst: Bool)]
         var offset = 1
+        /// A ROWS frame (aggregates, first_value and last_value; the ranking functions and
+        /// lag/lead ignore it, as in Trino); nil for the default frame.
+        var frame: WindowFrame? = nil
         var position: SourcePosition
     }
 
@@ -84,7 +87,7 @@ enum WindowPlan {
                 throw fail("\(name) needs ORDER BY in its window", at)
             }
             var c = Call(kind: kind, arguments: [], partition: spec.partitionBy.map(inner),
-                         order: spec.orderBy.map { (inner($0.expression), $0.ascending, $0.nullsFirst) }, position: at)
+                         order: spec.orderBy.map { (inner($0.expression), $0.ascending, $0.nullsFirst) }, frame: spec.frame, position: at)
             if kind == .ntile {
                 // The number of buckets (Trino takes any bigint; a constant here, as it is written).
                 guard case .literal(.integer(let k)) = call.arguments[0].kind else {
@@ -236,6 +239,11 @@ enum WindowPlan {
                 groups.append(g..<h)
                 g = h
             }
+            if let frame = c.frame, [.count, .countStar, .sum, .avg, .min, .max, .firstValue, .lastValue].contains(c.kind) {
+                try framed(c, frame, sorted, start, end, rows, source, into: &result)
+                start = end
+                continue
+            }
             switch c.kind {
             case .rowNumber:
                 for (k, row) in part.enumerated() { result[row] = .int(Int64(k + 1)) }
@@ -295,6 +303,63 @@ enum WindowPlan {
             start = end
         }
         return (result, type)
+    }
+
+    /// A ROWS frame's values over one partition, `sorted[start..<end]`: row i's frame is the
+    /// partition's rows from i + start offset to i + end offset (clamped to the partition; empty
+    /// when it ends before it starts: count 0, the others NULL). A frame open at one end reads
+    /// running totals kept from that end (prefix or suffix), so UNBOUNDED frames cost one pass;
+    /// a frame bounded at both ends is added up row by row (its width is in the query).
+    static func framed(_ c: Call, _ frame: WindowFrame, _ sorted: [Int], _ start: Int, _ end: Int, _ rows: [[Value]],
+                       _ source: String, into result: inout [Value]) throws {
+        func offset(_ b: WindowFrame.Bound, _ i: Int) -> Int? {
+            switch b {
+            case .unboundedPreceding, .unboundedFollowing: return nil
+            case .preceding(let n): return n > Int64(end - start) ? i - (end - start) - 1 : i - Int(n)
+            case .currentRow: return i
+            case .following(let n): return n > Int64(end - start) ? i + (end - start) + 1 : i + Int(n)
+            }
+        }
+        func arg(_ i: Int) -> Value? { c.arguments.first.map { rows[sorted[i]][$0] } }
+        let empty: Value = (c.kind == .count || c.kind == .countStar) ? .int(0) : .null
+        // Running values from the start (prefix[k]: rows start...start + k) or from the end
+        // (suffix[k]: rows start + k ..< end), built only when a frame is open at that end.
+        var prefix: [Value] = [], suffix: [Value] = []
+        let aggregate = c.kind != .firstValue && c.kind != .lastValue
+        if aggregate && frame.start == .unboundedPreceding {
+            var acc = Accumulator(kind: c.kind)
+            for i in start..<end {
+                try acc.add(arg(i), c.position, source)
+                prefix.append(acc.value)
+            }
+        } else if aggregate && frame.end == .unboundedFollowing {
+            var acc = Accumulator(kind: c.kind)
+            suffix = [Value](repeating: .null, count: end - start)
+            for i in stride(from: end - 1, through: start, by: -1) {
+                try acc.add(arg(i), c.position, source)
+                suffix[i - start] = acc.value
+            }
+        }
+        for i in start..<end {
+            let lo = max(start, offset(frame.start, i) ?? start)
+            let hi = min(end - 1, offset(frame.end, i) ?? (end - 1))
+            let row = sorted[i]
+            if lo > hi { result[row] = empty; continue }
+            switch c.kind {
+            case .firstValue: result[row] = arg(lo) ?? .null
+            case .lastValue: result[row] = arg(hi) ?? .null
+            default:
+                if frame.start == .unboundedPreceding {
+                    result[row] = prefix[hi - start]
+                } else if frame.end == .unboundedFollowing {
+                    result[row] = suffix[lo - start]
+                } else {
+                    var acc = Accumulator(kind: c.kind)
+                    for k in lo...hi { try acc.add(arg(k), c.position, source) }
+                    result[row] = acc.value
+                }
+            }
+        }
     }
 
     /// A running count, sum, average, minimum or maximum.
