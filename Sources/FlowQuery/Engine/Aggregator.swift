@@ -1337,6 +1337,22 @@ struct SmallDomain {
         // Every row of the block selected: loops read the columns directly (and vectorize).
         let everyRow = n == b.rows && sel[n - 1] == Int32(truncatingIfNeeded: n - 1)
         self.everyRow = everyRow
+        // The domains known without reading rows first: a key of many values (an address of
+        // tens of thousands in the block, a computed key) refuses before any integer key's
+        // values are scanned for their range.
+        var known = 1
+        for part in layout.parts {
+            let domain: Int
+            switch part {
+            case .text(let slot): guard let column = b.strings[slot] else { return nil }; domain = column.dictionary.count + 1
+            case .address(let slot): guard let codes = b.addressCodes[slot] else { return nil }; domain = codes.entryCount + 1
+            case .int: continue
+            case .vector, .computed: return nil
+            }
+            let (product, overflow) = known.multipliedReportingOverflow(by: domain)
+            guard !overflow, product <= limit else { return nil }
+            known = product
+        }
         var parts: [(Part, domain: Int)] = []
         var entries = 1
         for part in layout.parts {
