@@ -1337,67 +1337,62 @@ struct SmallDomain {
         // Every row of the block selected: loops read the columns directly (and vectorize).
         let everyRow = n == b.rows && sel[n - 1] == Int32(truncatingIfNeeded: n - 1)
         self.everyRow = everyRow
-        // The domains known without reading rows first: a key of many values (an address of
-        // tens of thousands in the block, a computed key) refuses before any integer key's
-        // values are scanned for their range.
-        var known = 1
-        for part in layout.parts {
-            let domain: Int
-            switch part {
-            case .text(let slot): guard let column = b.strings[slot] else { return nil }; domain = column.dictionary.count + 1
-            case .address(let slot): guard let codes = b.addressCodes[slot] else { return nil }; domain = codes.entryCount + 1
-            case .int: continue
-            case .vector, .computed: return nil
-            }
-            let (product, overflow) = known.multipliedReportingOverflow(by: domain)
-            guard !overflow, product <= limit else { return nil }
-            known = product
-        }
         var parts: [(Part, domain: Int)] = []
         var entries = 1
+        /// Multiplies `entries` by a key's domain; false when the product passes the limit.
+        func fits(_ domain: Int) -> Bool {
+            let (product, overflow) = entries.multipliedReportingOverflow(by: domain)
+            entries = product
+            return !overflow && product <= limit
+        }
+        // First the dictionary keys, whose domains are known without reading rows: a key of
+        // many values (an address of tens of thousands in the block) or a computed key refuses
+        // before any integer key's values are scanned for their range.
         for part in layout.parts {
-            let p: Part, domain: Int
             switch part {
             case .text(let slot):
-                guard let column = b.strings[slot] else { return nil }
-                p = .text(slot: slot)
-                domain = column.dictionary.count + 1
+                guard let column = b.strings[slot], fits(column.dictionary.count + 1) else { return nil }
+                parts.append((.text(slot: slot), column.dictionary.count + 1))
             case .address(let slot):
-                guard let codes = b.addressCodes[slot] else { return nil }
-                p = .address(slot: slot)
-                domain = codes.entryCount + 1
+                guard let codes = b.addressCodes[slot], fits(codes.entryCount + 1) else { return nil }
+                parts.append((.address(slot: slot), codes.entryCount + 1))
             case .int(let slot):
-                let v = b.views[slot]
-                guard let values = v.values else { return nil }
-                var lo = UInt64.max, hi = UInt64.min
-                if let nl = v.nulls, everyRow {
-                    // Without a branch: a NULL row's value is replaced by one that changes nothing.
-                    for r in 0..<n {
-                        let isNull = UInt64(nl[r] & 1) &* UInt64.max
-                        lo = min(lo, values[r] | isNull)
-                        hi = max(hi, values[r] & ~isNull)
-                    }
-                } else if let nl = v.nulls {
-                    for i in 0..<n { let r = Int(sel[i]); if nl[r] == 0 { lo = min(lo, values[r]); hi = max(hi, values[r]) } }
-                } else if everyRow {
-                    for r in 0..<n { lo = min(lo, values[r]); hi = max(hi, values[r]) }
-                } else {
-                    for i in 0..<n { let x = values[Int(sel[i])]; lo = min(lo, x); hi = max(hi, x) }
-                }
-                if lo > hi { lo = 0; hi = 0 }  // all NULL
-                guard hi &- lo < UInt64(limit) else { return nil }
-                p = .int(slot: slot, least: lo)
-                domain = Int(hi &- lo) + 2
+                parts.append((.int(slot: slot, least: 0), 0))  // its range below
             case .vector, .computed:
                 return nil
             }
-            let (product, overflow) = entries.multipliedReportingOverflow(by: domain)
-            guard !overflow, product <= limit else { return nil }
-            entries = product
-            parts.append((p, domain))
+        }
+        for k in parts.indices {
+            guard case .int(let slot, _) = parts[k].0 else { continue }
+            guard let (lo, hi) = Self.range(b.views[slot], sel, n, everyRow: everyRow), hi &- lo < UInt64(limit) else { return nil }
+            let domain = Int(hi &- lo) + 2
+            guard fits(domain) else { return nil }
+            parts[k] = (.int(slot: slot, least: lo), domain)
         }
         self.parts = parts
         self.entries = entries
+    }
+
+    /// The least and greatest value of an integer column over the selected rows, NULLs aside
+    /// ((0, 0) when all are NULL); nil when the slot has no values.
+    static func range(_ v: SlotView, _ sel: UnsafePointer<Int32>, _ n: Int, everyRow: Bool) -> (UInt64, UInt64)? {
+        guard let values = v.values else { return nil }
+        var lo = UInt64.max, hi = UInt64.min
+        if let nl = v.nulls, everyRow {
+            // Without a branch: a NULL row's value is replaced by one that changes nothing.
+            for r in 0..<n {
+                let isNull = UInt64(nl[r] & 1) &* UInt64.max
+                lo = min(lo, values[r] | isNull)
+                hi = max(hi, values[r] & ~isNull)
+            }
+        } else if let nl = v.nulls {
+            for i in 0..<n { let r = Int(sel[i]); if nl[r] == 0 { lo = min(lo, values[r]); hi = max(hi, values[r]) } }
+        } else if everyRow {
+            for r in 0..<n { lo = min(lo, values[r]); hi = max(hi, values[r]) }
+        } else {
+            for i in 0..<n { let x = values[Int(sel[i])]; lo = min(lo, x); hi = max(hi, x) }
+        }
+        return lo > hi ? (0, 0) : (lo, hi)
     }
 
     /// Row r's combined code at `into[r]` for every selected row r.

@@ -102,7 +102,7 @@ final class MatchPattern: @unchecked Sendable, Equatable {
     }
 
     /// How many times the pattern matches, as Java's `find` loop counts (an empty match steps on
-    /// by one scalar).
+    /// by one character).
     func count(_ text: String) -> Int {
         text.matches(of: regex).count
     }
@@ -192,9 +192,7 @@ final class MatchPattern: @unchecked Sendable, Equatable {
                         parts.append(.group(k + 1))
                         i = j + 1
                     } else {
-                        guard let d = s[i].properties.numericType == .decimal ? Int(String(s[i])) : nil, s[i].isASCII else {
-                            throw illegal(replacement)
-                        }
+                        guard s[i].isASCII, let d = Int(String(s[i])) else { throw illegal(replacement) }
                         guard d <= groups.count else { throw illegal("unknown group \(d)") }
                         var g = d
                         i += 1

@@ -21,6 +21,7 @@ enum WindowPlan {
         var arguments: [Int]
         var partition: [Int]
         var order: [(column: Int, ascending: Bool, nullsFirst: Bool)]
+        /// lag/lead's offset; ntile's number of buckets.
         var offset = 1
         /// A ROWS frame (aggregates, first_value and last_value; the ranking functions and
         /// lag/lead ignore it, as in Trino); nil for the default frame.
