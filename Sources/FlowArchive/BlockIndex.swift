@@ -257,6 +257,16 @@ public struct AddressIndex: Sendable, Equatable {
     }
 }
 
+/// The range of a block's values of one column as its index gives it (`SegmentReader.blockBounds`).
+public enum ColumnBounds: Sendable, Equatable {
+    /// No values in the block (no chunk of the column, or only NULLs).
+    case absent
+    /// The index does not give a range (none, or a kind this reader does not know).
+    case unknown
+    case int(ClosedRange<UInt64>)
+    case address(min: IPAddress, max: IPAddress)
+}
+
 /// The index entry of one column in one block.
 public enum ColumnIndex: Sendable, Equatable {
     case none
@@ -421,6 +431,34 @@ public enum ColumnIndex: Sendable, Equatable {
         w.writeInteger(offset)
         w.writeInteger(length)
         w.writeInteger(crc)
+    }
+
+    /// The range this index gives.
+    public var bounds: ColumnBounds {
+        switch self {
+        case .none: return .unknown
+        case .intRange(let r), .port(let r, _): return r.min <= r.max ? .int(r.min...r.max) : .unknown
+        case .address(let a): return a.min <= a.max ? .address(min: a.min, max: a.max) : .unknown
+        }
+    }
+
+    /// The range of an index entry from its head alone (kind, length and the min and max that
+    /// begin every kind's body), without its filter or bitmap.
+    static func readBounds(_ r: inout ByteReader) throws -> ColumnBounds {
+        let kind: UInt8 = try r.readInteger()
+        let length = Int(try r.readInteger(as: UInt32.self))
+        let body = try r.readRange(length)
+        var b = ByteReader(r.bytes, range: body, context: r.context)
+        switch IndexKind(rawValue: kind) {
+        case .intRange?, .port?, .portRef?:
+            let lo: UInt64 = try b.readInteger(), hi: UInt64 = try b.readInteger()
+            return lo <= hi ? .int(lo...hi) : .unknown
+        case .address?, .addressRef?:
+            let (lo, hi, _, _) = try readAddressHead(&b, r.context)
+            return lo <= hi ? .address(min: lo, max: hi) : .unknown
+        case .none?, nil:
+            return .unknown
+        }
     }
 
     /// Reads one index entry. `data` is the segment's data area, where the bodies of 1.1's

@@ -66,6 +66,19 @@ public struct ChunkEntry: Sendable {
     }
 
     /// The index, from the segment's directory and data area when it was read from a file.
+    /// What the index says about the range of the block's values, read from its fixed head
+    /// only: an address index's filter (in the data area, 64 KB, checked by CRC when decoded) is
+    /// not touched.
+    func bounds(directory: MappedRegion) -> ColumnBounds {
+        switch storedIndex {
+        case .decoded(let i):
+            return i.bounds
+        case .encoded(let range):
+            var r = ByteReader(Array(directory.bytes[range]), context: "index")
+            return (try? ColumnIndex.readBounds(&r)) ?? .unknown
+        }
+    }
+
     func decodeIndex(directory: MappedRegion, data: MappedRegion, context: String) throws -> ColumnIndex {
         switch storedIndex {
         case .decoded(let i):
@@ -423,6 +436,16 @@ public final class SegmentReader: @unchecked Sendable {
     /// does not decode).
     public func decodeIndex(_ e: ChunkEntry) throws -> ColumnIndex {
         try e.decodeIndex(directory: directory, data: data, context: path + " directory")
+    }
+
+    /// The range of block `block`'s values of column `column` by its index: `absent` when the
+    /// block has none (no chunk of the column, or only NULLs), `unknown` when its index does
+    /// not say. A decoded index is read from the cache; otherwise only the index's head.
+    public func blockBounds(_ block: Int, column: Int) -> ColumnBounds {
+        guard let chunk = blocks[block].chunk(forColumn: column), Int(chunk.nullCount) < blocks[block].rows else { return .absent }
+        let key = block &* max(1, schema.count) &+ column
+        if let cached = indexLock.withLock({ indexCache[key] }) { return cached.bounds }
+        return chunk.bounds(directory: directory)
     }
 
     public func blockIndex(_ block: Int, column: Int) -> ColumnIndex? {

@@ -33,20 +33,11 @@ import Testing
     }()
 
     static func archive() throws -> ArchiveReader {
-        var batches: [RecordBatch] = []
-        for lines in blocks {
-            let text = lines.map { l in
+        try TestArchive.make(v2Lines: blocks.map { lines in
+            lines.map { l in
                 "2 123456789012 eni-1 \(l.src ?? "-") 10.0.9.9 40000 \(l.port.map(String.init) ?? "-") \(l.proto.map(String.init) ?? "-") \(l.packets.map(String.init) ?? "-") \(l.bytes) 1700000000 1700000060 \(l.action ?? "-") OK"
-            }.joined(separator: "\n") + "\n"
-            var parser = RecordParser()
-            let parsed = Array(text.utf8).withUnsafeBytes { parser.parse($0, mapping: .defaultV2) }
-            #expect(parsed.records == lines.count && parsed.rejects.isEmpty, "\(parsed.rejects.first.map { $0.reason } ?? "")")
-            var block = RecordBatch()
-            block.append(parsed.batch, range: 0..<parsed.records, sourceID: 1, partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
-            block.padAll()
-            batches.append(block)
-        }
-        return try TestArchive.make(batches)
+            }
+        })
     }
 
     static func text(_ v: Int?) -> String { v.map(String.init) ?? "NULL" }

@@ -17,6 +17,24 @@ enum TestArchive {
         return try ArchiveReader(path: dir + "/a")
     }
 
+    /// A new archive with one block per element of `blocks`, each block the records of those
+    /// v2 flow-log lines (no header), from one source file in a partition of 2024/01/05.
+    static func make(v2Lines blocks: [[String]], sourceLocation: SourceLocation = #_sourceLocation) throws -> ArchiveReader {
+        var batches: [RecordBatch] = []
+        for lines in blocks {
+            let text = lines.joined(separator: "\n") + "\n"
+            var parser = RecordParser()
+            let parsed = Array(text.utf8).withUnsafeBytes { parser.parse($0, mapping: .defaultV2) }
+            #expect(parsed.records == lines.count && parsed.rejects.isEmpty, "\(parsed.rejects.first.map { $0.reason } ?? "")",
+                    sourceLocation: sourceLocation)
+            var block = RecordBatch()
+            block.append(parsed.batch, range: 0..<parsed.records, sourceID: 1, partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
+            block.padAll()
+            batches.append(block)
+        }
+        return try make(batches)
+    }
+
     static func run(_ sql: String, _ archive: ArchiveReader, threads: Int = 2) throws -> QueryResult {
         try QueryEngine.run(sql, statement: try SQLParser.parseStatement(sql), archive: archive, threads: threads)
     }

@@ -99,6 +99,7 @@ public enum QueryEngine {
         runThreads(workers) { w in shared.work(w) }
         if let e = shared.failure { throw e }
         let t2 = Sys.monotonicNanos()
+        let keyWords = shared.partials.first?.aggregator?.layout.width
         var result = try shared.finish()
         stats.scanSeconds = Double(t2 - t1) / 1e9
         stats.finishSeconds = Double(Sys.monotonicNanos() - t2) / 1e9
@@ -117,7 +118,7 @@ public enum QueryEngine {
         for s in subStats { stats.addScan(of: s) }  // a subquery's scan is part of this query's
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
         result.stats = stats
-        result.plan = describe(plan, prune)
+        result.plan = describe(plan, prune, keyWords: keyWords)
         return result
     }
 
@@ -172,13 +173,14 @@ public enum QueryEngine {
                            plan: first.plan + "\nset operations (\(names)): \(query.setOperations.count + 1) queries run one after another, their rows combined in memory")
     }
 
-    static func describe(_ plan: QueryPlan, _ prune: PruneCondition) -> String {
+    static func describe(_ plan: QueryPlan, _ prune: PruneCondition, keyWords: Int? = nil) -> String {
         var lines: [String] = []
         lines.append("scan archive columns: " + (plan.columns.isEmpty ? "none" : plan.columns.map(\.archiveName).joined(separator: ", ")))
         lines.append("block index pruning: " + (prune.isUseful ? prune.description : "none (no indexed predicate in WHERE)"))
         if plan.filter != nil { lines.append("filter: WHERE") }
         if plan.isAggregate {
-            lines.append("aggregate: \(plan.groupKeys.count) group keys, \(plan.aggregates.count) aggregates" + (plan.having != nil ? ", HAVING" : ""))
+            let packed = plan.groupKeys.isEmpty ? "" : keyWords.map { " (\($0) key word\($0 == 1 ? "" : "s") a group)" } ?? ""
+            lines.append("aggregate: \(plan.groupKeys.count) group keys\(packed), \(plan.aggregates.count) aggregates" + (plan.having != nil ? ", HAVING" : ""))
             if DistinctRegroup.plan(plan) != nil {
                 lines.append("distinct: grouped by the keys and the DISTINCT argument, then collapsed to the keys")
             }
@@ -215,8 +217,8 @@ final class Partial {
     var joinedSelection: [Int32] = [0]
     var joinedRows: [Int32] = [0]
 
-    init(_ plan: QueryPlan) {
-        aggregator = plan.isAggregate ? Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates, joined: plan.join?.rows) : nil
+    init(_ plan: QueryPlan, bounds: KeyBounds) {
+        aggregator = plan.isAggregate ? Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates, bounds: bounds, joined: plan.join?.rows) : nil
     }
 }
 
@@ -277,7 +279,12 @@ final class SharedScan: @unchecked Sendable {
         joinTable = plan.join.map { JoinTable($0) }
         self.archive = archive
         self.blocks = blocks
-        partials = (0..<workers).map { _ in Partial(scanPlan) }
+        // The block indexes' ranges of the key columns over the blocks to scan: the group keys
+        // are packed into the bits those ranges need (see `KeyLayout`).
+        let bounds = plan.isAggregate && plan.join?.subqueryOnly != true
+            ? KeyBounds(keys: scanPlan.groupKeys, columns: scanPlan.columns, archive: archive, blocks: blocks) : .none
+        self.bounds = bounds
+        partials = (0..<workers).map { _ in Partial(scanPlan, bounds: bounds) }
         if regroup != nil, workers > 1, partials[0].aggregator!.keysArePlainWords, partials[0].aggregator!.genericCount == 0 {
             // Groups of (keys, DISTINCT argument) owned by worker: each pair is in one worker's
             // table only, so each collapses its own, and no second table of the pairs is built
@@ -297,6 +304,9 @@ final class SharedScan: @unchecked Sendable {
 
     /// Set when the workers own disjoint shares of the groups (see `GroupExchange`).
     let exchange: GroupExchange?
+    /// What the partials' key layouts were made from (aggregators that take their groups' key
+    /// words as they are must have the same layout).
+    let bounds: KeyBounds
     /// Set when aggregates over DISTINCT values are computed by grouping on their argument.
     let regroup: DistinctRegroup?
     /// Workers done scanning (owner partitioning: each then takes what the others sent it).
@@ -731,7 +741,7 @@ final class SharedScan: @unchecked Sendable {
                 runThreads(partials.count) { w in
                     picks.set(w, Result { try GroupOutput(plan: self.plan, aggregator: self.partials[w].aggregator!).selected() })
                 }
-                let gathered = Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates)
+                let gathered = Aggregator(keys: plan.groupKeys, aggregates: plan.aggregates, bounds: bounds)
                 for (w, p) in partials.enumerated() { gathered.appendSelected(p.aggregator!, try picks.get(w)) }
                 agg = gathered
             } else if exchange != nil {
@@ -804,7 +814,7 @@ final class SharedScan: @unchecked Sendable {
         runThreads(parts) { w in self.partials[w].aggregator!.computeShares(keyCount: self.regroup!.keyCount, parts: parts) }
         runThreads(parts) { p in
             let r = self.regroup!
-            let share = Aggregator(keys: r.innerKeys, aggregates: r.innerAggregates)
+            let share = Aggregator(keys: r.innerKeys, aggregates: r.innerAggregates, bounds: self.bounds)
             // At most every worker's groups of this share: the table never grows.
             share.table.reserve(self.partials.reduce(0) { $0 + $1.aggregator!.shareCounts[p] })
             for w in 0..<parts { share.merge(self.partials[w].aggregator!, share: p) }

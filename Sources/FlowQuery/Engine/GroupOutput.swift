@@ -119,7 +119,7 @@ struct GroupOutput {
                 hi.reserveCapacity(groups.count)
                 lo.reserveCapacity(groups.count)
                 for (i, g) in groups.enumerated() where nulls?[i] != true {
-                    let a = IPAddress(high: agg.keyWord(k, Int(g)), low: agg.keyWord(k, Int(g), 1))
+                    let a = agg.keyAddress(k, Int(g))
                     guard let v4 = a.ipv4 else { return try valuesColumn(e, groups) }
                     let (x, y) = Self.paddedText(v4)
                     hi.append(x)
@@ -192,11 +192,11 @@ struct GroupOutput {
         return any ? n : nil
     }
 
-    /// Word `i` of key `k` for each group, read straight from the key words.
+    /// Value word `i` of key `k` for each group, read straight from the key words.
     func keyWords(_ k: Int, _ groups: [Int32], _ i: Int = 0) -> [UInt64] {
         let keys = aggregator.table.keys.base, w = aggregator.layout.width
-        let off = aggregator.layout.offsets[k] + i
-        return groups.map { keys[Int($0) * w + off] }
+        let f = aggregator.layout.fields[k][i]
+        return groups.map { f.read(keys + Int($0) * w) }
     }
 
     /// Rank of every interned text in byte order (index 0, NULL, unused).

@@ -275,7 +275,7 @@ final class CSVJob: @unchecked Sendable {
         var ahead: (keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int)? = nil
         for w in writers {
             if case .keyInt(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
-            if case .keyAddress(let k, let ord, let width, _, _, _) = w { ahead = (k, ord, width); break }
+            if case .keyAddress(let k, let ord, let width, _, _, _, _) = w { ahead = (k, ord, width); break }
         }
         // `result` (held by self) keeps alive the memory the writers point into.
         arena.withUnsafeBufferPointer { a in
@@ -297,12 +297,12 @@ final class CSVJob: @unchecked Sendable {
                             if nulls?[r] != true { o.putDecimal(v[r]) }
                         case .address(let hi, let lo, let nulls):
                             if nulls?[r] != true { o.putAddress(IPAddress(high: hi[r], low: lo[r])) }
-                        case .keyInt(let keys, let order, let width, let offset, let nullWord, let bit):
+                        case .keyInt(let keys, let order, let width, let field, let nullWord, let bit):
                             let row = keys + Int(order[r]) * width
-                            if row[nullWord] & bit == 0 { o.putDecimal(Int64(bitPattern: row[offset])) }
-                        case .keyAddress(let keys, let order, let width, let offset, let nullWord, let bit):
+                            if row[nullWord] & bit == 0 { o.putDecimal(Int64(bitPattern: field.read(row))) }
+                        case .keyAddress(let keys, let order, let width, let address, let v6, let nullWord, let bit):
                             let row = keys + Int(order[r]) * width
-                            if row[nullWord] & bit == 0 { o.putAddress(IPAddress(high: row[offset], low: row[offset + 1])) }
+                            if row[nullWord] & bit == 0 { o.putAddress(address.read(row, v6)) }
                         }
                     }
                     o.put(0x0D)
@@ -334,8 +334,9 @@ enum CellWriter {
     case rendered(Int)
     case int(UnsafePointer<Int64>, nulls: UnsafePointer<Bool>?)
     case address(UnsafePointer<UInt64>, UnsafePointer<UInt64>, nulls: UnsafePointer<Bool>?)
-    case keyInt(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, offset: Int, nullWord: Int, bit: UInt64)
-    case keyAddress(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, offset: Int, nullWord: Int, bit: UInt64)
+    case keyInt(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, field: KeyField, nullWord: Int, bit: UInt64)
+    case keyAddress(keys: UnsafePointer<UInt64>, order: UnsafePointer<Int32>, width: Int, address: AddressKey,
+                    v6: UnsafePointer<IPAddress>?, nullWord: Int, bit: UInt64)
 
     /// nil for columns rendered column-wise (text, doubles, timestamps, values).
     init?(_ s: ResultColumn.Storage) {
@@ -349,12 +350,13 @@ enum CellWriter {
         case .groupKey(let g, let k) where !g.order.isEmpty:
             let agg = g.aggregator
             let keys = UnsafePointer(agg.table.keys.base), order = base(g.order)
-            let w = agg.layout.width, off = agg.layout.offsets[k], word = k >> 6, bit = UInt64(1) << UInt64(k & 63)
+            let w = agg.layout.width, f = agg.layout.fields[k], word = k >> 6, bit = UInt64(1) << UInt64(k & 63)
             switch agg.layout.parts[k] {
             case .int, .vector(_, VectorExpr.bigint):
-                self = .keyInt(keys: keys, order: order, width: w, offset: off, nullWord: word, bit: bit)
+                self = .keyInt(keys: keys, order: order, width: w, field: f[0], nullWord: word, bit: bit)
             case .address:
-                self = .keyAddress(keys: keys, order: order, width: w, offset: off, nullWord: word, bit: bit)
+                self = .keyAddress(keys: keys, order: order, width: w, address: agg.layout.addresses[k].unsafelyUnwrapped,
+                                   v6: agg.bounds.interner?.addresses, nullWord: word, bit: bit)
             default:
                 return nil
             }
