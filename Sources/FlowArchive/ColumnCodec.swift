@@ -822,20 +822,74 @@ enum ColumnCodec {
             let s = arena.startIndex + Int(offsets[i]), e = arena.startIndex + Int(offsets[i + 1])
             remap[i + 1] = arena[s..<e].withUnsafeBytes { col.dictionary.intern($0) }
         }
-        let codes = try readFixed(&r, rows: c.rows, width: c.width, shuffled: c.flags & ChunkFlags.shuffled != 0)
-        if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the codes") }
-        // Checked once (the largest code), then remapped in a loop without a check or an
-        // append per row: a filter on a text column reads this for every block.
-        let largest = codes.withUnsafeBufferPointer { cs in cs.reduce(0) { max($0, $1) } }
-        guard largest <= UInt64(count) else { throw ArchiveError("\(c.context): code \(largest) outside a dictionary of \(count)") }
-        col.codes = remap.withUnsafeBufferPointer { m in
-            codes.withUnsafeBufferPointer { cs in
-                [UInt32](unsafeUninitializedCapacity: cs.count) { out, n in
-                    for i in 0..<cs.count { out[i] = m[Int(cs[i])] }
-                    n = cs.count
+        let rows = c.rows, width = c.width, shuffled = c.flags & ChunkFlags.shuffled != 0
+        guard width == 1 || (width == 2 && shuffled) else {
+            let codes = try readFixed(&r, rows: rows, width: width, shuffled: shuffled)
+            if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the codes") }
+            // Checked once (the largest code), then remapped in a loop without a check or an
+            // append per row: a filter on a text column reads this for every block.
+            let largest = codes.withUnsafeBufferPointer { cs in cs.reduce(0) { max($0, $1) } }
+            guard largest <= UInt64(count) else { throw ArchiveError("\(c.context): code \(largest) outside a dictionary of \(count)") }
+            col.codes = remap.withUnsafeBufferPointer { m in
+                codes.withUnsafeBufferPointer { cs in
+                    [UInt32](unsafeUninitializedCapacity: cs.count) { out, n in
+                        for i in 0..<cs.count { out[i] = m[Int(cs[i])] }
+                        n = cs.count
+                    }
                 }
             }
+            return col
         }
+        // One- and two-byte codes (every text column of a block of at most 65,536 distinct
+        // values) go from their bytes to the column's codes in one pass, without a row of
+        // 64-bit codes between; when the stored dictionary's entries are distinct, as writers
+        // make them, the remap is the identity and only widens.
+        let range = try r.readRange(rows * width)
+        if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the codes") }
+        let identity = remap.indices.allSatisfy { remap[$0] == UInt32($0) }
+        let largest: Int = c.bytes.withUnsafeBytes { all in
+            let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
+            var hi: UInt8 = 0, lo: UInt8 = 0
+            if width == 1 {
+                for i in 0..<rows { lo = max(lo, p[i]) }
+            } else {
+                for i in 0..<rows { lo = max(lo, p[i]) }
+                for i in 0..<rows { hi = max(hi, p[rows &+ i]) }
+            }
+            // An upper bound of the largest code (exact for one byte, or when the high bytes are 0).
+            return hi == 0 ? Int(lo) : Int(hi) << 8 | 0xFF
+        }
+        var exceeds = largest > count
+        col.codes = [UInt32](unsafeUninitializedCapacity: rows) { out, n in
+            c.bytes.withUnsafeBytes { all in
+                let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
+                remap.withUnsafeBufferPointer { m in
+                    if width == 1 {
+                        if identity && !exceeds {
+                            for i in 0..<rows { out[i] = UInt32(p[i]) }
+                        } else if !exceeds {
+                            for i in 0..<rows { out[i] = m[Int(p[i])] }
+                        }
+                    } else {
+                        let p1 = p + rows
+                        if identity && !exceeds {
+                            for i in 0..<rows { out[i] = UInt32(p[i]) | UInt32(p1[i]) &<< 8 }
+                        } else {
+                            // Checked per row where the bound above could not rule out a code
+                            // past the dictionary.
+                            exceeds = false
+                            for i in 0..<rows {
+                                let code = Int(p[i]) | Int(p1[i]) &<< 8
+                                if code > count { exceeds = true; break }
+                                out[i] = m[code]
+                            }
+                        }
+                    }
+                }
+            }
+            n = exceeds ? 0 : rows
+        }
+        guard !exceeds else { throw ArchiveError("\(c.context): a code outside a dictionary of \(count)") }
         return col
     }
 }

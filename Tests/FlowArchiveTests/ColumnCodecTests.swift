@@ -123,6 +123,46 @@ import Testing
         for i in 0..<c.count { #expect(back.value(i) == c.value(i)) }
     }
 
+    /// A dictionary chunk written by hand: `entries` (repeats allowed: the reader must map
+    /// both to one value), then `codes` in `width` bytes each, byte planes when `shuffled`.
+    static func dictionaryChunk(_ entries: [String], _ codes: [Int], width: Int, shuffled: Bool) -> ColumnCodec.RawChunk {
+        var w = ByteWriterLite()
+        w.u32(UInt32(entries.count))
+        var offset: UInt32 = 0
+        w.u32(0)
+        for e in entries { offset += UInt32(e.utf8.count); w.u32(offset) }
+        for e in entries { w.bytes.append(contentsOf: Array(e.utf8)) }
+        if shuffled {
+            for b in 0..<width { for c in codes { w.bytes.append(UInt8(truncatingIfNeeded: c >> (8 * b))) } }
+        } else {
+            for c in codes { for b in 0..<width { w.bytes.append(UInt8(truncatingIfNeeded: c >> (8 * b))) } }
+        }
+        return .init(bytes: w.bytes, rows: codes.count, encoding: .dictionary, width: width, flags: shuffled ? ChunkFlags.shuffled : 0, context: "t")
+    }
+
+    /// One- and two-byte codes are read straight into the column's codes (identity when the
+    /// stored entries are distinct, remapped when a writer repeated one); a code past the
+    /// dictionary is an error at every width, whether or not its high byte is zero.
+    @Test(arguments: [(1, false), (2, true), (2, false), (4, true)])
+    func dictionaryCodesReadAtEveryWidth(width: Int, shuffled: Bool) throws {
+        let many = (0..<300).map { "eni-\($0)" }
+        let entries = width == 1 ? ["ACCEPT", "REJECT", "ACCEPT"] : many + ["eni-7"]
+        let codes = width == 1 ? [1, 0, 2, 3, 3, 1] : [0, 1, 257, 301, 300, 8, 301]
+        let col = try ColumnCodec.decodeStrings(Self.dictionaryChunk(entries, codes, width: width, shuffled: shuffled))
+        for (i, c) in codes.enumerated() { #expect(col.value(i) == (c == 0 ? nil : entries[c - 1]), "row \(i)") }
+        // The repeated entry is one value of the column's dictionary.
+        #expect(col.codes[codes.firstIndex(of: width == 1 ? 1 : 8)!] == col.codes[codes.lastIndex(of: width == 1 ? 3 : 301)!])
+        for bad in [entries.count + 1, width == 1 ? 255 : 256 + entries.count] {
+            #expect(throws: (any Error).self, "code \(bad)") {
+                _ = try ColumnCodec.decodeStrings(Self.dictionaryChunk(entries, codes + [bad], width: width, shuffled: shuffled))
+            }
+        }
+        // Distinct entries, codes whose high bytes are set (the bound of the first pass is not
+        // exact there): read as they are.
+        let distinct = try ColumnCodec.decodeStrings(Self.dictionaryChunk(many, [300, 256, 1, 0], width: max(width, 2), shuffled: shuffled))
+        #expect((0..<4).map { distinct.value($0) } == ["eni-299", "eni-255", "eni-0", nil])
+    }
+
     @Test func decoderRejectsBadInput() throws {
         var c = IntColumn()
         for i in 0..<100 { c.append(UInt64(i * 1000)) }
