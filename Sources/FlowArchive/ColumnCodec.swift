@@ -840,56 +840,42 @@ enum ColumnCodec {
             }
             return col
         }
-        // One- and two-byte codes (every text column of a block of at most 65,536 distinct
+        // One- and two-byte codes (every text column of a block of at most 65,535 distinct
         // values) go from their bytes to the column's codes in one pass, without a row of
-        // 64-bit codes between; when the stored dictionary's entries are distinct, as writers
-        // make them, the remap is the identity and only widens.
+        // 64-bit codes between (a tenth of a filter and group on two text columns); when the
+        // stored dictionary's entries are distinct, as writers make them, the remap is the
+        // identity and the pass only widens.
         let range = try r.readRange(rows * width)
         if r.remaining != 0 { throw ArchiveError("\(c.context): \(r.remaining) unexpected bytes after the codes") }
         let identity = remap.indices.allSatisfy { remap[$0] == UInt32($0) }
+        // The largest code, exactly (a 16-bit max over the planes vectorizes), checked once.
         let largest: Int = c.bytes.withUnsafeBytes { all in
             let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
-            var hi: UInt8 = 0, lo: UInt8 = 0
             if width == 1 {
-                for i in 0..<rows { lo = max(lo, p[i]) }
-            } else {
-                for i in 0..<rows { lo = max(lo, p[i]) }
-                for i in 0..<rows { hi = max(hi, p[rows &+ i]) }
+                var m: UInt8 = 0
+                for i in 0..<rows { m = max(m, p[i]) }
+                return Int(m)
             }
-            // An upper bound of the largest code (exact for one byte, or when the high bytes are 0).
-            return hi == 0 ? Int(lo) : Int(hi) << 8 | 0xFF
+            let p1 = p + rows
+            var m: UInt16 = 0
+            for i in 0..<rows { m = max(m, UInt16(p[i]) | UInt16(p1[i]) &<< 8) }
+            return Int(m)
         }
-        var exceeds = largest > count
+        guard largest <= count else { throw ArchiveError("\(c.context): code \(largest) outside a dictionary of \(count)") }
         col.codes = [UInt32](unsafeUninitializedCapacity: rows) { out, n in
             c.bytes.withUnsafeBytes { all in
                 let p = all.baseAddress!.assumingMemoryBound(to: UInt8.self) + range.lowerBound
                 remap.withUnsafeBufferPointer { m in
-                    if width == 1 {
-                        if identity && !exceeds {
-                            for i in 0..<rows { out[i] = UInt32(p[i]) }
-                        } else if !exceeds {
-                            for i in 0..<rows { out[i] = m[Int(p[i])] }
-                        }
-                    } else {
-                        let p1 = p + rows
-                        if identity && !exceeds {
-                            for i in 0..<rows { out[i] = UInt32(p[i]) | UInt32(p1[i]) &<< 8 }
-                        } else {
-                            // Checked per row where the bound above could not rule out a code
-                            // past the dictionary.
-                            exceeds = false
-                            for i in 0..<rows {
-                                let code = Int(p[i]) | Int(p1[i]) &<< 8
-                                if code > count { exceeds = true; break }
-                                out[i] = m[code]
-                            }
-                        }
+                    switch (width, identity) {
+                    case (1, true): for i in 0..<rows { out[i] = UInt32(p[i]) }
+                    case (1, false): for i in 0..<rows { out[i] = m[Int(p[i])] }
+                    case (_, true): for i in 0..<rows { out[i] = UInt32(p[i]) | UInt32(p[rows &+ i]) &<< 8 }
+                    default: for i in 0..<rows { out[i] = m[Int(p[i]) | Int(p[rows &+ i]) &<< 8] }
                     }
                 }
             }
-            n = exceeds ? 0 : rows
+            n = rows
         }
-        guard !exceeds else { throw ArchiveError("\(c.context): a code outside a dictionary of \(count)") }
         return col
     }
 }
