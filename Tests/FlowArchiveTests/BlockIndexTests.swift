@@ -57,6 +57,28 @@ import Testing
         #expect(back == idx)
     }
 
+    /// The range a reader takes from an index's head alone (for packing GROUP BY keys) is the
+    /// decoded index's; a kind it does not know, or none, gives no range.
+    @Test func boundsFromTheHeadAlone() throws {
+        var ints = IntColumn()
+        for v: UInt64 in [900, 17, 4_000_000] { ints.append(v) }
+        ints.appendNull()
+        let indexes = [ColumnIndex.build(AddressDictionary(Fixtures.addresses(3000, seed: 5))),
+                       ColumnIndex.build(ints, isPort: false), ColumnIndex.build(ints, isPort: true), .none]
+        for idx in indexes {
+            var w = ByteWriterShim()
+            var r = ByteReaderShim.make(w.write(idx))
+            #expect(try ColumnIndex.readBounds(&r) == idx.bounds)
+        }
+        #expect(indexes[1].bounds == .int(17...4_000_000) && indexes[3].bounds == .unknown)
+        // Kind 200 (a later minor version's), a body of 16 bytes.
+        var r = ByteReaderShim.make([200, 16, 0, 0, 0] + [UInt8](repeating: 1, count: 16))
+        #expect(try ColumnIndex.readBounds(&r) == .unknown)
+        // Truncated: an error, which the segment reader takes as no range.
+        var t = ByteReaderShim.make([1, 16, 0, 0, 0, 1, 2])
+        #expect(throws: (any Error).self) { try ColumnIndex.readBounds(&t) }
+    }
+
     /// An index that always said "maybe" would pass the test above; this one shows it prunes.
     @Test func absentAddressesAreMostlyExcluded() {
         let c = Fixtures.addresses(20_000, seed: 7, ipv6Share: 0.05)
