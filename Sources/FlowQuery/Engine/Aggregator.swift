@@ -690,17 +690,15 @@ final class Aggregator {
                 // rows were never expanded (nothing else reads them).
                 if let codes = b.addressCodes[slot], codes.entryCount <= 2 * n || b.views[slot].high == nil {
                     let entries = codes.entries, address = layout.addresses[0].unsafelyUnwrapped
-                    var outside: UInt64 = 0
                     try codes.codes.withUnsafeBufferPointer { c in
                         try consumeByCode(b, sel, n, codes: c.baseAddress!, entries: codes.entryCount) { code, k in
                             for i in 0..<w { k[i] = 0 }
-                            if code == 0 { k[0] = 1; return }
+                            if code == 0 { k[0] = 1; return 0 }
                             // Read where the chunk keeps the dictionary (not expanded for this).
                             let a = entries.entry(code)
-                            outside |= writeAddress(address, a.high, a.low, k)
+                            return writeAddress(address, a.high, a.low, k)
                         }
                     }
-                    if outside != 0 { throw KeyLayout.outOfRange(layout.parts[0]) }
                     return
                 }
             case .text(let slot):
@@ -708,8 +706,8 @@ final class Aggregator {
                 if dictionary.count + 1 <= 2 * n {
                     try consumeByCode(b, sel, n, codes: b.views[slot].codes.unsafelyUnwrapped, entries: dictionary.count + 1) { code, k in
                         for i in 0..<w { k[i] = 0 }
-                        if code == 0 { k[0] = 1; return }
-                        _ = f[0].write(UInt64(strings.id(slot: slot, code: code, dictionary)), k)
+                        if code == 0 { k[0] = 1; return 0 }
+                        return f[0].write(UInt64(strings.id(slot: slot, code: code, dictionary)), k)
                     }
                     return
                 }
@@ -722,11 +720,9 @@ final class Aggregator {
             // 1024): the rows are counted into a dense array by the keys' combined code, and only
             // the codes met go through the group table, once per block instead of once per row.
             let codes = domain.combinedCodes(b, sel, n, into: &combined)
-            var outside: UInt64 = 0
             try consumeByCode(b, sel, n, codes: codes, entries: domain.entries) { code, k in
-                outside |= domain.writeKey(code, k, self, b)
+                domain.writeKey(code, k, self, b)
             }
-            if outside != 0 { throw KeyLayout.outOfRange(layout.parts[0]) }
             return
         }
         var start = 0
@@ -753,9 +749,10 @@ final class Aggregator {
     /// or a text column) with only column-wise aggregates: the block's rows are aggregated by
     /// code in small arrays that stay in cache, and only the block's distinct codes reach the
     /// hash table (a top-talkers query over millions of addresses then probes the big table
-    /// once per address and block, not once per row). `key` writes the key words of a code.
+    /// once per address and block, not once per row). `key` writes the key words of a code and
+    /// returns the bits of its values beyond their fields (see `KeyField.write`).
     private func consumeByCode(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, codes: UnsafePointer<UInt32>, entries: Int,
-                               key: (Int, UnsafeMutablePointer<UInt64>) -> Void) throws {
+                               key: (Int, UnsafeMutablePointer<UInt64>) -> UInt64) throws {
         let seen = local.reset(entries, kinds)
         // Every row of the block selected (no WHERE, or all passed): rows are read directly,
         // without the selection vector (`sel` rises strictly, so its last entry tells).
@@ -832,6 +829,7 @@ final class Aggregator {
         }
         // The block's distinct codes into the table, then their states into the groups'.
         let w = layout.width
+        var outside: UInt64 = 0
         var code = 0
         while code < entries {
             var m = 0
@@ -840,7 +838,7 @@ final class Aggregator {
             while code < entries && m < Self.batch && foreign < Self.batch {
                 if seen[code] > 0 {
                     let k = keyWords + m * w
-                    key(code, k)
+                    outside |= key(code, k)
                     let h = GroupTable.hash(k, w)
                     // With several workers, another worker's group travels as a record with its
                     // states for this block. The key is written both ways and kept as one without
@@ -942,6 +940,7 @@ final class Aggregator {
             local.clear(localCodes, m, kinds)
         }
         local.inUse = false
+        if outside != 0 { throw KeyLayout.outOfRange(layout.parts[0]) }
     }
 
     /// Finds (or adds) the groups of the batch's `m` keys in `keyWords`, hashed in `hashes`,
