@@ -44,3 +44,29 @@ import Testing
         #expect(abs(s.ownerShare - 0.5) < 0.02, "\(name): first worker owns \(s.ownerShare)")
     }
 }
+
+/// A group table grown from its first 1,024 slots through the sizes kept in mappings of their
+/// own (grown in place by `mremap`, the old slots cleared, the new half fresh) and one sized by
+/// `reserve`: every key keeps its group, and new keys get the next numbers.
+@Suite struct GroupTableGrowthTests {
+    static func key(_ i: Int) -> [UInt64] { [UInt64(i & 1), 0x0000_FFFF_0A00_0000 &+ UInt64(i) &* 2_654_435_761] }
+
+    @Test(arguments: [false, true])
+    func groupsSurviveGrowth(reserved: Bool) {
+        let n = 700_000  // past 512 Ki slots (256 Ki groups) and 1 Mi slots
+        let table = GroupTable(width: 2)
+        if reserved { table.reserve(n / 2) }
+        for i in 0..<n {
+            let g = Self.key(i).withUnsafeBufferPointer { table.findOrInsert($0.baseAddress!) }
+            if g != i { Issue.record("key \(i) got group \(g)"); return }
+        }
+        #expect(table.count == n)
+        var wrong = 0
+        for i in stride(from: 0, to: n, by: 7) {
+            let g = Self.key(i).withUnsafeBufferPointer { table.findOrInsert($0.baseAddress!) }
+            if g != i { wrong += 1 }
+        }
+        #expect(wrong == 0 && table.count == n)
+        #expect(table.keys[2 * (n - 1) + 1] == Self.key(n - 1)[1])
+    }
+}
