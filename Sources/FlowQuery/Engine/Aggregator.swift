@@ -336,6 +336,9 @@ final class Aggregator {
     /// Per computed key (by its place in the layout): its value per dictionary code of the
     /// current block's address column (`buildKeys`), nil where not computed yet.
     private var keyMemos: [Int: [PackedScalar?]] = [:]
+    /// Per interned address key (by its place in the layout): the codes of the current block's
+    /// IPv6 dictionary entries (entry v4Count + 1 + i at i), `.max` where not looked up yet.
+    private var addressMemos: [Int: [UInt64]] = [:]
 
     let layout: KeyLayout
     /// The bounds the layout packs column keys by; aggregators made from this one's groups
@@ -670,6 +673,7 @@ final class Aggregator {
     func consume(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, joinRows: UnsafePointer<Int32>? = nil) throws {
         strings.beginBlock(b)
         keyMemos.removeAll(keepingCapacity: true)
+        addressMemos.removeAll(keepingCapacity: true)
         if layout.parts.isEmpty {
             // A global aggregate (no GROUP BY): one group, no keys to build, hash or look up.
             ensureGlobalGroup()
@@ -990,8 +994,13 @@ final class Aggregator {
     @inline(__always)
     func writeAddress(_ a: AddressKey, _ high: UInt64, _ low: UInt64, _ key: UnsafeMutablePointer<UInt64>) -> UInt64 {
         guard a.interned else { return a.high.write(high, key) | a.low.write(low, key) }
-        if AddressKey.isIPv4(high, low) { return a.high.write(low & 0xFFFF_FFFF, key) }
-        return a.high.write(v6Code(IPAddress(high: high, low: low)), key)
+        return a.high.write(addressCode(high, low), key)
+    }
+
+    /// The code an interned address key keeps for the address of words `high`, `low`.
+    @inline(__always)
+    func addressCode(_ high: UInt64, _ low: UInt64) -> UInt64 {
+        AddressKey.isIPv4(high, low) ? low & 0xFFFF_FFFF : v6Code(IPAddress(high: high, low: low))
     }
 
     @inline(never)
@@ -1031,6 +1040,35 @@ final class Aggregator {
             case .address(let slot):
                 let v = b.views[slot]
                 let address = layout.addresses[k].unsafelyUnwrapped
+                if address.interned, let c = b.addressCodes[slot] {
+                    // From the block dictionary: an IPv4 entry's 32 bits, an IPv6 entry's number
+                    // looked up once per block (a dual-stack VPC's IPv6 rows would otherwise look
+                    // each row up in the worker's table).
+                    let v4 = c.v4Count
+                    var memo = addressMemos.removeValue(forKey: k) ?? [UInt64](repeating: .max, count: c.entryCount - 1 - v4)
+                    defer { addressMemos[k] = memo }
+                    c.codes.withUnsafeBufferPointer { codes in
+                        c.high.withUnsafeBufferPointer { hi in
+                            c.low.withUnsafeBufferPointer { lo in
+                                memo.withUnsafeMutableBufferPointer { v6 in
+                                    for i in 0..<m {
+                                        let code = Int(codes[Int(sel[i])])
+                                        if code == 0 { kw[i * w + nullWord] |= bit; continue }
+                                        if code <= v4 { outside |= f.write(addressCode(hi[code], lo[code]), kw + i * w); continue }
+                                        var x = v6[code - v4 - 1]
+                                        if x == .max {
+                                            x = addressCode(hi[code], lo[code])
+                                            v6[code - v4 - 1] = x
+                                        }
+                                        outside |= f.write(x, kw + i * w)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if outside != 0 { throw KeyLayout.outOfRange(part) }
+                    continue
+                }
                 if v.high == nil, let c = b.addressCodes[slot] {
                     // Not expanded to rows: straight from the block dictionary.
                     c.codes.withUnsafeBufferPointer { codes in
