@@ -282,7 +282,7 @@ struct KeyLayout {
 
     /// The error for a key value outside the range its column's block indexes gave: the layout
     /// was made from those indexes, so an archive whose index disagrees with its data.
-    static func outOfRange(_ part: KeyPart) -> QueryRuntimeError {
+    static var outOfRange: QueryRuntimeError {
         QueryRuntimeError(description: "a GROUP BY value lies outside the range its column's block indexes give: the archive's indexes disagree with its data (run `flowarc verify`)")
     }
 }
@@ -944,7 +944,7 @@ final class Aggregator {
             local.clear(localCodes, m, kinds)
         }
         local.inUse = false
-        if outside != 0 { throw KeyLayout.outOfRange(layout.parts[0]) }
+        if outside != 0 { throw KeyLayout.outOfRange }
     }
 
     /// Finds (or adds) the groups of the batch's `m` keys in `keyWords`, hashed in `hashes`,
@@ -1036,7 +1036,7 @@ final class Aggregator {
                 } else {
                     for i in 0..<m { outside |= f.write(values[Int(sel[i])], kw + i * w) }
                 }
-                if outside != 0 { throw KeyLayout.outOfRange(part) }
+                if outside != 0 { throw KeyLayout.outOfRange }
             case .address(let slot):
                 let v = b.views[slot]
                 let address = layout.addresses[k].unsafelyUnwrapped
@@ -1066,7 +1066,7 @@ final class Aggregator {
                             }
                         }
                     }
-                    if outside != 0 { throw KeyLayout.outOfRange(part) }
+                    if outside != 0 { throw KeyLayout.outOfRange }
                     continue
                 }
                 if v.high == nil, let c = b.addressCodes[slot] {
@@ -1082,7 +1082,7 @@ final class Aggregator {
                             }
                         }
                     }
-                    if outside != 0 { throw KeyLayout.outOfRange(part) }
+                    if outside != 0 { throw KeyLayout.outOfRange }
                     continue
                 }
                 let hi = v.high.unsafelyUnwrapped, lo = v.low.unsafelyUnwrapped
@@ -1092,7 +1092,7 @@ final class Aggregator {
                     if let nl, nl[r] == 1 { kw[i * w + nullWord] |= bit; continue }
                     outside |= writeAddress(address, hi[r], lo[r], kw + i * w)
                 }
-                if outside != 0 { throw KeyLayout.outOfRange(part) }
+                if outside != 0 { throw KeyLayout.outOfRange }
             case .text(let slot):
                 let codes = b.views[slot].codes.unsafelyUnwrapped
                 let dictionary = b.strings[slot].unsafelyUnwrapped.dictionary
