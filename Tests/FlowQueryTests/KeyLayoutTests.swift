@@ -156,6 +156,10 @@ import Testing
                   archive, keyWords: 1,
                   key: { [Self.address($0.dst)] },
                   values: { ls in [String(Set(ls.compactMap(\.src)).count), String(Set(ls.compactMap(\.port)).count)] })
+        // One DISTINCT argument: the workers own the (source, port) pairs by the source alone
+        // (`Aggregator.ownsByLeadingKeys`), so each collapses whole sources, concatenated.
+        try check("SELECT sourceaddress, count(DISTINCT destinationport), count(*) FROM vpcflow GROUP BY 1", archive, keyWords: 1,
+                  key: { [Self.address($0.src)] }, values: { ls in [String(Set(ls.compactMap(\.port)).count), String(ls.count)] })
         let ordered = try TestArchive.run("SELECT sourceaddress, count(*) FROM vpcflow GROUP BY 1 ORDER BY CAST(sourceaddress AS IPADDRESS) DESC LIMIT 3", archive)
         let v6 = Set(Self.blocks.joined().compactMap(\.src).filter { $0.contains(":") }.map { IPAddress($0)! }).sorted(by: >)
         #expect(ordered.rows.map { $0[0].description } == v6.prefix(3).map(\.description))

@@ -440,6 +440,7 @@ final class Aggregator {
         foreignKeys.deallocate()
         foreignHashes.deallocate()
         records.deallocate()
+        ownerMask?.deallocate()
     }
 
     // MARK: owner partitioning
@@ -456,12 +457,51 @@ final class Aggregator {
         return AggKind.plan(aggregates).allSatisfy { if case .generic = $0 { return false }; return true }
     }
 
-    /// Makes this the aggregator of `worker`, owning only its share of the groups.
-    func partition(_ exchange: GroupExchange, worker: Int) {
+    /// Makes this the aggregator of `worker`, owning only its share of the groups: by the hash
+    /// of the whole key, or with `byKeys` by that of the first `byKeys` keys alone (every group
+    /// with the same first keys then has one owner; see `ownsByLeadingKeys`).
+    func partition(_ exchange: GroupExchange, worker: Int, byKeys: Int? = nil) {
         self.exchange = exchange
         self.worker = worker
         parts = exchange.parts
         outboxes = (0..<exchange.parts).map { _ in RawVector(capacity: GroupExchange.bufferWords) }
+        if let byKeys {
+            // The leading keys' bits: their null bits and their fields.
+            let mask = UnsafeMutablePointer<UInt64>.allocate(capacity: layout.width)
+            mask.initialize(repeating: 0, count: layout.width)
+            for k in 0..<byKeys {
+                mask[k >> 6] |= UInt64(1) << UInt64(k & 63)
+                for f in layout.fields[k] { mask[f.word] |= f.mask &<< f.shift }
+            }
+            ownerMask = mask
+        }
+    }
+
+    /// Whether owner partitioning by the first `keyCount` keys keeps the workers' loads even:
+    /// when one of those keys has many values (an address, an integer of a wide range). GROUP
+    /// BY protocol, count(DISTINCT dstport) would give one worker most of the rows.
+    func ownsByLeadingKeys(_ keyCount: Int) -> Bool {
+        keyCount > 0 && (0..<keyCount).contains { k in
+            switch layout.parts[k] {
+            case .address: return true
+            case .int: return layout.fields[k][0].mask >= 0xFFF
+            default: return false
+            }
+        }
+    }
+
+    /// With owner partitioning by leading keys: per key word, the bits of those keys.
+    private var ownerMask: UnsafeMutablePointer<UInt64>? = nil
+
+    /// The worker owning the group of key words `key`, whose hash is `h`.
+    @inline(__always)
+    private func owner(_ key: UnsafePointer<UInt64>, _ h: UInt64) -> Int {
+        guard let mask = ownerMask else { return GroupExchange.owner(h, parts: parts) }
+        // A multiply per word rather than the table's hash: this runs for every row, and only
+        // the bits the owner is taken from (40..<56) need to depend on the whole key.
+        var x: UInt64 = 0
+        for i in 0..<layout.width { x = (x ^ (key[i] & mask[i])) &* 0x9E37_79B9_7F4A_7C15 }
+        return GroupExchange.owner(x ^ (x &>> 23), parts: parts)
     }
 
     /// Words of aggregate state a record carries: count; count and a 128-bit sum; count and an
@@ -483,7 +523,7 @@ final class Aggregator {
         let rw = recordWords, w = layout.width, parts = parts
         for to in 0..<parts where to != worker {
             let box = outboxes[to]
-            for i in 0..<m where GroupExchange.owner(records[i * rw + w], parts: parts) == to {
+            for i in 0..<m where owner(records + i * rw, records[i * rw + w]) == to {
                 let at = box.append(repeating: 0, count: rw)
                 (box.base + at).update(from: records + i * rw, count: rw)
             }
@@ -564,10 +604,10 @@ final class Aggregator {
     /// sends the others as one-row records. Returns how many rows it kept.
     private func keepOwnRows(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int, _ ownSel: UnsafeMutablePointer<Int32>) throws -> Int {
         guard parts > 1 else { return m }
-        let w = layout.width, parts = parts, me = worker
+        let w = layout.width, me = worker
         var own = 0, foreign = 0
         for i in 0..<m {
-            if GroupExchange.owner(hashes[i], parts: parts) == me {
+            if owner(keyWords + i * w, hashes[i]) == me {
                 if own != i {
                     (keyWords + own * w).update(from: keyWords + i * w, count: w)
                     hashes[own] = hashes[i]
@@ -855,7 +895,7 @@ final class Aggregator {
                         for i in 0..<w { r[i] = k[i] }
                         r[w] = h
                         foreignSel[foreign] = Int32(code)
-                        let isForeign = GroupExchange.owner(h, parts: parts) != me ? 1 : 0
+                        let isForeign = owner(k, h) != me ? 1 : 0
                         foreign += isForeign
                         m += 1 - isForeign
                     } else {

@@ -290,8 +290,12 @@ final class SharedScan: @unchecked Sendable {
             // table only, so each collapses its own, and no second table of the pairs is built
             // to merge them (a third less memory for the fan-out hunt's 5.5 M pairs).
             let exchange = GroupExchange(parts: workers)
-            for (w, p) in partials.enumerated() { p.aggregator!.partition(exchange, worker: w) }
+            // Owned by the query's keys where they have many values: each worker's collapsed
+            // groups are then its own, concatenated instead of merged.
+            let byKeys = partials[0].aggregator!.ownsByLeadingKeys(regroup!.keyCount) ? regroup!.keyCount : nil
+            for (w, p) in partials.enumerated() { p.aggregator!.partition(exchange, worker: w, byKeys: byKeys) }
             self.exchange = exchange
+            ownedByKeys = byKeys != nil
         } else if plan.isAggregate, plan.join == nil, workers > 1,
            Aggregator.partitionable(keys: scanPlan.groupKeys, aggregates: scanPlan.aggregates) {
             let exchange = GroupExchange(parts: workers)
@@ -304,6 +308,8 @@ final class SharedScan: @unchecked Sendable {
 
     /// Set when the workers own disjoint shares of the groups (see `GroupExchange`).
     let exchange: GroupExchange?
+    /// Whether the shares of a DISTINCT regroup are by the query's keys alone.
+    private var ownedByKeys = false
     /// What the partials' key layouts were made from (aggregators that take their groups' key
     /// words as they are must have the same layout).
     let bounds: KeyBounds
@@ -799,10 +805,15 @@ final class SharedScan: @unchecked Sendable {
             runThreads(inner.count) { w in
                 shares.set(w, self.partials[w].aggregator!.collapsed(self.regroup!, keys: self.plan.groupKeys, aggregates: self.plan.aggregates))
             }
-            // Each worker's pairs are its own, but a key's pairs are spread over the workers:
-            // the collapsed groups are added up.
             let out = shares.get(0)
-            for w in 1..<inner.count { out.merge(shares.get(w)) }
+            if ownedByKeys && out.genericCount == 0 {
+                // Each key's pairs are all with one worker: its collapsed groups are whole.
+                for w in 1..<inner.count { out.appendDisjoint(shares.get(w)) }
+            } else {
+                // Each worker's pairs are its own, but a key's pairs are spread over the
+                // workers: the collapsed groups are added up.
+                for w in 1..<inner.count { out.merge(shares.get(w)) }
+            }
             return out
         }
         let parts = inner.count
