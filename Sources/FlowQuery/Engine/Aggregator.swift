@@ -333,6 +333,12 @@ struct KeyLayout {
                 } else if bounds.interner != nil && bounds.internable.contains(slot) {
                     f = [place(33, base: 0)]
                     address = AddressKey(high: f[0], low: .constantZero, interned: true)
+                } else if case .address(let lo, let hi)? = bounds.bySlot[slot] {
+                    // Both words: the high word in the bits of its range (IPv4's 0 up to the
+                    // largest IPv6 prefix met: 46 bits for 2a03:2880::/32), so that with its
+                    // NULL bit a lone address key takes two words, not three.
+                    f = [place(bits(lo.high, hi.high), base: lo.high), place(64, base: 0)]
+                    address = AddressKey(high: f[0], low: f[1], interned: false)
                 } else {
                     f = [place(64, base: 0), place(64, base: 0)]
                     address = AddressKey(high: f[0], low: f[1], interned: false)
