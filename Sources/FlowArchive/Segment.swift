@@ -65,7 +65,6 @@ public struct ChunkEntry: Sendable {
         return i
     }
 
-    /// The index, from the segment's directory and data area when it was read from a file.
     /// What the index says about the range of the block's values, read from its fixed head
     /// only: an address index's filter (in the data area, 64 KB, checked by CRC when decoded) is
     /// not touched.
@@ -79,6 +78,7 @@ public struct ChunkEntry: Sendable {
         }
     }
 
+    /// The index, from the segment's directory and data area when it was read from a file.
     func decodeIndex(directory: MappedRegion, data: MappedRegion, context: String) throws -> ColumnIndex {
         switch storedIndex {
         case .decoded(let i):

@@ -65,7 +65,11 @@ struct KeyBounds: Sendable {
         for k in keys {
             guard case .column(let slot, let kind) = k, bySlot[slot] == nil, kind != .string else { continue }
             if let b = Self.bound(columns[slot].archiveName, address: kind == .address, archive, blocks) { bySlot[slot] = b }
-            if kind == .address, Self.mostlyIPv4(columns[slot].archiveName, archive, blocks) { internable.insert(slot) }
+            // Sampled only where numbering is in question: several keys, both families met.
+            if interner != nil, case .address(let lo, let hi)? = bySlot[slot], lo.high != hi.high,
+               Self.mostlyIPv4(columns[slot].archiveName, archive, blocks) {
+                internable.insert(slot)
+            }
         }
     }
 
