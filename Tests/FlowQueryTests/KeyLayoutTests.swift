@@ -1,4 +1,4 @@
-import FlowArchive
+@testable import FlowArchive
 import FlowLog
 @testable import FlowQuery
 import Testing
@@ -162,6 +162,32 @@ import Testing
             let got = Dictionary(uniqueKeysWithValues: r.rows.map { ("\($0[0])|\($0[1])", Int($0[2].description)!) })
             #expect(got == expected)
         }
+    }
+
+    /// An archive whose index says less than its data (written so, its checksums intact): a
+    /// GROUP BY packed by that index raises an error instead of grouping wrong values.
+    @Test func anIndexNarrowerThanItsDataIsAnError() throws {
+        let text = (0..<500).map { i in
+            "2 123456789012 eni-1 10.0.0.\(i % 7) 10.0.1.1 40000 443 6 \(1 + i % 300) 100 1700000000 1700000060 ACCEPT OK"
+        }.joined(separator: "\n") + "\n"
+        var parser = RecordParser()
+        let parsed = Array(text.utf8).withUnsafeBytes { parser.parse($0, mapping: .defaultV2) }
+        var batch = RecordBatch()
+        batch.append(parsed.batch, range: 0..<parsed.records, sourceID: 1, partitionValues: ["123456789012", "us-east-1", "2024/01/05"])
+        batch.padAll()
+        var block = BlockEncoder.encode(batch)
+        let at = try #require(block.columns.firstIndex { $0.name == "packets" })
+        block.columns[at].index = .intRange(IntRangeIndex(min: 1, max: 20))  // the data go to 300
+        let archive = try TestArchive.make(encoded: [block])
+        for threads in 1...2 {
+            #expect(throws: QueryRuntimeError.self) {
+                _ = try TestArchive.run("SELECT numpackets, sourceaddress, count(*) FROM vpcflow GROUP BY 1, 2", archive, threads: threads)
+            }
+        }
+        // The same data with a true index group as they are.
+        let good = try TestArchive.make([batch])
+        let r = try TestArchive.run("SELECT numpackets, sourceaddress, count(*) FROM vpcflow GROUP BY 1, 2", good)
+        #expect(r.rowCount == Set((0..<500).map { "\(1 + $0 % 300)|\($0 % 7)" }).count)
     }
 
     @Test func packedKeysGroupAsWholeWords() throws {

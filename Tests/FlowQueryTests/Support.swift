@@ -8,11 +8,16 @@ import Testing
 enum TestArchive {
     /// A new archive of one segment holding each batch as one block.
     static func make(_ blocks: [RecordBatch]) throws -> ArchiveReader {
+        try make(encoded: blocks.map { BlockEncoder.encode($0) })
+    }
+
+    /// A new archive of one segment holding these encoded blocks (a test may have altered them).
+    static func make(encoded blocks: [EncodedBlock]) throws -> ArchiveReader {
         let dir = "/tmp/flowarc-query-test-\(UInt64.random(in: 0...UInt64.max))"
         try Sys.makeDirectories(dir)
         let writer = try ArchiveWriter(path: dir + "/a")
         let (id, seg) = try writer.beginSegment()
-        for batch in blocks { try seg.append(BlockEncoder.encode(batch)) }
+        for block in blocks { try seg.append(block) }
         try writer.commit(segmentID: id, summary: try seg.finish(), sources: [])
         return try ArchiveReader(path: dir + "/a")
     }
