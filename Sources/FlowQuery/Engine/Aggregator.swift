@@ -34,18 +34,12 @@ struct KeyField {
     func clear(_ key: UnsafeMutablePointer<UInt64>) { key[word] &= ~(mask &<< shift) }
 }
 
-/// What the block indexes of the blocks a query scans say about a GROUP BY column's values:
-/// every non-NULL value lies in the range (see `KeyBounds`).
-enum ColumnBound: Sendable, Equatable {
-    case int(ClosedRange<UInt64>)
-    case address(min: IPAddress, max: IPAddress)
-}
-
 /// Per archive column slot, the bounds of its values over the blocks a query scans, from their
-/// indexes' min and max (`Segment.blockBounds`): a GROUP BY key of a column with bounds is
-/// stored in as few bits as its range needs (`KeyLayout`). A slot without an entry is unbounded.
+/// indexes' min and max (`SegmentReader.blockBounds`): a GROUP BY key of a column with bounds is
+/// stored in as few bits as its range needs (`KeyLayout`). A slot without an entry is unbounded;
+/// an entry is `.int` or `.address`.
 struct KeyBounds: Sendable {
-    var bySlot: [Int: ColumnBound] = [:]
+    var bySlot: [Int: ColumnBounds] = [:]
     /// Numbers the IPv6 addresses of address keys whose bounds span more than IPv4's (see
     /// `AddressKey`); one per query, shared by its aggregators.
     var interner: AddressInterner? = nil
@@ -94,7 +88,7 @@ struct KeyBounds: Sendable {
 
     /// The union of the blocks' ranges of column `name`; nil when some block holding values of
     /// it has no index that says (a block without the column, or with only NULLs, adds nothing).
-    private static func bound(_ name: String, address: Bool, _ archive: ArchiveReader, _ blocks: [(Int, Int)]) -> ColumnBound? {
+    private static func bound(_ name: String, address: Bool, _ archive: ArchiveReader, _ blocks: [(Int, Int)]) -> ColumnBounds? {
         var lo = UInt64.max, hi = UInt64.min
         var aLo = IPAddress(high: .max, low: .max), aHi = IPAddress(high: 0, low: 0)
         var any = false
@@ -168,9 +162,10 @@ final class AddressInterner: @unchecked Sendable {
         }
     }
 
-    /// The addresses by number, for reading keys once no more are added (after the scan: the
-    /// buffer moves when it grows).
-    var addresses: UnsafePointer<IPAddress> { lock.withLock { UnsafePointer(list) } }
+    /// The addresses by number, for reading keys once no more are added: after the scan, whose
+    /// threads have been joined (the buffer moves when it grows). Not locked: it is read per
+    /// group when address keys are sorted or printed.
+    var addresses: UnsafePointer<IPAddress> { UnsafePointer(list) }
 }
 
 /// A hash map from addresses to nonzero words, open-addressed with a multiply hash: the
@@ -278,15 +273,6 @@ enum KeyPart {
     case vector(VectorExpr, tag: UInt8)
     /// Anything else, evaluated per row and packed: three value words (tag, a, b).
     case computed(CExpr)
-
-    /// Value words: the words of the key's value before they are packed (`KeyLayout.fields`).
-    var width: Int {
-        switch self {
-        case .address: return 2
-        case .computed: return 3
-        default: return 1
-        }
-    }
 }
 
 /// The key words of a group: first one bit per key saying "this key is NULL", then each key's
