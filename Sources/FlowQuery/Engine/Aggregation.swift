@@ -346,10 +346,8 @@ final class GroupTable {
     func appendUnindexed(_ o: GroupTable) {
         precondition(o.width == width)
         let n = o.count
-        let at = keys.append(repeating: 0, count: n * width)
-        (keys.base + at).update(from: o.keys.base, count: n * width)
-        let h = hashes.append(repeating: 0, count: n)
-        (hashes.base + h).update(from: o.hashes.base, count: n)
+        keys.append(copying: o.keys.base, count: n * width)
+        hashes.append(copying: o.hashes.base, count: n)
         count += n
         sealed = true
     }
@@ -358,8 +356,7 @@ final class GroupTable {
     func appendUnindexed(_ o: GroupTable, _ groups: [Int32]) {
         precondition(o.width == width)
         for g in groups {
-            let at = keys.append(repeating: 0, count: width)
-            (keys.base + at).update(from: o.keys.base + Int(g) * width, count: width)
+            keys.append(copying: o.keys.base + Int(g) * width, count: width)
             hashes.append(o.hashes[Int(g)])
         }
         count += groups.count
@@ -390,8 +387,7 @@ final class GroupTable {
         }
         let g = count
         count += 1
-        let at = keys.append(repeating: 0, count: w)
-        (keys.base + at).update(from: key, count: w)
+        keys.append(copying: key, count: w)
         hashes.append(h)
         slots[s] = tag | UInt64(g + 1)
         if count * 2 > mask + 1 { grow() }

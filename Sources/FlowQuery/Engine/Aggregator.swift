@@ -612,8 +612,7 @@ final class Aggregator {
         for to in 0..<parts where to != worker {
             let box = outboxes[to]
             for i in 0..<m where owner(records + i * rw, records[i * rw + w]) == to {
-                let at = box.append(repeating: 0, count: rw)
-                (box.base + at).update(from: records + i * rw, count: rw)
+                box.append(copying: records + i * rw, count: rw)
             }
             if box.count >= GroupExchange.bufferWords {
                 exchange.send(box, to: to)
@@ -781,15 +780,10 @@ final class Aggregator {
         guard n > 0 else { return }
         table.appendUnindexed(o.table)
         for j in kinds.indices {
-            let at = counts[j].append(repeating: 0, count: n)
-            (counts[j].base + at).update(from: o.counts[j].base, count: n)
-            if let s = sums[j] {
-                let at = s.append(repeating: 0, count: n)
-                (s.base + at).update(from: o.sums[j].unsafelyUnwrapped.base, count: n)
-            }
+            counts[j].append(copying: o.counts[j].base, count: n)
+            if let s = sums[j] { s.append(copying: o.sums[j].unsafelyUnwrapped.base, count: n) }
             if let x = extremes[j] {
-                let at = x.append(repeating: 0, count: n)
-                (x.base + at).update(from: o.extremes[j].unsafelyUnwrapped.base, count: n)
+                x.append(copying: o.extremes[j].unsafelyUnwrapped.base, count: n)
             }
         }
         stateCount = table.count
