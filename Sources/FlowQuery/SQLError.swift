@@ -40,16 +40,38 @@ public struct SQLError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// `error: <summary>`, then the source line and a caret under the column (when the line is known).
+    /// A line longer than `excerptWidth` is shown as the stretch around the column, its cut ends
+    /// marked `...`: a generated query on one line of megabytes was otherwise echoed whole.
     public var description: String {
         var s = "error: " + summary
         if let sourceLine {
-            s += "\n  " + sourceLine + "\n  " + caretPadding(sourceLine) + "^"
+            let (text, caretColumn) = excerpt(sourceLine)
+            s += "\n  " + text + "\n  " + caretPadding(text, caretColumn) + "^"
         }
         return s
     }
 
-    /// Spaces up to the column, keeping the line's tabs so the caret lines up in a terminal.
-    private func caretPadding(_ text: String) -> String {
+    /// Lines up to this many scalars are shown whole.
+    static let excerptWidth = 160
+
+    /// The part of `line` to show and the 1-based column of the caret in it.
+    private func excerpt(_ line: String) -> (String, Int) {
+        let scalars = Array(line.unicodeScalars)
+        let width = SQLError.excerptWidth
+        guard scalars.count > width else { return (line, column) }
+        // Up to half the width before the column, the rest after it.
+        let at = min(max(column - 1, 0), scalars.count)
+        let from = max(0, min(at - width / 2, scalars.count - width))
+        let to = min(scalars.count, from + width)
+        var text = String(String.UnicodeScalarView(scalars[from..<to]))
+        var caret = column - from
+        if from > 0 { text = "..." + text; caret += 3 }
+        if to < scalars.count { text += "..." }
+        return (text, caret)
+    }
+
+    /// Spaces up to `column` of `text`, keeping its tabs so the caret lines up in a terminal.
+    private func caretPadding(_ text: String, _ column: Int) -> String {
         var pad = ""
         var n = 0
         for scalar in text.unicodeScalars {

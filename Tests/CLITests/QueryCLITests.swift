@@ -257,6 +257,21 @@ import Testing
         #expect(!r.stderr.contains("Fatal error"))
     }
 
+    /// A generated query on one long line (an IN list of 20,000 addresses) with an error in the
+    /// middle: the message shows the stretch of the line around the error, not the whole line.
+    @Test func anErrorInALongLineQuotesTheStretchAroundIt() throws {
+        let a = try #require(Self.archive)
+        let list = (0..<20_000).map { "'10.0.\($0 / 256).\($0 % 256)'" }
+        let sql = "SELECT count(*) FROM flows WHERE sourceaddress IN (" + list[..<10_000].joined(separator: ", ")
+            + ", , " + list[10_000...].joined(separator: ", ") + ")"
+        let r = try CLI.run(["query", a], stdin: Array(sql.utf8))  // too long for one argument
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("expected an expression"), "\(r.stderr)")
+        #expect(r.stderr.contains("...") && r.stderr.contains("^"), "\(r.stderr)")
+        #expect(r.stderr.utf8.count < 1_000, "\(r.stderr.utf8.count) bytes of message")
+        #expect(r.stdout.isEmpty)
+    }
+
     /// Values past what 64-bit integers and millisecond timestamps hold are errors with a
     /// message and exit 1 (they were a crash: SIGILL from a trapping conversion, or a silently
     /// wrapped wrong answer); TRY_CAST gives NULL. Found by fuzzing the built binary.

@@ -295,4 +295,34 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         let error = SQLError("missing", line: 1, column: 5, sourceLine: "ab")
         #expect(error.description == "error: missing at line 1, column 5\n  ab\n      ^")
     }
+
+    /// A long line (a generated query on one line) is shown as the stretch around the error,
+    /// cut ends marked, the caret still under the offending character.
+    @Test func aLongLineIsShownAroundTheColumn() throws {
+        let width = SQLError.excerptWidth
+        let line = String(repeating: "a", count: 5000) + "X" + String(repeating: "b", count: 5000)
+        func shown(_ column: Int) throws -> (text: Substring, caret: Int) {
+            let lines = SQLError("bad", line: 1, column: column, sourceLine: line).description.split(separator: "\n")
+            #expect(lines.count == 3)
+            let text = lines[1].dropFirst(2), caret = lines[2].dropFirst(2)
+            #expect(caret.last == "^")
+            return (text, caret.count)
+        }
+        // In the middle: both ends cut, the caret on the X.
+        let middle = try shown(5001)
+        #expect(middle.text.hasPrefix("...") && middle.text.hasSuffix("..."))
+        #expect(middle.text.count == width + 6)
+        #expect(Array(middle.text)[middle.caret - 1] == "X")
+        // Near the start: only the end is cut.
+        let start = try shown(3)
+        #expect(!start.text.hasPrefix("...") && start.text.hasSuffix("..."))
+        #expect(start.caret == 3 && start.text.count == width + 3)
+        // Past the end: only the start is cut; the caret one past the last character.
+        let end = try shown(10_002)
+        #expect(end.text.hasPrefix("...") && !end.text.hasSuffix("..."))
+        #expect(end.caret == end.text.count + 1)
+        // A line of the width exactly is shown whole.
+        let whole = String(repeating: "c", count: width)
+        #expect(SQLError("bad", line: 1, column: 7, sourceLine: whole).description.contains("\n  " + whole + "\n"))
+    }
 }
