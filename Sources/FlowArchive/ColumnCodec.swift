@@ -817,6 +817,7 @@ enum ColumnCodec {
         for i in 0..<count where offsets[i] > offsets[i + 1] { throw ArchiveError("\(c.context): dictionary offsets decrease") }
         let arena = try r.readBytes(Int(offsets[count]))
         var col = StringColumn()
+        col.dictionary = ByteDictionary(reservingCapacity: count, bytes: Int(offsets[count]))
         var remap = [UInt32](repeating: 0, count: count + 1)
         for i in 0..<count {
             let s = arena.startIndex + Int(offsets[i]), e = arena.startIndex + Int(offsets[i + 1])

@@ -27,6 +27,19 @@ public struct ByteDictionary: Sendable {
         if offsets.count > 1 { grow() }
     }
 
+    /// An empty dictionary with room for `entries` values of `bytes` bytes in all, so that
+    /// interning that many grows nothing (a block's dictionary, decoded: its hash table had
+    /// been rebuilt five times on the way to 600 interface ids).
+    public init(reservingCapacity entries: Int, bytes: Int) {
+        arena.reserveCapacity(bytes)
+        offsets.reserveCapacity(entries + 1)
+        hashes.reserveCapacity(entries + 1)
+        var size = 64
+        while size < (entries + 1) * 2 { size *= 2 }
+        table = [UInt32](repeating: 0, count: size)
+        mask = size - 1
+    }
+
     public var count: Int { offsets.count - 1 }
 
     public func value(_ code: UInt32) -> ArraySlice<UInt8> {
@@ -37,11 +50,32 @@ public struct ByteDictionary: Sendable {
         String(decoding: value(code), as: UTF8.self)
     }
 
+    /// A hash of every byte, eight at a time (the last word overlapping the one before), then
+    /// a multiply-xorshift so short ids spread well. (FNV-1a, a multiply per byte each waiting
+    /// for the last, made interning a block's dictionary of interface ids 7% of a query that
+    /// groups by them.)
     @inline(__always)
     static func hash(_ p: UnsafeRawBufferPointer) -> UInt32 {
-        // FNV-1a over the bytes, finished with a multiply-xorshift so short ids spread well.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let n = p.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        if let base = p.baseAddress, n > 0 {
+            if n >= 8 {
+                var i = 0
+                while i &+ 8 < n {
+                    h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+                    h ^= h >> 32
+                    i &+= 8
+                }
+                h ^= base.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            } else if n >= 4 {
+                h ^= UInt64(base.loadUnaligned(as: UInt32.self)) | UInt64(base.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)) << 32
+            } else {
+                var t: UInt64 = 0
+                for i in 0..<n { t = t << 8 | UInt64(base.load(fromByteOffset: i, as: UInt8.self)) }
+                h ^= t
+            }
+            h = h &* 0xc4ce_b9fe_1a85_ec53
+        }
         h ^= h >> 29
         h = h &* 0xbf58_476d_1ce4_e5b9
         return UInt32(truncatingIfNeeded: h ^ (h >> 32))

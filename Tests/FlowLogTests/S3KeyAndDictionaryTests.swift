@@ -108,6 +108,28 @@ import Testing
         #expect(d.offsets == [0, 6, 12, 13, 15])
     }
 
+    /// Values of every length from 0 to 40 (each hash path: byte by byte, two 4-byte words, whole
+    /// 8-byte words with an overlapping last one), values that differ in one byte anywhere, a
+    /// dictionary made with room reserved for fewer values than it gets: every value keeps one
+    /// code, and codes follow first sight.
+    @Test func valuesOfEveryLengthAndReservedRoom() {
+        var values: [[UInt8]] = []
+        for n in 0...40 {
+            let base = (0..<n).map { UInt8(0x61 + $0 % 26) }
+            values.append(base)
+            for i in 0..<n { var v = base; v[i] ^= 0x20; values.append(v) }
+        }
+        for reserved in [0, 10, values.count] {
+            var d = reserved == 0 ? ByteDictionary() : ByteDictionary(reservingCapacity: reserved, bytes: reserved * 8)
+            for (k, v) in values.enumerated() { #expect(d.intern(v) == UInt32(k + 1), "\(v)") }
+            for (k, v) in values.enumerated().reversed() { #expect(d.intern(v) == UInt32(k + 1)) }
+            #expect(d.count == values.count)
+            let rebuilt = ByteDictionary(arena: d.arena, offsets: d.offsets)
+            var copy = rebuilt
+            for (k, v) in values.enumerated() { #expect(copy.intern(v) == UInt32(k + 1)) }
+        }
+    }
+
     @Test func emptyValue() {
         var d = ByteDictionary()
         #expect(d.intern("") == 1)
