@@ -55,6 +55,53 @@ import Testing
         }
     }
 
+    /// Blocks where one code holds most rows (ACCEPT and TCP, as in real flow logs) are counted
+    /// and summed in four interleaved copies (`consumeByCode`, `LocalStates.laneCounts`): block
+    /// sizes that are not a multiple of four, NULLs in the summed column, a WHERE (which takes
+    /// the single-copy path) and 1 to 3 workers give the sums made here.
+    @Test func skewedBlocksSumInCopiesAndAgree() throws {
+        var seed: UInt64 = 11
+        func next(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int((seed >> 33) % UInt64(n)) }
+        var blocks: [[Line]] = []
+        for rows in [4001, 2002, 1003, 7, 1] {
+            blocks.append((0..<rows).map { _ in
+                let action: String? = next(10) < 7 ? "ACCEPT" : (next(2) == 0 ? "REJECT" : nil)
+                let proto: Int? = next(10) < 8 ? 6 : [17, 1][next(2)]
+                let packets: Int? = next(7) == 0 ? nil : next(1 << 40)
+                return Line(proto: proto, packets: packets, action: action, port: next(3), src: nil, bytes: next(1 << 50))
+            })
+        }
+        let archive = try TestArchive.make(v2Lines: blocks.map { lines in
+            lines.map { l in
+                "2 123456789012 eni-1 10.0.0.1 10.0.9.9 40000 \(l.port!) \(l.proto.map(String.init) ?? "-") \(l.packets.map(String.init) ?? "-") \(l.bytes) 1700000000 1700000060 \(l.action ?? "-") OK"
+            }
+        })
+        var groups: [[String]: [Line]] = [:]
+        var filtered: [[String]: [Line]] = [:]
+        for l in blocks.joined() {
+            let key = [l.action ?? "NULL", Self.text(l.proto)]
+            groups[key, default: []].append(l)
+            if l.port != 0 { filtered[key, default: []].append(l) }
+        }
+        func expected(_ g: [[String]: [Line]]) -> [String] {
+            g.map { key, ls in
+                let packets = ls.compactMap(\.packets)
+                return (key + [String(ls.count), packets.isEmpty ? "NULL" : String(packets.reduce(0, +)), String(ls.reduce(0) { $0 + $1.bytes })])
+                    .joined(separator: "|")
+            }.sorted()
+        }
+        for threads in 1...3 {
+            for (sql, want) in [
+                ("SELECT action, protocol, count(*), sum(numpackets), sum(numbytes) FROM vpcflow GROUP BY 1, 2", expected(groups)),
+                ("SELECT action, protocol, count(*), sum(numpackets), sum(numbytes) FROM vpcflow WHERE destinationport <> 0 GROUP BY 1, 2",
+                 expected(filtered)),
+            ] {
+                let got = try TestArchive.run(sql, archive, threads: threads).rows.map { $0.map(\.description).joined(separator: "|") }.sorted()
+                #expect(got == want, "\(sql), \(threads) threads")
+            }
+        }
+    }
+
     @Test func denseAndHashedBlocksMakeTheSameGroups() throws {
         let archive = try Self.archive()
         try check("SELECT numpackets, action, protocol, count(*), sum(numbytes) FROM vpcflow GROUP BY 1, 2, 3", archive,

@@ -883,10 +883,37 @@ final class Aggregator {
         // Every row of the block selected (no WHERE, or all passed): rows are read directly,
         // without the selection vector (`sel` rises strictly, so its last entry tells).
         let everyRow = n > 0 && n == b.rows && sel[n - 1] == Int32(truncatingIfNeeded: n - 1)
-        if everyRow {
+        // Few codes (GROUP BY action, protocol): most rows add to the same few counters, and
+        // each add waits for the one before it to the same place; four copies of the counters,
+        // taken in turn, let four adds run at once (action x protocol 70 -> 57 ms).
+        if everyRow && entries <= LocalStates.laneLimit / 4 {
+            let l = local.laneCounts(entries)
+            let e1 = entries, e2 = 2 &* entries, e3 = 3 &* entries
+            var r = 0
+            while r &+ 4 <= n {
+                l[Int(codes[r])] &+= 1
+                l[e1 &+ Int(codes[r &+ 1])] &+= 1
+                l[e2 &+ Int(codes[r &+ 2])] &+= 1
+                l[e3 &+ Int(codes[r &+ 3])] &+= 1
+                r &+= 4
+            }
+            while r < n { seen[Int(codes[r])] &+= 1; r &+= 1 }
+            for c in 0..<entries {
+                seen[c] &+= Int32(truncatingIfNeeded: l[c] &+ l[e1 &+ c] &+ l[e2 &+ c] &+ l[e3 &+ c])
+                l[c] = 0; l[e1 &+ c] = 0; l[e2 &+ c] = 0; l[e3 &+ c] = 0
+            }
+        } else if everyRow {
             for r in 0..<n { seen[Int(codes[r])] &+= 1 }
         } else {
             for i in 0..<n { seen[Int(codes[Int(sel[i])])] &+= 1 }
+        }
+        // The sums take four copies too where one code holds a quarter of the rows or more (with
+        // the rows spread over hundreds of codes, the copies only cost their index arithmetic).
+        var lanes = false
+        if everyRow && entries <= LocalStates.laneLimit {
+            var most: Int32 = 0
+            for c in 0..<entries { most = max(most, seen[c]) }
+            lanes = Int(most) >= n / 4
         }
         for (j, kind) in kinds.enumerated() {
             let count = local.counts[j].base
@@ -913,7 +940,34 @@ final class Aggregator {
                 let v = b.views[slot]
                 let values = v.values.unsafelyUnwrapped
                 let sum = local.sums[j].base
-                if let nl = v.nulls {
+                if lanes {
+                    // Four copies of the sums and counts, as for `seen` above.
+                    let ls = local.laneSums(entries), lc = local.laneCounts(entries)
+                    var r = 0
+                    if let nl = v.nulls {
+                        while r < n {
+                            let lane = (r & 3) &* entries
+                            let c = lane &+ Int(codes[r]), present = Int64(nl[r] ^ 1)
+                            ls[c] &+= Int128(Int64(bitPattern: values[r]) & (0 &- present))
+                            lc[c] &+= present
+                            r &+= 1
+                        }
+                    } else {
+                        while r < n {
+                            let c = (r & 3) &* entries &+ Int(codes[r])
+                            ls[c] &+= Int128(Int64(bitPattern: values[r]))
+                            lc[c] &+= 1
+                            r &+= 1
+                        }
+                    }
+                    let e1 = entries, e2 = 2 &* entries, e3 = 3 &* entries
+                    for c in 0..<entries {
+                        sum[c] &+= ls[c] &+ ls[e1 &+ c] &+ ls[e2 &+ c] &+ ls[e3 &+ c]
+                        count[c] &+= lc[c] &+ lc[e1 &+ c] &+ lc[e2 &+ c] &+ lc[e3 &+ c]
+                        ls[c] = 0; ls[e1 &+ c] = 0; ls[e2 &+ c] = 0; ls[e3 &+ c] = 0
+                        lc[c] = 0; lc[e1 &+ c] = 0; lc[e2 &+ c] = 0; lc[e3 &+ c] = 0
+                    }
+                } else if let nl = v.nulls {
                     for r in 0..<n {
                         let c = Int(codes[r]), present = Int64(nl[r] ^ 1)
                         sum[c] &+= Int128(Int64(bitPattern: values[r]) & (0 &- present))
@@ -1745,6 +1799,8 @@ final class LocalStates {
     func reset(_ entries: Int, _ kinds: [AggKind]) -> UnsafeMutablePointer<Int32> {
         if counts.count != kinds.count || inUse {
             seen = RawVector()
+            lanesOfCounts = RawVector()
+            lanesOfSums = RawVector()
             counts = kinds.map { _ in RawVector() }
             sums = kinds.map { _ in RawVector() }
             extremes = kinds.map { _ in RawVector() }
@@ -1760,6 +1816,24 @@ final class LocalStates {
             if case .extreme = k { grow(extremes[j]) }
         }
         return seen.base
+    }
+
+    /// Blocks of at most this many codes are counted and summed in four copies (see
+    /// `Aggregator.consumeByCode`).
+    static let laneLimit = 1024
+    private var lanesOfCounts = RawVector<Int64>()
+    private var lanesOfSums = RawVector<Int128>()
+
+    /// `4 × entries` counters, all zero; the caller sets them back to zero after use.
+    func laneCounts(_ entries: Int) -> UnsafeMutablePointer<Int64> {
+        if lanesOfCounts.count < 4 * entries { _ = lanesOfCounts.append(repeating: 0, count: 4 * entries - lanesOfCounts.count) }
+        return lanesOfCounts.base
+    }
+
+    /// `4 × entries` sums, all zero; the caller sets them back to zero after use.
+    func laneSums(_ entries: Int) -> UnsafeMutablePointer<Int128> {
+        if lanesOfSums.count < 4 * entries { _ = lanesOfSums.append(repeating: 0, count: 4 * entries - lanesOfSums.count) }
+        return lanesOfSums.base
     }
 
     /// Sets the states of codes `codes[0..<n]` back to zero.
