@@ -102,6 +102,61 @@ import Testing
         }
     }
 
+    /// A computed key (`starttime / 600`, `numpackets / 1000`, date_trunc of a timestamp) is
+    /// computed for the whole block first and coded by its runs of equal values when they are few
+    /// (`Aggregator.smallDomain`, `SmallDomain.Runs`), by value when its range is small, else per
+    /// row. Blocks here: starts in order (few runs), a value coming back in a second run, runs
+    /// of NULL keys, starts in random order (many runs), beside a text key, with and without
+    /// WHERE, over 1 to 3 workers; every answer is summed here from the same lines.
+    @Test func computedKeysByRunsByValueOrPerRow() throws {
+        struct Row { var start: Int; var packets: Int?; var action: String; var port: Int; var bytes: Int }
+        var seed: UInt64 = 5
+        func next(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int((seed >> 33) % UInt64(n)) }
+        var blocks: [[Row]] = []
+        let t0 = 1_700_000_000
+        for (b, rows) in [3001, 2500, 1802, 9].enumerated() {
+            var block: [Row] = []
+            for i in 0..<rows {
+                let start: Int
+                switch b {
+                case 0: start = t0 + i * 3              // in order: 16 ten-minute windows
+                case 1: start = t0 + (i < 1000 || i >= 2000 ? 100 : 5000) + i % 7  // a window, another, the first again
+                case 2: start = t0 + next(86_400)       // random order
+                default: start = t0 + i
+                }
+                // Packets NULL in stretches (NODATA records), so the key's NULLs come in runs.
+                let packets: Int? = (i / 250) % 3 == 1 ? nil : 1000 * (i / 400) + next(1000)
+                block.append(Row(start: start, packets: packets, action: ["ACCEPT", "REJECT"][next(2)], port: next(3), bytes: next(1 << 40)))
+            }
+            blocks.append(block)
+        }
+        let archive = try TestArchive.make(v2Lines: blocks.map { rows in
+            rows.map { r in
+                "2 123456789012 eni-1 10.0.0.1 10.0.9.9 40000 \(r.port) 6 \(r.packets.map(String.init) ?? "-") \(r.bytes) \(r.start) \(r.start + 60) \(r.action) OK"
+            }
+        })
+        func expect(_ sql: String, keep: (Row) -> Bool = { _ in true }, key: (Row) -> [String]) throws {
+            var groups: [[String]: (count: Int, bytes: Int)] = [:]
+            for r in blocks.joined() where keep(r) {
+                let g = groups[key(r)] ?? (0, 0)
+                groups[key(r)] = (g.count + 1, g.bytes + r.bytes)
+            }
+            let want = groups.map { ($0.key + [String($0.value.count), String($0.value.bytes)]).joined(separator: "|") }.sorted()
+            for threads in 1...3 {
+                let got = try TestArchive.run(sql, archive, threads: threads).rows.map { $0.map(\.description).joined(separator: "|") }.sorted()
+                #expect(got == want, "\(sql), \(threads) threads: \(got.count) groups, expected \(want.count)")
+            }
+        }
+        try expect("SELECT starttime / 600, count(*), sum(numbytes) FROM vpcflow GROUP BY 1") { [String($0.start / 600)] }
+        try expect("SELECT starttime / 600, action, count(*), sum(numbytes) FROM vpcflow GROUP BY 1, 2") { [String($0.start / 600), $0.action] }
+        try expect("SELECT starttime / 600, count(*), sum(numbytes) FROM vpcflow WHERE destinationport <> 1 GROUP BY 1",
+                   keep: { $0.port != 1 }) { [String($0.start / 600)] }
+        try expect("SELECT numpackets / 1000, count(*), sum(numbytes) FROM vpcflow GROUP BY 1") { [$0.packets.map { String($0 / 1000) } ?? "NULL"] }
+        try expect("SELECT to_unixtime(date_trunc('hour', from_unixtime(starttime))), count(*), sum(numbytes) FROM vpcflow GROUP BY 1") {
+            [String(Double($0.start / 3600 * 3600))]
+        }
+    }
+
     @Test func denseAndHashedBlocksMakeTheSameGroups() throws {
         let archive = try Self.archive()
         try check("SELECT numpackets, action, protocol, count(*), sum(numbytes) FROM vpcflow GROUP BY 1, 2, 3", archive,

@@ -454,6 +454,17 @@ final class Aggregator {
     private let localCodes: UnsafeMutablePointer<Int32>
     /// Per-row path under owner partitioning: the batch's rows this worker owns.
     private let ownSelection: UnsafeMutablePointer<Int32>
+    /// Per key: a `.vector` key's values and NULL flags for the block, by row (`smallDomain`);
+    /// and its runs of equal values: each row's run (1, 2, ...), each run's value and NULL flag.
+    private var vectorValues: [RawVector<UInt64>] = []
+    private var vectorNulls: [RawVector<UInt8>] = []
+    private var runCodes: [RawVector<UInt32>] = []
+    private var runValues: [RawVector<UInt64>] = []
+    private var runNulls: [RawVector<UInt8>] = []
+    /// Blocks in a row whose `.vector` keys took too many values for `SmallDomain`; past a few,
+    /// the keys are no longer computed ahead (they are computed again, per batch, on the
+    /// per-row path).
+    private var vectorDomainMisses = 0
 
     // Scratch for one batch.
     private let keyWords: UnsafeMutablePointer<UInt64>
@@ -841,7 +852,7 @@ final class Aggregator {
                 break
             }
         }
-        if joinRows == nil, byCodeAllowed, let domain = SmallDomain(layout, b, sel, n) {
+        if joinRows == nil, byCodeAllowed, let domain = try smallDomain(b, sel, n) {
             // Keys of few values together in this block (GROUP BY action, protocol; a port below
             // 1024): the rows are counted into a dense array by the keys' combined code, and only
             // the codes met go through the group table, once per block instead of once per row.
@@ -869,6 +880,76 @@ final class Aggregator {
             }
             start += m
         }
+    }
+
+    /// The block's `SmallDomain`, if its keys take few values together. A `.vector` key
+    /// (`date_trunc('hour', from_unixtime(start))`, `start / 60`) is computed first for the
+    /// block's rows: in a block ordered by start it comes in a few runs of equal values (each
+    /// run then a code), or else it may take few values (coded by value), and the rows are then
+    /// counted by code instead of each being hashed and looked up (bytes per hour).
+    private func smallDomain(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int) throws -> SmallDomain? {
+        var views: [Int: SlotView] = [:]
+        var runs: [Int: SmallDomain.Runs] = [:]
+        for (k, part) in layout.parts.enumerated() {
+            switch part {
+            case .computed:
+                return nil
+            case .vector(let e, _):
+                guard vectorDomainMisses < 3, n > 0 else { return nil }
+                if vectorValues.count != layout.parts.count {
+                    vectorValues = layout.parts.map { _ in RawVector<UInt64>() }
+                    vectorNulls = layout.parts.map { _ in RawVector<UInt8>() }
+                    runCodes = layout.parts.map { _ in RawVector<UInt32>() }
+                    runValues = layout.parts.map { _ in RawVector<UInt64>() }
+                    runNulls = layout.parts.map { _ in RawVector<UInt8>() }
+                }
+                let keyValues = vectorValues[k], flags = vectorNulls[k]
+                keyValues.reserve(b.rows)
+                flags.reserve(b.rows)
+                let v = keyValues.base, f = flags.base
+                var start = 0
+                while start < n {
+                    let m = min(Self.batch, n - start)
+                    try e.evaluate(b, sel + start, m, ints, nulls)
+                    for i in 0..<m {
+                        let r = Int(sel[start + i])
+                        v[r] = UInt64(bitPattern: ints[i])
+                        f[r] = nulls[i]
+                    }
+                    start += m
+                }
+                views[k] = SlotView(values: v, nulls: f)
+                // The runs, in selection order; given up past one run in 16 rows.
+                let codes = runCodes[k], values = runValues[k], runFlags = runNulls[k]
+                codes.reserve(b.rows)
+                values.removeAll()
+                runFlags.removeAll()
+                values.append(0)  // run numbers start at 1
+                runFlags.append(0)
+                let c = codes.base
+                var count = 0
+                var last = -1
+                for i in 0..<n {
+                    let r = Int(sel[i])
+                    if last < 0 || f[r] != f[last] || (f[r] == 0 && v[r] != v[last]) {
+                        count += 1
+                        if count > n / 16 { break }
+                        values.append(f[r] == 0 ? v[r] : 0)
+                        runFlags.append(f[r])
+                    }
+                    c[r] = UInt32(truncatingIfNeeded: count)
+                    last = r
+                }
+                if count <= n / 16 {
+                    runs[k] = SmallDomain.Runs(codes: c, values: values.base, nulls: runFlags.base, count: count)
+                }
+            default:
+                break
+            }
+        }
+        let domain = SmallDomain(layout, b, sel, n, vectorViews: views, vectorRuns: runs)
+        if !views.isEmpty { vectorDomainMisses = domain == nil ? vectorDomainMisses + 1 : 0 }
+        return domain
     }
 
     /// GROUP BY one dictionary-coded column (an address column stored with a block dictionary,
@@ -1860,12 +1941,28 @@ struct SmallDomain {
         case address(slot: Int)
         /// Values `least ... least + domain - 2` as codes 1 ... domain - 1.
         case int(slot: Int, least: UInt64)
+        /// A computed key's values for the block's rows (`Aggregator.smallDomain`), coded as `int`.
+        case values(SlotView, least: UInt64)
+        /// A computed key coded by its runs of equal values.
+        case runs(Runs)
+    }
+
+    /// A key's runs of equal values over a block's selected rows: `codes[r]` is row r's run
+    /// (1 ... count), `values[c]` and `nulls[c]` run c's value. Two runs may hold the same value;
+    /// they are then two codes of one group, which the group table joins.
+    struct Runs {
+        let codes: UnsafePointer<UInt32>
+        let values: UnsafePointer<UInt64>
+        let nulls: UnsafePointer<UInt8>
+        let count: Int
     }
     let parts: [(Part, domain: Int)]
     let entries: Int
     let everyRow: Bool
 
-    init?(_ layout: KeyLayout, _ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int) {
+    /// `vectorViews`: the values of the `.vector` keys, by key index (others refuse).
+    init?(_ layout: KeyLayout, _ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, vectorViews: [Int: SlotView] = [:],
+          vectorRuns: [Int: Runs] = [:]) {
         guard n > 0 else { return nil }
         let limit = 2 * n
         // Every row of the block selected: loops read the columns directly (and vectorize).
@@ -1892,16 +1989,32 @@ struct SmallDomain {
                 parts.append((.address(slot: slot), codes.entryCount + 1))
             case .int(let slot):
                 parts.append((.int(slot: slot, least: 0), 0))  // its range below
-            case .vector, .computed:
+            case .vector:
+                if let runs = vectorRuns[parts.count] {
+                    guard fits(runs.count + 1) else { return nil }
+                    parts.append((.runs(runs), runs.count + 1))
+                    continue
+                }
+                guard let view = vectorViews[parts.count] else { return nil }
+                parts.append((.values(view, least: 0), 0))  // its range below
+            case .computed:
                 return nil
             }
         }
         for k in parts.indices {
-            guard case .int(let slot, _) = parts[k].0 else { continue }
-            guard let (lo, hi) = Self.range(b.views[slot], sel, n, everyRow: everyRow), hi &- lo < UInt64(limit) else { return nil }
+            let view: SlotView
+            switch parts[k].0 {
+            case .int(let slot, _): view = b.views[slot]
+            case .values(let v, _): view = v
+            default: continue
+            }
+            guard let (lo, hi) = Self.range(view, sel, n, everyRow: everyRow), hi &- lo < UInt64(limit) else { return nil }
             let domain = Int(hi &- lo) + 2
             guard fits(domain) else { return nil }
-            parts[k] = (.int(slot: slot, least: lo), domain)
+            switch parts[k].0 {
+            case .int(let slot, _): parts[k] = (.int(slot: slot, least: lo), domain)
+            default: parts[k] = (.values(view, least: lo), domain)
+            }
         }
         self.parts = parts
         self.entries = entries
@@ -1954,8 +2067,12 @@ struct SmallDomain {
                     let p = codes.baseAddress!
                     add(stride) { p[$0] }
                 }
-            case .int(let slot, let least):
-                let v = b.views[slot]
+            case .runs(let runs):
+                let codes = runs.codes
+                add(stride) { codes[$0] }
+            case .int(_, let least), .values(_, let least):
+                let v: SlotView
+                if case .int(let slot, _) = part { v = b.views[slot] } else if case .values(let view, _) = part { v = view } else { v = SlotView() }
                 let values = v.values.unsafelyUnwrapped
                 if let nl = v.nulls {
                     // A NULL's code is 0: the mask is all ones for a value, zero for NULL.
@@ -1980,6 +2097,10 @@ struct SmallDomain {
             let c = rest % domain
             rest /= domain
             let f = layout.fields[index]
+            if case .runs(let runs) = part {
+                if runs.nulls[c] != 0 { KeyLayout.setNull(index, k) } else { outside |= f[0].write(runs.values[c], k) }
+                continue
+            }
             if c == 0 {
                 KeyLayout.setNull(index, k)
                 continue
@@ -1990,8 +2111,10 @@ struct SmallDomain {
             case .address(let slot):
                 let a = b.addressCodes[slot]!.entries.entry(c)
                 outside |= agg.writeAddress(layout.addresses[index].unsafelyUnwrapped, a.high, a.low, k)
-            case .int(_, let least):
+            case .int(_, let least), .values(_, let least):
                 outside |= f[0].write(least &+ UInt64(c - 1), k)
+            case .runs:
+                break  // above
             }
         }
         return outside
