@@ -447,9 +447,10 @@ final class SharedScan: @unchecked Sendable {
                 try load(archive.segments[si], bi, data, except: filterSlots)
             } else {
                 // The selection is made now; when the filter is selective (at most one row in
-                // 32 passes) the other integer columns are decoded for those rows only.
+                // 16 passes) the other integer columns are decoded for those rows only (REJECTs,
+                // 4.6% of rows: 40 -> 33 ms; 5.9% of rows and three columns: within noise).
                 selectedCount = SharedScan.selection(p, data.rows)
-                if selectedCount * 32 <= data.rows {
+                if selectedCount * 16 <= data.rows {
                     try p.selection.withUnsafeBufferPointer { sel in
                         try load(archive.segments[si], bi, data, except: filterSlots, selected: (sel.baseAddress!, selectedCount))
                     }
