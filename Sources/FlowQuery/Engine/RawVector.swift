@@ -58,8 +58,7 @@ final class RawVector<T: BitwiseCopyable> {
 
     /// Adds copies of the `n` elements at `source` and returns the index of the first. (Not
     /// `append(repeating:count:)` and then a copy: for the few words of one group's key or one
-    /// exchanged record, that zero fill was a memset call of its own, a twentieth of a
-    /// top-talkers query's CPU.)
+    /// exchanged record, that zero fill was a memset call of its own, written over at once.)
     @inline(__always)
     @discardableResult
     func append(copying source: UnsafePointer<T>, count n: Int) -> Int {
