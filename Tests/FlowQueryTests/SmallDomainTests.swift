@@ -155,6 +155,11 @@ import Testing
         try expect("SELECT to_unixtime(date_trunc('hour', from_unixtime(starttime))), count(*), sum(numbytes) FROM vpcflow GROUP BY 1") {
             [String(Double($0.start / 3600 * 3600))]
         }
+        // The timestamp itself as the key (a timestamp-tagged vector key, read back as a timestamp).
+        let hours = try TestArchive.run("SELECT date_trunc('hour', from_unixtime(starttime)) AS h, count(*) FROM vpcflow GROUP BY 1 ORDER BY 1", archive)
+        let epochHours = try TestArchive.run("SELECT from_unixtime(starttime / 3600 * 3600) AS h, count(*) FROM vpcflow GROUP BY 1 ORDER BY 1", archive)
+        #expect(hours.rows.map { $0.map(\.description) } == epochHours.rows.map { $0.map(\.description) })
+        #expect(hours.rows.count == Set(blocks.joined().map { $0.start / 3600 }).count)
     }
 
     @Test func denseAndHashedBlocksMakeTheSameGroups() throws {

@@ -1945,6 +1945,15 @@ struct SmallDomain {
         case values(SlotView, least: UInt64)
         /// A computed key coded by its runs of equal values.
         case runs(Runs)
+
+        /// The values of an `int` or `values` part (the column's view, or the computed one).
+        func view(_ b: BlockData) -> SlotView? {
+            switch self {
+            case .int(let slot, _): return b.views[slot]
+            case .values(let v, _): return v
+            default: return nil
+            }
+        }
     }
 
     /// A key's runs of equal values over a block's selected rows: `codes[r]` is row r's run
@@ -2002,12 +2011,7 @@ struct SmallDomain {
             }
         }
         for k in parts.indices {
-            let view: SlotView
-            switch parts[k].0 {
-            case .int(let slot, _): view = b.views[slot]
-            case .values(let v, _): view = v
-            default: continue
-            }
+            guard let view = parts[k].0.view(b) else { continue }
             guard let (lo, hi) = Self.range(view, sel, n, everyRow: everyRow), hi &- lo < UInt64(limit) else { return nil }
             let domain = Int(hi &- lo) + 2
             guard fits(domain) else { return nil }
@@ -2071,8 +2075,7 @@ struct SmallDomain {
                 let codes = runs.codes
                 add(stride) { codes[$0] }
             case .int(_, let least), .values(_, let least):
-                let v: SlotView
-                if case .int(let slot, _) = part { v = b.views[slot] } else if case .values(let view, _) = part { v = view } else { v = SlotView() }
+                let v = part.view(b).unsafelyUnwrapped
                 let values = v.values.unsafelyUnwrapped
                 if let nl = v.nulls {
                     // A NULL's code is 0: the mask is all ones for a value, zero for NULL.
