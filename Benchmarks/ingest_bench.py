@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -667,8 +668,13 @@ def main():
         header = ("# Benchmark results\n\n"
                   "Written by `python3 Benchmarks/ingest_bench.py` (see `Benchmarks/README.md` for the method). "
                   "Every run also leaves its raw figures in `Benchmarks/results/` (not committed).\n\n")
+        # Replace only the earlier ingest section (from its "## Ingest" heading to the next "## "
+        # heading or the end): the query benchmark's section in the same file is kept.
+        old = open(results).read() if os.path.exists(results) else ""
+        rest = re.sub(r"^.*?(?=\n## |\Z)", "", old, count=1, flags=re.S)  # drop the file header
+        rest = re.sub(r"\n## Ingest: flowarc vs DuckDB.*?(?=\n## |\Z)", "", rest, flags=re.S).strip("\n")
         with open(results, "w") as f:
-            f.write(header + text + "\n")
+            f.write(header + text + "\n" + ("\n" + rest + "\n" if rest else ""))
         log(f"wrote {os.path.abspath(results)}")
     if not args.keep_outputs:
         rm(archive)
