@@ -17,6 +17,9 @@ public enum IndexKind: UInt8, Sendable {
     case addressRef = 4
     /// Format 1.1: `port` with the compressed bitmap in the data area.
     case portRef = 5
+    /// Format 2.1: min and max address and a split-block Bloom filter in the data area, each
+    /// page of it with its own CRC-32 here (`BlockedBloom`).
+    case addressBlocked = 6
 }
 
 /// The min/max of an integer column in a block.
@@ -56,7 +59,7 @@ public struct PortBitmap: Sendable, Equatable {
 /// and CIDR ranges. Keys are (level, address masked to level bits) where levels are prefix
 /// lengths in the 128-bit space: for IPv4(-mapped) addresses /104, /112, /120, /128 (IPv4 /8,
 /// /16, /24, /32); for IPv6 /32, /48, /64, /128.
-public struct AddressBloom: Sendable, Equatable {
+public struct AddressBloom: AddressKeyFilter, Sendable, Equatable {
     public static let ipv4Levels: [Int] = [104, 112, 120, 128]
     public static let ipv6Levels: [Int] = [32, 48, 64, 128]
     public var hashCount: Int
@@ -154,7 +157,7 @@ public struct AddressBloom: Sendable, Equatable {
         }
     }
 
-    @inline(__always) func containsKey(_ h: UInt64) -> Bool {
+    @inline(__always) public func containsKey(_ h: UInt64) -> Bool {
         let mask = UInt64(wordCount * 64 - 1)
         let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
         for i in 0..<UInt64(hashCount) {
@@ -173,52 +176,34 @@ public struct AddressBloom: Sendable, Equatable {
     /// distinct addresses.
     mutating func insertAll(_ entries: [IPAddress]) {
         let k = UInt64(hashCount)
-        // Keys already inserted for the previous entry, by level index: the entries are sorted,
-        // so an address shares its /8, /16 and often /24 key with the one before it, and those
-        // keys need not be hashed and set again (the same bits either way).
-        var previous: [(level: Int, key: IPAddress)?] = [nil, nil, nil, nil]
         bits.withUnsafeMutableBufferPointer { b in
             let mask = UInt64(b.count * 64 - 1)
-            for a in entries {
-                let levels = a.isIPv4 ? Self.ipv4Levels : Self.ipv6Levels
-                for (li, level) in levels.enumerated() {
-                    let key = Self.masked(a, level)
-                    if level < 128, let p = previous[li], p.level == level, p.key == key { continue }
-                    previous[li] = (level, key)
-                    let h = Self.keyHash(key, level)
-                    let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
-                    var i: UInt64 = 0
-                    while i < k {
-                        let bit = (h1 &+ i &* h2) & mask
-                        b[Int(bit >> 6)] |= 1 << (bit & 63)
-                        i &+= 1
-                    }
+            Self.forEachKey(of: entries) { h in
+                let h1 = h & 0xFFFF_FFFF, h2 = (h >> 32) | 1
+                var i: UInt64 = 0
+                while i < k {
+                    let bit = (h1 &+ i &* h2) & mask
+                    b[Int(bit >> 6)] |= 1 << (bit & 63)
+                    i &+= 1
                 }
             }
         }
     }
 
-    public func mayContain(_ a: IPAddress) -> Bool { containsKey(Self.keyHash(a, 128)) }
-
-    /// May any address in `network/prefix` (prefix in the 128-bit space) be present?
-    public func mayContain(network: IPAddress, prefix: Int) -> Bool {
-        let net = Self.masked(network, prefix)
-        let isV4Range = prefix >= 96 && net.high == 0 && net.low >> 32 == 0xFFFF
-        // A range wider than /96 that covers ::ffff:0:0/96 holds IPv4 addresses, which are only
-        // keyed at IPv4 levels: the IPv6 levels cannot rule them out.
-        if prefix < 96 && Self.masked(IPAddress(high: 0, low: 0xFFFF_0000_0000), prefix) == net { return true }
-        let levels = isV4Range ? Self.ipv4Levels : Self.ipv6Levels
-        let coarse = levels.last(where: { $0 <= prefix })
-        if let coarse, !containsKey(Self.keyHash(Self.masked(net, coarse), coarse)) { return false }
-        if coarse == prefix { return true }
-        // Between stored levels: probe each sub-prefix of the next finer level, when that is at
-        // most 256 probes; otherwise the coarse answer (or "maybe") stands.
-        guard let fine = levels.first(where: { $0 > prefix }), fine - prefix <= 8 else { return true }
-        for k in 0..<(1 << (fine - prefix)) {
-            let sub = Self.addPrefixOffset(net, UInt64(k), level: fine)
-            if containsKey(Self.keyHash(sub, fine)) { return true }
+    /// Calls `body` with the hash of every key of `entries` (sorted, distinct addresses): each
+    /// address at each level of its family. An address shares its /8, /16 and often /24 key with
+    /// the one before it; those keys are not hashed and passed again (the same bits either way).
+    @inline(__always) static func forEachKey(of entries: [IPAddress], _ body: (UInt64) -> Void) {
+        var previous: [(level: Int, key: IPAddress)?] = [nil, nil, nil, nil]
+        for a in entries {
+            let levels = a.isIPv4 ? ipv4Levels : ipv6Levels
+            for (li, level) in levels.enumerated() {
+                let key = masked(a, level)
+                if level < 128, let p = previous[li], p.level == level, p.key == key { continue }
+                previous[li] = (level, key)
+                body(keyHash(key, level))
+            }
         }
-        return false
     }
 
     /// The highest address of `network/prefix`.
@@ -245,15 +230,37 @@ public struct AddressBloom: Sendable, Equatable {
 public struct AddressIndex: Sendable, Equatable {
     public var min: IPAddress
     public var max: IPAddress
-    public var bloom: AddressBloom
+    public var filter: Filter
 
-    public func mayContain(_ a: IPAddress) -> Bool { a >= min && a <= max && bloom.mayContain(a) }
+    /// The two filter layouts: one Bloom filter over the whole bit array (formats 1.0 to 2.0,
+    /// kinds 2 and 4) or split into blocks and checked by page (2.1, kind 6).
+    public enum Filter: Sendable, Equatable {
+        case bloom(AddressBloom)
+        case blocked(BlockedBloom)
+    }
+
+    public init(min: IPAddress, max: IPAddress, filter: Filter) {
+        self.min = min
+        self.max = max
+        self.filter = filter
+    }
+
+    public func mayContain(_ a: IPAddress) -> Bool {
+        guard a >= min && a <= max else { return false }
+        switch filter {
+        case .bloom(let b): return b.mayContain(a)
+        case .blocked(let b): return b.mayContain(a)
+        }
+    }
 
     public func mayContain(network: IPAddress, prefix: Int) -> Bool {
         let lo = AddressBloom.masked(network, prefix)
         let last = AddressBloom.lastAddress(network, prefix)
         if lo > max || last < min { return false }
-        return bloom.mayContain(network: lo, prefix: prefix)
+        switch filter {
+        case .bloom(let b): return b.mayContain(network: lo, prefix: prefix)
+        case .blocked(let b): return b.mayContain(network: lo, prefix: prefix)
+        }
     }
 }
 
@@ -278,7 +285,12 @@ public enum ColumnIndex: Sendable, Equatable {
     public var byteSize: Int {
         switch self {
         case .none, .intRange: return 32
-        case .address(let a): return 64 + (a.bloom.isMapped ? 0 : a.bloom.wordCount * 8)
+        case .address(let a):
+            switch a.filter {
+            case .bloom(let b): return 64 + (b.isMapped ? 0 : b.wordCount * 8)
+            // Counted whole: pages are read as probes need them, up to all of them.
+            case .blocked(let b): return 64 + 4 * b.pageCount + b.byteCount
+            }
         case .port(_, let bitmap): return 32 + bitmap.words.count * 8
         }
     }
@@ -355,9 +367,9 @@ public enum ColumnIndex: Sendable, Equatable {
     /// The index of a column whose distinct values, sorted, are `entries`.
     static func build(entries: [IPAddress]) -> ColumnIndex {
         guard let lo = entries.first, let hi = entries.last else { return .none }
-        var bloom = AddressBloom(expectedDistinct: entries.count)
+        var bloom = BlockedBloom(expectedDistinct: entries.count)
         bloom.insertAll(entries)
-        return .address(AddressIndex(min: lo, max: hi, bloom: bloom))
+        return .address(AddressIndex(min: lo, max: hi, filter: .blocked(bloom)))
     }
 
     // MARK: serialization (see Formats/ARCHIVE.md §"Block indexes")
@@ -372,16 +384,18 @@ public enum ColumnIndex: Sendable, Equatable {
             w.writeInteger(UInt32(16))
             w.writeInteger(r.min); w.writeInteger(r.max)
         case .address(let a):
+            // Only the 1.0 layout has an inline form; 2.1's filters always have a body.
+            guard case .bloom(let bloom) = a.filter else { preconditionFailure("a blocked address filter is written as a body (writeRef)") }
             w.writeInteger(IndexKind.address.rawValue)
-            w.writeInteger(UInt32(32 + 4 + a.bloom.wordCount * 8))
+            w.writeInteger(UInt32(32 + 4 + bloom.wordCount * 8))
             w.writeInteger(a.min.high); w.writeInteger(a.min.low)
             w.writeInteger(a.max.high); w.writeInteger(a.max.low)
-            w.writeInteger(UInt8(a.bloom.hashCount))
+            w.writeInteger(UInt8(bloom.hashCount))
             var log2 = 0
-            while (1 << log2) < a.bloom.wordCount * 64 { log2 += 1 }
+            while (1 << log2) < bloom.wordCount * 64 { log2 += 1 }
             w.writeInteger(UInt8(log2))
             w.writeInteger(UInt16(0))
-            for word in a.bloom.words { w.writeInteger(word) }
+            for word in bloom.words { w.writeInteger(word) }
         case .port(let r, let bitmap):
             var compressed: [UInt8] = []
             bitmap.words.withUnsafeBytes { _ = LZ4.compress($0, appendingTo: &compressed) }
@@ -397,9 +411,14 @@ public enum ColumnIndex: Sendable, Equatable {
     var body: [UInt8]? {
         switch self {
         case .address(let a):
-            var w = ByteWriter(capacity: a.bloom.wordCount * 8)
-            for word in a.bloom.words { w.writeInteger(word) }
-            return w.bytes
+            switch a.filter {
+            case .bloom(let bloom):
+                var w = ByteWriter(capacity: bloom.wordCount * 8)
+                for word in bloom.words { w.writeInteger(word) }
+                return w.bytes
+            case .blocked(let bloom):
+                return bloom.bytes
+            }
         case .port(_, let bitmap):
             var compressed: [UInt8] = []
             bitmap.words.withUnsafeBytes { _ = LZ4.compress($0, appendingTo: &compressed) }
@@ -414,12 +433,28 @@ public enum ColumnIndex: Sendable, Equatable {
     func writeRef(to w: inout ByteWriter, offset: UInt64, length: UInt32, crc: UInt32) {
         switch self {
         case .address(let a):
+            if case .blocked(let bloom) = a.filter {
+                // 2.1: the page checksums instead of one for the whole body.
+                let sums = BlockedBloom.pageChecksums(bloom.bytes ?? [], pageBytes: bloom.pageBytes)
+                w.writeInteger(IndexKind.addressBlocked.rawValue)
+                w.writeInteger(UInt32(48 + 4 * sums.count))
+                w.writeInteger(a.min.high); w.writeInteger(a.min.low)
+                w.writeInteger(a.max.high); w.writeInteger(a.max.low)
+                w.writeInteger(UInt8(bloom.log2Bits))
+                w.writeInteger(UInt8(bloom.pageLog2))
+                w.writeInteger(UInt16(0))
+                w.writeInteger(offset)
+                w.writeInteger(length)
+                for sum in sums { w.writeInteger(sum) }
+                return
+            }
+            guard case .bloom(let bloom) = a.filter else { return }
             w.writeInteger(IndexKind.addressRef.rawValue)
             w.writeInteger(UInt32(52))
             w.writeInteger(a.min.high); w.writeInteger(a.min.low)
             w.writeInteger(a.max.high); w.writeInteger(a.max.low)
-            w.writeInteger(UInt8(a.bloom.hashCount))
-            w.writeInteger(UInt8(a.bloom.bits.count.trailingZeroBitCount + 6))
+            w.writeInteger(UInt8(bloom.hashCount))
+            w.writeInteger(UInt8(bloom.bits.count.trailingZeroBitCount + 6))
             w.writeInteger(UInt16(0))
         case .port(let r, _):
             w.writeInteger(IndexKind.portRef.rawValue)
@@ -456,14 +491,20 @@ public enum ColumnIndex: Sendable, Equatable {
         case .address?, .addressRef?:
             let (lo, hi, _, _) = try readAddressHead(&b, r.context)
             return lo <= hi ? .address(min: lo, max: hi) : .unknown
+        case .addressBlocked?:
+            let lo = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+            let hi = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+            return lo <= hi ? .address(min: lo, max: hi) : .unknown
         case .none?, nil:
             return .unknown
         }
     }
 
     /// Reads one index entry. `data` is the segment's data area, where the bodies of 1.1's
-    /// `addressRef` and `portRef` indexes lie (nil: such an index reads as none).
-    static func read(_ r: inout ByteReader, data region: MappedRegion? = nil) throws -> ColumnIndex {
+    /// `addressRef` and `portRef` indexes lie (nil: such an index reads as none); `file` is the
+    /// segment file, from which 2.1's `addressBlocked` filters read their pages when probed
+    /// (nil: such an index reads as none).
+    static func read(_ r: inout ByteReader, data region: MappedRegion? = nil, file: ReadableFile? = nil) throws -> ColumnIndex {
         let data = region?.bytes
         let kind: UInt8 = try r.readInteger()
         let length = Int(try r.readInteger(as: UInt32.self))
@@ -479,13 +520,38 @@ public enum ColumnIndex: Sendable, Equatable {
             guard b.remaining == (1 << log2) / 8 else { throw ArchiveError("\(r.context): malformed address index") }
             let range = try b.readRange((1 << log2) / 8)
             let words = b.bytes.withUnsafeBytes { bloomWords(UnsafeRawBufferPointer(rebasing: $0[range])) }
-            return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, bits: words)))
+            return .address(AddressIndex(min: minA, max: maxA, filter: .bloom(AddressBloom(hashCount: k, bits: words))))
         case .addressRef?:
             let (minA, maxA, k, log2) = try readAddressHead(&b, r.context)
             guard b.remaining == 16 else { throw ArchiveError("\(r.context): malformed address index") }
             guard let bits = try referencedBody(&b, data, r.context), let region else { return .none }
             guard bits.count == (1 << log2) / 8 else { throw ArchiveError("\(r.context): address filter of \(bits.count) bytes, not \((1 << log2) / 8)") }
-            return .address(AddressIndex(min: minA, max: maxA, bloom: AddressBloom(hashCount: k, words: bits, in: region)))
+            return .address(AddressIndex(min: minA, max: maxA, filter: .bloom(AddressBloom(hashCount: k, words: bits, in: region))))
+        case .addressBlocked?:
+            let minA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+            let maxA = IPAddress(high: try b.readInteger(), low: try b.readInteger())
+            let log2Bits = Int(try b.readInteger(as: UInt8.self))
+            let pageLog2 = Int(try b.readInteger(as: UInt8.self))
+            guard try b.readInteger(as: UInt16.self) == 0 else { throw ArchiveError("\(r.context): reserved bytes of an address index are not zero") }
+            guard BlockedBloom.log2BitsRange.contains(log2Bits), BlockedBloom.pageLog2Range.contains(pageLog2) else {
+                throw ArchiveError("\(r.context): malformed address index (2^\(log2Bits) bits in pages of 2^\(pageLog2) bytes)")
+            }
+            var shape = BlockedBloom(log2Bits: log2Bits, pageLog2: pageLog2, lanes: [])
+            let offset: UInt64 = try b.readInteger()
+            let length: UInt32 = try b.readInteger()
+            guard Int(length) == shape.byteCount, b.remaining == 4 * shape.pageCount else {
+                throw ArchiveError("\(r.context): address filter of \(length) bytes and \(b.remaining / 4) page checksums, not \(shape.byteCount) and \(shape.pageCount)")
+            }
+            var sums: [UInt32] = []
+            sums.reserveCapacity(shape.pageCount)
+            for _ in 0..<shape.pageCount { sums.append(try b.readInteger()) }
+            guard let file, let data else { return .none }
+            let end = offset.addingReportingOverflow(UInt64(length))
+            guard !end.overflow, offset >= UInt64(ArchiveFormat.segmentHeaderSize), end.partialValue <= UInt64(data.count) else {
+                throw ArchiveError("\(r.context): index body outside the data area")
+            }
+            shape.pages = FilterPages(file: file, offset: Int64(offset), pageBytes: shape.pageBytes, checksums: sums, context: r.context)
+            return .address(AddressIndex(min: minA, max: maxA, filter: .blocked(shape)))
         case .port?:
             let range = IntRangeIndex(min: try b.readInteger(), max: try b.readInteger())
             let context = r.context

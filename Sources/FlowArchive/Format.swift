@@ -1,10 +1,10 @@
 import FlowSupport
 
-/// Constants of the flowarc archive format, version 2 (specified in Formats/ARCHIVE.md).
+/// Constants of the flowarc archive format, version 2.1 (specified in Formats/ARCHIVE.md).
 public enum ArchiveFormat {
     /// Format major version written by this code. A reader refuses a higher major version.
     public static let majorVersion: UInt16 = 2
-    public static let minorVersion: UInt16 = 0
+    public static let minorVersion: UInt16 = 1
 
     /// "FARC": first four bytes of a segment file and last four of its footer.
     public static let segmentMagic: UInt32 = 0x4352_4146

@@ -53,6 +53,10 @@ public struct Manifest: Sendable, Equatable {
     public var nextSegmentID: UInt32 = 1
     public var segments: [SegmentRecord] = []
     public var sources: [SourceRecord] = []
+    /// The format version of the writer that last committed the manifest (a new manifest: this
+    /// flowarc's). Segments keep their own: an archive appended to over time holds several.
+    public var writtenMajor: UInt16 = ArchiveFormat.majorVersion
+    public var writtenMinor: UInt16 = ArchiveFormat.minorVersion
 
     public init() {}
 
@@ -112,8 +116,10 @@ public struct Manifest: Sendable, Equatable {
             throw ArchiveError("\(path): the archive was written by a newer flowarc (format version \(major)); this flowarc reads version \(ArchiveFormat.majorVersion)")
         }
         guard CRC32.checksum(bytes[0..<body]) == stored else { throw ArchiveError.corrupt(path, "manifest checksum mismatch") }
-        _ = try r.readInteger(as: UInt16.self)
+        let minor: UInt16 = try r.readInteger()
         var m = Manifest()
+        m.writtenMajor = major
+        m.writtenMinor = minor
         do {
             m.generation = try r.readInteger()
             m.nextSegmentID = try r.readInteger()

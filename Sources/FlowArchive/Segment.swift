@@ -79,13 +79,13 @@ public struct ChunkEntry: Sendable {
     }
 
     /// The index, from the segment's directory and data area when it was read from a file.
-    func decodeIndex(directory: MappedRegion, data: MappedRegion, context: String) throws -> ColumnIndex {
+    func decodeIndex(directory: MappedRegion, data: MappedRegion, file: ReadableFile, context: String) throws -> ColumnIndex {
         switch storedIndex {
         case .decoded(let i):
             return i
         case .encoded(let range):
             var r = ByteReader(Array(directory.bytes[range]), context: context)
-            return try ColumnIndex.read(&r, data: data)
+            return try ColumnIndex.read(&r, data: data, file: file)
         }
     }
 }
@@ -435,7 +435,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The block index of one of this segment's entries (`verify` calls it to report one that
     /// does not decode).
     public func decodeIndex(_ e: ChunkEntry) throws -> ColumnIndex {
-        try e.decodeIndex(directory: directory, data: data, context: path + " directory")
+        try e.decodeIndex(directory: directory, data: data, file: file, context: path + " directory")
     }
 
     /// The range of block `block`'s values of column `column` by its index: `absent` when the

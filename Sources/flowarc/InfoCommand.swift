@@ -52,7 +52,8 @@ struct Info: ParsableCommand {
         if json {
             let obj: JSON = .object([
                 ("archive", .string(target.archive)),
-                ("format_version", .int(Int64(ArchiveFormat.majorVersion))),
+                ("format_version", .int(Int64(m.writtenMajor))),
+                ("format_minor_version", .int(Int64(m.writtenMinor))),
                 ("records", .uint(records)),
                 ("rejected_lines", .uint(m.rejectedLines)),
                 ("lines", .uint(lines)),
@@ -76,7 +77,7 @@ struct Info: ParsableCommand {
             print(obj.render())
             return
         }
-        print("archive        \(target.archive) (format version \(ArchiveFormat.majorVersion))")
+        print("archive        \(target.archive) (format version \(m.writtenMajor).\(m.writtenMinor))")
         print("records        \(Human.count(records))")
         print("rejected lines \(Human.count(m.rejectedLines))")
         print("sources        \(Human.count(UInt64(m.sources.count)))" + (damaged > 0 ? " (\(damaged) damaged: records before the damage kept)" : ""))

@@ -43,6 +43,33 @@ import Testing
         #expect(report.problems.contains { $0.contains("dstport") && $0.contains("index excludes") }, "\(report.problems)")
     }
 
+    /// A flipped byte in a page of a 2.1 address filter (under a directory whose checksum holds):
+    /// readers answer maybe for the keys of that page, so no block is skipped wrongly, and
+    /// verify names the page.
+    @Test func damagedFilterPageIsMaybeForReadersAndReportedByVerify() throws {
+        let dir = try Self.archive { _ in }
+        let path = dir + "/segments/" + ArchiveFormat.segmentFileName(1)
+        let clean = try SegmentReader(path: path)
+        let column = try #require(clean.columnIndex(named: "srcaddr"))
+        guard case .address(let idx)? = clean.blockIndex(0, column: column), case .blocked(let filter) = idx.filter,
+              let pages = filter.pages else { Issue.record("no 2.1 filter"); return }
+        // Addresses the filter itself (min and max aside) excludes: after the damage they pass it.
+        let absent = (0..<2_000).map { IPAddress(ipv4: 0xC000_0000 + UInt32($0) * 7919) }.filter { !filter.mayContain($0) }
+        #expect(absent.count > 1_500)
+        var bytes = try Sys.readFile(path)
+        bytes[Int(pages.offset) + 5] ^= 0x10
+        try Sys.writeFileAtomically(path, bytes)
+
+        let damaged = try SegmentReader(path: path)
+        guard case .address(let read)? = damaged.blockIndex(0, column: column), case .blocked(let readFilter) = read.filter else {
+            Issue.record("index lost"); return
+        }
+        for i in 0..<100 { #expect(read.mayContain(IPAddress(ipv4: 0x0A00_0000 + UInt32(i)))) }
+        #expect(absent.allSatisfy { readFilter.mayContain($0) }, "a page that fails its checksum must not prune")
+        let report = try Verifier.verify(dir)
+        #expect(report.problems.contains { $0.contains("srcaddr") && $0.contains("page 0") && $0.contains("checksum") }, "\(report.problems)")
+    }
+
     @Test func addressIndexThatExcludesAValueIsReported() throws {
         let dir = try Self.archive { block in
             let i = block.columns.firstIndex { $0.name == "srcaddr" }!
@@ -59,8 +86,9 @@ import Testing
     @Test func indexThatDoesNotDecodeIsNoneForReadersAndReportedByVerify() throws {
         let dir = try Self.archive { block in
             let i = block.columns.firstIndex { $0.name == "srcaddr" }!
-            guard case .address(var idx) = block.columns[i].index else { return }
-            idx.bloom.hashCount = 0  // readers accept 1 ... 16
+            guard case .address(var idx) = block.columns[i].index, case .blocked(var filter) = idx.filter else { return }
+            filter.pageLog2 = 40  // readers accept pages of 2^5 ... 2^16 bytes
+            idx.filter = .blocked(filter)
             block.columns[i].index = .address(idx)
         }
         let archive = try ArchiveReader(path: dir)
