@@ -253,6 +253,16 @@ public struct AddressIndex: Sendable, Equatable {
         }
     }
 
+    /// Whether any of `addresses` may be in the block (an IN list).
+    public func mayContainAny(_ addresses: [IPAddress]) -> Bool {
+        let inRange = addresses.filter { $0 >= min && $0 <= max }
+        if inRange.isEmpty { return false }
+        switch filter {
+        case .bloom(let b): return inRange.contains { b.mayContain($0) }
+        case .blocked(let b): return b.mayContainAny(inRange)
+        }
+    }
+
     public func mayContain(network: IPAddress, prefix: Int) -> Bool {
         let lo = AddressBloom.masked(network, prefix)
         let last = AddressBloom.lastAddress(network, prefix)

@@ -128,10 +128,40 @@ indirect enum PruneCondition: CustomStringConvertible {
             return useful.isEmpty ? .maybe : (useful.count == 1 ? useful[0] : .all(useful))
         case .any(let cs):
             if cs.contains(where: { if case .maybe = $0 { return true }; return false }) { return .maybe }
-            return cs.count == 1 ? cs[0] : .any(cs)
+            let merged = mergingLists(cs)
+            return merged.count == 1 ? merged[0] : .any(merged)
         default:
             return c
         }
+    }
+
+    /// Alternatives on the same column as one list: `x IN (500 addresses)` asks each block's
+    /// index once for all of them (one index lookup, one pass over the filter's pages), not 500
+    /// times (a 500-address list spent 75% of its statement in pruning, mostly in the lookups).
+    static func mergingLists(_ cs: [PruneCondition]) -> [PruneCondition] {
+        var out: [PruneCondition] = []
+        var addresses: [String: Int] = [:], ints: [String: Int] = [:]
+        for c in cs {
+            switch c {
+            case .addressIn(let col, let a):
+                if let at = addresses[col], case .addressIn(_, let before) = out[at] {
+                    out[at] = .addressIn(col, before + a)
+                } else {
+                    addresses[col] = out.count
+                    out.append(c)
+                }
+            case .intIn(let col, let r):
+                if let at = ints[col], case .intIn(_, let before) = out[at] {
+                    out[at] = .intIn(col, before + r)
+                } else {
+                    ints[col] = out.count
+                    out.append(c)
+                }
+            default:
+                out.append(c)
+            }
+        }
+        return out
     }
 
     enum Constant { case int(Int64), text(String), ip(IPAddress) }
@@ -194,7 +224,7 @@ indirect enum PruneCondition: CustomStringConvertible {
             guard let ci = seg.columnIndex(named: col) else { return false }  // column absent: all null
             guard let index = seg.blockIndex(block, column: ci) else { return false }
             guard case .address(let idx) = index else { return true }
-            return addrs.contains { idx.mayContain($0) }
+            return idx.mayContainAny(addrs)
         case .addressInNetwork(let col, let net, let prefix):
             guard let ci = seg.columnIndex(named: col), let index = seg.blockIndex(block, column: ci) else { return false }
             guard case .address(let idx) = index else { return true }
