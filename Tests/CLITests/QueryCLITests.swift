@@ -625,8 +625,8 @@ import Testing
     }
 }
 
-/// An archive written by format 1.1 (the golden one) grows by 2.0 segments when today's
-/// flowarc ingests into it: both are read together, and `verify` passes over both.
+/// Archives written by older formats (the golden ones) grow by today's segments when flowarc
+/// ingests into them: old and new are read together, and `verify` passes over both.
 @Suite struct FormatUpgradeCLITests {
     @Test func ingestingIntoA1_1ArchiveAdds2_0Segments() throws {
         let scratch = try Scratch("upgrade")
@@ -645,7 +645,7 @@ import Testing
         try scratch.write("new.log", text)
         let ing = try CLI.run(["ingest", arc, scratch.sub("new.log"), "--quiet"])
         #expect(ing.status == 0, "\(ing)")
-        // The old segment keeps its version; the new one (paged integer columns) and the manifest are 2.0.
+        // The old segment keeps its version; the new one (paged integer columns) and the manifest are 2.x.
         let segments = try FileManager.default.contentsOfDirectory(atPath: arc + "/segments").sorted()
         #expect(segments.count == 2)
         #expect(try scratch.read(arc + "/segments/" + segments[0])[4] == 1)
@@ -659,5 +659,41 @@ import Testing
         #expect(sums.stdout == "_col0,_col1,_col2,_col3\r\n20000,\(packets),2000,\(1_750_000_000 + 19_999)\r\n", "\(sums)")
         let verify = try CLI.run(["verify", arc])
         #expect(verify.status == 0, "\(verify)")
+    }
+
+    /// A 2.0 archive (the golden one, address filters of kind 4) grows by 2.1 segments (kind 6):
+    /// an address list is answered over both, the manifest says 2.1, and `verify` passes.
+    @Test func ingestingIntoA2_0ArchiveAdds2_1Segments() throws {
+        let scratch = try Scratch("upgrade21")
+        defer { scratch.remove() }
+        let arc = scratch.sub("a.arc")
+        try FileManager.default.copyItem(atPath: CLI.packageRoot + "/Tests/FlowArchiveTests/Golden/v2/archive", toPath: arc)
+        let list = "SELECT count(*) AS n FROM vpcflow WHERE destinationaddress IN ('203.0.113.12', '198.51.100.7', '192.0.2.200')"
+        let before = try CLI.run(["query", arc, list, "--format", "csv"])
+        #expect(before.status == 0, "\(before)")
+        let goldenMatches = Int(before.stdout.split(separator: "\r\n")[1])!
+        #expect(goldenMatches > 0)
+        var text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
+        for i in 0..<20_000 {
+            text += "2 123456789012 eni-9 10.1.\(i % 250).\(i % 7) 198.51.100.\(i % 200) \(2000 + i % 3000) 443 6 1 100 \(1_750_000_000 + i) \(1_750_000_030 + i) ACCEPT OK\n"
+        }
+        try scratch.write("new.log", text)
+        #expect(try CLI.run(["ingest", arc, scratch.sub("new.log"), "--quiet"]).status == 0)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: arc + "/segments").sorted()
+        #expect(segments.count == 2)
+        // Bytes 4-7 of a segment and of the manifest: major and minor version (u16 LE each).
+        #expect(Array(try scratch.read(arc + "/segments/" + segments[0])[4..<8]) == [2, 0, 0, 0])
+        #expect(Array(try scratch.read(arc + "/segments/" + segments[1])[4..<8]) == [2, 0, 1, 0])
+        #expect(Array(try scratch.read(arc + "/MANIFEST")[4..<8]) == [2, 0, 1, 0])
+        let after = try CLI.run(["query", arc, list, "--format", "csv", "--explain"])
+        #expect(after.stdout == "n\r\n\(goldenMatches + 100)\r\n", "\(after)")
+        // An address in neither segment: every block of both skipped by its filter.
+        let absent = try CLI.run(["query", arc, "SELECT count(*) FROM vpcflow WHERE destinationaddress = '198.51.100.250'", "--format", "csv", "--explain"])
+        #expect(absent.stdout.hasSuffix("\r\n0\r\n") && absent.stderr.contains("scanned 0 of"), "\(absent)")
+        let info = try CLI.run(["info", arc])
+        #expect(info.stdout.contains("(format version 2.1)"), "\(info)")
+        let json = try CLI.run(["info", arc, "--json"])
+        #expect(json.stdout.contains("\"format_version\": 2") && json.stdout.contains("\"format_minor_version\": 1"), "\(json)")
+        #expect(try CLI.run(["verify", arc]).status == 0)
     }
 }
