@@ -30,6 +30,10 @@ import Testing
             Issue.record("columns merged"); return
         }
         #expect(parts.count == 2)
+        // --explain shows a long list by its first items and its length.
+        let long = try Self.condition("dstaddr IN (" + (1...300).map { "'192.0.2.\($0 % 250)'" }.joined(separator: ", ") + ")")
+        #expect(long.description.hasPrefix("dstaddr in {192.0.2.1,192.0.2.2,") && long.description.hasSuffix(",... (300 addresses)}"), "\(long)")
+        #expect(try Self.condition("dstport IN (1, 2, 3)").description == "dstport in 1,2,3")
         if case .addressIn(let c, let a) = parts[0] { #expect(c == "dstaddr" && a.count == 2) } else { Issue.record("\(parts[0])") }
     }
 

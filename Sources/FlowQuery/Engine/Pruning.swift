@@ -20,10 +20,17 @@ indirect enum PruneCondition: CustomStringConvertible {
         case .maybe: return "-"
         case .all(let cs): return "(" + cs.map(\.description).joined(separator: " AND ") + ")"
         case .any(let cs): return "(" + cs.map(\.description).joined(separator: " OR ") + ")"
-        case .addressIn(let c, let a): return "\(c) in {\(a.map(\.description).joined(separator: ","))}"
+        case .addressIn(let c, let a): return "\(c) in {\(Self.listed(a.map(\.description), "addresses"))}"
         case .addressInNetwork(let c, let n, let p): return "\(c) in \(n)/\(n.isIPv4 ? p - 96 : p)"
-        case .intIn(let c, let rs): return "\(c) in \(rs.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ","))"
+        case .intIn(let c, let rs):
+            return "\(c) in \(Self.listed(rs.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "[\($0.lowerBound),\($0.upperBound)]" }, "values"))"
         }
+    }
+
+    /// A list as `--explain` shows it: whole up to 12 items, else the first 10 and how many in
+    /// all (a threat-intel list of thousands of addresses is one line, not kilobytes).
+    static func listed(_ items: [String], _ noun: String) -> String {
+        items.count <= 12 ? items.joined(separator: ",") : items.prefix(10).joined(separator: ",") + ",... (\(items.count) \(noun))"
     }
 
     var isUseful: Bool {
