@@ -50,8 +50,6 @@ public struct BlockedBloom: AddressKeyFilter, Sendable, Equatable {
     /// split-block Bloom filter salts).
     static let salts: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x47B6_137B, 0x4497_4D91, 0x8824_AD5B, 0xA2B7_289D, 0x7054_95C7, 0x2DF1_424B, 0x9EFC_4947, 0x5C6B_FB31)
-    public static let blockBits = 256
-    public static let lanesPerBlock = 8
     /// The writer's pages: 4 KiB, the unit a reader reads and checks.
     public static let writerPageLog2 = 12
     public static let log2BitsRange = 8...26
@@ -101,7 +99,10 @@ public struct BlockedBloom: AddressKeyFilter, Sendable, Equatable {
         return SIMD8<UInt32>(repeating: 1) &<< ((SIMD8<UInt32>(repeating: x) &* s) &>> 27)
     }
 
-    @inline(__always) func block(of h: UInt64) -> Int { Int(truncatingIfNeeded: (h >> 32) & UInt64((1 << (log2Bits - 8)) - 1)) }
+    /// Blocks are m/256; a key's block is the high half of its hash, masked.
+    var blockMask: UInt64 { UInt64((1 << (log2Bits - 8)) - 1) }
+
+    @inline(__always) func block(of h: UInt64) -> Int { Int(truncatingIfNeeded: (h >> 32) & blockMask) }
 
     /// Whether the eight lanes at `lanes` hold every bit of key `x`'s masks.
     @inline(__always) static func blockContains(_ lanes: UnsafePointer<UInt32>, _ x: UInt32) -> Bool {
@@ -114,7 +115,7 @@ public struct BlockedBloom: AddressKeyFilter, Sendable, Equatable {
     /// Whether any of `addresses` may be present (an IN list): one pass over the pages they need.
     public func mayContainAny(_ addresses: [IPAddress]) -> Bool {
         let hashes = addresses.map { AddressBloom.keyHash($0, 128) }
-        if let pages { return pages.containsAny(hashes, blockMask: UInt64((1 << (log2Bits - 8)) - 1)) }
+        if let pages { return pages.containsAny(hashes, blockMask: blockMask) }
         return hashes.contains { containsKey($0) }
     }
 
@@ -128,7 +129,7 @@ public struct BlockedBloom: AddressKeyFilter, Sendable, Equatable {
     /// Inserts every address of `entries` (sorted, distinct) at each level of its family
     /// (`AddressBloom.forEachKey`), through one buffer pointer.
     mutating func insertAll(_ entries: [IPAddress]) {
-        let blockMask = UInt64((1 << (log2Bits - 8)) - 1)
+        let blockMask = blockMask
         lanes.withUnsafeMutableBufferPointer { l in
             AddressBloom.forEachKey(of: entries) { h in
                 let b = Int(truncatingIfNeeded: (h >> 32) & blockMask) &* 8
@@ -186,13 +187,11 @@ final class FilterPages: @unchecked Sendable {
     let checksums: [UInt32]
     let context: String
     private let lock = Monitor()
-    /// Each page's lanes once read (valid when its state is `checked`), in memory of
-    /// `allocations`: a page of its own when probes read one, one piece for all when a list
-    /// reads the whole filter.
+    /// Each page's lanes once read and checked, in memory of `allocations`: a page of its own
+    /// when probes read one, one piece for all when a list reads the whole filter.
     private var lanes: [UnsafeMutablePointer<UInt32>?]
     private var allocations: [UnsafeMutableRawPointer] = []
-    private enum State: UInt8 { case unread, checked, failed }
-    private var states: [State]
+    /// Why a page cannot be used (it is then never read again).
     private var failures: [Int: ArchiveError] = [:]
 
     init(file: ReadableFile, offset: Int64, pageBytes: Int, checksums: [UInt32], context: String) {
@@ -201,14 +200,10 @@ final class FilterPages: @unchecked Sendable {
         self.pageBytes = pageBytes
         self.checksums = checksums
         self.context = context
-        states = [State](repeating: .unread, count: checksums.count)
         lanes = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: checksums.count)
     }
 
     deinit { for a in allocations { a.deallocate() } }
-
-    /// Bytes held in memory once every page is read.
-    var byteSize: Int { pageBytes * checksums.count }
 
     /// Reads pages `first ..< first + count` in one `pread` and checks each. Called under the lock.
     private func load(_ first: Int, _ count: Int) {
@@ -219,19 +214,14 @@ final class FilterPages: @unchecked Sendable {
         do {
             got = try file.read(into: target, at: offset + Int64(first * pageBytes))
         } catch {
-            for p in first..<first + count {
-                states[p] = .failed
-                failures[p] = ArchiveError("\(context): page \(p) of an address filter: \(error)")
-            }
+            for p in first..<first + count { failures[p] = ArchiveError("\(context): page \(p) of an address filter: \(error)") }
             return
         }
         for p in first..<first + count {
             let page = UnsafeRawBufferPointer(rebasing: target[(p - first) * pageBytes..<(p - first + 1) * pageBytes])
             if (p - first + 1) * pageBytes > got {
-                states[p] = .failed
                 failures[p] = ArchiveError("\(context): page \(p) of an address filter ends early (file truncated)")
             } else if CRC32.checksum(page) != checksums[p] {
-                states[p] = .failed
                 failures[p] = ArchiveError("\(context): page \(p) of an address filter: checksum mismatch")
             } else {
                 let l = (memory + (p - first) * pageBytes).bindMemory(to: UInt32.self, capacity: pageBytes / 4)
@@ -239,7 +229,6 @@ final class FilterPages: @unchecked Sendable {
                 for i in 0..<pageBytes / 4 { l[i] = UInt32(littleEndian: l[i]) }
                 #endif
                 lanes[p] = l
-                states[p] = .checked
             }
         }
     }
@@ -248,9 +237,9 @@ final class FilterPages: @unchecked Sendable {
     /// without reading again).
     func page(_ p: Int) throws -> [UInt32] {
         try lock.withLock {
-            if states[p] == .unread { load(p, 1) }
-            if states[p] == .failed { throw failures[p]! }
-            return Array(UnsafeBufferPointer(start: lanes[p]!, count: pageBytes / 4))
+            if isUnread(p) { load(p, 1) }
+            guard let page = lanes[p] else { throw failures[p]! }
+            return Array(UnsafeBufferPointer(start: page, count: pageBytes / 4))
         }
     }
 
@@ -265,7 +254,7 @@ final class FilterPages: @unchecked Sendable {
     /// page: a list of 500 addresses took 36 ms of pruning over 308 blocks as a probe each.
     func containsAny(_ hashes: [UInt64], blockMask: UInt64) -> Bool {
         lock.withLock {
-            if hashes.count >= states.count && states.contains(.unread) { load(0, states.count) }
+            if hashes.count >= lanes.count && lanes.indices.contains(where: isUnread) { load(0, lanes.count) }
             for h in hashes where probe(Int(truncatingIfNeeded: (h >> 32) & blockMask), UInt32(truncatingIfNeeded: h)) {
                 return true
             }
@@ -273,12 +262,15 @@ final class FilterPages: @unchecked Sendable {
         }
     }
 
+    /// Neither read nor failed (under the lock).
+    private func isUnread(_ p: Int) -> Bool { lanes[p] == nil && failures[p] == nil }
+
     /// `blockContains` under the lock.
     private func probe(_ b: Int, _ x: UInt32) -> Bool {
         let byte = b &* 32
         let p = byte / pageBytes
-        if states[p] == .unread { load(p, 1) }
-        guard states[p] == .checked, let page = lanes[p] else { return true }
+        if isUnread(p) { load(p, 1) }
+        guard let page = lanes[p] else { return true }
         return BlockedBloom.blockContains(page + (byte % pageBytes) / 4, x)
     }
 }
