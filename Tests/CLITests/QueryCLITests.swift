@@ -27,6 +27,20 @@ import Testing
         #expect(table.stdout.contains("action | ") && table.stdout.contains("(2 rows)"), "\(table.stdout)")
     }
 
+    /// Trino's format_datetime (Joda patterns) and to_iso8601 as an analyst pastes them from
+    /// Athena; a pattern letter it cannot format is an error with exit status 1, pointed at.
+    @Test func jodaFormatsAndISO8601() throws {
+        let a = try #require(Self.archive)
+        let r = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(1700000000), 'yyyy-MM-dd''T''HH:mm:ss.SSSZ') AS f, "
+                             + "to_iso8601(from_unixtime(1700000000)) AS i", "--format", "csv"])
+        #expect(r.status == 0 && r.stdout == "f,i\r\n2023-11-14T22:13:20.000+0000,2023-11-14T22:13:20.000Z\r\n", "\(r)")
+        let hours = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(starttime), 'yyyy-MM-dd HH') AS h, count(*) AS n "
+                                 + "FROM vpcflow GROUP BY 1 ORDER BY 1 LIMIT 1", "--format", "csv"])
+        #expect(hours.status == 0 && hours.stdout.split(separator: "\r\n").count == 2, "\(hours)")
+        let bad = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(0), 'ww')"])
+        #expect(bad.status == 1 && bad.stdout.isEmpty && bad.stderr.contains("pattern letter 'w' is not supported") && bad.stderr.contains("^"), "\(bad)")
+    }
+
     /// A query whose memory passes --memory-limit stops with a message and exit status 1,
     /// prints none of its result, and the same query runs under the default limit.
     @Test func memoryLimitStopsAQueryThatNeedsMore() throws {

@@ -45,3 +45,53 @@ import Testing
         }
     }
 }
+
+/// Trino's format_datetime (Joda-Time patterns) and to_iso8601, in UTC; the expected texts are
+/// what Joda's DateTimeFormat prints for the same instants (Trino formats with Joda).
+@Suite struct JodaFormatTests {
+    @Test(arguments: [
+        ("format_datetime(from_unixtime(1700000000), 'yyyy-MM-dd HH:mm:ss')", "2023-11-14 22:13:20"),
+        ("format_datetime(from_unixtime(1700000000.25), 'yyyy-MM-dd''T''HH:mm:ss.SSSZ')", "2023-11-14T22:13:20.250+0000"),
+        ("format_datetime(from_unixtime(1700000000.25), 's.S ss.SS ss.SSSSSS')", "20.2 20.25 20.250000"),
+        ("format_datetime(from_unixtime(1700000000), 'EEE, dd MMM yyyy')", "Tue, 14 Nov 2023"),
+        ("format_datetime(from_unixtime(1699999507), 'H:m:s h:mm a')", "22:5:7 10:05 PM"),
+        ("format_datetime(from_unixtime(1699999507), 'HH:mm:ss hh a')", "22:05:07 10 PM"),
+        ("format_datetime(from_unixtime(1704070800), 'M/d/yy H h a')", "1/1/24 1 1 AM"),
+        ("format_datetime(from_unixtime(1700000000), 'EEEE MMMM d, yy DDD ZZ z ''at'' h:mm ''''')",
+         "Tuesday November 14, 23 318 +00:00 UTC at 10:13 '"),
+        ("format_datetime(DATE '2024-02-29', 'yyyy/MM/dd EEE')", "2024/02/29 Thu"),
+        ("format_datetime(from_unixtime(1700000000), 'YYYY-MM')", "2023-11"),
+        ("to_iso8601(from_unixtime(1700000000.5))", "2023-11-14T22:13:20.500Z"),
+        ("to_iso8601(from_unixtime(0))", "1970-01-01T00:00:00.000Z"),
+        ("to_iso8601(DATE '2023-11-14')", "2023-11-14"),
+        ("to_iso8601(NULL)", "NULL"),
+    ])
+    func formatsAsJoda(_ sql: String, _ expected: String) throws {
+        #expect(try ScalarFunctionTests.value(sql) == expected, "\(sql)")
+    }
+
+    /// Letters Joda has but this reader does not format (week-based fields, eras, half-day
+    /// hours), and letters Joda does not know, are refused when the query is bound, naming the
+    /// letter; so are arguments of the wrong type.
+    @Test(arguments: ["ww", "G", "xxxx", "K", "k", "C", "e", "it's", "D"])
+    func unsupportedLettersAreRefused(_ pattern: String) throws {
+        let message = try ScalarFunctionTests.failure("format_datetime(from_unixtime(0), '\(pattern.replacingOccurrences(of: "'", with: "''"))')")
+        #expect(message.contains("format_datetime: pattern letter '") && message.contains("is not supported"), "\(message)")
+    }
+
+    @Test func wrongArgumentsAreRefused() throws {
+        #expect(try ScalarFunctionTests.failure("to_iso8601(5)").contains("to_iso8601 needs a timestamp or a date"))
+        #expect(try ScalarFunctionTests.failure("format_datetime(from_unixtime(0), lower('yyyy'))").contains("format_datetime needs a constant pattern"))
+    }
+
+    /// Per row and as a GROUP BY key (which formats once per run of equal values).
+    @Test func overRows() throws {
+        let archive = try TestArchive.make(v2Lines: [(0..<6).map { i in
+            "2 123456789012 eni-01 10.0.0.\(i + 1) 52.95.1.7 40000 443 6 1 100 \(1_700_000_000 + i * 1800) \(1_700_000_060 + i * 1800) ACCEPT OK"
+        }])
+        let r = try TestArchive.run("SELECT format_datetime(from_unixtime(starttime), 'yyyy-MM-dd HH') AS h, count(*) FROM flows GROUP BY 1 ORDER BY 1", archive)
+        #expect(r.rows.map { $0.map(\.description) } == [["2023-11-14 22", "2"], ["2023-11-14 23", "2"], ["2023-11-15 00", "2"]])
+        let iso = try TestArchive.run("SELECT to_iso8601(from_unixtime(starttime)) FROM flows ORDER BY 1 LIMIT 1", archive)
+        #expect(iso.rows == [[.string("2023-11-14T22:13:20.000Z")]])
+    }
+}

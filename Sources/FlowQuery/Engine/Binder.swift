@@ -789,6 +789,26 @@ struct Binder {
                 throw error("%\(bad) not supported in date format string", f.arguments[1].start)
             }
             return (.dateFormat(a, format: DateFormat(fmt)), .varchar)
+        case "format_datetime":
+            // Trino's format_datetime: a Joda-Time pattern (`yyyy-MM-dd HH:mm:ss`), in UTC.
+            try arity(2)
+            let (a, t) = try timestampArgument(try arg(0))
+            try expect(t, .timestamp, e.start, name)
+            guard case .literal(.string(let pattern)) = f.arguments[1].kind else { throw error("format_datetime needs a constant pattern", f.arguments[1].start) }
+            do {
+                return (.dateFormat(a, format: try DateFormat.joda(pattern)), .varchar)
+            } catch {
+                throw self.error("format_datetime: pattern letter '\(error.letter)' is not supported (supported: y Y M d H h m s S E a DDD Z z, text in single quotes)",
+                                 f.arguments[1].start)
+            }
+        case "to_iso8601":
+            try arity(1)
+            let (a, t) = try arg(0)
+            switch t {
+            case .date: return (.dateFormat(.call(.dateToTimestamp, [a]), format: DateFormat("%Y-%m-%d")), .varchar)
+            case .timestamp, .unknown: return (.dateFormat(a, format: .iso8601), .varchar)
+            default: throw error("to_iso8601 needs a timestamp or a date, not \(t)", f.arguments[0].start)
+            }
         case "date_trunc":
             try arity(2)
             guard case .literal(.string(let unit)) = f.arguments[0].kind,

@@ -499,6 +499,13 @@ enum DateFunctions {
         for piece in fmt.pieces {
             switch piece {
             case .literal(let bytes): out.append(contentsOf: bytes)
+            case .fraction(let digits):
+                // Milliseconds as `digits` fraction digits (Joda's S...: cut, or zeros after the third).
+                let millis = Int(ms - secs * 1000)
+                let three = [millis / 100, millis / 10 % 10, millis % 10]
+                for k in 0..<digits { out.append(UInt8(truncatingIfNeeded: k < 3 ? three[k] : 0) + 0x30) }
+            case .minuteUnpadded: p(c.minute, 1)
+            case .secondUnpadded: p(c.second, 1)
             case .spec(let f):
                 switch f {
                 case UInt8(ascii: "a"): text(String(dayNames[weekday].prefix(3)))
@@ -569,14 +576,83 @@ enum DateFunctions {
     }
 }
 
+/// A pattern letter format_datetime does not format.
+struct JodaPatternError: Error { let letter: Character }
+
 /// A date_format format, cut once into literal text and specifiers (`DateFunctions.format`).
 struct DateFormat: Sendable, Equatable {
     enum Piece: Sendable, Equatable {
         case literal([UInt8])
         /// The letter after `%` (an ASCII byte); formatted by `DateFunctions.format`.
         case spec(UInt8)
+        /// Joda's fields that MySQL's specifiers lack (format_datetime, to_iso8601): fraction
+        /// digits of the second, and minute and second without a leading zero.
+        case fraction(Int)
+        case minuteUnpadded
+        case secondUnpadded
     }
     let pieces: [Piece]
+
+    init(pieces: [Piece]) { self.pieces = pieces }
+
+    /// to_iso8601 of a timestamp (UTC, milliseconds): `2023-11-14T22:13:20.000Z`.
+    static let iso8601 = DateFormat(pieces: [.spec(UInt8(ascii: "Y")), .literal([0x2D]), .spec(UInt8(ascii: "m")), .literal([0x2D]),
+                                             .spec(UInt8(ascii: "d")), .literal([0x54]), .spec(UInt8(ascii: "H")), .literal([0x3A]),
+                                             .spec(UInt8(ascii: "i")), .literal([0x3A]), .spec(UInt8(ascii: "s")), .literal([0x2E]),
+                                             .fraction(3), .literal([0x5A])])
+
+    /// A Joda-Time pattern as Trino's format_datetime reads it, in UTC: letters in runs (`yyyy`,
+    /// `MM`, `EEE`), text in single quotes (`''` is a quote), anything else as it is. Throws the
+    /// letter a pattern uses that this reader does not format (week-based fields, eras, ...).
+    static func joda(_ pattern: String) throws(JodaPatternError) -> DateFormat {
+        var pieces: [Piece] = []
+        func literal(_ text: String) {
+            if case .literal(let b)? = pieces.last { pieces[pieces.count - 1] = .literal(b + Array(text.utf8)) } else { pieces.append(.literal(Array(text.utf8))) }
+        }
+        func spec(_ c: Character) { pieces.append(.spec(c.asciiValue!)) }
+        let chars = Array(pattern)
+        var i = 0
+        while i < chars.count {
+            let ch = chars[i]
+            if ch == "'" {
+                // Quoted text; '' inside or outside quotes is one quote.
+                var j = i + 1
+                var text = ""
+                while j < chars.count {
+                    if chars[j] == "'" {
+                        if j + 1 < chars.count && chars[j + 1] == "'" { text.append("'"); j += 2; continue }
+                        break
+                    }
+                    text.append(chars[j]); j += 1
+                }
+                literal(i + 1 == j && j < chars.count ? "'" : text)
+                i = j + 1
+                continue
+            }
+            guard ch.isASCII, ch.isLetter else { literal(String(ch)); i += 1; continue }
+            var n = 1
+            while i + n < chars.count && chars[i + n] == ch { n += 1 }
+            switch ch {
+            case "y", "Y": spec(n == 2 ? "y" : "Y")  // Y: year of era, the same after year 0
+            case "M": spec(n == 1 ? "c" : n == 2 ? "m" : n == 3 ? "b" : "M")
+            case "d": spec(n == 1 ? "e" : "d")
+            case "H": spec(n == 1 ? "k" : "H")
+            case "h": spec(n == 1 ? "l" : "h")
+            case "m": pieces.append(n == 1 ? .minuteUnpadded : .spec(UInt8(ascii: "i")))
+            case "s": pieces.append(n == 1 ? .secondUnpadded : .spec(UInt8(ascii: "s")))
+            case "S": pieces.append(.fraction(n))
+            case "E": spec(n <= 3 ? "a" : "W")
+            case "a": spec("p")
+            case "D" where n == 3: spec("j")
+            // The zone is UTC: its offset, or its id.
+            case "Z": literal(n == 1 ? "+0000" : n == 2 ? "+00:00" : "UTC")
+            case "z": literal(n <= 3 ? "UTC" : "Coordinated Universal Time")
+            default: throw JodaPatternError(letter: ch)
+            }
+            i += n
+        }
+        return DateFormat(pieces: pieces)
+    }
 
     /// `%%` is `%`, `%x` for a non-ASCII x is x, a trailing `%` is dropped (as before).
     init(_ fmt: String) {

@@ -798,6 +798,8 @@ extension DateFunctions {
             switch piece {
             case .literal(let bytes):
                 for c in bytes { try literal(c) }
+            case .fraction, .minuteUnpadded, .secondUnpadded:
+                throw invalidFormat(s)  // Joda's pieces; date_parse formats are MySQL's and have none
             case .spec(let f):
                 switch f {
                 case UInt8(ascii: "Y"): year = try number(4)
