@@ -16,7 +16,7 @@ predicates through them and regexp_like (also as terms of the top-level AND, the
 in timestamps with INTERVALs, count_if and sums of CASE, and WITH queries read by the body (a
 filter grouped by it; groups filtered, ordered and cut by it). Each query is written twice: in Athena's (Trino's)
 dialect for flowarc, and in DuckDB's, translated the way Tests/CLITests/DifferentialTests.swift
-translates (integer division as //, from_unixtime/date_trunc/date_format through make_timestamp
+translates (integer division as //, from_unixtime/date_trunc/date_format/format_datetime through make_timestamp
 and strftime with flowarc's timestamp text, NULLS LAST as Trino's default, contains() as a range
 test on the addresses' 128-bit values, which DuckDB's core lacks).
 
@@ -118,6 +118,10 @@ FIXED_CIDRS = ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.0.0.0/16", "172.16.0.0/12"
                "0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1", "2000::/3", "2001:4860::/32", "2600:1f18::/32",
                "::/64", "::/96", "fe80::/10"]
 DATE_FORMATS = ["%Y-%m-%d", "%H", "%Y-%m-%d %H:%i", "%H:%i:%s", "%Y%m%d", "%Y-%m-%d %H:00"]
+# format_datetime's Joda-Time patterns and the strftime formats DuckDB prints the same text with.
+JODA_FORMATS = [("yyyy-MM-dd HH", "%Y-%m-%d %H"), ("yyyy-MM-dd HH:mm:ss", "%Y-%m-%d %H:%M:%S"),
+                ("EEE dd MMM yyyy", "%a %d %b %Y"), ("hh a", "%I %p"), ("EEEE, MMMM d", "%A, %B %-d"),
+                ("M/d/yy H:mm", "%-m/%-d/%y %-H:%M"), ("yyyy-MM-dd''T''HH:mm:ss.SSSZ", "%Y-%m-%dT%H:%M:%S.000+0000")]
 
 
 class E:
@@ -223,6 +227,12 @@ class Generator:
             u = r.choice(["hour", "day", "minute"])
             return E(f"date_trunc('{u}', from_unixtime({c}))",
                      f"(strftime(date_trunc('{u}', {ts}), '%Y-%m-%d %H:%M:%S') || '.000')", "ts")
+        if r.random() < 0.25:
+            # Trino's format_datetime (Joda patterns) and to_iso8601.
+            if r.random() < 0.3:
+                return E(f"to_iso8601(from_unixtime({c}))", f"strftime({ts}, '%Y-%m-%dT%H:%M:%S.000Z')", "text")
+            j, jd = r.choice(JODA_FORMATS)
+            return E(f"format_datetime(from_unixtime({c}), '{j}')", f"strftime({ts}, '{jd}')", "text")
         f = r.choice(DATE_FORMATS)
         fd = f.replace("%i", "%M").replace("%s", "%S")
         if r.random() < 0.3:
