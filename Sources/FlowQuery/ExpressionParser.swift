@@ -229,7 +229,14 @@ extension Parser {
                 throw unsupported("'::' casts are not supported", at: current, hint: "use CAST(x AS type)")
             }
             if at(.at) && peekIs(.time) {
-                throw unsupported("AT TIME ZONE is not supported", at: current)
+                // `ts AT TIME ZONE 'UTC'`: Trino's at_timezone(ts, zone), which the binder takes
+                // (flowarc keeps timestamps in UTC, so only UTC is accepted there).
+                let atToken = advance()
+                _ = advance()
+                try expectKeyword(.zone, "ZONE")
+                let zone = try parsePrimary()
+                e = Expr(.function(FunctionCall(Identifier("at_timezone", position: atToken.start), arguments: [e, zone])), position: e.start)
+                continue
             }
             if at(.arrow) {
                 throw unsupported("lambda expressions ('->') are not supported", at: current)

@@ -27,8 +27,9 @@ import Testing
         #expect(table.stdout.contains("action | ") && table.stdout.contains("(2 rows)"), "\(table.stdout)")
     }
 
-    /// Trino's format_datetime (Joda patterns) and to_iso8601 as an analyst pastes them from
-    /// Athena; a pattern letter it cannot format is an error with exit status 1, pointed at.
+    /// Trino's format_datetime (Joda patterns), to_iso8601 and AT TIME ZONE 'UTC' as an analyst
+    /// pastes them from Athena; a pattern letter it cannot format, or a zone other than UTC, is an
+    /// error with exit status 1.
     @Test func jodaFormatsAndISO8601() throws {
         let a = try #require(Self.archive)
         let r = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(1700000000), 'yyyy-MM-dd''T''HH:mm:ss.SSSZ') AS f, "
@@ -37,6 +38,11 @@ import Testing
         let hours = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(starttime), 'yyyy-MM-dd HH') AS h, count(*) AS n "
                                  + "FROM vpcflow GROUP BY 1 ORDER BY 1 LIMIT 1", "--format", "csv"])
         #expect(hours.status == 0 && hours.stdout.split(separator: "\r\n").count == 2, "\(hours)")
+        // UTC spelled out as Athena queries often do; another zone is refused, not shown as UTC.
+        let utc = try CLI.run(["query", a, "SELECT from_unixtime(1700000000) AT TIME ZONE 'UTC' AS t", "--format", "csv"])
+        #expect(utc.status == 0 && utc.stdout == "t\r\n2023-11-14 22:13:20.000\r\n", "\(utc)")
+        let zone = try CLI.run(["query", a, "SELECT from_unixtime(1700000000) AT TIME ZONE 'America/New_York'"])
+        #expect(zone.status == 1 && zone.stdout.isEmpty && zone.stderr.contains("time zone 'America/New_York' is not supported"), "\(zone)")
         let bad = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(0), 'ww')"])
         #expect(bad.status == 1 && bad.stdout.isEmpty && bad.stderr.contains("pattern letter 'w' is not supported") && bad.stderr.contains("^"), "\(bad)")
     }

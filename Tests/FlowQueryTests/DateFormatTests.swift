@@ -95,3 +95,52 @@ import Testing
         #expect(iso.rows == [[.string("2023-11-14T22:13:20.000Z")]])
     }
 }
+
+/// Time zones: flowarc keeps timestamps in UTC, as the flow logs give them. UTC given as a zone
+/// (`AT TIME ZONE 'UTC'`, with_timezone, from_unixtime(x, 'UTC') or (x, 0, 0)) is the same
+/// instant, and a window written that way prunes blocks as the bare form does; any other zone is
+/// refused with a message, never shown as if it were UTC.
+@Suite struct TimeZoneTests {
+    @Test(arguments: [
+        ("from_unixtime(1700000000) AT TIME ZONE 'UTC'", "2023-11-14 22:13:20.000"),
+        ("from_unixtime(1700000000) at time zone 'Etc/UTC'", "2023-11-14 22:13:20.000"),
+        ("date_trunc('hour', from_unixtime(1700000000) AT TIME ZONE 'utc')", "2023-11-14 22:00:00.000"),
+        ("from_unixtime(1700000000, 'UTC')", "2023-11-14 22:13:20.000"),
+        ("from_unixtime(1700000000, 0, 0)", "2023-11-14 22:13:20.000"),
+        ("with_timezone(TIMESTAMP '2023-11-14 10:00:00', 'GMT')", "2023-11-14 10:00:00.000"),
+        ("at_timezone(DATE '2023-11-14', 'Z')", "2023-11-14 00:00:00.000"),
+        ("format_datetime(from_unixtime(0) AT TIME ZONE 'UTC', 'yyyy-MM-dd HH:mm Z')", "1970-01-01 00:00 +0000"),
+    ])
+    func utcIsTheSameInstant(_ sql: String, _ expected: String) throws {
+        #expect(try ScalarFunctionTests.value(sql) == expected, "\(sql)")
+    }
+
+    @Test(arguments: [
+        ("from_unixtime(1700000000) AT TIME ZONE 'America/New_York'", "time zone 'America/New_York' is not supported (use 'UTC')"),
+        ("from_unixtime(1700000000, 'Europe/Paris')", "time zone 'Europe/Paris' is not supported"),
+        ("from_unixtime(1700000000, 2, 0)", "only an offset of 0 hours and 0 minutes"),
+        ("from_unixtime(1700000000) AT TIME ZONE lower('UTC')", "needs the time zone as a constant"),
+        ("5 AT TIME ZONE 'UTC'", "AT TIME ZONE needs timestamp"),
+        ("from_unixtime(1) AT TIME 'UTC'", "expected ZONE after 'TIME'"),
+        ("from_unixtime(1, 'UTC', 0, 0)", "from_unixtime takes 1 to 3 arguments"),
+    ])
+    func otherZonesAreRefused(_ sql: String, _ message: String) throws {
+        let failure = try ScalarFunctionTests.failure(sql)
+        #expect(failure.contains(message), "\(sql): \(failure)")
+    }
+
+    @Test func aUTCWindowPrunesAsTheBareOne() throws {
+        let blocks = (0..<3).map { b in
+            (0..<50).map { i in
+                "2 123456789012 eni-01 10.0.0.\(i + 1) 52.95.1.7 40000 443 6 1 100 \(1_700_000_000 + b * 86_400 + i) \(1_700_000_060 + b * 86_400 + i) ACCEPT OK"
+            }
+        }
+        let archive = try TestArchive.make(v2Lines: blocks)
+        for form in ["from_unixtime(starttime)", "from_unixtime(starttime) AT TIME ZONE 'UTC'", "from_unixtime(starttime, 'UTC')",
+                     "with_timezone(from_unixtime(starttime), 'Etc/UTC')"] {
+            let r = try TestArchive.run("SELECT count(*) FROM flows WHERE \(form) >= TIMESTAMP '2023-11-15 00:00:00' "
+                                        + "AND \(form) < TIMESTAMP '2023-11-16 00:00:00'", archive)
+            #expect(r.rows == [[.int(50)]] && r.stats.blocksSkipped == 2, "\(form): \(r.rows) \(r.stats)")
+        }
+    }
+}

@@ -757,10 +757,29 @@ struct Binder {
         func arity(_ n: Int) throws { if f.arguments.count != n { throw error("\(name) takes \(n) argument\(n == 1 ? "" : "s")", e.start) } }
         switch name {
         case "from_unixtime":
-            try arity(1)
+            // from_unixtime(x), and with UTC given as a zone ('UTC') or as hours and minutes (0, 0).
+            guard (1...3).contains(f.arguments.count) else {
+                throw error("from_unixtime takes 1 to 3 arguments (a number, and a zone or hours and minutes)", e.start)
+            }
+            if f.arguments.count == 2 { try utcZone(f.arguments[1], name) }
+            if f.arguments.count == 3 {
+                for z in f.arguments[1...] {
+                    guard case .literal(.integer(0)) = z.kind else {
+                        throw error("from_unixtime: flowarc keeps timestamps in UTC; only an offset of 0 hours and 0 minutes is supported", z.start)
+                    }
+                }
+            }
             let (a, t) = try arg(0)
             guard t == .bigint || t == .double else { throw error("from_unixtime needs a number, not \(t)", e.start) }
             return (.fromUnixtime(a), .timestamp)
+        case "at_timezone", "with_timezone":
+            // `ts AT TIME ZONE 'UTC'` (at_timezone) and with_timezone(ts, 'UTC'): the same
+            // instant, in the only zone flowarc keeps.
+            try arity(2)
+            let (a, t) = try timestampArgument(try arg(0))
+            try expect(t, .timestamp, f.arguments[0].start, name == "at_timezone" ? "AT TIME ZONE" : name)
+            try utcZone(f.arguments[1], name == "at_timezone" ? "AT TIME ZONE" : name)
+            return (a, .timestamp)
         case "to_unixtime":
             try arity(1)
             let (a, t) = try timestampArgument(try arg(0))

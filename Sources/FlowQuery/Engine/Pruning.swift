@@ -321,11 +321,21 @@ extension Binder {
         return Self.secondsRange(column, op, ms)
     }
 
-    /// The integer column of `from_unixtime(column)`, or nil.
+    /// The integer column of `from_unixtime(column)`, or nil; also through `AT TIME ZONE 'UTC'`,
+    /// with_timezone(..., 'UTC') and from_unixtime(column, 'UTC') (the same instants).
     private static func secondsColumn(_ x: Expr) -> Expr? {
-        guard case .function(let f) = x.kind, f.name.name == "from_unixtime", f.arguments.count == 1, !f.distinct,
+        guard case .function(let f) = x.kind, !f.distinct else { return nil }
+        if ["at_timezone", "with_timezone"].contains(f.name.name), f.arguments.count == 2, isUTC(f.arguments[1]) {
+            return secondsColumn(f.arguments[0])
+        }
+        guard f.name.name == "from_unixtime", f.arguments.count == 1 || (f.arguments.count == 2 && isUTC(f.arguments[1])),
               let col = PruneCondition.column(f.arguments[0]), col.kind.isInteger else { return nil }
         return f.arguments[0]
+    }
+
+    private static func isUTC(_ zone: Expr) -> Bool {
+        guard case .literal(.string(let text)) = zone.kind else { return false }
+        return utcZoneNames.contains(text.lowercased())
     }
 
     /// `from_unixtime(column) op ms` as a range of the column's seconds.

@@ -726,6 +726,22 @@ extension String {
 }
 
 extension Binder {
+    /// Names of the UTC zone (any case): Java's ids for it, and a zero offset.
+    static let utcZoneNames: Set<String> = ["utc", "z", "gmt", "ut", "uct", "zulu", "universal", "etc/utc", "etc/gmt", "etc/uct",
+                                            "etc/ut", "etc/zulu", "etc/universal", "gmt0", "etc/gmt0", "etc/gmt+0", "etc/gmt-0",
+                                            "+00:00", "-00:00", "+0000", "+00", "utc+0", "gmt+0"]
+
+    /// Checks that `zone` is a constant naming UTC: flowarc keeps every timestamp in UTC (as
+    /// the flow logs give it), so another zone is refused rather than shown wrongly.
+    func utcZone(_ zone: Expr, _ function: String) throws {
+        guard case .literal(.string(let text)) = zone.kind else {
+            throw error("\(function) needs the time zone as a constant such as 'UTC'", zone.start)
+        }
+        guard Self.utcZoneNames.contains(text.lowercased()) else {
+            throw error("\(function): flowarc keeps timestamps in UTC; time zone '\(text)' is not supported (use 'UTC')", zone.start)
+        }
+    }
+
     /// A DATE where a timestamp is wanted: its midnight (Trino's implicit coercion).
     func timestampArgument(_ bound: (CExpr, ValueType)) throws -> (CExpr, ValueType) {
         bound.1 == .date ? (.call(.dateToTimestamp, [bound.0]), .timestamp) : bound
