@@ -107,6 +107,12 @@ import Testing
         // partition columns (`date` DATE, or `day` and `accid` with partition projection).
         Case(sql: "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY date, interface_id, srcaddr LIMIT 100", ordered: true,
              duck: "SELECT isodow(CAST(replace(date_partition, '/', '-') AS DATE)) AS day, CAST(replace(date_partition, '/', '-') AS DATE) AS date, interface_id, srcaddr, action, protocol FROM vpcflow WHERE action = 'REJECT' AND protocol = 6 ORDER BY 2, interface_id, srcaddr LIMIT 100"),
+        // Earlier editions of that documentation: a `dt` string partition ('YYYY-MM-dd') and the
+        // bootstrap's column names.
+        Case(sql: "SELECT day_of_week(from_iso8601_timestamp(dt)) AS day, dt, interfaceid, sourceaddress, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY dt, interfaceid, sourceaddress LIMIT 100", ordered: true,
+             duck: "SELECT isodow(CAST(replace(date_partition, '/', '-') AS DATE)) AS day, replace(date_partition, '/', '-') AS dt, interfaceid, sourceaddress, action, protocol FROM vpcflow WHERE action = 'REJECT' AND protocol = 6 ORDER BY 2, interfaceid, sourceaddress LIMIT 100"),
+        Case(sql: "SELECT dt, count(*) AS n, sum(numbytes) AS b FROM vpc_flow_logs WHERE dt >= '2023-11-15' GROUP BY dt ORDER BY dt", ordered: true,
+             duck: "SELECT replace(date_partition, '/', '-') AS dt, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE replace(date_partition, '/', '-') >= '2023-11-15' GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND date > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10", ordered: true,
              duck: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpcflow WHERE dstport = 443 AND CAST(replace(date_partition, '/', '-') AS DATE) > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10"),
         Case(sql: "SELECT day, accid, region, count(*) AS n FROM test_table_vpclogs WHERE day >= '2023/11/15' AND day < '2023/11/17' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", ordered: true,

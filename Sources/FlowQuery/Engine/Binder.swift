@@ -262,7 +262,7 @@ struct Binder {
         }
     }
 
-    enum Resolved { case archive(ColumnDef), joined(Int), eventDate, partitionDate, none }
+    enum Resolved { case archive(ColumnDef), joined(Int), eventDate, partitionDate, partitionDashedDate, none }
 
     /// What a column name means, as Trino resolves it: a qualifier must be the alias of a
     /// relation, or (for a table without alias) a suffix of its name (`vpcflow.x`, `"db"."t".x`);
@@ -276,6 +276,7 @@ struct Binder {
             switch name.lowercased() {
             case Catalog.eventDate: return .eventDate
             case Catalog.partitionDate: return .partitionDate
+            case Catalog.partitionDashedDate: return .partitionDashedDate
             default: return .none
             }
         }
@@ -427,6 +428,10 @@ struct Binder {
                 let def = Catalog.column("date_partition")!
                 let dashed = CExpr.call(.replace, [.column(slot: slot(def), kind: def.kind), .constant(.string("/")), .constant(.string("-"))])
                 return (.call(.parseDate(isTry: true), [dashed]), .date)
+            case .partitionDashedDate:
+                // 'YYYY-MM-DD' from the S3 key's 'YYYY/MM/DD': see Catalog.partitionDashedDate.
+                let def = Catalog.column("date_partition")!
+                return (.call(.replace, [.column(slot: slot(def), kind: def.kind), .constant(.string("/")), .constant(.string("-"))]), .varchar)
             case .none:
                 if archive == nil && Catalog.column(name) != nil {
                     // An archive column in a query whose FROM has no archive (none, or a subquery).

@@ -51,7 +51,7 @@ public struct ColumnDef: Sendable, Equatable {
 /// Security Analytics Bootstrap and incident-response workshop tables (`sourceaddress`,
 /// `numpackets`, `starttime`, `logstatus`, `pkt_src_aws_service`, ...), plus the partition
 /// columns `date_partition` ('YYYY/MM/DD'), `region_partition` and `account_partition` (also
-/// under the names of AWS's Athena tables: `date` as a DATE, `day`, `accid`).
+/// under the names of AWS's Athena tables: `date` as a DATE, `dt` as 'YYYY-MM-DD', `day`, `accid`).
 public enum Catalog {
     /// Bootstrap / workshop names (awslabs/aws-security-analytics-bootstrap
     /// `create_vpcflowlog_table.sql`; aws-samples/aws-incident-response-playbooks-workshop
@@ -98,6 +98,12 @@ public enum Catalog {
     /// current_date - interval '7' day`) and read it (`day_of_week(date)`). NULL for a file
     /// outside that layout.
     public static let partitionDate = "date"
+
+    /// `dt`: the delivery day in the file's S3 key as text 'YYYY-MM-DD', the partition column of
+    /// the flow-log table in earlier editions of AWS's Athena documentation (`PARTITIONED BY (dt
+    /// string)`, `ADD PARTITION (dt='YYYY-MM-dd') location '.../YYYY/MM/dd'`), whose example
+    /// query reads it as `day_of_week(from_iso8601_timestamp(dt))`. NULL outside that layout.
+    public static let partitionDashedDate = "dt"
 
     public static func column(_ name: String) -> ColumnDef? { columns[name] ?? columns[name.lowercased()] }
 
