@@ -38,6 +38,9 @@ import Testing
         let hours = try CLI.run(["query", a, "SELECT format_datetime(from_unixtime(starttime), 'yyyy-MM-dd HH') AS h, count(*) AS n "
                                  + "FROM vpcflow GROUP BY 1 ORDER BY 1 LIMIT 1", "--format", "csv"])
         #expect(hours.status == 0 && hours.stdout.split(separator: "\r\n").count == 2, "\(hours)")
+        let parsed = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE parse_datetime(date_partition, 'yyyy/MM/dd') >= TIMESTAMP '2000-01-01 00:00:00'",
+                                  "--format", "csv"])
+        #expect(parsed.status == 0 && parsed.stdout.hasPrefix("n\r\n") && parsed.stdout != "n\r\n0\r\n", "\(parsed)")
         // UTC spelled out as Athena queries often do; another zone is refused, not shown as UTC.
         let utc = try CLI.run(["query", a, "SELECT from_unixtime(1700000000) AT TIME ZONE 'UTC' AS t", "--format", "csv"])
         #expect(utc.status == 0 && utc.stdout == "t\r\n2023-11-14 22:13:20.000\r\n", "\(utc)")

@@ -79,6 +79,27 @@ import Testing
         #expect(message.contains("format_datetime: pattern letter '") && message.contains("is not supported"), "\(message)")
     }
 
+    /// parse_datetime reads text with the same patterns (partition days, log timestamps), and
+    /// reads back what format_datetime writes.
+    @Test(arguments: [
+        ("parse_datetime('2023/11/14', 'yyyy/MM/dd')", "2023-11-14 00:00:00.000"),
+        ("parse_datetime('2023-11-14 22:05:07.25', 'yyyy-MM-dd HH:mm:ss.SS')", "2023-11-14 22:05:07.250"),
+        ("parse_datetime('14 Nov 2023 10:5 PM', 'dd MMM yyyy h:m a')", "2023-11-14 22:05:00.000"),
+        ("parse_datetime('2023-11-14T10:00:00.123+0000', 'yyyy-MM-dd''T''HH:mm:ss.SSSZ')", "2023-11-14 10:00:00.123"),
+        ("parse_datetime(format_datetime(from_unixtime(1699999507.5), 'yyyy-MM-dd H:m:s.S'), 'yyyy-MM-dd H:m:s.S')", "2023-11-14 22:05:07.500"),
+        ("parse_datetime(NULL, 'yyyy')", "NULL"),
+    ])
+    func parsesAsJoda(_ sql: String, _ expected: String) throws {
+        #expect(try ScalarFunctionTests.value(sql) == expected, "\(sql)")
+    }
+
+    @Test func parseRefusals() throws {
+        #expect(try ScalarFunctionTests.failure("parse_datetime('Tue 2023', 'EEE yyyy')").contains("pattern letter 'E' (day names) is not supported when parsing"))
+        #expect(try ScalarFunctionTests.failure("parse_datetime('2023', 'ww')").contains("parse_datetime: pattern letter 'w' is not supported"))
+        #expect(try ScalarFunctionTests.failure("parse_datetime('2023-13-01', 'yyyy-MM-dd')").contains("Invalid format: \"2023-13-01\""))
+        #expect(try ScalarFunctionTests.failure("parse_datetime(5, 'yyyy')").contains("parse_datetime needs varchar"))
+    }
+
     @Test func wrongArgumentsAreRefused() throws {
         #expect(try ScalarFunctionTests.failure("to_iso8601(5)").contains("to_iso8601 needs a timestamp or a date"))
         #expect(try ScalarFunctionTests.failure("format_datetime(from_unixtime(0), lower('yyyy'))").contains("format_datetime needs a constant pattern"))

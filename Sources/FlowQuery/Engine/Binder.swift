@@ -961,6 +961,22 @@ struct Binder {
                 throw error("%\(Character(Unicode.Scalar(c))) not supported in date format string", f.arguments[1].start)
             }
             return Self.folded(.call(.dateParse(fmt), [a]), .timestamp)
+        case "parse_datetime":
+            // Trino's parse_datetime: text read with a Joda-Time pattern (format_datetime's), UTC.
+            try arity(2)
+            let (a, t) = try arg(0)
+            try expect(t, .varchar, f.arguments[0].start, name)
+            guard case .literal(.string(let pattern)) = f.arguments[1].kind else { throw error("parse_datetime needs a constant pattern", f.arguments[1].start) }
+            let fmt: DateFormat
+            do { fmt = try DateFormat.joda(pattern) } catch {
+                throw self.error("parse_datetime: pattern letter '\(error.letter)' is not supported (supported: y Y M d H h m s S a DDD, text in single quotes)",
+                                 f.arguments[1].start)
+            }
+            // (Of the letters `joda` takes, only E, day names, becomes something date_parse cannot read.)
+            for case .spec(let c) in fmt.pieces where !DateFunctions.parseSpecifiers.contains(c) {
+                throw error("parse_datetime: pattern letter 'E' (day names) is not supported when parsing", f.arguments[1].start)
+            }
+            return Self.folded(.call(.dateParse(fmt), [a]), .timestamp)
         case "from_iso8601_timestamp", "from_iso8601_date":
             try arity(1)
             let (a, t) = try arg(0)

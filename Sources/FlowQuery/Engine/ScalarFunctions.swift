@@ -810,12 +810,23 @@ extension DateFunctions {
             i += 1
         }
         func halfDay() throws { pm = try word(["AM", "PM"], prefix: nil) == 1 }
+        /// A fraction of a second, up to nine digits, kept to the millisecond.
+        func fraction() throws -> Int {
+            let start = i
+            var scaled = try number(9)
+            let digits = i - start
+            if digits < 3 { for _ in digits..<3 { scaled *= 10 } } else { for _ in 3..<digits { scaled /= 10 } }
+            return scaled
+        }
         for piece in fmt.pieces {
             switch piece {
             case .literal(let bytes):
                 for c in bytes { try literal(c) }
-            case .fraction, .minuteUnpadded, .secondUnpadded:
-                throw invalidFormat(s)  // Joda's pieces; date_parse formats are MySQL's and have none
+            case .fraction:
+                // Joda's S...: a fraction of a second, up to nine digits, kept to the millisecond.
+                millis = try fraction()
+            case .minuteUnpadded: minute = try number(2)
+            case .secondUnpadded: second = try number(2)
             case .spec(let f):
                 switch f {
                 case UInt8(ascii: "Y"): year = try number(4)
@@ -829,14 +840,7 @@ extension DateFunctions {
                 case UInt8(ascii: "h"), UInt8(ascii: "I"), UInt8(ascii: "l"): hour12 = try number(2)
                 case UInt8(ascii: "i"): minute = try number(2)
                 case UInt8(ascii: "S"), UInt8(ascii: "s"): second = try number(2)
-                case UInt8(ascii: "f"):
-                    // A fraction of a second, up to nine digits, kept to the millisecond.
-                    let start = i
-                    let v = try number(9)
-                    let digits = i - start
-                    var scaled = v
-                    if digits < 3 { for _ in digits..<3 { scaled *= 10 } } else { for _ in 3..<digits { scaled /= 10 } }
-                    millis = scaled
+                case UInt8(ascii: "f"): millis = try fraction()
                 case UInt8(ascii: "p"): try halfDay()
                 case UInt8(ascii: "M"): month = try word(monthNames, prefix: nil) + 1
                 case UInt8(ascii: "b"): month = try word(monthNames, prefix: 3) + 1
