@@ -34,6 +34,7 @@ import glob
 import hashlib
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -257,6 +258,11 @@ def queries(t, pool, rare, inet):
             "AND destinationaddress NOT LIKE '10.%' AND destinationaddress NOT LIKE '172.%' "
             "GROUP BY numpackets, sourceaddress, destinationaddress, destinationport ORDER BY numpackets DESC")
     cidr_f = "SELECT count(*) FROM vpcflow WHERE contains('52.216.0.0/15', CAST(destinationaddress AS IPADDRESS))"
+    r = random.Random(7)
+    listed = [f"{r.randrange(1, 224)}.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}" for _ in range(498)]
+    listed[100:100] = [pool[0]]
+    listed[400:400] = [rare[0]]
+    intel = ", ".join(f"'{a}'" for a in listed)
     if inet:
         cidr_d = ("SELECT count(*) FROM vpcflow WHERE CAST(destinationaddress AS INET) <<= '52.216.0.0/15'::INET")
     else:
@@ -280,6 +286,11 @@ def queries(t, pool, rare, inet):
         ("one-hour window", "selective", f"SELECT count(*) FROM vpcflow WHERE starttime BETWEEN {t} AND {t + 3600}",
          None, True),
         ("CIDR", "selective", cidr_f, cidr_d, True),
+        # A threat-intel list: the mining pool and the rare address among 498 others (random,
+        # almost all absent), as an IN list.
+        ("threat list (500 addresses)", "selective",
+         f"SELECT destinationaddress, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE destinationaddress IN ({intel}) "
+         "GROUP BY 1 ORDER BY 1", None, True),
         # As analysts write them in Athena: a time window in timestamps and an INTERVAL, and a
         # WITH query read by the body.
         ("hunt window (timestamps)", "selective",
