@@ -59,6 +59,9 @@ public struct PortBitmap: Sendable, Equatable {
 /// and CIDR ranges. Keys are (level, address masked to level bits) where levels are prefix
 /// lengths in the 128-bit space: for IPv4(-mapped) addresses /104, /112, /120, /128 (IPv4 /8,
 /// /16, /24, /32); for IPv6 /32, /48, /64, /128.
+///
+/// The filter layout of formats 1.0 to 2.0 (index kinds 2 and 4): read from archives those
+/// versions wrote; since 2.1 the writer builds `BlockedBloom` instead.
 public struct AddressBloom: AddressKeyFilter, Sendable, Equatable {
     public static let ipv4Levels: [Int] = [104, 112, 120, 128]
     public static let ipv6Levels: [Int] = [32, 48, 64, 128]
@@ -438,14 +441,24 @@ public enum ColumnIndex: Sendable, Equatable {
         }
     }
 
-    /// Writes the 1.1 directory entry of an index whose `body` was written to the data area at
-    /// `offset` (`length` bytes, CRC-32 `crc`): `addressRef` or `portRef`.
-    func writeRef(to w: inout ByteWriter, offset: UInt64, length: UInt32, crc: UInt32) {
+    /// The checksums a directory entry keeps for `body` (this index's `body`): one CRC-32 of the
+    /// whole body (`addressRef`, `portRef`), or one per page of a 2.1 filter (`addressBlocked`).
+    func bodyChecksums(_ body: [UInt8]) -> [UInt32] {
+        if case .address(let a) = self, case .blocked(let bloom) = a.filter {
+            return stride(from: 0, to: body.count, by: bloom.pageBytes).map { CRC32.checksum(body[$0..<min(body.count, $0 + bloom.pageBytes)]) }
+        }
+        return [CRC32.checksum(body)]
+    }
+
+    /// Writes the directory entry of an index whose `body` was written to the data area at
+    /// `offset` (`length` bytes, `checksums` from `bodyChecksums`): `addressRef` or `portRef`
+    /// (1.1), `addressBlocked` (2.1).
+    func writeRef(to w: inout ByteWriter, offset: UInt64, length: UInt32, checksums: [UInt32]) {
         switch self {
         case .address(let a):
             if case .blocked(let bloom) = a.filter {
                 // 2.1: the page checksums instead of one for the whole body.
-                let sums = BlockedBloom.pageChecksums(bloom.bytes ?? [], pageBytes: bloom.pageBytes)
+                let sums = checksums
                 w.writeInteger(IndexKind.addressBlocked.rawValue)
                 w.writeInteger(UInt32(48 + 4 * sums.count))
                 w.writeInteger(a.min.high); w.writeInteger(a.min.low)
@@ -475,7 +488,7 @@ public enum ColumnIndex: Sendable, Equatable {
         }
         w.writeInteger(offset)
         w.writeInteger(length)
-        w.writeInteger(crc)
+        w.writeInteger(checksums[0])
     }
 
     /// The range this index gives.

@@ -159,15 +159,9 @@ public struct BlockedBloom: AddressKeyFilter, Sendable, Equatable {
         return out
     }
 
-    /// CRC-32 of each page of `bytes` (the filter as stored).
-    static func pageChecksums(_ bytes: [UInt8], pageBytes: Int) -> [UInt32] {
-        stride(from: 0, to: bytes.count, by: pageBytes).map { CRC32.checksum(bytes[$0..<min(bytes.count, $0 + pageBytes)]) }
-    }
-
     /// Reads and checks every page (`verify`): throws naming the first that fails.
     public func checkPages() throws {
-        guard let pages else { return }
-        for p in 0..<pageCount { _ = try pages.page(p) }
+        try pages?.checkAll()
     }
 
     public static func == (a: BlockedBloom, b: BlockedBloom) -> Bool {
@@ -240,6 +234,15 @@ final class FilterPages: @unchecked Sendable {
             if isUnread(p) { load(p, 1) }
             guard let page = lanes[p] else { throw failures[p]! }
             return Array(UnsafeBufferPointer(start: page, count: pageBytes / 4))
+        }
+    }
+
+    /// Reads (what is not read yet, in one pread) and checks every page; throws the first
+    /// page's failure.
+    func checkAll() throws {
+        try lock.withLock {
+            if lanes.indices.contains(where: isUnread) { load(0, lanes.count) }
+            if let first = failures.keys.min() { throw failures[first]! }
         }
     }
 

@@ -34,8 +34,9 @@ public struct ChunkEntry: Sendable {
         case encoded(Range<Int>)
     }
 
-    /// Where the writer put the index's body in the data area (format 1.1), if it has one.
-    var body: (offset: UInt64, length: UInt32, crc: UInt32)? = nil
+    /// Where the writer put the index's body in the data area (format 1.1), if it has one, and
+    /// the checksums its entry keeps (`ColumnIndex.bodyChecksums`).
+    var body: (offset: UInt64, length: UInt32, checksums: [UInt32])? = nil
 
     public init(column: Int, offset: UInt64, compressedLength: UInt32, rawLength: UInt32, encoding: UInt8,
                 width: UInt8, flags: UInt8, nullCount: UInt32, crc: UInt32, index: ColumnIndex) {
@@ -186,7 +187,7 @@ public final class SegmentWriter {
         for k in entries.indices {
             guard let body = entries[k].index.body else { continue }
             try file.write(body)
-            entries[k].body = (offset, UInt32(body.count), CRC32.checksum(body))
+            entries[k].body = (offset, UInt32(body.count), entries[k].index.bodyChecksums(body))
             offset += UInt64(body.count)
         }
         blocks.append(BlockEntry(rows: block.rows, chunks: entries))
@@ -222,7 +223,7 @@ public final class SegmentWriter {
                 d.writeInteger(e.nullCount)
                 d.writeInteger(e.crc)
                 if let body = e.body {
-                    e.index.writeRef(to: &d, offset: body.offset, length: body.length, crc: body.crc)
+                    e.index.writeRef(to: &d, offset: body.offset, length: body.length, checksums: body.checksums)
                 } else {
                     e.index.write(to: &d)
                 }

@@ -232,7 +232,7 @@ struct ByteWriterShim {
     mutating func write(_ idx: ColumnIndex) -> [UInt8] {
         var w = ByteWriter()
         if let body = idx.body {
-            idx.writeRef(to: &w, offset: 8, length: UInt32(body.count), crc: CRC32.checksum(body))
+            idx.writeRef(to: &w, offset: 8, length: UInt32(body.count), checksums: idx.bodyChecksums(body))
         } else {
             idx.write(to: &w)
         }

@@ -147,25 +147,19 @@ indirect enum PruneCondition: CustomStringConvertible {
     /// times (a 500-address list spent 75% of its statement in pruning, mostly in the lookups).
     static func mergingLists(_ cs: [PruneCondition]) -> [PruneCondition] {
         var out: [PruneCondition] = []
-        var addresses: [String: Int] = [:], ints: [String: Int] = [:]
+        var position: [String: Int] = [:]  // where the list of a kind and column is in `out`
         for c in cs {
+            let key: String
             switch c {
-            case .addressIn(let col, let a):
-                if let at = addresses[col], case .addressIn(_, let before) = out[at] {
-                    out[at] = .addressIn(col, before + a)
-                } else {
-                    addresses[col] = out.count
-                    out.append(c)
-                }
-            case .intIn(let col, let r):
-                if let at = ints[col], case .intIn(_, let before) = out[at] {
-                    out[at] = .intIn(col, before + r)
-                } else {
-                    ints[col] = out.count
-                    out.append(c)
-                }
-            default:
-                out.append(c)
+            case .addressIn(let col, _): key = "address " + col
+            case .intIn(let col, _): key = "int " + col
+            default: out.append(c); continue
+            }
+            guard let at = position[key] else { position[key] = out.count; out.append(c); continue }
+            switch (out[at], c) {
+            case (.addressIn(let col, let a), .addressIn(_, let b)): out[at] = .addressIn(col, a + b)
+            case (.intIn(let col, let a), .intIn(_, let b)): out[at] = .intIn(col, a + b)
+            default: out.append(c)
             }
         }
         return out
