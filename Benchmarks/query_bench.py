@@ -345,7 +345,7 @@ def run_flowarc(flowarc, archive, sql, threads, check):
 
 
 SESSION = re.compile(r"^scanned .*; ([\d.]+) ms with output$", re.M)
-OPENED = re.compile(r"^archive: .* opened in ([\d.]+) ms$", re.M)
+OPENED = re.compile(r"^archive: .* (?:opened|manifest read) in ([\d.]+) ms$", re.M)
 
 
 def run_flowarc_session(flowarc, archive, sqls, threads, repeats):

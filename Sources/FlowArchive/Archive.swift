@@ -7,72 +7,123 @@ public enum Archive {
         dir + "/" + ArchiveFormat.segmentsDirectory + "/" + ArchiveFormat.segmentFileName(id)
     }
 
-    /// Reads the manifest of an existing archive.
-    public static func readManifest(_ dir: String) throws -> Manifest {
+    /// Reads the manifest of an existing archive (`sources: false`: without its source records).
+    public static func readManifest(_ dir: String, sources: Bool = true) throws -> Manifest {
+        try Manifest.decode(try readManifestBytes(dir), path: manifestPath(dir), sources: sources)
+    }
+
+    static func readManifestBytes(_ dir: String) throws -> [UInt8] {
         let path = manifestPath(dir)
-        let bytes: [UInt8]
-        do { bytes = try Sys.readFile(path) } catch let e as SysError {
+        do { return try Sys.readFile(path) } catch let e as SysError {
             if e.isNotFound {
                 if !Sys.exists(dir) { throw ArchiveError("\(dir): no such archive (the directory does not exist)") }
                 throw ArchiveError("\(dir): not a flowarc archive (no \(ArchiveFormat.manifestName))")
             }
             throw ArchiveError(e.description)
         }
-        return try Manifest.decode(bytes, path: path)
     }
 }
 
-/// Opens an archive for reading: the manifest as committed when it was opened, and its segments.
+/// Opens an archive for reading: the manifest as committed when it was opened, and its segments
+/// as they are needed. Opening reads and checks the manifest's segment list only; a segment is
+/// opened (trailer, directory and its checksum, against the manifest) the first time a reader
+/// asks for it, so a query over one day of an archive of months opens that day's segments, and
+/// the manifest's source records are decoded only when asked for (`manifest`, `sources`).
 public final class ArchiveReader: @unchecked Sendable {
     public let path: String
-    public let manifest: Manifest
-    public let segments: [SegmentReader]
+    /// The committed segments as the manifest lists them, opened or not.
+    public let segmentRecords: [SegmentRecord]
+    /// The manifest's bytes (checksum verified), for its source records on first use.
+    private let manifestBytes: [UInt8]
+    private let monitor = Monitor()
+    private var opened: [Result<SegmentReader, any Error>?]
+    private var decoded: Manifest?
+    private var summaries: [SourceSummary]?
 
     public init(path: String) throws {
         self.path = path
-        manifest = try Archive.readManifest(path)
-        // Segments are opened in parallel: opening reads and checks each one's directory (a few
-        // MB for a segment of millions of records), the fixed cost of every query.
-        let list = manifest.segments
-        let opened = OpenedSegments(list.count)
-        let threads = max(1, min(Sys.onlineProcessors, list.count))
-        runThreads(threads) { t in
-            var i = t
-            while i < list.count {
-                let s = list[i]
-                let p = Archive.segmentPath(path, s.id)
-                let result: Result<SegmentReader, any Error>
-                do {
-                    let reader = try SegmentReader(path: p)
-                    if UInt64(reader.fileSize) == s.fileSize, reader.directoryCRC == s.directoryCRC {
-                        result = .success(reader)
-                    } else {
-                        result = .failure(ArchiveError.corrupt(p, "segment does not match the manifest (size or directory checksum differs)"))
-                    }
-                } catch let e as SysError {
-                    result = .failure(ArchiveError("\(path): segment \(s.fileName) listed in the manifest cannot be read: \(e)"))
-                } catch {
-                    result = .failure(error)
-                }
-                opened.set(i, result)
-                i += threads
+        manifestBytes = try Archive.readManifestBytes(path)
+        segmentRecords = try Manifest.decode(manifestBytes, path: Archive.manifestPath(path), sources: false).segments
+        opened = Array(repeating: nil, count: segmentRecords.count)
+    }
+
+    /// The whole manifest, source records included (decoded once).
+    public var manifest: Manifest {
+        get throws {
+            try monitor.withLock {
+                if let decoded { return decoded }
+                let m = try Manifest.decode(manifestBytes, path: Archive.manifestPath(path))
+                decoded = m
+                return m
             }
         }
-        // The first failure in manifest order, as a sequential open would report it.
-        segments = try opened.results.map { try $0!.get() }
     }
-}
 
-/// Segment readers opened by several threads, each slot written once.
-private final class OpenedSegments: @unchecked Sendable {
-    private let monitor = Monitor()
-    private var slots: [Result<SegmentReader, any Error>?]
+    /// The source records' ids, keys, segments and record counts (see `SourceSummary`), walked
+    /// once and kept.
+    public func sourceSummaries() throws -> [SourceSummary] {
+        try monitor.withLock {
+            if let summaries { return summaries }
+            let s = try Manifest.sourceSummaries(manifestBytes, path: Archive.manifestPath(path))
+            summaries = s
+            return s
+        }
+    }
 
-    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+    /// Every segment, opened.
+    public var segments: [SegmentReader] {
+        get throws { try open(Array(segmentRecords.indices)) }
+    }
 
-    func set(_ i: Int, _ r: Result<SegmentReader, any Error>) { monitor.withLock { slots[i] = r } }
+    /// Opens the segments at `indices` (manifest order) that are not open yet, in parallel, and
+    /// returns the readers of `indices`. A segment that fails to open fails the call, the first
+    /// such in manifest order, as a sequential open would report it; the failure is kept, so
+    /// asking again reports it again.
+    @discardableResult
+    public func open(_ indices: [Int]) throws -> [SegmentReader] {
+        let missing = monitor.withLock { indices.filter { opened[$0] == nil } }
+        if !missing.isEmpty {
+            // In parallel: opening reads and checks each one's directory (a few hundred KB for a
+            // segment of millions of records), the fixed cost of every query.
+            let threads = max(1, min(Sys.onlineProcessors, missing.count))
+            runThreads(threads) { t in
+                var k = t
+                while k < missing.count {
+                    let result = self.openSegment(missing[k])
+                    self.monitor.withLock { if self.opened[missing[k]] == nil { self.opened[missing[k]] = result } }
+                    k += threads
+                }
+            }
+        }
+        let results = monitor.withLock { indices.map { opened[$0]! } }
+        return try results.map { try $0.get() }
+    }
 
-    var results: [Result<SegmentReader, any Error>?] { monitor.withLock { slots } }
+    /// The reader of segment `i`, opened first if need be.
+    public func segment(_ i: Int) throws -> SegmentReader { try open([i])[0] }
+
+    /// The reader of segment `i`, which `open` has opened.
+    public func opened(_ i: Int) -> SegmentReader {
+        let r = monitor.withLock { opened[i] }
+        guard case .success(let reader)? = r else { preconditionFailure("segment \(i) read before it was opened") }
+        return reader
+    }
+
+    private func openSegment(_ i: Int) -> Result<SegmentReader, any Error> {
+        let s = segmentRecords[i]
+        let p = Archive.segmentPath(path, s.id)
+        do {
+            let reader = try SegmentReader(path: p)
+            guard UInt64(reader.fileSize) == s.fileSize, reader.directoryCRC == s.directoryCRC else {
+                return .failure(ArchiveError.corrupt(p, "segment does not match the manifest (size or directory checksum differs)"))
+            }
+            return .success(reader)
+        } catch let e as SysError {
+            return .failure(ArchiveError("\(path): segment \(s.fileName) listed in the manifest cannot be read: \(e)"))
+        } catch {
+            return .failure(error)
+        }
+    }
 }
 
 /// The writing side: holds the archive lock, hands out new segment files, and commits them with
@@ -135,9 +186,7 @@ public final class ArchiveWriter {
             let final = Archive.segmentPath(path, segmentID)
             try Sys.rename(final + ".tmp", final)
             try Sys.syncDirectory(path + "/" + ArchiveFormat.segmentsDirectory)
-            next.segments.append(SegmentRecord(id: segmentID, fileSize: summary.fileSize, records: summary.records,
-                                               blocks: summary.blocks, minStart: summary.minStart, maxEnd: summary.maxEnd,
-                                               directoryCRC: summary.directoryCRC))
+            next.segments.append(SegmentRecord(summary, id: segmentID))
         }
         next.sources.append(contentsOf: sources)
         next.generation += 1

@@ -12,9 +12,12 @@ public struct EncodedColumn: Sendable {
 public struct EncodedBlock: Sendable {
     public var rows: Int
     public var columns: [EncodedColumn]
-    /// min(start) and max(end) of the block's records (for the manifest's time range).
+    /// min(start) and max(end) of the block's records (for the manifest's time range), and
+    /// max(start) and min(end) (whether those bound the other column too).
     public var minStart: Int64?
     public var maxEnd: Int64?
+    public var maxStart: Int64? = nil
+    public var minEnd: Int64? = nil
 }
 
 /// Names of the columns flowarc adds to every record.
@@ -36,7 +39,7 @@ public enum BlockEncoder {
     /// `BlockColumns`); only srcaddr and dstaddr are kept, for the columns stored as repeating them.
     public static func encode(_ block: some BlockColumns, pageRows: Int = ArchiveFormat.defaultPageRows) -> EncodedBlock {
         var cols: [EncodedColumn] = []
-        var minStart: Int64? = nil, maxEnd: Int64? = nil
+        var minStart: Int64? = nil, maxEnd: Int64? = nil, maxStart: Int64? = nil, minEnd: Int64? = nil
         // Address columns that others repeat, and their dictionaries and indexes, by field id
         // (pkt-srcaddr repeats srcaddr on most rows).
         var references: [Int: (column: AddressColumn, dictionary: AddressDictionary, index: ColumnIndex)] = [:]
@@ -70,8 +73,8 @@ public enum BlockEncoder {
                 guard let c = block.int(id), c.nullCount < c.count else { continue }
                 let (chunk, index) = ColumnCodec.encodeIndexed(c, isPort: portFields.contains(spec.name), pageRows: pageRows)
                 cols.append(EncodedColumn(name: spec.name, type: columnType(spec.kind), chunk: chunk, index: index))
-                if id == FieldCatalog.start, let r = index.intRange { minStart = Int64(r.min) }
-                if id == FieldCatalog.end, let r = index.intRange { maxEnd = Int64(r.max) }
+                if id == FieldCatalog.start, let r = index.intRange { (minStart, maxStart) = (Int64(r.min), Int64(r.max)) }
+                if id == FieldCatalog.end, let r = index.intRange { (minEnd, maxEnd) = (Int64(r.min), Int64(r.max)) }
             }
         }
         for (p, spec) in FieldCatalog.derived.enumerated() {
@@ -87,7 +90,7 @@ public enum BlockEncoder {
             let (chunk, index) = ColumnCodec.encodeIndexed(s, isPort: false, pageRows: pageRows)
             cols.append(EncodedColumn(name: DerivedColumn.source, type: .uint64, chunk: chunk, index: index))
         }
-        return EncodedBlock(rows: block.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd)
+        return EncodedBlock(rows: block.rowCount, columns: cols, minStart: minStart, maxEnd: maxEnd, maxStart: maxStart, minEnd: minEnd)
     }
 
     /// The fields some other column may be stored as repeating (`sameAsReference`'s values).

@@ -4,7 +4,7 @@ import FlowSupport
 public enum ArchiveFormat {
     /// Format major version written by this code. A reader refuses a higher major version.
     public static let majorVersion: UInt16 = 2
-    public static let minorVersion: UInt16 = 1
+    public static let minorVersion: UInt16 = 2
 
     /// "FARC": first four bytes of a segment file and last four of its footer.
     public static let segmentMagic: UInt32 = 0x4352_4146

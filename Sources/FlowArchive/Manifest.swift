@@ -9,7 +9,45 @@ public struct SegmentRecord: Sendable, Equatable {
     public var minStart: Int64?
     public var maxEnd: Int64?
     public var directoryCRC: UInt32
+    /// `Present` bit 2 (format 2.2): every `start` in the segment is at most `maxEnd`, which then
+    /// bounds both time columns from above.
+    public var maxEndBoundsStart = false
+    /// `Present` bit 3 (format 2.2): every `end` is at least `minStart`, which then bounds both
+    /// time columns from below.
+    public var minStartBoundsEnd = false
     public var fileName: String { ArchiveFormat.segmentFileName(id) }
+
+    public init(id: UInt32, fileSize: UInt64, records: UInt64, blocks: UInt32, minStart: Int64?, maxEnd: Int64?,
+                directoryCRC: UInt32, maxEndBoundsStart: Bool = false, minStartBoundsEnd: Bool = false) {
+        self.id = id; self.fileSize = fileSize; self.records = records; self.blocks = blocks
+        self.minStart = minStart; self.maxEnd = maxEnd; self.directoryCRC = directoryCRC
+        self.maxEndBoundsStart = maxEndBoundsStart; self.minStartBoundsEnd = minStartBoundsEnd
+    }
+
+    /// The record of a segment just written.
+    public init(_ s: SegmentSummary, id: UInt32) {
+        self.init(id: id, fileSize: s.fileSize, records: s.records, blocks: s.blocks, minStart: s.minStart, maxEnd: s.maxEnd,
+                  directoryCRC: s.directoryCRC,
+                  maxEndBoundsStart: s.maxStart != nil && s.maxEnd != nil && s.maxStart! <= s.maxEnd!,
+                  minStartBoundsEnd: s.minEnd != nil && s.minStart != nil && s.minEnd! >= s.minStart!)
+    }
+
+    /// The values every non-null `start` of the segment lies within, as far as this record
+    /// tells (nil: it does not tell). Real flow logs have start <= end on every row, so a
+    /// segment's records usually bound both columns on both sides; a segment with a row where
+    /// start > end bounds `start` from below and `end` from above only.
+    public var startRange: ClosedRange<Int64>? {
+        guard let lo = minStart else { return nil }
+        let hi = maxEndBoundsStart ? maxEnd ?? .max : .max
+        return lo <= hi ? lo...hi : nil
+    }
+
+    /// The values every non-null `end` of the segment lies within (see `startRange`).
+    public var endRange: ClosedRange<Int64>? {
+        guard let hi = maxEnd else { return nil }
+        let lo = minStartBoundsEnd ? minStart ?? .min : .min
+        return lo <= hi ? lo...hi : nil
+    }
 }
 
 /// An input file the archive holds (or tried to hold), with its line accounting:
@@ -77,7 +115,8 @@ public struct Manifest: Sendable, Equatable {
             w.writeInteger(s.fileSize)
             w.writeInteger(s.records)
             w.writeInteger(s.blocks)
-            w.writeInteger(UInt8((s.minStart != nil ? 1 : 0) | (s.maxEnd != nil ? 2 : 0)))
+            w.writeInteger(UInt8((s.minStart != nil ? 1 : 0) | (s.maxEnd != nil ? 2 : 0) | (s.maxEndBoundsStart ? 4 : 0)
+                | (s.minStartBoundsEnd ? 8 : 0)))
             w.writeInteger(s.minStart ?? 0)
             w.writeInteger(s.maxEnd ?? 0)
             w.writeInteger(s.directoryCRC)
@@ -102,7 +141,11 @@ public struct Manifest: Sendable, Equatable {
         return w.bytes
     }
 
-    public static func decode(_ bytes: [UInt8], path: String) throws -> Manifest {
+    /// The manifest in `bytes`. With `sources: false` the source records are not decoded (the
+    /// checksum still covers them): a query needs the segment list only, and an archive of
+    /// months of 5-minute deliveries lists tens of thousands of sources (30,000 of them took
+    /// 14 ms to decode, twice a selective query's whole time).
+    public static func decode(_ bytes: [UInt8], path: String, sources decodeSources: Bool = true) throws -> Manifest {
         guard bytes.count >= 12 else { throw ArchiveError.corrupt(path, "manifest is \(bytes.count) bytes") }
         let body = bytes.count - 4
         var c = ByteReader(bytes, range: body..<bytes.count, context: path)
@@ -136,10 +179,12 @@ public struct Manifest: Sendable, Equatable {
                 let crc: UInt32 = try r.readInteger()
                 m.segments.append(SegmentRecord(id: id, fileSize: size, records: recs, blocks: blocks,
                                                 minStart: present & 1 != 0 ? minS : nil,
-                                                maxEnd: present & 2 != 0 ? maxE : nil, directoryCRC: crc))
+                                                maxEnd: present & 2 != 0 ? maxE : nil, directoryCRC: crc,
+                                                maxEndBoundsStart: present & 6 == 6, minStartBoundsEnd: present & 9 == 9))
             }
             let nsrc = Int(try r.readInteger(as: UInt32.self))
             guard nsrc <= r.remaining / 60 else { throw ArchiveError.corrupt(path, "source count \(nsrc)") }
+            guard decodeSources else { return m }
             for _ in 0..<nsrc {
                 let id: UInt32 = try r.readInteger()
                 let key = try r.readLengthPrefixedString()
@@ -162,5 +207,50 @@ public struct Manifest: Sendable, Equatable {
             throw ArchiveError.corrupt(path, e.description)
         }
         return m
+    }
+}
+
+/// What a query needs of a source record to relate rows to their file: its id, the bytes of its
+/// key (not decoded into a `String`), the segment holding its rows and how many.
+public struct SourceSummary: Sendable {
+    public var id: UInt32
+    public var key: ArraySlice<UInt8>
+    public var segment: UInt32
+    public var records: UInt64
+}
+
+extension Manifest {
+    /// The source records of the manifest in `bytes`, whose checksum the caller has checked,
+    /// walked without decoding their strings: tens of thousands of them in a few milliseconds.
+    public static func sourceSummaries(_ bytes: [UInt8], path: String) throws -> [SourceSummary] {
+        var r = ByteReader(bytes, range: 0..<max(0, bytes.count - 4), context: path)
+        do {
+            try r.skip(20)
+            let nseg = Int(try r.readInteger(as: UInt32.self))
+            guard nseg <= r.remaining / 45 else { throw ArchiveError.corrupt(path, "segment count \(nseg)") }
+            try r.skip(nseg * 45)
+            let nsrc = Int(try r.readInteger(as: UInt32.self))
+            guard nsrc <= r.remaining / 60 else { throw ArchiveError.corrupt(path, "source count \(nsrc)") }
+            var out: [SourceSummary] = []
+            out.reserveCapacity(nsrc)
+            for _ in 0..<nsrc {
+                let id: UInt32 = try r.readInteger()
+                let keyLength = Int(try r.readInteger(as: UInt32.self))
+                guard keyLength <= 1 << 20 else { throw ArchiveError.corrupt(path, "source key of \(keyLength) bytes") }
+                let key = try r.readBytes(keyLength)
+                try r.skip(8 + 8 + 4)  // size, modification time, checksum
+                let segment: UInt32 = try r.readInteger()
+                try r.skip(8)  // lines
+                let records: UInt64 = try r.readInteger()
+                try r.skip(8 + 8 + 8 + 1)  // rejected, header and blank lines, status
+                let errorLength = Int(try r.readInteger(as: UInt32.self))
+                guard errorLength <= 1 << 20 else { throw ArchiveError.corrupt(path, "source error of \(errorLength) bytes") }
+                try r.skip(errorLength)
+                out.append(SourceSummary(id: id, key: key, segment: segment, records: records))
+            }
+            return out
+        } catch let e as TruncatedError {
+            throw ArchiveError.corrupt(path, e.description)
+        }
     }
 }

@@ -131,6 +131,9 @@ public struct SegmentSummary: Sendable {
     public var minStart: Int64?
     public var maxEnd: Int64?
     public var directoryCRC: UInt32
+    /// max(start) and min(end) over the segment (not in the manifest: they decide its bits 2, 3).
+    public var maxStart: Int64? = nil
+    public var minEnd: Int64? = nil
 }
 
 /// Writes one segment file: header, column chunks as blocks arrive, then the directory (schema,
@@ -146,6 +149,8 @@ public final class SegmentWriter {
     private var records: UInt64 = 0
     private var minStart: Int64? = nil
     private var maxEnd: Int64? = nil
+    private var maxStart: Int64? = nil
+    private var minEnd: Int64? = nil
 
     public init(path: String) throws {
         self.path = path
@@ -194,6 +199,8 @@ public final class SegmentWriter {
         records += UInt64(block.rows)
         if let s = block.minStart { minStart = min(minStart ?? s, s) }
         if let e = block.maxEnd { maxEnd = max(maxEnd ?? e, e) }
+        if let s = block.maxStart { maxStart = max(maxStart ?? s, s) }
+        if let e = block.minEnd { minEnd = min(minEnd ?? e, e) }
     }
 
     /// Writes the directory and trailer and fsyncs the file.
@@ -243,7 +250,7 @@ public final class SegmentWriter {
         file.close()
         let size = offset + UInt64(d.count) + UInt64(t.count)
         return SegmentSummary(fileSize: size, records: records, blocks: UInt32(blocks.count),
-                              minStart: minStart, maxEnd: maxEnd, directoryCRC: crc)
+                              minStart: minStart, maxEnd: maxEnd, directoryCRC: crc, maxStart: maxStart, minEnd: minEnd)
     }
 }
 

@@ -26,11 +26,16 @@ struct Info: ParsableCommand {
             printError("\(error)")
             throw ExitCode.failure
         }
-        let m = reader.manifest
+        let m: Manifest
+        let segments: [SegmentReader]
+        do { (m, segments) = (try reader.manifest, try reader.segments) } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
         var columns: [String: ColumnStats] = [:]
         var order: [String] = []
         var blocks = 0
-        for seg in reader.segments {
+        for seg in segments {
             blocks += seg.blocks.count
             for b in seg.blocks {
                 for c in b.chunks {

@@ -56,8 +56,8 @@ struct Shell: ParsableCommand {
         let interactive = Sys.isStandardInputTerminal
         var settings = Settings(timer: interactive)
         if interactive {
-            let records = archive.segments.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.rows } }
-            emit("flowarc shell: \(target.archive), \(Human.count(UInt64(records))) records. End statements with ';'. .help lists commands, .quit leaves.\n")
+            let records = archive.segmentRecords.reduce(UInt64(0)) { $0 + $1.records }
+            emit("flowarc shell: \(target.archive), \(Human.count(records)) records. End statements with ';'. .help lists commands, .quit leaves.\n")
         }
         var pending = ""
         var failed = false

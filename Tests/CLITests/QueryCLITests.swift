@@ -684,9 +684,10 @@ import Testing
         #expect(verify.status == 0, "\(verify)")
     }
 
-    /// A 2.0 archive (the golden one, address filters of kind 4) grows by 2.1 segments (kind 6):
-    /// an address list is answered over both, the manifest says 2.1, and `verify` passes.
-    @Test func ingestingIntoA2_0ArchiveAdds2_1Segments() throws {
+    /// A 2.0 archive (the golden one, address filters of kind 4) grows by 2.2 segments (kind 6
+    /// filters, manifest time bounds for both columns): an address list is answered over both,
+    /// the manifest says 2.2, and `verify` passes.
+    @Test func ingestingIntoA2_0ArchiveAdds2_2Segments() throws {
         let scratch = try Scratch("upgrade21")
         defer { scratch.remove() }
         let arc = scratch.sub("a.arc")
@@ -706,17 +707,17 @@ import Testing
         #expect(segments.count == 2)
         // Bytes 4-7 of a segment and of the manifest: major and minor version (u16 LE each).
         #expect(Array(try scratch.read(arc + "/segments/" + segments[0])[4..<8]) == [2, 0, 0, 0])
-        #expect(Array(try scratch.read(arc + "/segments/" + segments[1])[4..<8]) == [2, 0, 1, 0])
-        #expect(Array(try scratch.read(arc + "/MANIFEST")[4..<8]) == [2, 0, 1, 0])
+        #expect(Array(try scratch.read(arc + "/segments/" + segments[1])[4..<8]) == [2, 0, 2, 0])
+        #expect(Array(try scratch.read(arc + "/MANIFEST")[4..<8]) == [2, 0, 2, 0])
         let after = try CLI.run(["query", arc, list, "--format", "csv", "--explain"])
         #expect(after.stdout == "n\r\n\(goldenMatches + 100)\r\n", "\(after)")
         // An address in neither segment: every block of both skipped by its filter.
         let absent = try CLI.run(["query", arc, "SELECT count(*) FROM vpcflow WHERE destinationaddress = '198.51.100.250'", "--format", "csv", "--explain"])
         #expect(absent.stdout.hasSuffix("\r\n0\r\n") && absent.stderr.contains("scanned 0 of"), "\(absent)")
         let info = try CLI.run(["info", arc])
-        #expect(info.stdout.contains("(format version 2.1)"), "\(info)")
+        #expect(info.stdout.contains("(format version 2.2)"), "\(info)")
         let json = try CLI.run(["info", arc, "--json"])
-        #expect(json.stdout.contains("\"format_version\": 2") && json.stdout.contains("\"format_minor_version\": 1"), "\(json)")
+        #expect(json.stdout.contains("\"format_version\": 2") && json.stdout.contains("\"format_minor_version\": 2"), "\(json)")
         #expect(try CLI.run(["verify", arc]).status == 0)
     }
 }

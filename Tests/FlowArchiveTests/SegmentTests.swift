@@ -101,4 +101,47 @@ import Testing
         #expect { _ = try Manifest.decode(newer, path: "M") } throws: { e in "\(e)".contains("newer flowarc") }
         #expect(throws: ArchiveError.self) { _ = try Manifest.decode(Array(good.prefix(30)), path: "M") }
     }
+
+    /// Format 2.2's `Present` bits 2 and 3: the golden 2.2 manifest says its segment's Max_End
+    /// bounds every start and its Min_Start every end (true of its rows); the frozen 2.1 one
+    /// says neither, and a reader then bounds start only from below and end only from above.
+    @Test func manifestTimeBoundsOfBothColumns() throws {
+        let now = try Manifest.decode(try Sys.readFile(GoldenTests.current + "/archive/MANIFEST"), path: "M").segments[0]
+        let lo = try #require(now.minStart), hi = try #require(now.maxEnd)
+        #expect(now.maxEndBoundsStart && now.minStartBoundsEnd)
+        #expect(now.startRange == lo...hi && now.endRange == lo...hi)
+        let seg = try SegmentReader(path: GoldenTests.current + "/archive/segments/00000001.fseg")
+        for b in seg.blocks.indices {
+            let starts = try seg.ints(block: b, column: try #require(seg.columnIndex(named: "start")))
+            let ends = try seg.ints(block: b, column: try #require(seg.columnIndex(named: "end")))
+            for r in 0..<seg.blocks[b].rows {
+                if let v = starts.value(r) { #expect(now.startRange!.contains(Int64(v))) }
+                if let v = ends.value(r) { #expect(now.endRange!.contains(Int64(v))) }
+            }
+        }
+        let old = try Manifest.decode(try Sys.readFile(GoldenTests.v21 + "/archive/MANIFEST"), path: "M").segments[0]
+        #expect(!old.maxEndBoundsStart && !old.minStartBoundsEnd)
+        #expect(old.startRange == lo...Int64.max && old.endRange == Int64.min...hi)
+    }
+
+    /// A segment with a row whose start is after its end (no AWS record has one, but the parser
+    /// stores it) does not claim that Max_End bounds starts; nor, with an end before every
+    /// start, that Min_Start bounds ends. Both bits survive a manifest round trip.
+    @Test func timeBoundBitsOnlyWhenTrue() throws {
+        func record(minStart: Int64, maxStart: Int64, minEnd: Int64, maxEnd: Int64) -> SegmentRecord {
+            SegmentRecord(SegmentSummary(fileSize: 1, records: 1, blocks: 1, minStart: minStart, maxEnd: maxEnd, directoryCRC: 0,
+                                         maxStart: maxStart, minEnd: minEnd), id: 1)
+        }
+        let ordered = record(minStart: 100, maxStart: 200, minEnd: 110, maxEnd: 260)
+        #expect(ordered.maxEndBoundsStart && ordered.minStartBoundsEnd)
+        let lateStart = record(minStart: 100, maxStart: 300, minEnd: 110, maxEnd: 260)
+        #expect(!lateStart.maxEndBoundsStart && lateStart.minStartBoundsEnd)
+        #expect(lateStart.startRange == 100...Int64.max && lateStart.endRange == 100...260)
+        let earlyEnd = record(minStart: 100, maxStart: 200, minEnd: 50, maxEnd: 260)
+        #expect(earlyEnd.maxEndBoundsStart && !earlyEnd.minStartBoundsEnd)
+        #expect(earlyEnd.startRange == 100...260 && earlyEnd.endRange == Int64.min...260)
+        var m = Manifest()
+        m.segments = [ordered, lateStart, earlyEnd]
+        #expect(try Manifest.decode(m.encode(), path: "M").segments == m.segments)
+    }
 }

@@ -92,7 +92,7 @@ import Testing
             block.columns[i].index = .address(idx)
         }
         let archive = try ArchiveReader(path: dir)
-        let seg = archive.segments[0]
+        let seg = try archive.segments[0]
         let column = try #require(seg.columnIndex(named: "srcaddr"))
         let chunk = try #require(seg.blocks[0].chunk(forColumn: column))
         #expect(seg.blockIndex(0, column: column) == ColumnIndex.none)

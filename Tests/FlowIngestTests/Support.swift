@@ -295,8 +295,8 @@ struct ArchiveContents {
 
     init(_ path: String) throws {
         let reader = try ArchiveReader(path: path)
-        manifest = reader.manifest
-        for seg in reader.segments {
+        manifest = try reader.manifest
+        for seg in try reader.segments {
             for b in seg.blocks.indices { batches.append(try seg.batch(block: b)) }
         }
     }

@@ -105,7 +105,7 @@ import Testing
 
     @Test func blockBoundsAreTheIndexesRanges() throws {
         let archive = try Self.archive()
-        let seg = archive.segments[0]
+        let seg = try archive.segments[0]
         for name in ["srcaddr", "dstaddr", "dstport", "packets", "bytes"] {
             let ci = try #require(seg.columnIndex(named: name))
             for b in seg.blocks.indices {

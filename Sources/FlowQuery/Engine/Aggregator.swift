@@ -76,8 +76,8 @@ struct KeyBounds: Sendable {
         let picks = blocks.count <= 3 ? Array(blocks.indices) : [0, blocks.count / 2, blocks.count - 1]
         for i in picks {
             let (si, bi) = blocks[i]
-            guard si >= 0, let ci = archive.segments[si].columnIndex(named: name),
-                  let codes = try? archive.segments[si].addressCodes(block: bi, column: ci) else { continue }
+            guard si >= 0, let ci = archive.opened(si).columnIndex(named: name),
+                  let codes = try? archive.opened(si).addressCodes(block: bi, column: ci) else { continue }
             v4 += codes.v4Count
             v6 += codes.entryCount - 1 - codes.v4Count
         }
@@ -95,7 +95,7 @@ struct KeyBounds: Sendable {
         var columnIndex: [Int: Int?] = [:]
         for (si, bi) in blocks {
             guard si >= 0 else { return nil }
-            let seg = archive.segments[si]
+            let seg = archive.opened(si)
             let ci: Int? = columnIndex[si] ?? {
                 let c = seg.columnIndex(named: name)
                 columnIndex[si] = .some(c)

@@ -8,6 +8,8 @@ public struct QueryStats: Sendable {
     public var segments = 0
     public var blocks = 0
     public var blocksSkipped = 0
+    /// Segments skipped whole by the manifest's time bounds (their blocks count as skipped).
+    public var segmentsSkipped = 0
     public var rowsScanned = 0
     public var rowsMatched = 0
     /// Blocks counted from their indexes alone (every row matches WHERE, and only count(*) is asked).
@@ -24,6 +26,7 @@ public struct QueryStats: Sendable {
     /// as this statement's.
     mutating func addScan(of s: QueryStats) {
         segments = max(segments, s.segments)
+        segmentsSkipped = max(segmentsSkipped, s.segmentsSkipped)
         blocks += s.blocks
         blocksSkipped += s.blocksSkipped
         blocksCounted += s.blocksCounted
@@ -76,14 +79,28 @@ public enum QueryEngine {
         var everyRow: [Bool] = []
         let exact = plan.filterAST.flatMap(PruneCondition.exactIntRanges)
         var stats = QueryStats()
+        var partitions: PartitionFilter? = nil
         if plan.join?.subqueryOnly == true {
             blocks = [(-1, -1)]  // one empty archive row: every subquery row joins it
         } else {
-            stats.segments = archive.segments.count
-            for (si, seg) in archive.segments.enumerated() {
+            // Whole segments first, by what the manifest says of them: only the segments that
+            // may hold matching rows are opened.
+            partitions = try PartitionFilter.make(plan, archive)
+            var kept: [Int] = []
+            for (si, record) in archive.segmentRecords.enumerated() {
+                if prune.mayMatch(segment: record) && partitions?.mayMatch(segment: record) != false {
+                    kept.append(si)
+                } else {
+                    stats.segmentsSkipped += 1
+                    stats.blocks += Int(record.blocks)
+                    stats.blocksSkipped += Int(record.blocks)
+                }
+            }
+            stats.segments = archive.segmentRecords.count
+            for (si, seg) in zip(kept, try archive.open(kept)) {
                 for bi in seg.blocks.indices {
                     stats.blocks += 1
-                    if prune.mayMatch(seg, bi) {
+                    if prune.mayMatch(seg, bi) && partitions?.mayMatch(seg, bi) != false {
                         blocks.append((si, bi))
                         if let exact { everyRow.append(PruneCondition.everyRowMatches(exact, seg, bi)) }
                     } else {
@@ -119,7 +136,7 @@ public enum QueryEngine {
         for s in subStats { stats.addScan(of: s) }  // a subquery's scan is part of this query's
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
         result.stats = stats
-        result.plan = describe(plan, prune, keyWords: keyWords)
+        result.plan = describe(plan, prune, partitions, keyWords: keyWords)
         return result
     }
 
@@ -174,10 +191,11 @@ public enum QueryEngine {
                            plan: first.plan + "\nset operations (\(names)): \(query.setOperations.count + 1) queries run one after another, their rows combined in memory")
     }
 
-    static func describe(_ plan: QueryPlan, _ prune: PruneCondition, keyWords: Int? = nil) -> String {
+    static func describe(_ plan: QueryPlan, _ prune: PruneCondition, _ partitions: PartitionFilter? = nil, keyWords: Int? = nil) -> String {
         var lines: [String] = []
         lines.append("scan archive columns: " + (plan.columns.isEmpty ? "none" : plan.columns.map(\.archiveName).joined(separator: ", ")))
         lines.append("block index pruning: " + (prune.isUseful ? prune.description : "none (no indexed predicate in WHERE)"))
+        if let partitions { lines.append("partition pruning: " + partitions.description) }
         if plan.filter != nil { lines.append("filter: WHERE") }
         if plan.isAggregate {
             let packed = plan.groupKeys.isEmpty ? "" : keyWords.map { " (\($0) key word\($0 == 1 ? "" : "s") a group)" } ?? ""
@@ -420,14 +438,14 @@ final class SharedScan: @unchecked Sendable {
            plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil) {
             // count(*) alone, with no WHERE or over a block every row of which matches by its
             // indexes: the directory's row count, nothing read.
-            let rows = archive.segments[si].blocks[bi].rows
+            let rows = archive.opened(si).blocks[bi].rows
             p.rowsMatched += rows
             p.blocksCounted += 1
             agg.addRows(rows)
             return
         }
         if si >= 0, vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly, let exact = exactRanges,
-           let matched = try countByPages(archive.segments[si], bi, exact, p) {
+           let matched = try countByPages(archive.opened(si), bi, exact, p) {
             p.rowsMatched += matched
             agg.addRows(matched)
             return
@@ -436,7 +454,7 @@ final class SharedScan: @unchecked Sendable {
             data.rows = 1  // FROM (subquery): one empty archive row
         } else if vectorFilter != nil {
             // The columns WHERE reads first: when no row passes, the others are never decoded.
-            try load(archive.segments[si], bi, data, only: filterSlots)
+            try load(archive.opened(si), bi, data, only: filterSlots)
             data.makeViews()
             vectorFilter!.evaluate(data, &p.mask)
             if !SharedScan.anySet(p.mask, data.rows) {
@@ -444,7 +462,7 @@ final class SharedScan: @unchecked Sendable {
                 return
             }
             if joinTable == nil, p.aggregator?.countsOnly == true {
-                try load(archive.segments[si], bi, data, except: filterSlots)
+                try load(archive.opened(si), bi, data, except: filterSlots)
             } else {
                 // The selection is made now; when the filter is selective (at most one row in
                 // 16 passes) the other integer columns are decoded for those rows only (REJECTs,
@@ -452,14 +470,14 @@ final class SharedScan: @unchecked Sendable {
                 selectedCount = SharedScan.selection(p, data.rows)
                 if selectedCount * 16 <= data.rows {
                     try p.selection.withUnsafeBufferPointer { sel in
-                        try load(archive.segments[si], bi, data, except: filterSlots, selected: (sel.baseAddress!, selectedCount))
+                        try load(archive.opened(si), bi, data, except: filterSlots, selected: (sel.baseAddress!, selectedCount))
                     }
                 } else {
-                    try load(archive.segments[si], bi, data, except: filterSlots)
+                    try load(archive.opened(si), bi, data, except: filterSlots)
                 }
             }
         } else {
-            try load(archive.segments[si], bi, data)
+            try load(archive.opened(si), bi, data)
         }
         data.makeViews()
         if plan.textCaches > 0 {
@@ -738,7 +756,7 @@ final class SharedScan: @unchecked Sendable {
         guard let filter else { return [] }
         let elsewhere = plan.expressionsBesidesFilter.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
         var slots = Set<Int>()
-        for k in filter.kernels {
+        for k in filter.kernels.flatMap(\.all) {
             switch k {
             case .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _), .perCode(let slot, _): slots.insert(slot)
             default: break

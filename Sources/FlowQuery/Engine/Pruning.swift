@@ -215,6 +215,22 @@ indirect enum PruneCondition: CustomStringConvertible {
         }
     }
 
+    /// Whether the segment may hold matching rows, by what the manifest says of it (the range of
+    /// its `start` and `end` values), before the segment is opened.
+    func mayMatch(segment s: SegmentRecord) -> Bool {
+        switch self {
+        case .all(let cs): return cs.allSatisfy { $0.mayMatch(segment: s) }
+        case .any(let cs): return cs.contains { $0.mayMatch(segment: s) }
+        case .intIn(let col, let ranges) where col == "start" || col == "end":
+            guard let r = col == "start" ? s.startRange : s.endRange else { return true }
+            // Stored times are never negative (the parser takes digits only).
+            let bounds = UInt64(max(0, r.lowerBound))...UInt64(max(0, r.upperBound))
+            return ranges.contains { $0.overlaps(bounds) }
+        default:
+            return true
+        }
+    }
+
     /// Whether the block may hold matching rows, by its indexes.
     func mayMatch(_ seg: SegmentReader, _ block: Int) -> Bool {
         switch self {

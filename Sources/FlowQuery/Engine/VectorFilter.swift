@@ -28,6 +28,27 @@ struct VectorFilter {
         /// evaluated once per dictionary code, NULL's code 0 included, with the code's value in
         /// place of the column (per row for an address chunk stored without a dictionary).
         case perCode(slot: Int, predicate: CExpr)
+        /// TRUE where every kernel of some branch is TRUE: an OR of kernel terms (`action =
+        /// 'REJECT' OR dstport = 22`), and NOT of an AND. Each branch fills a mask of its own.
+        indirect case any([[Kernel]])
+
+        /// The slots of the kernel, of its branches' kernels for `any`.
+        var slots: [Int] {
+            switch self {
+            case .text(let slot, _, _, _), .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _), .int(let slot, _, _, _),
+                 .isNull(let slot, _, _), .intRange(let slot, _, _, _), .intIn(let slot, _, _), .textIn(let slot, _, _),
+                 .perCode(let slot, _):
+                return [slot]
+            case .any(let branches):
+                return branches.flatMap { $0.flatMap(\.slots) }
+            }
+        }
+
+        /// The kernel and, for `any`, its branches' kernels.
+        var all: [Kernel] {
+            if case .any(let branches) = self { return [self] + branches.flatMap { $0.flatMap(\.all) } }
+            return [self]
+        }
     }
 
     let kernels: [Kernel]
@@ -49,7 +70,27 @@ struct VectorFilter {
 
     static func kernel(_ e: CExpr, negated: Bool) -> Kernel? {
         if case .inSet(let x, _, let items, let n) = e { return kernel(.inList(x, items, negated: n), negated: negated) }
+        // A predicate of one text column goes per dictionary code whole, ORs and ANDs included
+        // (one evaluation per code beats a mask per branch).
+        if let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter) {
+            switch e {
+            case .and, .or: return .perCode(slot: slot, predicate: negated ? .not(p) : p)
+            default: break
+            }
+        }
         switch e {
+        case .or(let ts):
+            // a OR b; NOT (a OR b) is NOT a AND NOT b (in three-valued logic too: TRUE exactly
+            // when both are FALSE), one branch.
+            var ks: [Kernel] = []
+            for t in ts { guard let k = kernel(t, negated: negated) else { return nil }; ks.append(k) }
+            return .any(negated ? [ks] : ks.map { [$0] })
+        case .and(let ts):
+            // Reached inside an OR (a top-level AND is split into kernels by `init`); NOT (a AND
+            // b) is NOT a OR NOT b.
+            var ks: [Kernel] = []
+            for t in ts { guard let k = kernel(t, negated: negated) else { return nil }; ks.append(k) }
+            return .any(negated ? ks.map { [$0] } : [ks])
         case .not(let x):
             return kernel(x, negated: !negated)
         case .textCompare(let slot, let op, let lit, _):
@@ -170,173 +211,187 @@ struct VectorFilter {
             for i in 0..<rows { mask[i] = 1 }
         }
         mask.withUnsafeMutableBufferPointer { m in
-            for k in kernels {
-                switch k {
-                case .text(let slot, let op, let lit, let negated):
-                    let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { t in
-                        let order = t.withUnsafeBytes { t in lit.withUnsafeBytes { Evaluator.compareBytes(t, $0) } }
-                        return VectorFilter.test(order, op) != negated
-                    }
-                    VectorFilter.apply(table, b.views[slot].codes!, m, rows)
-                case .addressPrefix(let slot, let net, let prefix, let negated) where b.addressCodes[slot] != nil:
-                    let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
-                    let c = b.addressCodes[slot]!
-                    let last = IPAddress(high: net.high | ~masked.high, low: net.low | ~masked.low)
-                    if let run = c.codeRun(first: net, last: last) {
-                        VectorFilter.applyRun(run, negated: negated, c, m, rows)
-                    } else {
-                        VectorFilter.applyByCode(c, m, rows) { hi, lo in
-                            (((hi & masked.high) == net.high && (lo & masked.low) == net.low) != negated)
-                        }
-                    }
-                case .addressIn(let slot, let values, let negated) where b.addressCodes[slot] != nil:
-                    if values.count == 1, let run = b.addressCodes[slot]!.codeRun(first: values[0], last: values[0]) {
-                        VectorFilter.applyRun(run, negated: negated, b.addressCodes[slot]!, m, rows)
-                    } else if values.count == 1 {
-                        let a = values[0]
-                        VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in (hi == a.high && lo == a.low) != negated }
-                    } else {
-                        let set = Set(values)
-                        VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
-                            set.contains(IPAddress(high: hi, low: lo)) != negated
-                        }
-                    }
-                case .addressPrefix(let slot, let net, let prefix, let negated):
-                    let v = b.views[slot]
-                    let hi = v.high!, lo = v.low!
-                    let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
-                    for i in 0..<rows {
-                        let inNet = (hi[i] & masked.high) == net.high && (lo[i] & masked.low) == net.low
-                        m[i] &= (inNet != negated) ? 1 : 0
-                    }
-                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
-                case .int(let slot, let op, let value, let negated):
-                    let v = b.views[slot]
-                    let vals = v.values!
-                    // One loop per operator, each a branch-free compare the compiler vectorizes
-                    // (a per-row switch on the operator and a three-way compare were not).
-                    let flip: UInt8 = negated ? 1 : 0
-                    @inline(__always) func run(_ pass: (Int64) -> Bool) {
-                        for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i])) ? 1 : 0) ^ flip }
-                    }
-                    switch op {
-                    case .equal: run { $0 == value }
-                    case .notEqual: run { $0 != value }
-                    case .less: run { $0 < value }
-                    case .lessOrEqual: run { $0 <= value }
-                    case .greater: run { $0 > value }
-                    default: run { $0 >= value }
-                    }
-                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
-                case .addressIn(let slot, let values, let negated):
-                    let v = b.views[slot]
-                    let hi = v.high!, lo = v.low!
-                    if values.count == 1 {
-                        let a = values[0]
-                        for i in 0..<rows {
-                            let eq = hi[i] == a.high && lo[i] == a.low
-                            m[i] &= (eq != negated) ? 1 : 0
-                        }
-                    } else {
-                        let set = Set(values)
-                        for i in 0..<rows where m[i] != 0 {
-                            m[i] = (set.contains(IPAddress(high: hi[i], low: lo[i])) != negated) ? 1 : 0
-                        }
-                    }
-                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
-                case .intRange(let slot, let low, let high, let negated):
-                    let v = b.views[slot]
-                    let vals = v.values!
-                    let flip: UInt8 = negated ? 1 : 0
-                    if low > high {
-                        // An empty range: BETWEEN is FALSE for every non-NULL row.
-                        for i in 0..<rows { m[i] &= flip }
-                    } else {
-                        // low <= x <= high as one unsigned compare: x - low wraps below 0, so it
-                        // lands in 0...(high - low) exactly when x is in range. No branch per row.
-                        let base = UInt64(bitPattern: low), span = UInt64(bitPattern: high) &- base
-                        for i in 0..<rows { m[i] &= ((vals[i] &- base <= span) ? 1 : 0) ^ flip }
-                    }
-                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
-                case .intIn(let slot, let values, let negated):
-                    let v = b.views[slot]
-                    let vals = v.values!
-                    if values.count <= 8 {
-                        for i in 0..<rows where m[i] != 0 {
-                            let x = Int64(bitPattern: vals[i])
-                            m[i] = (values.contains(x) != negated) ? 1 : 0
-                        }
-                    } else {
-                        let set = Set(values)  // long lists (IN a subquery)
-                        for i in 0..<rows where m[i] != 0 {
-                            m[i] = (set.contains(Int64(bitPattern: vals[i])) != negated) ? 1 : 0
-                        }
-                    }
-                    if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
-                case .perCode(let slot, let predicate):
-                    // The predicate with the column as a parameter, decided per dictionary code
-                    // (or per row where a block's dictionary is about as long as the block).
-                    var c = EvalContext(block: b)
-                    func decide(_ value: Scalar) -> UInt8 {
-                        c.parameter = value
-                        guard case .bool(true)? = try? Evaluator.eval(predicate, c) else { return 0 }
-                        return 1
-                    }
-                    if let strings = b.strings[slot] {
-                        let n = strings.dictionary.count
-                        var table = [UInt8](repeating: 0, count: n + 1)
-                        table[0] = decide(.null)
-                        for code in 1..<(n + 1) { table[code] = decide(.text(slot: slot, code: UInt32(code))) }
-                        VectorFilter.apply(table, b.views[slot].codes!, m, rows)
-                    } else if let codes = b.addressCodes[slot], codes.entryCount <= rows {
-                        var table = [UInt8](repeating: 0, count: max(1, codes.entryCount))
-                        table[0] = decide(.null)
-                        for e in 1..<max(1, codes.entryCount) {
-                            let a = codes.entries.entry(e)
-                            table[e] = decide(.addr(IPAddress(high: a.high, low: a.low)))
-                        }
-                        codes.codes.withUnsafeBufferPointer { VectorFilter.apply(table, $0.baseAddress!, m, rows) }
-                    } else if let codes = b.addressCodes[slot] {
-                        let whenNull = decide(.null)
-                        codes.codes.withUnsafeBufferPointer { cs in
-                            for i in 0..<rows where m[i] != 0 {
-                                if cs[i] == 0 { m[i] = whenNull; continue }
-                                let a = codes.entries.entry(Int(cs[i]))
-                                m[i] = decide(.addr(IPAddress(high: a.high, low: a.low)))
-                            }
-                        }
-                    } else {
-                        let v = b.views[slot]
-                        let high = v.high.unsafelyUnwrapped, low = v.low.unsafelyUnwrapped
-                        let whenNull = decide(.null)
-                        for i in 0..<rows where m[i] != 0 {
-                            if let nl = v.nulls, nl[i] == 1 { m[i] = whenNull; continue }
-                            m[i] = decide(.addr(IPAddress(high: high[i], low: low[i])))
-                        }
-                    }
-                case .textIn(let slot, let values, let negated):
-                    let set = Set(values)
-                    let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { set.contains(Array($0)) != negated }
-                    VectorFilter.apply(table, b.views[slot].codes!, m, rows)
-                case .isNull(let slot, let kind, let negated):
-                    let v = b.views[slot]
-                    if kind == .string {
-                        let codes = v.codes!
-                        for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
-                    } else if kind == .address, v.high == nil, let c = b.addressCodes[slot] {
-                        // An address column read as dictionary codes only: code 0 is NULL
-                        // (compared where the chunk keeps the codes).
-                        if negated {
-                            c.planes.andRun(lo: 1, span: UInt32.max - 1, negated: false, m.baseAddress!)
-                        } else {
-                            c.planes.andRun(lo: 0, span: 0, negated: false, m.baseAddress!)
-                        }
-                    } else if let nulls = v.nulls {
-                        for i in 0..<rows { m[i] &= ((nulls[i] == 1) != negated) ? 1 : 0 }
-                    } else if !negated {
-                        for i in 0..<rows { m[i] = 0 }  // no nulls: IS NULL is never TRUE
+            for k in kernels { VectorFilter.apply(k, b, m, rows) }
+        }
+    }
+
+    /// ANDs into `m` (one byte per row, 1 = TRUE so far) where kernel `k` is TRUE.
+    static func apply(_ k: Kernel, _ b: BlockData, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
+        switch k {
+        case .any(let branches):
+            var anyTrue = [UInt8](repeating: 0, count: rows)
+            var branch = [UInt8](repeating: 1, count: rows)
+            branch.withUnsafeMutableBufferPointer { t in
+                for (n, kernels) in branches.enumerated() {
+                    if n > 0 { for i in 0..<rows { t[i] = 1 } }
+                    for k in kernels { apply(k, b, t, rows) }
+                    for i in 0..<rows { anyTrue[i] |= t[i] }
+                }
+            }
+            for i in 0..<rows { m[i] &= anyTrue[i] }
+        case .text(let slot, let op, let lit, let negated):
+            let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { t in
+                let order = t.withUnsafeBytes { t in lit.withUnsafeBytes { Evaluator.compareBytes(t, $0) } }
+                return VectorFilter.test(order, op) != negated
+            }
+            VectorFilter.apply(table, b.views[slot].codes!, m, rows)
+        case .addressPrefix(let slot, let net, let prefix, let negated) where b.addressCodes[slot] != nil:
+            let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
+            let c = b.addressCodes[slot]!
+            let last = IPAddress(high: net.high | ~masked.high, low: net.low | ~masked.low)
+            if let run = c.codeRun(first: net, last: last) {
+                VectorFilter.applyRun(run, negated: negated, c, m, rows)
+            } else {
+                VectorFilter.applyByCode(c, m, rows) { hi, lo in
+                    (((hi & masked.high) == net.high && (lo & masked.low) == net.low) != negated)
+                }
+            }
+        case .addressIn(let slot, let values, let negated) where b.addressCodes[slot] != nil:
+            if values.count == 1, let run = b.addressCodes[slot]!.codeRun(first: values[0], last: values[0]) {
+                VectorFilter.applyRun(run, negated: negated, b.addressCodes[slot]!, m, rows)
+            } else if values.count == 1 {
+                let a = values[0]
+                VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in (hi == a.high && lo == a.low) != negated }
+            } else {
+                let set = Set(values)
+                VectorFilter.applyByCode(b.addressCodes[slot]!, m, rows) { hi, lo in
+                    set.contains(IPAddress(high: hi, low: lo)) != negated
+                }
+            }
+        case .addressPrefix(let slot, let net, let prefix, let negated):
+            let v = b.views[slot]
+            let hi = v.high!, lo = v.low!
+            let masked = AddressBloom.masked(IPAddress(high: .max, low: .max), prefix)
+            for i in 0..<rows {
+                let inNet = (hi[i] & masked.high) == net.high && (lo[i] & masked.low) == net.low
+                m[i] &= (inNet != negated) ? 1 : 0
+            }
+            if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+        case .int(let slot, let op, let value, let negated):
+            let v = b.views[slot]
+            let vals = v.values!
+            // One loop per operator, each a branch-free compare the compiler vectorizes
+            // (a per-row switch on the operator and a three-way compare were not).
+            let flip: UInt8 = negated ? 1 : 0
+            @inline(__always) func run(_ pass: (Int64) -> Bool) {
+                for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i])) ? 1 : 0) ^ flip }
+            }
+            switch op {
+            case .equal: run { $0 == value }
+            case .notEqual: run { $0 != value }
+            case .less: run { $0 < value }
+            case .lessOrEqual: run { $0 <= value }
+            case .greater: run { $0 > value }
+            default: run { $0 >= value }
+            }
+            if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+        case .addressIn(let slot, let values, let negated):
+            let v = b.views[slot]
+            let hi = v.high!, lo = v.low!
+            if values.count == 1 {
+                let a = values[0]
+                for i in 0..<rows {
+                    let eq = hi[i] == a.high && lo[i] == a.low
+                    m[i] &= (eq != negated) ? 1 : 0
+                }
+            } else {
+                let set = Set(values)
+                for i in 0..<rows where m[i] != 0 {
+                    m[i] = (set.contains(IPAddress(high: hi[i], low: lo[i])) != negated) ? 1 : 0
+                }
+            }
+            if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+        case .intRange(let slot, let low, let high, let negated):
+            let v = b.views[slot]
+            let vals = v.values!
+            let flip: UInt8 = negated ? 1 : 0
+            if low > high {
+                // An empty range: BETWEEN is FALSE for every non-NULL row.
+                for i in 0..<rows { m[i] &= flip }
+            } else {
+                // low <= x <= high as one unsigned compare: x - low wraps below 0, so it
+                // lands in 0...(high - low) exactly when x is in range. No branch per row.
+                let base = UInt64(bitPattern: low), span = UInt64(bitPattern: high) &- base
+                for i in 0..<rows { m[i] &= ((vals[i] &- base <= span) ? 1 : 0) ^ flip }
+            }
+            if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+        case .intIn(let slot, let values, let negated):
+            let v = b.views[slot]
+            let vals = v.values!
+            if values.count <= 8 {
+                for i in 0..<rows where m[i] != 0 {
+                    let x = Int64(bitPattern: vals[i])
+                    m[i] = (values.contains(x) != negated) ? 1 : 0
+                }
+            } else {
+                let set = Set(values)  // long lists (IN a subquery)
+                for i in 0..<rows where m[i] != 0 {
+                    m[i] = (set.contains(Int64(bitPattern: vals[i])) != negated) ? 1 : 0
+                }
+            }
+            if let nulls = v.nulls { for i in 0..<rows where nulls[i] == 1 { m[i] = 0 } }
+        case .perCode(let slot, let predicate):
+            // The predicate with the column as a parameter, decided per dictionary code
+            // (or per row where a block's dictionary is about as long as the block).
+            var c = EvalContext(block: b)
+            func decide(_ value: Scalar) -> UInt8 {
+                c.parameter = value
+                guard case .bool(true)? = try? Evaluator.eval(predicate, c) else { return 0 }
+                return 1
+            }
+            if let strings = b.strings[slot] {
+                let n = strings.dictionary.count
+                var table = [UInt8](repeating: 0, count: n + 1)
+                table[0] = decide(.null)
+                for code in 1..<(n + 1) { table[code] = decide(.text(slot: slot, code: UInt32(code))) }
+                VectorFilter.apply(table, b.views[slot].codes!, m, rows)
+            } else if let codes = b.addressCodes[slot], codes.entryCount <= rows {
+                var table = [UInt8](repeating: 0, count: max(1, codes.entryCount))
+                table[0] = decide(.null)
+                for e in 1..<max(1, codes.entryCount) {
+                    let a = codes.entries.entry(e)
+                    table[e] = decide(.addr(IPAddress(high: a.high, low: a.low)))
+                }
+                codes.codes.withUnsafeBufferPointer { VectorFilter.apply(table, $0.baseAddress!, m, rows) }
+            } else if let codes = b.addressCodes[slot] {
+                let whenNull = decide(.null)
+                codes.codes.withUnsafeBufferPointer { cs in
+                    for i in 0..<rows where m[i] != 0 {
+                        if cs[i] == 0 { m[i] = whenNull; continue }
+                        let a = codes.entries.entry(Int(cs[i]))
+                        m[i] = decide(.addr(IPAddress(high: a.high, low: a.low)))
                     }
                 }
+            } else {
+                let v = b.views[slot]
+                let high = v.high.unsafelyUnwrapped, low = v.low.unsafelyUnwrapped
+                let whenNull = decide(.null)
+                for i in 0..<rows where m[i] != 0 {
+                    if let nl = v.nulls, nl[i] == 1 { m[i] = whenNull; continue }
+                    m[i] = decide(.addr(IPAddress(high: high[i], low: low[i])))
+                }
+            }
+        case .textIn(let slot, let values, let negated):
+            let set = Set(values)
+            let table = VectorFilter.textTable(b.strings[slot]!.dictionary) { set.contains(Array($0)) != negated }
+            VectorFilter.apply(table, b.views[slot].codes!, m, rows)
+        case .isNull(let slot, let kind, let negated):
+            let v = b.views[slot]
+            if kind == .string {
+                let codes = v.codes!
+                for i in 0..<rows { m[i] &= ((codes[i] == 0) != negated) ? 1 : 0 }
+            } else if kind == .address, v.high == nil, let c = b.addressCodes[slot] {
+                // An address column read as dictionary codes only: code 0 is NULL
+                // (compared where the chunk keeps the codes).
+                if negated {
+                    c.planes.andRun(lo: 1, span: UInt32.max - 1, negated: false, m.baseAddress!)
+                } else {
+                    c.planes.andRun(lo: 0, span: 0, negated: false, m.baseAddress!)
+                }
+            } else if let nulls = v.nulls {
+                for i in 0..<rows { m[i] &= ((nulls[i] == 1) != negated) ? 1 : 0 }
+            } else if !negated {
+                for i in 0..<rows { m[i] = 0 }  // no nulls: IS NULL is never TRUE
             }
         }
     }
@@ -398,6 +453,11 @@ enum PerCode {
             switch f {
             case .lower, .upper, .length, .reverse, .trim, .ltrim, .rtrim, .concat, .substr, .strpos, .replace,
                  .startsWith, .coalesce, .nullif, .regexpLike, .regexpSearch, .regexpExtract, .regexpReplace, .regexpCount:
+                break
+            case .parseDate(isTry: true):
+                // try_cast(... AS DATE): NULL for text that is no date. The `date` partition
+                // column is this over date_partition, and AWS's example queries filter on it
+                // (`date > current_date - INTERVAL '7' DAY`): per row it cost 3.4 µs.
                 break
             case .splitPart:
                 // Fails only for an index below 1.
