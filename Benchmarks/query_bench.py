@@ -314,6 +314,10 @@ def queries(t, pool, rare, inet):
          "GROUP BY 1, 2 ORDER BY 1, 2", None, True),
         ("REJECTs per interface", "full", "SELECT interfaceid, sum(numpackets) AS p FROM vpcflow WHERE action = 'REJECT' "
          "GROUP BY 1 ORDER BY p DESC, 1 LIMIT 10", None, True),
+        # An OR across two columns (each side a column kernel; before, such a WHERE was evaluated
+        # row by row).
+        ("REJECT or SSH (OR of columns)", "full", "SELECT protocol, count(*) AS n FROM vpcflow WHERE action = 'REJECT' "
+         "OR destinationport = 22 GROUP BY 1 ORDER BY 1", None, True),
     ]
 
 

@@ -103,6 +103,15 @@ import Testing
         Case(sql: "SELECT t.k, count(t.x) AS n, max(t.x) AS m, sum(t.x) AS s, avg(t.x) AS a FROM (SELECT DISTINCT action AS k, sourceport AS x FROM vpcflow) t WHERE t.k IS NOT NULL AND t.x > 1000 GROUP BY t.k HAVING count(*) > 10 ORDER BY n DESC", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM (SELECT sourceaddress, destinationaddress, destinationport FROM vpcflow GROUP BY 1, 2, 3) WHERE destinationport < 1024", ordered: true),
         Case(sql: "SELECT k, count(*) FILTER (WHERE x > 1000) AS n FROM (SELECT DISTINCT sourceaddress AS k, destinationport AS x FROM vpcflow) t GROUP BY k ORDER BY n DESC, k LIMIT 10", ordered: true),
+        // ORs across columns, filtered by column kernels per branch (NULL-heavy NODATA rows:
+        // NOT of an OR is TRUE only where both sides are FALSE).
+        Case(sql: "SELECT protocol, count(*) AS n FROM vpcflow WHERE action = 'REJECT' OR destinationport = 22 GROUP BY 1 ORDER BY 1", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE NOT (action = 'REJECT' OR destinationport = 443)", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE NOT (action = 'ACCEPT' AND sourceport > 1024)", ordered: true),
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE (destinationport = 22 AND action = 'REJECT') OR (sourceaddress LIKE '10.%' AND numbytes > 1000) OR destinationaddress IS NULL", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE lower(action) = 'reject' OR destinationport IN (22, 3389) OR starttime < 1699990000", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE date_partition = '2023/11/15' OR destinationport = 22", ordered: true),
+        Case(sql: "SELECT date_partition, count(*) AS n FROM vpcflow WHERE region_partition = 'us-east-1' AND (date_partition < '2023/11/15' OR date_partition > '2023/11/16') GROUP BY 1 ORDER BY 1", ordered: true),
         // The example queries of AWS's Athena documentation for flow logs, over its table's
         // partition columns (`date` DATE, or `day` and `accid` with partition projection).
         Case(sql: "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY date, interface_id, srcaddr LIMIT 100", ordered: true,
