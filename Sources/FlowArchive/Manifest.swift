@@ -146,11 +146,16 @@ public struct Manifest: Sendable, Equatable {
     /// months of 5-minute deliveries lists tens of thousands of sources (30,000 of them took
     /// 14 ms to decode, twice a selective query's whole time).
     public static func decode(_ bytes: [UInt8], path: String, sources decodeSources: Bool = true) throws -> Manifest {
+        try bytes.withUnsafeBytes { try decode(raw: $0, path: path, sources: decodeSources) }
+    }
+
+    /// `decode` of a manifest in memory the caller keeps alive (a mapping of the file).
+    public static func decode(raw bytes: UnsafeRawBufferPointer, path: String, sources decodeSources: Bool = true) throws -> Manifest {
         guard bytes.count >= 12 else { throw ArchiveError.corrupt(path, "manifest is \(bytes.count) bytes") }
         let body = bytes.count - 4
-        var c = ByteReader(bytes, range: body..<bytes.count, context: path)
-        let stored: UInt32 = try c.readInteger()
-        var r = ByteReader(bytes, range: 0..<body, context: path)
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: body, as: UInt32.self))
+        let covered = UnsafeRawBufferPointer(rebasing: bytes[0..<body])
+        var r = RawByteReader(covered, context: path)
         guard try r.readInteger(as: UInt32.self) == ArchiveFormat.manifestMagic else {
             throw ArchiveError.corrupt(path, "not a flowarc manifest (bad magic)")
         }
@@ -158,7 +163,7 @@ public struct Manifest: Sendable, Equatable {
         guard major <= ArchiveFormat.majorVersion else {
             throw ArchiveError("\(path): the archive was written by a newer flowarc (format version \(major)); this flowarc reads version \(ArchiveFormat.majorVersion)")
         }
-        guard CRC32.checksum(bytes[0..<body]) == stored else { throw ArchiveError.corrupt(path, "manifest checksum mismatch") }
+        guard CRC32.checksum(covered) == stored else { throw ArchiveError.corrupt(path, "manifest checksum mismatch") }
         let minor: UInt16 = try r.readInteger()
         var m = Manifest()
         m.writtenMajor = major
@@ -210,11 +215,12 @@ public struct Manifest: Sendable, Equatable {
     }
 }
 
-/// What a query needs of a source record to relate rows to their file: its id, the bytes of its
-/// key (not decoded into a `String`), the segment holding its rows and how many.
+/// What a query needs of a source record to relate rows to their file: its id, where the bytes
+/// of its key lie in the manifest (not decoded into a `String`), the segment holding its rows
+/// and how many.
 public struct SourceSummary: Sendable {
     public var id: UInt32
-    public var key: ArraySlice<UInt8>
+    public var key: Range<Int>
     public var segment: UInt32
     public var records: UInt64
 }
@@ -222,8 +228,8 @@ public struct SourceSummary: Sendable {
 extension Manifest {
     /// The source records of the manifest in `bytes`, whose checksum the caller has checked,
     /// walked without decoding their strings: tens of thousands of them in a few milliseconds.
-    public static func sourceSummaries(_ bytes: [UInt8], path: String) throws -> [SourceSummary] {
-        var r = ByteReader(bytes, range: 0..<max(0, bytes.count - 4), context: path)
+    public static func sourceSummaries(_ bytes: UnsafeRawBufferPointer, path: String) throws -> [SourceSummary] {
+        var r = RawByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<max(0, bytes.count - 4)]), context: path)
         do {
             try r.skip(20)
             let nseg = Int(try r.readInteger(as: UInt32.self))
@@ -237,7 +243,7 @@ extension Manifest {
                 let id: UInt32 = try r.readInteger()
                 let keyLength = Int(try r.readInteger(as: UInt32.self))
                 guard keyLength <= 1 << 20 else { throw ArchiveError.corrupt(path, "source key of \(keyLength) bytes") }
-                let key = try r.readBytes(keyLength)
+                let key = try r.readRange(keyLength)
                 try r.skip(8 + 8 + 4)  // size, modification time, checksum
                 let segment: UInt32 = try r.readInteger()
                 try r.skip(8)  // lines

@@ -196,4 +196,16 @@ public struct RawByteReader {
         defer { position += n }
         return position..<position + n
     }
+
+    public mutating func skip(_ n: Int) throws {
+        try check(n)
+        position += n
+    }
+
+    /// A u32 LE length, then that many bytes of UTF-8.
+    public mutating func readLengthPrefixedString(maxLength: Int = 1 << 20) throws -> String {
+        let n = Int(try readInteger(as: UInt32.self))
+        if n > maxLength { throw TruncatedError(context: context + " (string length)", offset: position, needed: n, available: maxLength) }
+        return String(decoding: try readBytes(n), as: UTF8.self)
+    }
 }

@@ -144,4 +144,41 @@ import Testing
         m.segments = [ordered, lateStart, earlyEnd]
         #expect(try Manifest.decode(m.encode(), path: "M").segments == m.segments)
     }
+
+    /// A manifest of tens of thousands of sources (months of 5-minute deliveries) is mapped, not
+    /// read into memory, and its source records decoded only when asked for: the reader still
+    /// checks its checksum on opening, and the records it gives are the ones written.
+    @Test func largeManifestIsMappedAndDecodedOnDemand() throws {
+        let dir = GoldenTests.tempDir("bigmanifest")
+        defer {
+            for f in (try? Sys.listDirectory(dir + "/segments")) ?? [] { try? Sys.remove(dir + "/segments/" + f) }
+            for f in ["segments/", "MANIFEST", ""] { try? Sys.remove(dir + "/" + f) }
+        }
+        try Sys.makeDirectories(dir + "/segments")
+        let segment = try Sys.readFile(GoldenTests.current + "/archive/segments/00000001.fseg")
+        try Sys.writeFileAtomically(dir + "/segments/00000001.fseg", segment)
+        var m = try Manifest.decode(try Sys.readFile(GoldenTests.current + "/archive/MANIFEST"), path: "M")
+        for i in 0..<12_000 {
+            let day = 1 + i / 500
+            m.sources.append(SourceRecord(id: UInt32(100 + i), key: "AWSLogs/111122223333/vpcflowlogs/eu-west-1/2025/01/\(day < 10 ? "0" : "")\(day)/111122223333_vpcflowlogs_eu-west-1_fl-0123456789abcdef0_202501\(day < 10 ? "0" : "")\(day)T\(1000 + i % 1000)Z_\(i).log.gz",
+                                          size: 1, modifiedNanos: 0, checksum: 0, segment: 0, lines: 0, records: 0, rejected: 0,
+                                          headerLines: 0, blankLines: 0, status: .ok, error: ""))
+        }
+        let bytes = m.encode()
+        #expect(bytes.count >= 1 << 20)
+        try Sys.writeFileAtomically(Archive.manifestPath(dir), bytes)
+        let reader = try ArchiveReader(path: dir)
+        #expect(reader.segmentRecords == m.segments)
+        #expect(try reader.manifest == m)
+        let keys = try reader.withSourceSummaries { list, raw in
+            list.map { String(decoding: UnsafeRawBufferPointer(rebasing: raw[$0.key]), as: UTF8.self) }
+        }
+        #expect(keys == m.sources.map(\.key))
+        #expect(try reader.segments.count == 1)
+        // One byte of a source record changed: the checksum fails on opening.
+        var damaged = bytes
+        damaged[bytes.count / 2] ^= 0x20
+        try Sys.writeFileAtomically(Archive.manifestPath(dir), damaged)
+        #expect { _ = try ArchiveReader(path: dir) } throws: { "\($0)".contains("checksum") }
+    }
 }

@@ -38,37 +38,49 @@ struct PartitionFilter: CustomStringConvertible {
 
         // Distinct partitions of the sources. The key's directory decides all three values
         // when it follows the S3 layout (the file name only fills in what the path lacks), so
-        // it is parsed once per directory, not once per file.
-        let sources = try archive.sourceSummaries()
-        var byDirectory: [ArraySlice<UInt8>: [String?]] = [:]
+        // it is parsed once per directory, not once per file; consecutive sources (a folder
+        // ingested in order) mostly share it, so it is compared with the last one first.
         var partitionIndex: [[String?]: Int] = [:]
         var partitions: [[String?]] = []
-        var partitionOfSource: [Int] = []
-        partitionOfSource.reserveCapacity(sources.count)
-        for s in sources {
-            let values: [String?]
-            let slash = s.key.lastIndex(of: UInt8(ascii: "/")) ?? s.key.startIndex
-            let directory = s.key[s.key.startIndex..<slash]
-            if let known = byDirectory[directory] {
-                values = known
-            } else {
-                let fromDirectory = S3KeyInfo.parse(path: String(decoding: directory, as: UTF8.self) + "/-")
-                let v = [fromDirectory.account, fromDirectory.region, fromDirectory.date]
-                if v.allSatisfy({ $0 != nil }) {
-                    byDirectory[directory] = v
-                    values = v
-                } else {
-                    let info = S3KeyInfo.parse(path: String(decoding: s.key, as: UTF8.self))
-                    values = [info.account, info.region, info.date]
-                }
-            }
-            if let i = partitionIndex[values] {
-                partitionOfSource.append(i)
-            } else {
+        let (sources, partitionOfSource) = try archive.withSourceSummaries { sources, bytes in
+            var byDirectory: [[UInt8]: Int] = [:]
+            var last: (directory: UnsafeRawBufferPointer, partition: Int)? = nil
+            var partitionOfSource: [Int] = []
+            partitionOfSource.reserveCapacity(sources.count)
+            func index(_ values: [String?]) -> Int {
+                if let i = partitionIndex[values] { return i }
                 partitionIndex[values] = partitions.count
-                partitionOfSource.append(partitions.count)
                 partitions.append(values)
+                return partitions.count - 1
             }
+            for s in sources {
+                let key = UnsafeRawBufferPointer(rebasing: bytes[s.key])
+                let slash = key.lastIndex(of: UInt8(ascii: "/")) ?? 0
+                let directory = UnsafeRawBufferPointer(rebasing: key[0..<slash])
+                if let l = last, l.directory.elementsEqual(directory) {
+                    partitionOfSource.append(l.partition)
+                    continue
+                }
+                let p: Int
+                if let known = byDirectory[Array(directory)] {
+                    p = known
+                } else {
+                    let fromDirectory = S3KeyInfo.parse(path: String(decoding: directory, as: UTF8.self) + "/-")
+                    let v = [fromDirectory.account, fromDirectory.region, fromDirectory.date]
+                    if v.allSatisfy({ $0 != nil }) {
+                        p = index(v)
+                        byDirectory[Array(directory)] = p
+                    } else {
+                        let info = S3KeyInfo.parse(path: String(decoding: key, as: UTF8.self))
+                        partitionOfSource.append(index([info.account, info.region, info.date]))
+                        last = nil
+                        continue
+                    }
+                }
+                partitionOfSource.append(p)
+                last = (directory, p)
+            }
+            return (sources, partitionOfSource)
         }
 
         // The terms over one row per partition, as the scan would evaluate them.
