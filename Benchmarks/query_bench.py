@@ -326,7 +326,8 @@ def queries(t, pool, rare, inet):
 # ----------------------------------------------------------------------------------------------
 
 EXPLAIN = re.compile(r"scanned (\d+) of (\d+) blocks \((\d+) skipped by the indexes\)(?:, \d+ counted from their indexes)?"
-                     r"(?:, \d+ pages counted or skipped by their min/max)?, (\d+) rows scanned.*?([\d.]+) ms")
+                     r"(?:, \d+ pages counted or skipped by their min/max)?(?:, \d+ of \d+ segments skipped whole by the manifest)?"
+                     r", (\d+) rows scanned.*?([\d.]+) ms")
 
 
 def run_flowarc(flowarc, archive, sql, threads, check):

@@ -34,7 +34,7 @@ public enum Archive {
 /// as they are needed. Opening reads and checks the manifest's segment list only; a segment is
 /// opened (trailer, directory and its checksum, against the manifest) the first time a reader
 /// asks for it, so a query over one day of an archive of months opens that day's segments, and
-/// the manifest's source records are decoded only when asked for (`manifest`, `sources`).
+/// the manifest's source records are decoded only when asked for (`manifest`, `withSourceSummaries`).
 public final class ArchiveReader: @unchecked Sendable {
     public let path: String
     /// The committed segments as the manifest lists them, opened or not.
