@@ -18,6 +18,16 @@ public enum Verifier {
         var report = Report()
         let manifest = try Archive.readManifest(archive)
         report.sources = manifest.sources.count
+        // What queries assume of sources when they skip segments and blocks by partition terms
+        // (spec, "Column names"): a row's source is in the manifest, in the row's segment, and the
+        // row's partition values are those its source's key gives.
+        var sourcesByID: [UInt64: (segment: UInt32, partitions: [String?])] = [:]
+        var recordsBySegment: [UInt32: UInt64] = [:]
+        for src in manifest.sources {
+            let info = S3KeyInfo.parse(path: src.key)
+            sourcesByID[UInt64(src.id)] = (src.segment, [info.account, info.region, info.date])
+            recordsBySegment[src.segment, default: 0] += src.records
+        }
         for s in manifest.segments {
             let path = Archive.segmentPath(archive, s.id)
             let seg: SegmentReader
@@ -42,6 +52,12 @@ public enum Verifier {
                 }
             }
             if rows != s.records { report.problems.append("\(path): \(rows) records, the manifest says \(s.records)") }
+            if recordsBySegment[s.id, default: 0] != s.records {
+                report.problems.append("\(path): its sources in the manifest account for \(recordsBySegment[s.id, default: 0]) records, the segment holds \(s.records)")
+            }
+            for bi in seg.blocks.indices {
+                if let problem = checkSources(seg, block: bi, segmentID: s.id, sourcesByID) { report.problems.append(problem) }
+            }
             report.records += rows
         }
         var sourceRecords: UInt64 = 0
@@ -55,6 +71,36 @@ public enum Verifier {
             report.problems.append("the sources account for \(sourceRecords) records, the segments hold \(manifest.records)")
         }
         return report
+    }
+
+    /// The first row of block `block` whose `$source` is not a source of this segment in the
+    /// manifest, or whose partition columns differ from what its source's key gives; nil if none.
+    static func checkSources(_ seg: SegmentReader, block: Int, segmentID: UInt32,
+                             _ sources: [UInt64: (segment: UInt32, partitions: [String?])]) -> String? {
+        let at = "\(seg.path): block \(block)"
+        guard let ci = seg.columnIndex(named: DerivedColumn.source) else { return nil }
+        do {
+            let ids = try seg.ints(block: block, column: ci)
+            let columns = try FieldCatalog.derived.map { f in try seg.columnIndex(named: f.name).map { try seg.strings(block: block, column: $0) } }
+            // Rows repeat a few (source, partition codes) combinations: each is checked once.
+            var checked = Set<[UInt64]>()
+            for r in 0..<ids.count {
+                guard let id = ids.value(r) else { continue }
+                let combination = [id] + columns.map { UInt64($0.map { $0.codes[r] } ?? 0) }
+                guard checked.insert(combination).inserted else { continue }
+                guard let source = sources[id] else { return "\(at): row \(r) names source \(id), which the manifest does not list" }
+                if source.segment != segmentID {
+                    return "\(at): row \(r) is of source \(id), which the manifest places in segment \(source.segment)"
+                }
+                let values = columns.map { $0?.value(r) }
+                if values != source.partitions {
+                    return "\(at): row \(r) has partitions \(values.map { $0 ?? "null" }), its source's key gives \(source.partitions.map { $0 ?? "null" })"
+                }
+            }
+        } catch {
+            return "\(error)"  // (the chunk checks report it too)
+        }
+        return nil
     }
 
     static func check(_ seg: SegmentReader, block: Int, chunk c: ChunkEntry) throws {

@@ -109,4 +109,32 @@ import Testing
         let report = try Verifier.verify(dir)
         #expect(report.problems.contains { $0.contains("nulls, the directory says 7") }, "\(report.problems)")
     }
+
+    /// Queries skip segments and blocks by partition terms on the word of the manifest: a row's
+    /// source lies in its segment and its partition columns are what the source's key gives.
+    /// `verify` checks both, so a manifest that says otherwise (under a valid checksum) is found.
+    @Test(arguments: ["key", "segment"])
+    func sourcesThatDisagreeWithTheirRowsAreReported(_ change: String) throws {
+        let dir = GoldenTests.tempDir("verify-sources")
+        try Sys.makeDirectories(dir + "/segments")
+        try Sys.writeFileAtomically(dir + "/segments/00000001.fseg",
+                                    try Sys.readFile(GoldenTests.current + "/archive/segments/00000001.fseg"))
+        var m = try Manifest.decode(try Sys.readFile(GoldenTests.current + "/archive/MANIFEST"), path: "M")
+        try Sys.writeFileAtomically(Archive.manifestPath(dir), m.encode())
+        #expect(try Verifier.verify(dir).problems.isEmpty)
+        if change == "key" {
+            #expect(m.sources[0].key.contains("/2024/01/05/"))
+            m.sources[0].key = m.sources[0].key.replacingOccurrences(of: "/2024/01/05/", with: "/2024/01/06/")
+        } else {
+            m.sources[0].segment = 7
+        }
+        try Sys.writeFileAtomically(Archive.manifestPath(dir), m.encode())
+        let problems = try Verifier.verify(dir).problems
+        if change == "key" {
+            #expect(problems.contains { $0.contains("has partitions") && $0.contains("2024/01/06") }, "\(problems)")
+        } else {
+            #expect(problems.contains { $0.contains("places in segment 7") }, "\(problems)")
+            #expect(problems.contains { $0.contains("its sources in the manifest account for 0 records") }, "\(problems)")
+        }
+    }
 }
