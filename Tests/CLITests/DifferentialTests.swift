@@ -189,6 +189,10 @@ import Testing
         // address literal equals nothing), NOT BETWEEN, <> on an address, CIDR containment.
         Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE action IN ('REJECT', 'nothing') AND protocol NOT IN (6) AND destinationport NOT BETWEEN 1 AND 1023", ordered: true),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE destinationaddress <> '10.0.0.5' AND sourceaddress NOT IN ('10.0.0.1', '10.00.0.2') AND logstatus IN ('OK')", ordered: true),
+        // Address lists decided per dictionary code by binary search (both families, an absent
+        // address, NULL rows on both sides of NOT IN).
+        Case(sql: "SELECT destinationaddress, count(*) AS n FROM vpcflow WHERE destinationaddress IN ('10.0.2.193', '10.0.2.52', '2600:1f18:8520:2600:f2ac:e93d:89aa:c16a', '203.0.113.254') GROUP BY 1 ORDER BY 1", ordered: true),
+        Case(sql: "SELECT count(*) AS n, count(destinationaddress) AS d FROM vpcflow WHERE destinationaddress NOT IN ('10.0.2.193', '10.0.2.52', '2600:1f18:8520:2600:f2ac:e93d:89aa:c16a', '203.0.113.254')", ordered: true),
         Case(sql: "SELECT sourceaddress, count(*) AS n FROM vpcflow WHERE contains('10.0.0.0/8', CAST(sourceaddress AS IPADDRESS)) GROUP BY sourceaddress ORDER BY n DESC, sourceaddress LIMIT 40", ordered: true,
              duck: "SELECT sourceaddress, count(*) AS n FROM vpcflow WHERE sourceaddress LIKE '10.%' GROUP BY sourceaddress ORDER BY n DESC, sourceaddress LIMIT 40"),
         // Address filters decided on dictionary codes (the address columns read by WHERE only),
