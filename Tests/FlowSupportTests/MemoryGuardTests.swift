@@ -19,16 +19,24 @@ import Testing
     }
 
     @Test func anonymousMemoryIsMeasuredAndGrowsWithWhatIsWritten() throws {
-        let before = try #require(MemoryGuard.anonymousResidentBytes())
-        #expect(before > 0)
-        // 64 MiB written (not just reserved): the measure must see it.
+        // 64 MiB written (not just reserved): the measure must see it. The measure is the whole
+        // process's, and other tests run in it at the same time and free memory of their own
+        // (once, 30 MiB between the two readings), so up to five tries; a measure that does not
+        // see written memory fails all of them.
         let n = 64 << 20
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        defer { p.deallocate() }
-        p.initialize(repeating: 1, count: n)
-        let after = try #require(MemoryGuard.anonymousResidentBytes())
-        #expect(after - before >= Int64(n) * 3 / 4, "\(before) -> \(after)")
-        #expect(MemoryGuard.availableToProcess() >= after)
+        var seen: [String] = []
+        for _ in 0..<5 {
+            let before = try #require(MemoryGuard.anonymousResidentBytes())
+            #expect(before > 0)
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+            defer { p.deallocate() }
+            p.initialize(repeating: 1, count: n)
+            let after = try #require(MemoryGuard.anonymousResidentBytes())
+            #expect(MemoryGuard.availableToProcess() >= after)
+            if after - before >= Int64(n) * 3 / 4 { return }
+            seen.append("\(before) -> \(after)")
+        }
+        Issue.record("64 MiB written, the measure grew too little in every try: \(seen)")
     }
 
     @Test func theLimitIsLookedForWhereEitherCgroupLayoutKeepsIt() {

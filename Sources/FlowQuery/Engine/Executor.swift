@@ -8,7 +8,8 @@ public struct QueryStats: Sendable {
     public var segments = 0
     public var blocks = 0
     public var blocksSkipped = 0
-    /// Segments skipped whole by the manifest's time bounds (their blocks count as skipped).
+    /// Segments skipped whole by what the manifest says of them, their time bounds or their
+    /// sources' partitions (their blocks count as skipped).
     public var segmentsSkipped = 0
     public var rowsScanned = 0
     public var rowsMatched = 0
@@ -433,28 +434,27 @@ final class SharedScan: @unchecked Sendable {
 
     func scan(block idx: Int, into p: Partial, _ data: BlockData) throws {
         let (si, bi) = blocks[idx]
+        let segment = si >= 0 ? archive.opened(si) : nil  // nil: FROM (subquery), no archive row
         var selectedCount = 0
-        if si >= 0, joinTable == nil, let agg = p.aggregator, agg.countsOnly,
+        if let segment, joinTable == nil, let agg = p.aggregator, agg.countsOnly,
            plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil) {
             // count(*) alone, with no WHERE or over a block every row of which matches by its
             // indexes: the directory's row count, nothing read.
-            let rows = archive.opened(si).blocks[bi].rows
+            let rows = segment.blocks[bi].rows
             p.rowsMatched += rows
             p.blocksCounted += 1
             agg.addRows(rows)
             return
         }
-        if si >= 0, vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly, let exact = exactRanges,
-           let matched = try countByPages(archive.opened(si), bi, exact, p) {
+        if let segment, vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly, let exact = exactRanges,
+           let matched = try countByPages(segment, bi, exact, p) {
             p.rowsMatched += matched
             agg.addRows(matched)
             return
         }
-        if si < 0 {
-            data.rows = 1  // FROM (subquery): one empty archive row
-        } else if vectorFilter != nil {
+        if let segment, vectorFilter != nil {
             // The columns WHERE reads first: when no row passes, the others are never decoded.
-            try load(archive.opened(si), bi, data, only: filterSlots)
+            try load(segment, bi, data, only: filterSlots)
             data.makeViews()
             vectorFilter!.evaluate(data, &p.mask)
             if !SharedScan.anySet(p.mask, data.rows) {
@@ -462,7 +462,7 @@ final class SharedScan: @unchecked Sendable {
                 return
             }
             if joinTable == nil, p.aggregator?.countsOnly == true {
-                try load(archive.opened(si), bi, data, except: filterSlots)
+                try load(segment, bi, data, except: filterSlots)
             } else {
                 // The selection is made now; when the filter is selective (at most one row in
                 // 16 passes) the other integer columns are decoded for those rows only (REJECTs,
@@ -470,14 +470,16 @@ final class SharedScan: @unchecked Sendable {
                 selectedCount = SharedScan.selection(p, data.rows)
                 if selectedCount * 16 <= data.rows {
                     try p.selection.withUnsafeBufferPointer { sel in
-                        try load(archive.opened(si), bi, data, except: filterSlots, selected: (sel.baseAddress!, selectedCount))
+                        try load(segment, bi, data, except: filterSlots, selected: (sel.baseAddress!, selectedCount))
                     }
                 } else {
-                    try load(archive.opened(si), bi, data, except: filterSlots)
+                    try load(segment, bi, data, except: filterSlots)
                 }
             }
+        } else if let segment {
+            try load(segment, bi, data)
         } else {
-            try load(archive.opened(si), bi, data)
+            data.rows = 1  // FROM (subquery): one empty archive row
         }
         data.makeViews()
         if plan.textCaches > 0 {

@@ -32,18 +32,6 @@ struct VectorFilter {
         /// 'REJECT' OR dstport = 22`), and NOT of an AND. Each branch fills a mask of its own.
         indirect case any([[Kernel]])
 
-        /// The slots of the kernel, of its branches' kernels for `any`.
-        var slots: [Int] {
-            switch self {
-            case .text(let slot, _, _, _), .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _), .int(let slot, _, _, _),
-                 .isNull(let slot, _, _), .intRange(let slot, _, _, _), .intIn(let slot, _, _), .textIn(let slot, _, _),
-                 .perCode(let slot, _):
-                return [slot]
-            case .any(let branches):
-                return branches.flatMap { $0.flatMap(\.slots) }
-            }
-        }
-
         /// The kernel and, for `any`, its branches' kernels.
         var all: [Kernel] {
             if case .any(let branches) = self { return [self] + branches.flatMap { $0.flatMap(\.all) } }
