@@ -57,6 +57,40 @@ import Testing
         }
     }
 
+    /// `forEachCode(of:)` finds every listed address a dictionary holds, whatever the list's
+    /// length, duplicates and families (checked against a set of the entries).
+    @Test func listedAddressesAreFoundByWalkingTheDictionary() throws {
+        var rng = SeededRandom(seed: 2027)
+        for trial in 0..<200 {
+            var v4 = Set<UInt32>()
+            let base = UInt32.random(in: 0...UInt32.max, using: &rng) & 0xFFFF_0000
+            for _ in 0..<Int.random(in: 0...300, using: &rng) { v4.insert(base | UInt32.random(in: 0...0xFFF, using: &rng)) }
+            var v6 = Set<IPAddress>()
+            if trial % 3 == 0 { v6.insert(IPAddress(high: 0, low: 1)) }
+            for _ in 0..<Int.random(in: 0...40, using: &rng) {
+                v6.insert(IPAddress(high: 0x2001_0db8_0000_0000 | UInt64.random(in: 0...3, using: &rng), low: UInt64.random(in: 0...255, using: &rng)))
+            }
+            let c = try ColumnCodec.decodeAddressCodes(Self.chunk(v4: v4.sorted(), v6: v6.sorted()))
+            let all = (1..<c.entryCount).map { IPAddress(high: c.high[$0], low: c.low[$0]) }
+            // Entries, neighbours of entries and random addresses of both families.
+            var list: [IPAddress] = []
+            for _ in 0..<Int.random(in: 0...600, using: &rng) {
+                switch Int.random(in: 0...3, using: &rng) {
+                case 0 where !all.isEmpty: list.append(all.randomElement(using: &rng)!)
+                case 1: list.append(IPAddress(ipv4: base | UInt32.random(in: 0...0xFFF, using: &rng)))
+                case 2: list.append(IPAddress(high: 0x2001_0db8_0000_0000 | UInt64.random(in: 0...3, using: &rng), low: UInt64.random(in: 0...255, using: &rng)))
+                default: list.append(IPAddress(ipv4: UInt32.random(in: 0...UInt32.max, using: &rng)))
+                }
+            }
+            let listed = Set(list)
+            var found = Set<Int>()
+            #expect(c.forEachCode(of: list.sorted()) { found.insert($0) })
+            #expect(found == Set(all.indices.filter { listed.contains(all[$0]) }.map { $0 + 1 }), "trial \(trial)")
+        }
+        let unsorted = try ColumnCodec.decodeAddressCodes(Self.chunk(v4: [0x0A00_0002, 0x0A00_0001], v6: []))
+        #expect(!unsorted.forEachCode(of: [IPAddress(ipv4: 0x0A00_0001)]) { _ in })
+    }
+
     @Test func unsortedDictionariesAreDecidedEntryByEntry() throws {
         let c = try ColumnCodec.decodeAddressCodes(Self.chunk(v4: [0x0A00_0002, 0x0A00_0001], v6: []))
         #expect(!c.ascending)

@@ -97,7 +97,7 @@ struct VectorFilter {
         case .inList(.column(let slot, .address), let items, let n):
             let lits = items.compactMap { i -> String? in if case .constant(.string(let s)) = i { return s }; return nil }
             guard lits.count == items.count else { return nil }
-            return .addressIn(slot: slot, values: addresses(lits), negated: n != negated)
+            return .addressIn(slot: slot, values: addresses(lits).sorted(), negated: n != negated)
         case .cidrContains(let net, let prefix, .toIP(.column(let slot, .address), _)):
             return .addressPrefix(slot: slot, network: AddressBloom.masked(net, prefix), prefix: prefix, negated: negated)
         case .between(.column(let slot, let kind), .constant(.int(let lo)), .constant(.int(let hi)), let n) where kind.isInteger:
@@ -171,17 +171,15 @@ struct VectorFilter {
         return table
     }
 
-    /// The truth of `[NOT] IN values` per code of a sorted address dictionary, found by a binary
-    /// search of the dictionary per listed address; nil when the dictionary is not known to be
+    /// The truth of `[NOT] IN values` (ascending) per code of a sorted address dictionary, found
+    /// by walking the dictionary with the list; nil when the dictionary is not known to be
     /// sorted. A threat list of 500 addresses against blocks of ~20,000 distinct destinations:
     /// hashing every entry to look it up in a set of the list was half of the query.
     static func listTable(_ c: AddressCodes, _ values: [IPAddress], negated: Bool) -> [UInt8]? {
         var table = [UInt8](repeating: negated ? 1 : 0, count: max(1, c.entryCount))
         table[0] = 0  // NULL: neither IN nor NOT IN is TRUE
-        for a in values {
-            guard let run = c.codeRun(first: a, last: a) else { return nil }
-            if run.lo <= run.hi { for code in run.lo...run.hi { table[code] = negated ? 0 : 1 } }
-        }
+        let mark: UInt8 = negated ? 0 : 1
+        guard c.forEachCode(of: values, { table[$0] = mark }) else { return nil }
         return table
     }
 
