@@ -272,7 +272,10 @@ final class FilterPages: @unchecked Sendable {
     private func probe(_ b: Int, _ x: UInt32) -> Bool {
         let byte = b &* 32
         let p = byte / pageBytes
-        if isUnread(p) { load(p, 1) }
+        // A page read before is the usual case (a list probes every block's filter hundreds of
+        // times): it is used without looking up the failures first.
+        if let page = lanes[p] { return BlockedBloom.blockContains(page + (byte % pageBytes) / 4, x) }
+        if failures[p] == nil { load(p, 1) }
         guard let page = lanes[p] else { return true }
         return BlockedBloom.blockContains(page + (byte % pageBytes) / 4, x)
     }

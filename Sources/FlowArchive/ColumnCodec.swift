@@ -1022,24 +1022,27 @@ public struct AddressCodes: Sendable {
     public func forEachCode(of sorted: [IPAddress], _ found: (Int) -> Void) -> Bool {
         guard ascending else { return false }
         let entries = entries
-        var cursors = [1, v4Count + 1]
-        let ends = [v4Count + 1, max(v4Count + 1, entryCount)]
-        for a in sorted {
-            for f in 0..<2 {
-                var lo = cursors[f]
-                let end = ends[f]
-                guard lo < end else { continue }
-                // Gallop to a window [lo, hi) whose end is not below `a`, then binary search it.
-                var step = 1, hi = lo
-                while hi < end && entries.entry(hi) < a { lo = hi + 1; hi += step; step *= 2 }
-                hi = min(hi, end)
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if entries.entry(mid) < a { lo = mid + 1 } else { hi = mid }
-                }
-                cursors[f] = lo
-                if lo < end && entries.entry(lo) == a { found(lo) }
+        // The first entry not yet known to be below the current address, per family, and where
+        // the family ends.
+        var v4 = 1, v6 = v4Count + 1
+        let v4End = v4Count + 1, v6End = max(v4Count + 1, entryCount)
+        @inline(__always) func seek(_ a: IPAddress, _ cursor: inout Int, _ end: Int) {
+            var lo = cursor
+            guard lo < end else { return }
+            // Gallop to a window [lo, hi) whose end is not below `a`, then binary search it.
+            var step = 1, hi = lo
+            while hi < end && entries.entry(hi) < a { lo = hi + 1; hi += step; step *= 2 }
+            hi = min(hi, end)
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if entries.entry(mid) < a { lo = mid + 1 } else { hi = mid }
             }
+            cursor = lo
+            if lo < end && entries.entry(lo) == a { found(lo) }
+        }
+        for a in sorted {
+            seek(a, &v4, v4End)
+            seek(a, &v6, v6End)
         }
         return true
     }
