@@ -116,6 +116,9 @@ import Testing
         // partition columns (`date` DATE, or `day` and `accid` with partition projection).
         Case(sql: "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY date, interface_id, srcaddr LIMIT 100", ordered: true,
              duck: "SELECT isodow(CAST(replace(date_partition, '/', '-') AS DATE)) AS day, CAST(replace(date_partition, '/', '-') AS DATE) AS date, interface_id, srcaddr, action, protocol FROM vpcflow WHERE action = 'REJECT' AND protocol = 6 ORDER BY 2, interface_id, srcaddr LIMIT 100"),
+        // Grouped by a function of the partition (computed per dictionary code of date_partition).
+        Case(sql: "SELECT day_of_week(date) AS d, count(*) AS n, sum(numbytes) AS b FROM vpc_flow_logs GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT isodow(CAST(replace(date_partition, '/', '-') AS DATE)) AS d, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY 1 ORDER BY 1"),
         // Earlier editions of that documentation: a `dt` string partition ('YYYY-MM-dd') and the
         // bootstrap's column names.
         Case(sql: "SELECT day_of_week(from_iso8601_timestamp(dt)) AS day, dt, interfaceid, sourceaddress, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 ORDER BY dt, interfaceid, sourceaddress LIMIT 100", ordered: true,

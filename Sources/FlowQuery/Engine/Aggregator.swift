@@ -1401,7 +1401,7 @@ final class Aggregator {
                     }
                     continue
                 }
-                if joinRows == nil, let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter) {
+                if joinRows == nil, let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter, mayFail: true) {
                     // A function of one text or address column (coalesce(instance_id, 'none'),
                     // lower(action), a /24 by regexp_replace(srcaddr, ...)): computed once per
                     // entry of the block's dictionary, the values kept for the block's later

@@ -287,7 +287,7 @@ final class SharedScan: @unchecked Sendable {
             // A function of one address column (a /24 by regexp_replace, a split_part) is
             // computed once per dictionary entry (`Aggregator.buildKeys`): the codes are read too.
             if plan.join == nil, let slot = PerCode.onlySlot(k), plan.columns[slot].kind == .address,
-               PerCode.substituting(k, slot, .parameter) != nil {
+               PerCode.substituting(k, slot, .parameter, mayFail: true) != nil {
                 keyAddresses.insert(slot)
             }
             elsewhere.formUnion(k.slots)
