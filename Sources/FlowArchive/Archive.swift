@@ -7,9 +7,9 @@ public enum Archive {
         dir + "/" + ArchiveFormat.segmentsDirectory + "/" + ArchiveFormat.segmentFileName(id)
     }
 
-    /// Reads the manifest of an existing archive (`sources: false`: without its source records).
-    public static func readManifest(_ dir: String, sources: Bool = true) throws -> Manifest {
-        try Manifest.decode(try readManifestBytes(dir), path: manifestPath(dir), sources: sources)
+    /// Reads the manifest of an existing archive.
+    public static func readManifest(_ dir: String) throws -> Manifest {
+        try Manifest.decode(try readManifestBytes(dir), path: manifestPath(dir))
     }
 
     static func readManifestBytes(_ dir: String) throws -> [UInt8] {
@@ -133,9 +133,6 @@ public final class ArchiveReader: @unchecked Sendable {
         let results = monitor.withLock { indices.map { opened[$0]! } }
         return try results.map { try $0.get() }
     }
-
-    /// The reader of segment `i`, opened first if need be.
-    public func segment(_ i: Int) throws -> SegmentReader { try open([i])[0] }
 
     /// The reader of segment `i`, which `open` has opened.
     public func opened(_ i: Int) -> SegmentReader {

@@ -1,6 +1,6 @@
 import FlowSupport
 
-/// Constants of the flowarc archive format, version 2.1 (specified in Formats/ARCHIVE.md).
+/// Constants of the flowarc archive format, version 2.2 (specified in Formats/ARCHIVE.md).
 public enum ArchiveFormat {
     /// Format major version written by this code. A reader refuses a higher major version.
     public static let majorVersion: UInt16 = 2

@@ -42,6 +42,19 @@ final class BlockData {
 
     deinit { views.deallocate() }
 
+    /// Fresh caches for the `count` `textCompare` nodes of a plan, each sized to the dictionary of
+    /// its column in this block (codes index it directly), for the nodes in `expressions`.
+    func resetTextCaches(_ count: Int, for expressions: [CExpr]) {
+        guard count > 0 else { return }
+        var sizes = [Int](repeating: 1, count: count)
+        for e in expressions {
+            e.forEach { x in
+                if case .textCompare(let slot, _, _, let cache) = x { sizes[cache] = (strings[slot]?.dictionary.count ?? 0) + 1 }
+            }
+        }
+        textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
+    }
+
     /// Points the views at the loaded arrays. The arrays are not mutated until the next load, and
     /// their storage stays where it is while this object holds them.
     func makeViews() {

@@ -482,17 +482,8 @@ final class SharedScan: @unchecked Sendable {
             data.rows = 1  // FROM (subquery): one empty archive row
         }
         data.makeViews()
-        if plan.textCaches > 0 {
-            // Each cache is sized to its column's dictionary; codes index it directly. Every
-            // expression evaluated per row counts (ORDER BY and join terms included).
-            var sizes = [Int](repeating: 1, count: plan.textCaches)
-            for e in plan.expressionsBesidesFilter + (plan.filter.map { [$0] } ?? []) {
-                e.forEach { x in
-                    if case .textCompare(let slot, _, _, let cache) = x { sizes[cache] = (data.strings[slot]?.dictionary.count ?? 0) + 1 }
-                }
-            }
-            data.textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
-        }
+        // Every expression evaluated per row counts (ORDER BY and join terms included).
+        data.resetTextCaches(plan.textCaches, for: plan.expressionsBesidesFilter + (plan.filter.map { [$0] } ?? []))
         p.rowsScanned += data.rows
         let rows = data.rows
         if vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly {

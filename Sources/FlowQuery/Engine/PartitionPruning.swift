@@ -95,15 +95,7 @@ struct PartitionFilter: CustomStringConvertible {
             data.strings[slot] = column
         }
         data.makeViews()
-        if plan.textCaches > 0 {
-            var sizes = [Int](repeating: 1, count: plan.textCaches)
-            for t in terms {
-                t.forEach { x in
-                    if case .textCompare(let slot, _, _, let cache) = x { sizes[cache] = (data.strings[slot]?.dictionary.count ?? 0) + 1 }
-                }
-            }
-            data.textCaches = sizes.map { [Int8](repeating: -1, count: $0) }
-        }
+        data.resetTextCaches(plan.textCaches, for: terms)
         var passes = [Bool](repeating: true, count: partitions.count)
         for row in 0..<partitions.count {
             for t in terms {
