@@ -50,6 +50,39 @@ import Testing
         #expect(bad.status == 1 && bad.stdout.isEmpty && bad.stderr.contains("pattern letter 'w' is not supported") && bad.stderr.contains("^"), "\(bad)")
     }
 
+    /// A WHERE term that may fail, over one text column, is decided once per dictionary value,
+    /// and --explain says the filter ran as column kernels. When it fails for a value, the scan
+    /// runs again with the term per row, so the error is raised only if a row reaches it: a row
+    /// every earlier term rejects does not (as Trino's AND), and a term every row reaches does.
+    @Test func fallibleTermsPerDictionaryValue() throws {
+        let a = try #require(Self.archive)
+        let fast = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE from_iso8601_timestamp(dt) >= TIMESTAMP '2000-01-01 00:00:00' "
+                                + "AND action = 'REJECT'", "--format", "csv", "--explain"])
+        let rejects = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'REJECT'", "--format", "csv"])
+        #expect(fast.status == 0 && fast.stdout == rejects.stdout && fast.stdout != "n\r\n0\r\n", "\(fast)")
+        #expect(fast.stderr.contains("filter: WHERE, by column kernels\n"), "\(fast.stderr)")
+        let unreached = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'NONE' "
+                                     + "AND from_iso8601_timestamp(action) > TIMESTAMP '2000-01-01 00:00:00'", "--format", "csv", "--explain"])
+        #expect(unreached.status == 0 && unreached.stdout == "n\r\n0\r\n", "\(unreached)")
+        #expect(unreached.stderr.contains("failed; the scan ran again with it evaluated per row"), "\(unreached.stderr)")
+        let reached = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'REJECT' "
+                                   + "AND from_iso8601_timestamp(action) > TIMESTAMP '2000-01-01 00:00:00'", "--format", "csv"])
+        #expect(reached.status == 1 && reached.stdout.isEmpty && reached.stderr.contains("Invalid format: \"REJECT\""), "\(reached)")
+    }
+
+    /// A comparison of expressions over integer columns is computed over column arrays; a
+    /// division by zero is an error only when a row reaches it.
+    @Test func expressionComparisonsAsKernels() throws {
+        let a = try #require(Self.archive)
+        let long = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE endtime - starttime > 30", "--format", "csv", "--explain"])
+        #expect(long.status == 0 && long.stdout.hasPrefix("n\r\n") && long.stderr.contains("filter: WHERE, by column kernels\n"), "\(long)")
+        let zero = "numbytes / (numpackets - numpackets) > 1"
+        let unreached = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'NONE' AND \(zero)", "--format", "csv"])
+        #expect(unreached.status == 0 && unreached.stdout == "n\r\n0\r\n", "\(unreached)")
+        let reached = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'REJECT' OR \(zero)", "--format", "csv"])
+        #expect(reached.status == 1 && reached.stdout.isEmpty && reached.stderr.contains("Division by zero"), "\(reached)")
+    }
+
     /// A query whose memory passes --memory-limit stops with a message and exit status 1,
     /// prints none of its result, and the same query runs under the default limit.
     @Test func memoryLimitStopsAQueryThatNeedsMore() throws {

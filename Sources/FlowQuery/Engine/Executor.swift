@@ -111,11 +111,24 @@ public enum QueryEngine {
             }
         }
         let workers = max(1, min(threads, blocks.count))
-        let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers)
-        shared.everyRow = everyRow
-        shared.exactRanges = exact
+        func scan(fallibleCodes: Bool) -> SharedScan {
+            let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers, fallibleCodes: fallibleCodes)
+            shared.everyRow = everyRow
+            shared.exactRanges = exact
+            runThreads(workers) { w in shared.work(w) }
+            return shared
+        }
         let t1 = Sys.monotonicNanos()
-        runThreads(workers) { w in shared.work(w) }
+        var shared = scan(fallibleCodes: true)
+        var filterMode = shared.vectorFilter != nil ? "by column kernels" : "row by row"
+        if shared.failure is KernelUndecided {
+            // A term decided per dictionary code, or an expression computed over columns, failed
+            // (for a code, or a row the row evaluator might never reach): run again with such
+            // terms row by row, where the error is raised only by a row that reaches the term.
+            shared = scan(fallibleCodes: false)
+            filterMode = (shared.vectorFilter != nil ? "by column kernels" : "row by row")
+                + " (a term computed per dictionary value or over columns failed; the scan ran again with it evaluated per row)"
+        }
         if let e = shared.failure { throw e }
         let t2 = Sys.monotonicNanos()
         let keyWords = shared.partials.first?.aggregator?.layout.width
@@ -137,7 +150,7 @@ public enum QueryEngine {
         for s in subStats { stats.addScan(of: s) }  // a subquery's scan is part of this query's
         stats.seconds = Double(Sys.monotonicNanos() - t0) / 1e9
         result.stats = stats
-        result.plan = describe(plan, prune, partitions, keyWords: keyWords)
+        result.plan = describe(plan, prune, partitions, keyWords: keyWords, filterMode: filterMode)
         return result
     }
 
@@ -192,12 +205,13 @@ public enum QueryEngine {
                            plan: first.plan + "\nset operations (\(names)): \(query.setOperations.count + 1) queries run one after another, their rows combined in memory")
     }
 
-    static func describe(_ plan: QueryPlan, _ prune: PruneCondition, _ partitions: PartitionFilter? = nil, keyWords: Int? = nil) -> String {
+    static func describe(_ plan: QueryPlan, _ prune: PruneCondition, _ partitions: PartitionFilter? = nil, keyWords: Int? = nil,
+                         filterMode: String? = nil) -> String {
         var lines: [String] = []
         lines.append("scan archive columns: " + (plan.columns.isEmpty ? "none" : plan.columns.map(\.archiveName).joined(separator: ", ")))
         lines.append("block index pruning: " + (prune.isUseful ? prune.description : "none (no indexed predicate in WHERE)"))
         if let partitions { lines.append("partition pruning: " + partitions.description) }
-        if plan.filter != nil { lines.append("filter: WHERE") }
+        if plan.filter != nil { lines.append("filter: WHERE" + (filterMode.map { ", \($0)" } ?? "")) }
         if plan.isAggregate {
             let packed = plan.groupKeys.isEmpty ? "" : keyWords.map { " (\($0) key word\($0 == 1 ? "" : "s") a group)" } ?? ""
             lines.append("aggregate: \(plan.groupKeys.count) group keys\(packed), \(plan.aggregates.count) aggregates" + (plan.having != nil ? ", HAVING" : ""))
@@ -269,9 +283,11 @@ final class SharedScan: @unchecked Sendable {
     /// Of `keyAddressSlots`, those nothing else reads (WHERE kernels aside): never expanded.
     let keyOnlyAddressSlots: Set<Int>
 
-    init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int) {
+    /// `fallibleCodes`: WHERE terms of one text or address column that may fail are decided per
+    /// dictionary code (see `VectorFilter.Kernel.perCode`).
+    init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int, fallibleCodes: Bool = false) {
         self.plan = plan
-        vectorFilter = plan.filter.flatMap { VectorFilter($0) }
+        vectorFilter = plan.filter.flatMap { VectorFilter($0, fallible: fallibleCodes) }
         codeOnly = Self.codeOnlySlots(plan, vectorFilter)
         let fs = plan.filter?.slots ?? []
         filterSlots = fs
@@ -456,7 +472,7 @@ final class SharedScan: @unchecked Sendable {
             // The columns WHERE reads first: when no row passes, the others are never decoded.
             try load(segment, bi, data, only: filterSlots)
             data.makeViews()
-            vectorFilter!.evaluate(data, &p.mask)
+            try vectorFilter!.evaluate(data, &p.mask)
             if !SharedScan.anySet(p.mask, data.rows) {
                 p.rowsScanned += data.rows
                 return

@@ -23,11 +23,21 @@ struct VectorFilter {
         case intIn(slot: Int, values: [Int64], negated: Bool)
         /// text column [NOT] IN text constants, decided once per dictionary code.
         case textIn(slot: Int, values: [[UInt8]], negated: Bool)
-        /// Any predicate of one text or address column that cannot fail (`lower(action) =
-        /// 'reject'`, `coalesce(instance_id, 'none') = 'none'`, `regexp_like(dstaddr, ...)`):
+        /// Any predicate of one text or address column (`lower(action) = 'reject'`,
+        /// `coalesce(instance_id, 'none') = 'none'`, `regexp_like(dstaddr, ...)`; with
+        /// `fallible`, also functions that may fail, such as `from_iso8601_timestamp(dt) > ...`):
         /// evaluated once per dictionary code, NULL's code 0 included, with the code's value in
-        /// place of the column (per row for an address chunk stored without a dictionary).
+        /// place of the column (per row for an address chunk stored without a dictionary). A
+        /// code whose evaluation fails throws `KernelUndecided`: the statement is then run
+        /// again with such terms evaluated row by row, which raises the error only for a row
+        /// that reaches the term (as Trino would), or not at all.
         case perCode(slot: Int, predicate: CExpr)
+        /// `a <op> b` where a side is an integer or time expression over integer columns
+        /// (`endtime - starttime > 600`, `numbytes / numpackets < 60`, `hour(from_unixtime(start))
+        /// BETWEEN ...` as two): both sides computed for the rows still TRUE (`VectorExpr`), then
+        /// compared. Only with `fallible` (an expression may fail: division by zero, overflow),
+        /// throwing `KernelUndecided` when it does, as `perCode`.
+        case compareExpr(op: BinaryOperator, VectorExpr, VectorExpr, negated: Bool)
         /// TRUE where every kernel of some branch is TRUE: an OR of kernel terms (`action =
         /// 'REJECT' OR dstport = 22`), and NOT of an AND. Each branch fills a mask of its own.
         indirect case any([[Kernel]])
@@ -41,8 +51,10 @@ struct VectorFilter {
 
     let kernels: [Kernel]
 
-    /// nil when the clause has a shape the kernels do not cover.
-    init?(_ e: CExpr) {
+    /// nil when the clause has a shape the kernels do not cover. With `fallible`, predicates of
+    /// one text or address column that may fail are decided per dictionary code too (see
+    /// `Kernel.perCode`).
+    init?(_ e: CExpr, fallible: Bool = false) {
         var ks: [Kernel] = []
         // ANDs within the AND (contains() on an IPv6 network binds to one) are terms too.
         func terms(_ e: CExpr) -> [CExpr] {
@@ -50,17 +62,18 @@ struct VectorFilter {
             return [e]
         }
         for t in terms(e) {
-            guard let k = VectorFilter.kernel(t, negated: false) else { return nil }
+            guard let k = VectorFilter.kernel(t, negated: false, fallible: fallible) else { return nil }
             ks.append(k)
         }
         kernels = ks
     }
 
-    static func kernel(_ e: CExpr, negated: Bool) -> Kernel? {
+    static func kernel(_ e: CExpr, negated: Bool, fallible: Bool = false) -> Kernel? {
+        func kernel(_ e: CExpr, negated: Bool) -> Kernel? { VectorFilter.kernel(e, negated: negated, fallible: fallible) }
         if case .inSet(let x, _, let items, let n) = e { return kernel(.inList(x, items, negated: n), negated: negated) }
         // A predicate of one text column goes per dictionary code whole, ORs and ANDs included
         // (one evaluation per code beats a mask per branch).
-        if let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter) {
+        if let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter, mayFail: fallible) {
             switch e {
             case .and, .or: return .perCode(slot: slot, predicate: negated ? .not(p) : p)
             default: break
@@ -110,11 +123,22 @@ struct VectorFilter {
             let values = items.compactMap { i -> [UInt8]? in if case .constant(.string(let v)) = i { return Array(v.utf8) }; return nil }
             guard values.count == items.count else { return nil }
             return .textIn(slot: slot, values: values, negated: n != negated)
+        case .between(let x, let lo, let hi, let n) where fallible && VectorExpr.compile(x) != nil:
+            // x BETWEEN lo AND hi is x >= lo AND x <= hi (x is computed twice); NOT BETWEEN, the OR.
+            guard let ge = kernel(.compare(.greaterOrEqual, x, lo), negated: negated != n),
+                  let le = kernel(.compare(.lessOrEqual, x, hi), negated: negated != n) else { return nil }
+            return .any(negated != n ? [[ge], [le]] : [[ge, le]])
         default:
-            guard let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter) else { return nil }
+            if fallible, case .compare(let op, let a, let b) = e, VectorFilter.comparisons.contains(op),
+               let (va, ta) = VectorExpr.compile(a), let (vb, tb) = VectorExpr.compile(b), ta == tb {
+                return .compareExpr(op: op, va, vb, negated: negated)
+            }
+            guard let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter, mayFail: fallible) else { return nil }
             return .perCode(slot: slot, predicate: negated ? .not(p) : p)
         }
     }
+
+    static let comparisons: Set<BinaryOperator> = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
 
     /// The addresses whose text form is exactly one of `texts`. An address column is VARCHAR to
     /// SQL and its values print canonically, so a literal that is not canonical text (or not an
@@ -213,19 +237,20 @@ struct VectorFilter {
         }
     }
 
-    /// Fills `mask` (one byte per row) with 1 where every kernel is TRUE.
-    func evaluate(_ b: BlockData, _ mask: inout [UInt8]) {
+    /// Fills `mask` (one byte per row) with 1 where every kernel is TRUE; throws
+    /// `KernelUndecided` when a per-code predicate fails for a code.
+    func evaluate(_ b: BlockData, _ mask: inout [UInt8]) throws(KernelUndecided) {
         let rows = b.rows
         if mask.count < rows { mask = [UInt8](repeating: 1, count: rows) } else {
             for i in 0..<rows { mask[i] = 1 }
         }
-        mask.withUnsafeMutableBufferPointer { m in
-            for k in kernels { VectorFilter.apply(k, b, m, rows) }
+        try mask.withUnsafeMutableBufferPointer { m throws(KernelUndecided) in
+            for k in kernels { try VectorFilter.apply(k, b, m, rows) }
         }
     }
 
     /// ANDs into `m` (one byte per row, 1 = TRUE so far) where kernel `k` is TRUE.
-    static func apply(_ k: Kernel, _ b: BlockData, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
+    static func apply(_ k: Kernel, _ b: BlockData, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) throws(KernelUndecided) {
         switch k {
         case .any(let branches):
             // Raw buffers: Swift arrays captured here paid a uniqueness check per row and
@@ -237,7 +262,7 @@ struct VectorFilter {
             any.initialize(repeating: 0, count: rows)
             for kernels in branches {
                 t.initialize(repeating: 1, count: rows)
-                for k in kernels { apply(k, b, branch, rows) }
+                for k in kernels { try apply(k, b, branch, rows) }
                 for i in 0..<rows { any[i] |= t[i] }
             }
             let out = m.baseAddress!
@@ -349,42 +374,76 @@ struct VectorFilter {
             // The predicate with the column as a parameter, decided per dictionary code
             // (or per row where a block's dictionary is about as long as the block).
             var c = EvalContext(block: b)
-            func decide(_ value: Scalar) -> UInt8 {
+            func decide(_ value: Scalar) throws(KernelUndecided) -> UInt8 {
                 c.parameter = value
-                guard case .bool(true)? = try? Evaluator.eval(predicate, c) else { return 0 }
-                return 1
+                do {
+                    guard case .bool(true) = try Evaluator.eval(predicate, c) else { return 0 }
+                    return 1
+                } catch {
+                    throw KernelUndecided()
+                }
             }
             if let strings = b.strings[slot] {
                 let n = strings.dictionary.count
                 var table = [UInt8](repeating: 0, count: n + 1)
-                table[0] = decide(.null)
-                for code in 1..<(n + 1) { table[code] = decide(.text(slot: slot, code: UInt32(code))) }
+                table[0] = try decide(.null)
+                for code in 1..<(n + 1) { table[code] = try decide(.text(slot: slot, code: UInt32(code))) }
                 VectorFilter.apply(table, b.views[slot].codes!, m, rows)
             } else if let codes = b.addressCodes[slot], codes.entryCount <= rows {
                 var table = [UInt8](repeating: 0, count: max(1, codes.entryCount))
-                table[0] = decide(.null)
+                table[0] = try decide(.null)
                 for e in 1..<max(1, codes.entryCount) {
                     let a = codes.entries.entry(e)
-                    table[e] = decide(.addr(IPAddress(high: a.high, low: a.low)))
+                    table[e] = try decide(.addr(IPAddress(high: a.high, low: a.low)))
                 }
                 codes.codes.withUnsafeBufferPointer { VectorFilter.apply(table, $0.baseAddress!, m, rows) }
             } else if let codes = b.addressCodes[slot] {
-                let whenNull = decide(.null)
-                codes.codes.withUnsafeBufferPointer { cs in
+                let whenNull = try decide(.null)
+                try codes.codes.withUnsafeBufferPointer { cs throws(KernelUndecided) in
                     for i in 0..<rows where m[i] != 0 {
                         if cs[i] == 0 { m[i] = whenNull; continue }
                         let a = codes.entries.entry(Int(cs[i]))
-                        m[i] = decide(.addr(IPAddress(high: a.high, low: a.low)))
+                        m[i] = try decide(.addr(IPAddress(high: a.high, low: a.low)))
                     }
                 }
             } else {
                 let v = b.views[slot]
                 let high = v.high.unsafelyUnwrapped, low = v.low.unsafelyUnwrapped
-                let whenNull = decide(.null)
+                let whenNull = try decide(.null)
                 for i in 0..<rows where m[i] != 0 {
                     if let nl = v.nulls, nl[i] == 1 { m[i] = whenNull; continue }
-                    m[i] = decide(.addr(IPAddress(high: high[i], low: low[i])))
+                    m[i] = try decide(.addr(IPAddress(high: high[i], low: low[i])))
                 }
+            }
+        case .compareExpr(let op, let a, let bx, let negated):
+            // The rows still TRUE, as a selection; the sides computed for those only.
+            let sel = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows))
+            let va = UnsafeMutablePointer<Int64>.allocate(capacity: max(1, rows)), vb = UnsafeMutablePointer<Int64>.allocate(capacity: max(1, rows))
+            let na = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rows)), nb = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rows))
+            defer { sel.deallocate(); va.deallocate(); vb.deallocate(); na.deallocate(); nb.deallocate() }
+            var n = 0
+            for i in 0..<rows where m[i] != 0 { sel[n] = Int32(truncatingIfNeeded: i); n += 1 }
+            guard n > 0 else { return }
+            do {
+                try a.evaluate(b, sel, n, va, na)
+                try bx.evaluate(b, sel, n, vb, nb)
+            } catch {
+                throw KernelUndecided()
+            }
+            let flip: UInt8 = negated ? 1 : 0
+            @inline(__always) func run(_ pass: (Int64, Int64) -> Bool) {
+                for j in 0..<n {
+                    let t = (pass(va[j], vb[j]) ? 1 : 0) ^ flip
+                    m[Int(sel[j])] = (na[j] | nb[j]) == 0 ? t : 0  // NULL: neither TRUE nor, negated, TRUE
+                }
+            }
+            switch op {
+            case .equal: run { $0 == $1 }
+            case .notEqual: run { $0 != $1 }
+            case .less: run { $0 < $1 }
+            case .lessOrEqual: run { $0 <= $1 }
+            case .greater: run { $0 > $1 }
+            default: run { $0 >= $1 }
             }
         case .textIn(let slot, let values, let negated):
             let set = Set(values)
@@ -411,6 +470,11 @@ struct VectorFilter {
         }
     }
 }
+
+/// A kernel that may fail did, for a dictionary code (`VectorFilter.Kernel.perCode`) or a row
+/// (`compareExpr`) that the row evaluator might never have reached: the statement is run again
+/// with such terms row by row.
+struct KernelUndecided: Error {}
 
 /// Predicates of one text or address column evaluated per dictionary code (see `VectorFilter.Kernel.perCode`).
 enum PerCode {
