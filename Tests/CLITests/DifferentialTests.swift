@@ -141,6 +141,11 @@ import Testing
              duck: "SELECT count(*) AS n FROM vpcflow WHERE hour(make_timestamp(starttime * 1000000)) BETWEEN 2 AND 4 OR numpackets > 2 * sourceport"),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE hour(from_unixtime(starttime)) NOT BETWEEN 2 AND 20 AND NOT (numbytes % 7 = numpackets % 7)", ordered: true,
              duck: "SELECT count(*) AS n FROM vpcflow WHERE hour(make_timestamp(starttime * 1000000)) NOT BETWEEN 2 AND 20 AND NOT (numbytes % 7 = numpackets % 7)"),
+        // An integer column against a double constant (to_unixtime of a timestamp, a decimal
+        // literal): rewritten as integer bounds for the indexes and kernels.
+        Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE starttime >= to_unixtime(TIMESTAMP '2023-11-15 00:00:00') AND starttime < to_unixtime(TIMESTAMP '2023-11-15 00:00:00' + INTERVAL '6' HOUR)", ordered: true,
+             duck: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE starttime >= epoch(TIMESTAMP '2023-11-15 00:00:00') AND starttime < epoch(TIMESTAMP '2023-11-15 06:00:00')"),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE numbytes < 1500.5 AND numpackets >= 2.0 OR sourceport BETWEEN 1023.5 AND 2000.0 OR destinationport = 443.0", ordered: true),
         Case(sql: "SELECT dt, count(*) AS n, sum(numbytes) AS b FROM vpc_flow_logs WHERE dt >= '2023-11-15' GROUP BY dt ORDER BY dt", ordered: true,
              duck: "SELECT replace(date_partition, '/', '-') AS dt, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE replace(date_partition, '/', '-') >= '2023-11-15' GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND date > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10", ordered: true,

@@ -83,6 +83,41 @@ import Testing
         #expect(reached.status == 1 && reached.stdout.isEmpty && reached.stderr.contains("Division by zero"), "\(reached)")
     }
 
+    /// An integer column compared with a double constant is rewritten as integer bounds (so the
+    /// indexes prune by it): each comparison counts what the same comparison of `column + 0`
+    /// (evaluated per row, as a double) counts, at and between the column's values.
+    @Test func integerColumnAgainstDoubleConstants() throws {
+        let a = try #require(Self.archive)
+        let values = try CLI.run(["query", a, "SELECT DISTINCT numbytes FROM vpcflow WHERE numbytes IS NOT NULL ORDER BY 1 LIMIT 3", "--format", "csv"])
+        let picked = values.stdout.split(separator: "\r\n").dropFirst().compactMap { Double($0) }
+        #expect(picked.count == 3, "\(values)")
+        var script = "", pairs = 0
+        for v in picked {
+            for d in [v, v - 0.5, v + 0.25, -1.5, 1e300] {
+                for op in ["=", "<", "<=", ">", ">=", "<>"] {
+                    script += "SELECT count(*) FROM vpcflow WHERE numbytes \(op) \(d);\n"
+                    script += "SELECT count(*) FROM vpcflow WHERE numbytes + 0 \(op) \(d);\n"
+                    pairs += 1
+                }
+            }
+        }
+        let scratch = try Scratch("double-bounds")
+        defer { scratch.remove() }
+        let file = scratch.sub("q.sql")
+        try script.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["query", a, "-f", file, "--format", "csv"])
+        #expect(r.status == 0, "\(r)")
+        let counts = r.stdout.split(separator: "\r\n").filter { $0 != "_col0" }
+        #expect(counts.count == 2 * pairs, "\(r.stdout)")
+        let lines = script.split(separator: "\n")
+        for i in stride(from: 0, to: min(counts.count, 2 * pairs) - 1, by: 2) {
+            #expect(counts[i] == counts[i + 1], "\(lines[i]) -> \(counts[i]), \(lines[i + 1]) -> \(counts[i + 1])")
+        }
+        let pruned = try CLI.run(["query", a, "SELECT count(*) FROM vpcflow WHERE starttime >= to_unixtime(TIMESTAMP '2000-01-01 00:00:00')",
+                                  "--format", "csv", "--explain"])
+        #expect(pruned.stderr.contains("block index pruning: start in [946684800,"), "\(pruned.stderr)")
+    }
+
     /// A query whose memory passes --memory-limit stops with a message and exit status 1,
     /// prints none of its result, and the same query runs under the default limit.
     @Test func memoryLimitStopsAQueryThatNeedsMore() throws {

@@ -292,9 +292,10 @@ extension Binder {
         case .or(let ts): return Expr(.or(ts.map { withTimeBoundsForPruning($0) }), position: term.position)
         case .unary(.not, let x): return Expr(.unary(.not, withTimeBoundsForPruning(x)), position: term.position)
         case .binary(let op, let l, let r) where op.isComparison && op != .notEqual:
-            return timeBound(op, l, r) ?? timeBound(op.flipped, r, l) ?? term
+            return timeBound(op, l, r) ?? timeBound(op.flipped, r, l) ?? numericBound(op, l, r) ?? numericBound(op.flipped, r, l) ?? term
         case .between(let x, let lo, let hi, false):
-            if let a = timeBound(.greaterOrEqual, x, lo), let b = timeBound(.lessOrEqual, x, hi) {
+            if let a = timeBound(.greaterOrEqual, x, lo) ?? numericBound(.greaterOrEqual, x, lo),
+               let b = timeBound(.lessOrEqual, x, hi) ?? numericBound(.lessOrEqual, x, hi) {
                 return Expr(.and([a, b]), position: term.position)
             }
             return term
@@ -329,6 +330,67 @@ extension Binder {
         guard let column = Self.secondsColumn(x), let (bound, type) = try? bindExpr(k, post: false), type == .timestamp,
               case .constant(.timestamp(let ms)) = bound else { return nil }
         return Self.secondsRange(column, op, ms)
+    }
+
+    /// `column op k` for an integer column and a constant `k` that is not an integer literal,
+    /// as the same comparison with integer literals, or nil. `starttime >= to_unixtime(TIMESTAMP
+    /// '2023-11-15 00:00:00')` compares a bigint with a double: evaluated per row (0.6 s over 20 M
+    /// rows), pruning no block. A bigint meets a double as a double, and that conversion is
+    /// monotone, so the values that pass form one range of integers; its ends are found by
+    /// bisection on the conversion itself, so the range is exact even where doubles are coarser
+    /// than integers. (NaN and infinities are left to the row evaluator.)
+    private mutating func numericBound(_ op: BinaryOperator, _ x: Expr, _ k: Expr) -> Expr? {
+        guard case .column = x.kind, let col = PruneCondition.column(x), col.kind.isInteger else { return nil }
+        if case .literal(.integer) = k.kind { return nil }  // already what the indexes read
+        guard var (bound, _) = try? bindExpr(k, post: false) else { return nil }
+        if case .constant = bound {} else {
+            // A constant expression the binder leaves to run time (to_unixtime of a timestamp).
+            var reads = !bound.slots.isEmpty
+            bound.forEach { if case .joined = $0 { reads = true } else if case .groupKey = $0 { reads = true }
+                            else if case .aggregate = $0 { reads = true } else if case .parameter = $0 { reads = true } }
+            guard !reads, let v = try? Evaluator.eval(bound, EvalContext()) else { return nil }
+            bound = .constant(v)
+        }
+        let at = x.position
+        func literal(_ v: Int64) -> Expr { Expr(.literal(.integer(v)), position: at) }
+        switch bound {
+        case .constant(.int(let v)):
+            return Expr(.binary(op, x, literal(v)), position: at)
+        case .constant(.double(let d)) where d.isFinite:
+            // The smallest archive value (they are 0 ... Int64.max) for which `pass` holds, for a
+            // `pass` that is false and then true as the value grows.
+            func first(_ pass: (Int64) -> Bool) -> Int64? {
+                if pass(0) { return 0 }
+                guard pass(Int64.max) else { return nil }
+                var lo: Int64 = 0, hi = Int64.max  // !pass(lo), pass(hi)
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2
+                    if pass(mid) { hi = mid } else { lo = mid }
+                }
+                return hi
+            }
+            let atLeast = first { Double($0) >= d }, above = first { Double($0) > d }
+            let lo: Int64, hi: Int64
+            switch op {
+            case .greaterOrEqual: (lo, hi) = (atLeast ?? 1, atLeast == nil ? 0 : Int64.max)
+            case .greater: (lo, hi) = (above ?? 1, above == nil ? 0 : Int64.max)
+            case .lessOrEqual: (lo, hi) = (0, above.map { $0 - 1 } ?? Int64.max)
+            case .less: (lo, hi) = (0, atLeast.map { $0 - 1 } ?? Int64.max)
+            case .equal: (lo, hi) = atLeast.map { ($0, above.map { $0 - 1 } ?? Int64.max) } ?? (1, 0)
+            default: return nil
+            }
+            if lo > hi {
+                // No value passes: a range no value has (as `secondsRange` writes it).
+                return Expr(.and([Expr(.binary(.less, x, literal(0)), position: at),
+                                  Expr(.binary(.greater, x, literal(0)), position: at)]), position: at)
+            }
+            if lo == 0 && hi == Int64.max { return Expr(.isNull(x, negated: true), position: at) }
+            if lo == 0 { return Expr(.binary(.lessOrEqual, x, literal(hi)), position: at) }
+            if hi == Int64.max { return Expr(.binary(.greaterOrEqual, x, literal(lo)), position: at) }
+            return Expr(.between(x, low: literal(lo), high: literal(hi), negated: false), position: at)
+        default:
+            return nil
+        }
     }
 
     /// The integer column of `from_unixtime(column)`, or nil; also through `AT TIME ZONE 'UTC'`,
