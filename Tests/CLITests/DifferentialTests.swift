@@ -146,6 +146,13 @@ import Testing
         Case(sql: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE starttime >= to_unixtime(TIMESTAMP '2023-11-15 00:00:00') AND starttime < to_unixtime(TIMESTAMP '2023-11-15 00:00:00' + INTERVAL '6' HOUR)", ordered: true,
              duck: "SELECT count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE starttime >= epoch(TIMESTAMP '2023-11-15 00:00:00') AND starttime < epoch(TIMESTAMP '2023-11-15 06:00:00')"),
         Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE numbytes < 1500.5 AND numpackets >= 2.0 OR sourceport BETWEEN 1023.5 AND 2000.0 OR destinationport = 443.0", ordered: true),
+        // Bitwise tests of TCP flags (SYN without ACK), coalesce and date_diff in WHERE and in
+        // aggregates, over NULL-heavy NODATA rows (computed over column arrays).
+        Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE bitwise_and(tcpflags, 2) <> 0 AND bitwise_and(tcpflags, 16) = 0 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10", ordered: true,
+             duck: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE (tcpflags & 2) <> 0 AND (tcpflags & 16) = 0 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10"),
+        Case(sql: "SELECT count(*) AS n, sum(coalesce(numbytes, 0)) AS b, sum(coalesce(numpackets, sourceport, 7)) AS p FROM vpcflow WHERE coalesce(numbytes, 0) < 5000 OR coalesce(sourceport, destinationport) = 443", ordered: true),
+        Case(sql: "SELECT action, count(*) AS n FROM vpcflow WHERE date_diff('second', from_unixtime(starttime), from_unixtime(endtime)) BETWEEN 30 AND 59 OR date_diff('minute', from_unixtime(starttime), from_unixtime(endtime)) > 1 GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT action, count(*) AS n FROM vpcflow WHERE date_sub('second', make_timestamp(starttime * 1000000), make_timestamp(endtime * 1000000)) BETWEEN 30 AND 59 OR date_sub('minute', make_timestamp(starttime * 1000000), make_timestamp(endtime * 1000000)) > 1 GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT dt, count(*) AS n, sum(numbytes) AS b FROM vpc_flow_logs WHERE dt >= '2023-11-15' GROUP BY dt ORDER BY dt", ordered: true,
              duck: "SELECT replace(date_partition, '/', '-') AS dt, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE replace(date_partition, '/', '-') >= '2023-11-15' GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND date > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10", ordered: true,

@@ -23,6 +23,16 @@ indirect enum VectorExpr {
     /// ELSE 0 END)`.
     case choose([(VectorCondition, VectorExpr)], otherwise: VectorExpr?)
 
+    /// bitwise_and / bitwise_or / bitwise_xor of bigints (`bitwise_and(tcp_flags, 2) <> 0`: SYN
+    /// flags), and bitwise_not.
+    case bitwise(ScalarFunction, VectorExpr, VectorExpr)
+    case bitwiseNot(VectorExpr)
+    /// coalesce(x, y, ...) whose arguments after the first cannot fail (columns and constants:
+    /// the row evaluator computes them only where the ones before are NULL).
+    case coalesce([VectorExpr])
+    /// date_diff of a fixed unit (second ... week), in milliseconds per unit: (b - a) / step.
+    case dateDiff(step: Int64, VectorExpr, VectorExpr)
+
     /// A timestamp's day (date(ts)); a date's midnight.
     case toDate(VectorExpr)
     case dateToTimestamp(VectorExpr)
@@ -101,6 +111,31 @@ indirect enum VectorExpr {
         case .call(.field(let f), let args):
             guard let (v, t) = compile(args[0]), t == timestamp else { return nil }
             return (.field(f, v), bigint)
+        case .call(let f, let args) where (f == .bitwiseAnd || f == .bitwiseOr || f == .bitwiseXor) && args.count == 2:
+            guard let (va, ta) = compile(args[0]), ta == bigint, let (vb, tb) = compile(args[1]), tb == bigint else { return nil }
+            return (.bitwise(f, va, vb), bigint)
+        case .call(.bitwiseNot, let args) where args.count == 1:
+            guard let (v, t) = compile(args[0]), t == bigint else { return nil }
+            return (.bitwiseNot(v), bigint)
+        case .call(.coalesce, let args) where !args.isEmpty:
+            var parts: [VectorExpr] = []
+            var tag: UInt8? = nil
+            for (i, a) in args.enumerated() {
+                guard let (v, t) = compile(a), tag == nil || tag == t else { return nil }
+                if i > 0 {
+                    switch v {
+                    case .column, .constant: break
+                    default: return nil
+                    }
+                }
+                parts.append(v)
+                tag = t
+            }
+            return (.coalesce(parts), tag!)
+        case .call(.dateDiff(let unit), let args) where args.count == 2:
+            guard let step = unit.fixedMilliseconds, let (va, ta) = compile(args[0]), ta == timestamp,
+                  let (vb, tb) = compile(args[1]), tb == timestamp else { return nil }
+            return (.dateDiff(step: step, va, vb), bigint)
         case .dateAdd(let unit, .constant(.int(let k)), let x):
             guard let step = unit.fixedMilliseconds, let (v, t) = compile(x), t == timestamp else { return nil }
             let (delta, overflow) = k.multipliedReportingOverflow(by: step)
@@ -207,6 +242,46 @@ indirect enum VectorExpr {
                     }
                 }
             }
+        case .bitwise(let f, let l, let r):
+            try l.evaluate(b, sel, n, out, nulls)
+            try VectorExpr.whereNotNull(r, b, sel, n, nulls) { right, rightNulls in
+                for i in 0..<n { nulls[i] |= rightNulls[i] }
+                switch f {
+                case .bitwiseAnd: for i in 0..<n { out[i] &= right[i] }
+                case .bitwiseOr: for i in 0..<n { out[i] |= right[i] }
+                default: for i in 0..<n { out[i] ^= right[i] }
+                }
+            }
+        case .bitwiseNot(let x):
+            try x.evaluate(b, sel, n, out, nulls)
+            for i in 0..<n { out[i] = ~out[i] }
+        case .coalesce(let parts):
+            try parts[0].evaluate(b, sel, n, out, nulls)
+            for p in parts.dropFirst() {
+                guard (0..<n).contains(where: { nulls[$0] != 0 }) else { break }
+                try withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { vb in
+                    try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { nb in
+                        let v = vb.baseAddress!, vn = nb.baseAddress!
+                        try p.evaluate(b, sel, n, v, vn)
+                        for i in 0..<n where nulls[i] != 0 {
+                            out[i] = v[i]
+                            nulls[i] = vn[i]
+                        }
+                    }
+                }
+            }
+        case .dateDiff(let step, let l, let r):
+            try l.evaluate(b, sel, n, out, nulls)
+            try VectorExpr.whereNotNull(r, b, sel, n, nulls) { right, rightNulls in
+                var overflow = false
+                for i in 0..<n {
+                    nulls[i] |= rightNulls[i]
+                    let (d, o) = right[i].subtractingReportingOverflow(out[i])
+                    overflow = overflow || (o && nulls[i] == 0)
+                    out[i] = d / step  // truncated towards zero, as DateFunctions.diff
+                }
+                if overflow { throw DateFunctions.outOfRange("date_diff") }
+            }
         case .toDate(let x):
             try x.evaluate(b, sel, n, out, nulls)
             for i in 0..<n { out[i] = DateFunctions.floorDiv(out[i], 86_400_000) }
@@ -261,6 +336,46 @@ indirect enum VectorExpr {
                         if res.1 { throw QueryRuntimeError(description: "bigint overflow in \(x) \(op.rawValue) \(y)") }
                         out[i] = res.0
                     }
+                }
+            }
+        }
+    }
+}
+
+extension VectorExpr {
+    /// `r` computed for the rows of `sel[0..<n]` whose `nulls` flag is 0, as the row evaluator
+    /// computes a strict function's later argument only when the ones before it are not NULL
+    /// (so an error of `r` on another row is not raised); `body` gets its values and NULL flags
+    /// at the rows' positions (NULL where not computed).
+    static func whereNotNull(_ r: VectorExpr, _ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, _ nulls: UnsafePointer<UInt8>,
+                             _ body: (UnsafeMutablePointer<Int64>, UnsafeMutablePointer<UInt8>) throws -> Void) throws {
+        try withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * n) { vb in
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { nb in
+                try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * n) { sb in
+                    let right = vb.baseAddress!, rightNulls = nb.baseAddress!
+                    let present = sb.baseAddress!, at = present + n
+                    var k = 0
+                    for i in 0..<n where nulls[i] == 0 {
+                        present[k] = sel[i]
+                        at[k] = Int32(truncatingIfNeeded: i)
+                        k += 1
+                    }
+                    if k == n {
+                        try r.evaluate(b, sel, n, right, rightNulls)
+                    } else {
+                        let packed = right + n
+                        rightNulls.update(repeating: 1, count: n)
+                        if k > 0 {
+                            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: k) { pn in
+                                try r.evaluate(b, present, k, packed, pn.baseAddress!)
+                                for j in 0..<k {
+                                    right[Int(at[j])] = packed[j]
+                                    rightNulls[Int(at[j])] = pn[j]
+                                }
+                            }
+                        }
+                    }
+                    try body(right, rightNulls)
                 }
             }
         }
