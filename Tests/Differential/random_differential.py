@@ -330,12 +330,31 @@ class Generator:
     # ----- predicates
     def contains(self, q=""):
         e, canon = self.col("addr", q)
+        if self.r.random() < 0.3:
+            return self.ip_compare(e, canon, q)
         cidr = self.r.choice(self.cidrs)
         net = ipaddress.ip_network(cidr)
         lo, hi = int(net.network_address), int(net.broadcast_address)
         # NULL for a NULL address; false for the other IP version (Trino since trinodb/trino#18497).
         d = f'({q}"{canon}__v" = {net.version} AND {q}"{canon}__n" BETWEEN {lo} AND {hi})'
         return E(f"contains('{cidr}', CAST({e.t} AS IPADDRESS))", d, "bool")
+
+    def ip_compare(self, e, canon, q=""):
+        """CAST(x AS IPADDRESS) compared with IPADDRESS literals (BETWEEN, <, >=, ...), in Trino's
+        order: every IPv4 address is ::ffff:a.b.c.d, below most IPv6 ones."""
+        r = self.r
+        def order(text):
+            v, n = address_value(text)
+            return n + 0xFFFF00000000 if v == 4 else n
+        pool = self.v["srcaddr"] + self.v["dstaddr"]
+        a, b = sorted(r.sample(pool, 2), key=order)
+        key = f'(CASE WHEN {q}"{canon}__v" = 4 THEN {q}"{canon}__n" + {0xFFFF00000000} ELSE {q}"{canon}__n" END)'
+        x = f"CAST({e.t} AS IPADDRESS)"
+        if r.random() < 0.5:
+            nb = "NOT " if r.random() < 0.25 else ""
+            return E(f"{x} {nb}BETWEEN IPADDRESS '{a}' AND IPADDRESS '{b}'", f"{key} {nb}BETWEEN {order(a)} AND {order(b)}", "bool")
+        op = r.choice(["<", "<=", ">", ">=", "=", "<>"])
+        return E(f"{x} {op} IPADDRESS '{a}'", f"{key} {op} {order(a)}", "bool")
 
     def subquery_atom(self, q):
         r = self.r

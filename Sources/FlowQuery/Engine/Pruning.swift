@@ -14,6 +14,8 @@ indirect enum PruneCondition: CustomStringConvertible {
     case addressInNetwork(String, IPAddress, Int)
     /// The integer column holds a value in one of these ranges.
     case intIn(String, [ClosedRange<UInt64>])
+    /// The address column holds an address in this range (IPADDRESS order: 128-bit values).
+    case addressRange(String, IPAddress, IPAddress)
 
     var description: String {
         switch self {
@@ -22,6 +24,7 @@ indirect enum PruneCondition: CustomStringConvertible {
         case .any(let cs): return "(" + cs.map(\.description).joined(separator: " OR ") + ")"
         case .addressIn(let c, let a): return "\(c) in {\(Self.listed(a.map(\.description), "addresses"))}"
         case .addressInNetwork(let c, let n, let p): return "\(c) in \(n)/\(n.isIPv4 ? p - 96 : p)"
+        case .addressRange(let c, let lo, let hi): return "\(c) in [\(lo),\(hi)]"
         case .intIn(let c, let rs):
             return "\(c) in \(Self.listed(rs.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "[\($0.lowerBound),\($0.upperBound)]" }, "values"))"
         }
@@ -131,7 +134,18 @@ indirect enum PruneCondition: CustomStringConvertible {
     static func simplify(_ c: PruneCondition) -> PruneCondition {
         switch c {
         case .all(let cs):
-            let useful = cs.filter { if case .maybe = $0 { return false }; return true }
+            var useful: [PruneCondition] = []
+            for c in cs {
+                if case .maybe = c { continue }
+                // Bounds of one address column as one range (`CAST(x AS IPADDRESS) BETWEEN a AND b`).
+                if case .addressRange(let col, let lo, let hi) = c,
+                   let i = useful.firstIndex(where: { if case .addressRange(col, _, _) = $0 { return true }; return false }),
+                   case .addressRange(_, let lo0, let hi0) = useful[i] {
+                    useful[i] = .addressRange(col, Swift.max(lo, lo0), Swift.min(hi, hi0))
+                    continue
+                }
+                useful.append(c)
+            }
             return useful.isEmpty ? .maybe : (useful.count == 1 ? useful[0] : .all(useful))
         case .any(let cs):
             if cs.contains(where: { if case .maybe = $0 { return true }; return false }) { return .maybe }
@@ -197,7 +211,13 @@ indirect enum PruneCondition: CustomStringConvertible {
             guard op == .equal, let a = IPAddress(s), a.description == s else { return .maybe }
             return .addressIn(col.archiveName, [a])
         case (.address, .ip(let a)):
-            return op == .equal ? .addressIn(col.archiveName, [a]) : .maybe
+            // (Strict bounds kept inclusive: the indexes only ever say "maybe" wrongly.)
+            switch op {
+            case .equal: return .addressIn(col.archiveName, [a])
+            case .less, .lessOrEqual: return .addressRange(col.archiveName, IPAddress(high: 0, low: 0), a)
+            case .greater, .greaterOrEqual: return .addressRange(col.archiveName, a, IPAddress(high: .max, low: .max))
+            default: return .maybe
+            }
         case (.string, _), (.address, _):
             return .maybe
         case (_, .int(let v)):
@@ -246,6 +266,10 @@ indirect enum PruneCondition: CustomStringConvertible {
             guard let ci = seg.columnIndex(named: col), let index = seg.blockIndex(block, column: ci) else { return false }
             guard case .address(let idx) = index else { return true }
             return idx.mayContain(network: net, prefix: prefix)
+        case .addressRange(let col, let lo, let hi):
+            guard let ci = seg.columnIndex(named: col), let index = seg.blockIndex(block, column: ci) else { return false }
+            guard case .address(let idx) = index else { return true }
+            return !(idx.max < lo || hi < idx.min)
         case .intIn(let col, let ranges):
             guard let ci = seg.columnIndex(named: col), let index = seg.blockIndex(block, column: ci) else { return false }
             switch index {

@@ -523,6 +523,12 @@ enum PerCode {
             return .compare(op, a, b)
         case .like(let x, let p, let n): return sub(x).map { .like($0, p, negated: n) }
         case .isNull(let x, let n): return sub(x).map { .isNull($0, negated: n) }
+        case .toIP(.column(let s, .address), let isTry) where s == slot:
+            // An address column's values are addresses: the cast cannot fail.
+            return .toIP(value, isTry: isTry)
+        case .between(let x, let lo, let hi, let n):
+            guard let x = sub(x), let lo = sub(lo), let hi = sub(hi) else { return nil }
+            return .between(x, lo, hi, negated: n)
         case .inList(let x, let items, let n):
             guard let x = sub(x), let items = all(items) else { return nil }
             return .inList(x, items, negated: n)
