@@ -153,6 +153,15 @@ import Testing
         Case(sql: "SELECT count(*) AS n, sum(coalesce(numbytes, 0)) AS b, sum(coalesce(numpackets, sourceport, 7)) AS p FROM vpcflow WHERE coalesce(numbytes, 0) < 5000 OR coalesce(sourceport, destinationport) = 443", ordered: true),
         Case(sql: "SELECT action, count(*) AS n FROM vpcflow WHERE date_diff('second', from_unixtime(starttime), from_unixtime(endtime)) BETWEEN 30 AND 59 OR date_diff('minute', from_unixtime(starttime), from_unixtime(endtime)) > 1 GROUP BY 1 ORDER BY 1", ordered: true,
              duck: "SELECT action, count(*) AS n FROM vpcflow WHERE date_sub('second', make_timestamp(starttime * 1000000), make_timestamp(endtime * 1000000)) BETWEEN 30 AND 59 OR date_sub('minute', make_timestamp(starttime * 1000000), make_timestamp(endtime * 1000000)) > 1 GROUP BY 1 ORDER BY 1"),
+        // ORDER BY ... LIMIT without aggregates: each worker keeps its best rows, blocks in the
+        // order of their key ranges, those that cannot enter passed over; NULL keys first or last.
+        Case(sql: "SELECT from_unixtime(starttime) AS t, sourceaddress, destinationaddress, destinationport FROM vpcflow ORDER BY t DESC, 2, 3, 4 LIMIT 25", ordered: true,
+             duck: "SELECT strftime(make_timestamp(starttime * 1000000), '%Y-%m-%d %H:%M:%S.000') AS t, sourceaddress, destinationaddress, destinationport FROM vpcflow ORDER BY t DESC, 2, 3, 4 LIMIT 25"),
+        Case(sql: "SELECT starttime, numpackets, sourceaddress, sourceport FROM vpcflow WHERE destinationport < 1024 ORDER BY starttime, 2, 3, 4 LIMIT 7", ordered: true),
+        Case(sql: "SELECT numpackets, starttime, interfaceid, sourceaddress, sourceport FROM vpcflow ORDER BY numpackets NULLS FIRST, 2, 3, 4, 5 LIMIT 30", ordered: true),
+        Case(sql: "SELECT numbytes, starttime, interfaceid, sourceaddress, sourceport FROM vpcflow ORDER BY numbytes DESC NULLS FIRST, 2, 3, 4, 5 LIMIT 30", ordered: true),
+        Case(sql: "SELECT numbytes, starttime, interfaceid, sourceaddress, sourceport, destinationport FROM vpcflow ORDER BY numbytes DESC, 2, 3, 4, 5, 6 LIMIT 40", ordered: true,
+             duck: "SELECT numbytes, starttime, interfaceid, sourceaddress, sourceport, destinationport FROM vpcflow ORDER BY numbytes DESC NULLS LAST, 2, 3, 4, 5, 6 LIMIT 40"),
         Case(sql: "SELECT dt, count(*) AS n, sum(numbytes) AS b FROM vpc_flow_logs WHERE dt >= '2023-11-15' GROUP BY dt ORDER BY dt", ordered: true,
              duck: "SELECT replace(date_partition, '/', '-') AS dt, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE replace(date_partition, '/', '-') >= '2023-11-15' GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND date > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10", ordered: true,

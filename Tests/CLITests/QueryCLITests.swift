@@ -118,6 +118,29 @@ import Testing
         #expect(pruned.stderr.contains("block index pruning: start in [946684800,"), "\(pruned.stderr)")
     }
 
+    /// The latest flows (ORDER BY a time DESC LIMIT n): the blocks whose times come last are read
+    /// first and the others passed over (counted as skipped), and the rows are the first n of the
+    /// same query without LIMIT.
+    @Test func latestFlowsReadOnlyTheLastBlocks() throws {
+        let scratch = try Scratch("top-rows")
+        defer { scratch.remove() }
+        let logs = scratch.sub("logs"), arc = scratch.sub("a.arc")
+        #expect(try CLI.run(["generate", "--out", logs, "--records", "20000", "--files", "2", "--quiet"]).status == 0)
+        #expect(try CLI.run(["ingest", arc, logs, "--block-rows", "1024", "--quiet"]).status == 0)
+        let order = "ORDER BY from_unixtime(starttime) DESC, sourceaddress, destinationaddress, sourceport, destinationport, numbytes"
+        let sql = "SELECT from_unixtime(starttime) AS t, sourceaddress, destinationaddress, sourceport, destinationport, numbytes FROM vpcflow "
+        let top = try CLI.run(["query", arc, sql + order + " LIMIT 10", "--format", "csv", "--explain"])
+        let all = try CLI.run(["query", arc, sql + order, "--format", "csv"])
+        #expect(top.status == 0 && all.status == 0, "\(top)\n\(all.stderr)")
+        let first = all.stdout.split(separator: "\r\n").prefix(11).joined(separator: "\r\n") + "\r\n"
+        #expect(top.stdout == first, "\(top.stdout)\n---\n\(first)")
+        // 20 blocks, each spanning much of its file's time range (records come in no order):
+        // those ending before the tenth latest start are not read (6 of 20 are).
+        let m = top.stderr.firstMatch(of: /scanned (\d+) of (\d+) blocks/)
+        let scanned = Int(m?.1 ?? "") ?? -1, blocks = Int(m?.2 ?? "") ?? -1
+        #expect(blocks >= 15 && scanned >= 1 && scanned < blocks / 2, "\(top.stderr)")
+    }
+
     /// A query whose memory passes --memory-limit stops with a message and exit status 1,
     /// prints none of its result, and the same query runs under the default limit.
     @Test func memoryLimitStopsAQueryThatNeedsMore() throws {
