@@ -162,6 +162,10 @@ import Testing
         Case(sql: "SELECT numbytes, starttime, interfaceid, sourceaddress, sourceport FROM vpcflow ORDER BY numbytes DESC NULLS FIRST, 2, 3, 4, 5 LIMIT 30", ordered: true),
         Case(sql: "SELECT numbytes, starttime, interfaceid, sourceaddress, sourceport, destinationport FROM vpcflow ORDER BY numbytes DESC, 2, 3, 4, 5, 6 LIMIT 40", ordered: true,
              duck: "SELECT numbytes, starttime, interfaceid, sourceaddress, sourceport, destinationport FROM vpcflow ORDER BY numbytes DESC NULLS LAST, 2, 3, 4, 5, 6 LIMIT 40"),
+        // Conditions of count_if and CASE over column vectors: expressions that cannot fail
+        // compared, and a bigint against a double constant, over NULL-heavy rows.
+        Case(sql: "SELECT action, count_if(bitwise_and(tcpflags, 18) = 18) AS synack, sum(CASE WHEN sourceport = destinationport THEN 1 ELSE 0 END) AS same, count_if(numpackets >= 2.5) AS p, count_if(NOT (numbytes < 1e3)) AS big FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT action, count(CASE WHEN (tcpflags & 18) = 18 THEN 1 END) AS synack, sum(CASE WHEN sourceport = destinationport THEN 1 ELSE 0 END) AS same, count(CASE WHEN numpackets >= 2.5 THEN 1 END) AS p, count(CASE WHEN NOT (numbytes < 1e3) THEN 1 END) AS big FROM vpcflow GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT dt, count(*) AS n, sum(numbytes) AS b FROM vpc_flow_logs WHERE dt >= '2023-11-15' GROUP BY dt ORDER BY dt", ordered: true,
              duck: "SELECT replace(date_partition, '/', '-') AS dt, count(*) AS n, sum(numbytes) AS b FROM vpcflow WHERE replace(date_partition, '/', '-') >= '2023-11-15' GROUP BY 1 ORDER BY 1"),
         Case(sql: "SELECT SUM(packets) AS packetcount, dstaddr FROM vpc_flow_logs WHERE dstport = 443 AND date > DATE '2023-11-14' GROUP BY dstaddr ORDER BY packetcount DESC, dstaddr LIMIT 10", ordered: true,

@@ -37,6 +37,20 @@ indirect enum VectorExpr {
     case toDate(VectorExpr)
     case dateToTimestamp(VectorExpr)
 
+    /// Whether computing the expression can never throw (no arithmetic that may overflow or
+    /// divide by zero, no timestamp conversion that may leave its range): such an expression
+    /// may be computed for rows the row evaluator would not have reached (a CASE WHEN's later
+    /// conditions).
+    var cannotFail: Bool {
+        switch self {
+        case .column, .constant: return true
+        case .bitwise(_, let a, let b): return a.cannotFail && b.cannotFail
+        case .bitwiseNot(let x), .toDate(let x), .field(_, let x): return x.cannotFail
+        case .coalesce(let xs): return xs.allSatisfy(\.cannotFail)
+        default: return false
+        }
+    }
+
     /// The result tags of `PackedScalar`: bigint, timestamp and date.
     static let bigint: UInt8 = 1
     static let timestamp: UInt8 = 7
@@ -392,6 +406,11 @@ indirect enum VectorCondition {
     /// text column <op> constant or IN constants: the answer per dictionary code.
     case text(slot: Int, decide: @Sendable (ArraySlice<UInt8>) -> Bool)
     case isNull(slot: Int, kind: FieldKind)
+    /// Integer or time expressions that cannot fail, compared (`bitwise_and(tcp_flags, 18) = 18`).
+    case expr(op: BinaryOperator, VectorExpr, VectorExpr)
+    /// An integer expression that cannot fail against a double constant (`numbytes > 1e6`),
+    /// compared as doubles, as the row evaluator compares a bigint with a double.
+    case exprDouble(op: BinaryOperator, VectorExpr, Double)
     case and([VectorCondition]), or([VectorCondition]), not(VectorCondition)
 
     static func compile(_ e: CExpr) -> VectorCondition? {
@@ -429,6 +448,15 @@ indirect enum VectorCondition {
         case .and(let xs): return all(xs).map { .and($0) }
         case .or(let xs): return all(xs).map { .or($0) }
         case .not(let x): return compile(x).map { .not($0) }
+        case .compare(let op, let a, let b) where VectorFilter.comparisons.contains(op):
+            func side(_ x: CExpr) -> (VectorExpr, UInt8)? {
+                guard let (v, t) = VectorExpr.compile(x), v.cannotFail else { return nil }
+                return (v, t)
+            }
+            if case .constant(.double(let d)) = b, let (va, ta) = side(a), ta == VectorExpr.bigint { return .exprDouble(op: op, va, d) }
+            if case .constant(.double(let d)) = a, let (vb, tb) = side(b), tb == VectorExpr.bigint { return .exprDouble(op: op.flipped, vb, d) }
+            guard let (va, ta) = side(a), let (vb, tb) = side(b), ta == tb else { return nil }
+            return .expr(op: op, va, vb)
         default: return nil
         }
     }
@@ -476,6 +504,31 @@ indirect enum VectorCondition {
                 let isNull: Bool
                 if kind == .string { isNull = v.codes.unsafelyUnwrapped[r] == 0 } else { isNull = v.nulls.map { $0[r] == 1 } ?? false }
                 out[i] = isNull ? 1 : 0
+            }
+        case .expr(let op, let l, let r):
+            withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * n) { vb in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n) { nb in
+                    let x = vb.baseAddress!, y = x + n, xn = nb.baseAddress!, yn = xn + n
+                    // (Neither can fail: `compile` takes only expressions that cannot.)
+                    if (try? l.evaluate(b, sel, n, x, xn)) == nil { xn.update(repeating: 1, count: n) }
+                    if (try? r.evaluate(b, sel, n, y, yn)) == nil { yn.update(repeating: 1, count: n) }
+                    for i in 0..<n {
+                        let pass = VectorFilter.test(x[i] < y[i] ? -1 : (x[i] > y[i] ? 1 : 0), op)
+                        out[i] = (xn[i] | yn[i]) != 0 ? 2 : (pass ? 1 : 0)
+                    }
+                }
+            }
+        case .exprDouble(let op, let l, let d):
+            withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { vb in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { nb in
+                    let x = vb.baseAddress!, xn = nb.baseAddress!
+                    if (try? l.evaluate(b, sel, n, x, xn)) == nil { xn.update(repeating: 1, count: n) }
+                    for i in 0..<n {
+                        let v = Double(x[i])
+                        let pass = VectorFilter.test(v < d ? -1 : (v > d ? 1 : 0), op)
+                        out[i] = xn[i] != 0 ? 2 : (pass ? 1 : 0)
+                    }
+                }
             }
         case .not(let x):
             x.truth(b, sel, n, out)
