@@ -318,6 +318,14 @@ def queries(t, pool, rare, inet):
         # row by row).
         ("REJECT or SSH (OR of columns)", "full", "SELECT protocol, count(*) AS n FROM vpcflow WHERE action = 'REJECT' "
          "OR destinationport = 22 GROUP BY 1 ORDER BY 1", None, True),
+        # The latest flows (ORDER BY a time DESC LIMIT, no aggregate), and a SYN scan by TCP
+        # flags (SYN without ACK: bitwise tests in WHERE).
+        ("latest flows (ORDER BY ... LIMIT)", "full", "SELECT starttime, sourceaddress, destinationaddress, destinationport, numbytes "
+         "FROM vpcflow ORDER BY starttime DESC, 2, 3, 4, 5 LIMIT 100", None, True),
+        ("SYN without ACK (bitwise)", "full", "SELECT sourceaddress, count(*) AS n FROM flows WHERE bitwise_and(tcp_flags, 2) <> 0 "
+         "AND bitwise_and(tcp_flags, 16) = 0 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10",
+         "SELECT srcaddr AS sourceaddress, count(*) AS n FROM flows WHERE (tcp_flags & 2) <> 0 AND (tcp_flags & 16) = 0 "
+         "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10", True),
     ]
 
 
