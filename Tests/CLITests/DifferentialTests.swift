@@ -151,6 +151,8 @@ import Testing
         Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE bitwise_and(tcpflags, 2) <> 0 AND bitwise_and(tcpflags, 16) = 0 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10", ordered: true,
              duck: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE (tcpflags & 2) <> 0 AND (tcpflags & 16) = 0 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10"),
         Case(sql: "SELECT count(*) AS n, sum(coalesce(numbytes, 0)) AS b, sum(coalesce(numpackets, sourceport, 7)) AS p FROM vpcflow WHERE coalesce(numbytes, 0) < 5000 OR coalesce(sourceport, destinationport) = 443", ordered: true),
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE 0 <> bitwise_and(18, tcpflags) AND NOT (bitwise_and(tcpflags, 4) > 0) OR bitwise_and(tcpflags, 1) = 1", ordered: true,
+             duck: "SELECT count(*) AS n FROM vpcflow WHERE 0 <> (18 & tcpflags) AND NOT ((tcpflags & 4) > 0) OR (tcpflags & 1) = 1"),
         Case(sql: "SELECT action, count(*) AS n FROM vpcflow WHERE date_diff('second', from_unixtime(starttime), from_unixtime(endtime)) BETWEEN 30 AND 59 OR date_diff('minute', from_unixtime(starttime), from_unixtime(endtime)) > 1 GROUP BY 1 ORDER BY 1", ordered: true,
              duck: "SELECT action, count(*) AS n FROM vpcflow WHERE date_sub('second', make_timestamp(starttime * 1000000), make_timestamp(endtime * 1000000)) BETWEEN 30 AND 59 OR date_sub('minute', make_timestamp(starttime * 1000000), make_timestamp(endtime * 1000000)) > 1 GROUP BY 1 ORDER BY 1"),
         // ORDER BY ... LIMIT without aggregates: each worker keeps its best rows, blocks in the

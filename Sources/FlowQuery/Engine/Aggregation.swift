@@ -249,11 +249,17 @@ struct AggState {
             let rank = Int((spec.percentile! * Double(list.count)).rounded(.up))
             let k = Swift.max(0, Swift.min(list.count, rank) - 1)
             // Numbers sorted as numbers (a Value per element cost 6 s for 20 M values).
+            // The rank found by quickselect, not a sort (over 20 M values the query took 5.4 s, 2.3 s
+            // now, most of it collecting the values).
             if list.allSatisfy({ $0.tag == 1 }) {
-                return .int(list.map { Int64(bitPattern: $0.a) }.sorted()[k])
+                var values = list.map { Int64(bitPattern: $0.a) }
+                return .int(values.withUnsafeMutableBufferPointer { Selection.kthSmallest($0, k) })
             }
             if list.allSatisfy({ $0.tag == 2 }) {
-                return .double(list.map { Double(bitPattern: $0.a) }.sorted()[k])
+                // NaN has no place in an order: a list holding one keeps the sort it had.
+                var values = list.map { Double(bitPattern: $0.a) }
+                if values.contains(where: \.isNaN) { return .double(values.sorted()[k]) }
+                return .double(values.withUnsafeMutableBufferPointer { Selection.kthSmallest($0, k) })
             }
             return list.map { strings.unpack($0) }.sorted()[k]
         }

@@ -266,6 +266,34 @@ final class Partial {
     }
 }
 
+/// Quickselect: an order statistic in linear expected time, for a top-n's threshold and
+/// approx_percentile's rank.
+enum Selection {
+    /// The value that would be at 0-based position `k` if `a` were sorted ascending; `a` is
+    /// reordered. `k` must be in `a.indices`.
+    static func kthSmallest<T: Comparable>(_ a: UnsafeMutableBufferPointer<T>, _ k: Int) -> T {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            // Median of three as the pivot: sorted and reverse-sorted input stay linear.
+            let mid = lo + (hi - lo) / 2
+            let x = a[lo], y = a[mid], z = a[hi]
+            let pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y))
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while pivot < a[j] { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
+    }
+}
+
 /// The best `limit` rows a worker has met, for `ORDER BY ... LIMIT n` without aggregates or
 /// DISTINCT (the latest flows, the largest transfers): a heap whose root is the worst kept row.
 /// A row's outputs are computed only when its ORDER BY values would enter, and when the first
@@ -947,8 +975,25 @@ final class SharedScan: @unchecked Sendable {
                     // An error is left to the row evaluator below, which raises it for its row.
                     computed = (try? fk.evaluate(data, sel, n, keys, nulls)) != nil
                 }
-                let ascending = top.ascending[0]
+                let ascending = top.ascending[0], nullsLast = !top.nullsFirst[0]
+                // The block's own limit-th best first key: a row strictly worse than it cannot
+                // enter (the block has `limit` rows at least as good), nor can a NULL key that
+                // sorts last. Without it, a block whose rows come in the query's order (blocks
+                // are in start order: the latest flows, DESC) offered every row to the heap.
+                var blockBound: Int64? = nil
+                if computed, top.limit > 0, n > top.limit {
+                    blockBound = withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { tb -> Int64? in
+                        let t = tb.baseAddress!
+                        var m = 0
+                        for i in 0..<n where nulls[i] == 0 { t[m] = keys[i]; m += 1 }
+                        guard m >= top.limit else { return nil }
+                        return Selection.kthSmallest(UnsafeMutableBufferPointer(start: t, count: m), ascending ? top.limit - 1 : m - top.limit)
+                    }
+                }
                 for i in 0..<n {
+                    if let b = blockBound {
+                        if nulls[i] != 0 { if nullsLast { continue } } else if ascending ? keys[i] > b : keys[i] < b { continue }
+                    }
                     if computed, nulls[i] == 0, let t = top.threshold, ascending ? keys[i] > t : keys[i] < t { continue }
                     c.row = Int(sel[i])
                     let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }

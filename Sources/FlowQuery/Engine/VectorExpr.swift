@@ -258,6 +258,15 @@ indirect enum VectorExpr {
             }
         case .bitwise(let f, let l, let r):
             try l.evaluate(b, sel, n, out, nulls)
+            if case .constant(let k) = r {
+                // A mask (`bitwise_and(tcp_flags, 2)`): nothing to compute per row for it.
+                switch f {
+                case .bitwiseAnd: for i in 0..<n { out[i] &= k }
+                case .bitwiseOr: for i in 0..<n { out[i] |= k }
+                default: for i in 0..<n { out[i] ^= k }
+                }
+                return
+            }
             try VectorExpr.whereNotNull(r, b, sel, n, nulls) { right, rightNulls in
                 for i in 0..<n { nulls[i] |= rightNulls[i] }
                 switch f {

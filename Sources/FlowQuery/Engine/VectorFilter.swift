@@ -13,6 +13,9 @@ struct VectorFilter {
         case addressPrefix(slot: Int, network: IPAddress, prefix: Int, negated: Bool)
         /// integer column <op> constant.
         case int(slot: Int, op: BinaryOperator, value: Int64, negated: Bool)
+        /// bitwise_and(integer column, mask) <op> constant: TCP flag tests (`bitwise_and(tcp_flags,
+        /// 2) <> 0`), one pass over the column.
+        case intMasked(slot: Int, mask: Int64, op: BinaryOperator, value: Int64, negated: Bool)
         /// column IS [NOT] NULL
         case isNull(slot: Int, kind: FieldKind, negated: Bool)
         /// address column = / <> / [NOT] IN text constants, compared as 128-bit values.
@@ -100,6 +103,18 @@ struct VectorFilter {
             return .addressPrefix(slot: slot, network: net, prefix: prefix, negated: n != negated)
         case .compare(let op, .column(let slot, let kind), .constant(.int(let v))) where kind.isInteger:
             return .int(slot: slot, op: op, value: v, negated: negated)
+        case .compare(let op, .call(.bitwiseAnd, let args), .constant(.int(let v))) where args.count == 2 && comparisons.contains(op),
+             .compare(let op, .constant(.int(let v)), .call(.bitwiseAnd, let args)) where args.count == 2 && comparisons.contains(op):
+            var flipped = false  // the constant written first: `0 <> bitwise_and(...)`
+            if case .compare(_, .constant, _) = e { flipped = true }
+            switch (args[0], args[1]) {
+            case (.column(let slot, let kind), .constant(.int(let mask))) where kind.isInteger,
+                 (.constant(.int(let mask)), .column(let slot, let kind)) where kind.isInteger:
+                return .intMasked(slot: slot, mask: mask, op: flipped ? op.flipped : op, value: v, negated: negated)
+            default:
+                break
+            }
+            return kernelOrPerCode(e, negated: negated, fallible: fallible)
         case .compare(let op, .constant(.int(let v)), .column(let slot, let kind)) where kind.isInteger:
             return .int(slot: slot, op: op.flipped, value: v, negated: negated)
         case .isNull(.column(let slot, let kind), let n):
@@ -129,13 +144,19 @@ struct VectorFilter {
                   let le = kernel(.compare(.lessOrEqual, x, hi), negated: negated != n) else { return nil }
             return .any(negated != n ? [[ge], [le]] : [[ge, le]])
         default:
-            if fallible, case .compare(let op, let a, let b) = e, VectorFilter.comparisons.contains(op),
-               let (va, ta) = VectorExpr.compile(a), let (vb, tb) = VectorExpr.compile(b), ta == tb {
-                return .compareExpr(op: op, va, vb, negated: negated)
-            }
-            guard let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter, mayFail: fallible) else { return nil }
-            return .perCode(slot: slot, predicate: negated ? .not(p) : p)
+            return kernelOrPerCode(e, negated: negated, fallible: fallible)
         }
+    }
+
+    /// A comparison of expressions over columns, or a predicate of one text or address column
+    /// decided per dictionary code; nil for anything else.
+    private static func kernelOrPerCode(_ e: CExpr, negated: Bool, fallible: Bool) -> Kernel? {
+        if fallible, case .compare(let op, let a, let b) = e, VectorFilter.comparisons.contains(op),
+           let (va, ta) = VectorExpr.compile(a), let (vb, tb) = VectorExpr.compile(b), ta == tb {
+            return .compareExpr(op: op, va, vb, negated: negated)
+        }
+        guard let slot = PerCode.onlySlot(e), let p = PerCode.substituting(e, slot, .parameter, mayFail: fallible) else { return nil }
+        return .perCode(slot: slot, predicate: negated ? .not(p) : p)
     }
 
     static let comparisons: Set<BinaryOperator> = [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual]
@@ -315,6 +336,22 @@ struct VectorFilter {
             let flip: UInt8 = negated ? 1 : 0
             @inline(__always) func run(_ pass: (Int64) -> Bool) {
                 for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i])) ? 1 : 0) ^ flip }
+            }
+            switch op {
+            case .equal: run { $0 == value }
+            case .notEqual: run { $0 != value }
+            case .less: run { $0 < value }
+            case .lessOrEqual: run { $0 <= value }
+            case .greater: run { $0 > value }
+            default: run { $0 >= value }
+            }
+            if let nulls = v.nulls { VectorFilter.clearNulls(nulls, m, rows) }
+        case .intMasked(let slot, let mask, let op, let value, let negated):
+            let v = b.views[slot]
+            let vals = v.values!
+            let flip: UInt8 = negated ? 1 : 0
+            @inline(__always) func run(_ pass: (Int64) -> Bool) {
+                for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i]) & mask) ? 1 : 0) ^ flip }
             }
             switch op {
             case .equal: run { $0 == value }
