@@ -237,6 +237,28 @@ struct VectorFilter {
         for i in 0..<rows { out[i] &= nulls[i] == 1 ? 0 : 1 }
     }
 
+    /// ANDs into `m` where `(column & mask) op value` (negated: NOT of it) is TRUE. One loop per
+    /// operator, each a branch-free compare the compiler vectorizes (a per-row switch on the
+    /// operator and a three-way compare were not); a mask of all ones costs an AND a row.
+    @inline(__always)
+    static func compareInts(_ v: SlotView, mask: Int64, _ op: BinaryOperator, _ value: Int64, _ negated: Bool,
+                            _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
+        let vals = v.values!
+        let flip: UInt8 = negated ? 1 : 0
+        @inline(__always) func run(_ pass: (Int64) -> Bool) {
+            for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i]) & mask) ? 1 : 0) ^ flip }
+        }
+        switch op {
+        case .equal: run { $0 == value }
+        case .notEqual: run { $0 != value }
+        case .less: run { $0 < value }
+        case .lessOrEqual: run { $0 <= value }
+        case .greater: run { $0 > value }
+        default: run { $0 >= value }
+        }
+        if let nulls = v.nulls { clearNulls(nulls, m, rows) }
+    }
+
     /// ANDs into `m` each row's entry of `table`, looked up by the row's code.
     static func apply(_ table: [UInt8], _ codes: UnsafePointer<UInt32>, _ m: UnsafeMutableBufferPointer<UInt8>, _ rows: Int) {
         guard let first = table.firstIndex(of: 1), let last = table.lastIndex(of: 1) else {
@@ -329,39 +351,9 @@ struct VectorFilter {
             }
             if let nulls = v.nulls { VectorFilter.clearNulls(nulls, m, rows) }
         case .int(let slot, let op, let value, let negated):
-            let v = b.views[slot]
-            let vals = v.values!
-            // One loop per operator, each a branch-free compare the compiler vectorizes
-            // (a per-row switch on the operator and a three-way compare were not).
-            let flip: UInt8 = negated ? 1 : 0
-            @inline(__always) func run(_ pass: (Int64) -> Bool) {
-                for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i])) ? 1 : 0) ^ flip }
-            }
-            switch op {
-            case .equal: run { $0 == value }
-            case .notEqual: run { $0 != value }
-            case .less: run { $0 < value }
-            case .lessOrEqual: run { $0 <= value }
-            case .greater: run { $0 > value }
-            default: run { $0 >= value }
-            }
-            if let nulls = v.nulls { VectorFilter.clearNulls(nulls, m, rows) }
+            VectorFilter.compareInts(b.views[slot], mask: -1, op, value, negated, m, rows)
         case .intMasked(let slot, let mask, let op, let value, let negated):
-            let v = b.views[slot]
-            let vals = v.values!
-            let flip: UInt8 = negated ? 1 : 0
-            @inline(__always) func run(_ pass: (Int64) -> Bool) {
-                for i in 0..<rows { m[i] &= (pass(Int64(bitPattern: vals[i]) & mask) ? 1 : 0) ^ flip }
-            }
-            switch op {
-            case .equal: run { $0 == value }
-            case .notEqual: run { $0 != value }
-            case .less: run { $0 < value }
-            case .lessOrEqual: run { $0 <= value }
-            case .greater: run { $0 > value }
-            default: run { $0 >= value }
-            }
-            if let nulls = v.nulls { VectorFilter.clearNulls(nulls, m, rows) }
+            VectorFilter.compareInts(b.views[slot], mask: mask, op, value, negated, m, rows)
         case .addressIn(let slot, let values, let negated):
             let v = b.views[slot]
             let hi = v.high!, lo = v.low!
