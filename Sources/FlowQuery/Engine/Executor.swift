@@ -327,9 +327,56 @@ final class TopRows {
         ascending = plan.orderBy.map(\.ascending)
         nullsFirst = plan.orderBy.map(\.nullsFirst)
         firstKey = VectorExpr.compile(plan.orderBy[0].expr).map(\.0)
+        firstKeySlots = plan.orderBy[0].expr.slots
     }
 
     var isFull: Bool { entries.count >= limit }
+
+    /// The columns `firstKey` reads, when it is computed over column vectors.
+    var keySlots: Set<Int>? { firstKey == nil ? nil : firstKeySlots }
+    private let firstKeySlots: Set<Int>
+
+    /// The `limit`-th best of the non-NULL `keys[0..<n]`: a row strictly worse than it cannot
+    /// enter (its block has `limit` rows at least as good), nor can a NULL key that sorts last.
+    /// nil when fewer keys than `limit`. Without it, a block whose rows come in the query's
+    /// order (blocks are in start order: the latest flows, DESC) offered every row to the heap.
+    func blockBound(_ keys: UnsafePointer<Int64>, _ nulls: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard limit > 0, n > limit else { return nil }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { tb -> Int64? in
+            let t = tb.baseAddress!
+            var m = 0
+            for i in 0..<n where nulls[i] == 0 { t[m] = keys[i]; m += 1 }
+            guard m >= limit else { return nil }
+            return Selection.kthSmallest(UnsafeMutableBufferPointer(start: t, count: m), ascending[0] ? limit - 1 : m - limit)
+        }
+    }
+
+    /// Keeps in `sel[0..<n]` (in order) the rows that may enter: not strictly worse than the
+    /// block's bound or the worst kept row by the first key. Returns how many; all `n` when the
+    /// key cannot be computed here (the row evaluator then raises its error).
+    func candidates(_ data: BlockData, _ sel: UnsafeMutablePointer<Int32>, _ n: Int) throws -> Int {
+        guard let fk = firstKey, limit > 0 else { return limit > 0 ? n : 0 }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, n)) { kb in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, n)) { nb in
+                let keys = kb.baseAddress!, nulls = nb.baseAddress!
+                guard (try? fk.evaluate(data, sel, n, keys, nulls)) != nil else { return n }
+                let asc = ascending[0], nullsLast = !nullsFirst[0]
+                let b = blockBound(keys, nulls, n), t = threshold
+                var kept = 0
+                for i in 0..<n {
+                    if nulls[i] != 0 {
+                        if nullsLast && (b != nil || t != nil) { continue }
+                    } else {
+                        if let b, asc ? keys[i] > b : keys[i] < b { continue }
+                        if let t, asc ? keys[i] > t : keys[i] < t { continue }
+                    }
+                    sel[kept] = sel[i]
+                    kept += 1
+                }
+                return kept
+            }
+        }
+    }
 
     /// What a block's index says of the first ORDER BY key.
     struct BlockBound {
@@ -694,6 +741,28 @@ final class SharedScan: @unchecked Sendable {
                     try load(segment, bi, data, except: filterSlots)
                 }
             }
+        } else if let segment, let top = p.top, plan.filter == nil, let keySlots = top.keySlots {
+            // ORDER BY ... LIMIT with no WHERE: the first key's columns first, and the others
+            // only for the rows that may enter the worker's best (the latest flows: a block's
+            // 65,536 rows offer about `limit`).
+            try load(segment, bi, data, only: keySlots)
+            data.makeViews()
+            let rows = data.rows
+            if p.selection.count < rows { p.selection = [Int32](repeating: 0, count: rows) }
+            let n = try p.selection.withUnsafeMutableBufferPointer { sel in
+                for r in 0..<rows { sel[r] = Int32(truncatingIfNeeded: r) }
+                return try top.candidates(data, sel.baseAddress!, rows)
+            }
+            p.rowsScanned += rows
+            p.rowsMatched += rows
+            guard n > 0 else { return }
+            try p.selection.withUnsafeBufferPointer { sel in
+                try load(segment, bi, data, except: keySlots, selected: (sel.baseAddress!, n))
+            }
+            data.makeViews()
+            data.resetTextCaches(plan.textCaches, for: plan.expressionsBesidesFilter)
+            try p.selection.withUnsafeBufferPointer { try emit(idx, data, p, $0.baseAddress!, n, nil) }
+            return
         } else if let segment {
             try load(segment, bi, data)
         } else {
@@ -976,20 +1045,7 @@ final class SharedScan: @unchecked Sendable {
                     computed = (try? fk.evaluate(data, sel, n, keys, nulls)) != nil
                 }
                 let ascending = top.ascending[0], nullsLast = !top.nullsFirst[0]
-                // The block's own limit-th best first key: a row strictly worse than it cannot
-                // enter (the block has `limit` rows at least as good), nor can a NULL key that
-                // sorts last. Without it, a block whose rows come in the query's order (blocks
-                // are in start order: the latest flows, DESC) offered every row to the heap.
-                var blockBound: Int64? = nil
-                if computed, top.limit > 0, n > top.limit {
-                    blockBound = withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { tb -> Int64? in
-                        let t = tb.baseAddress!
-                        var m = 0
-                        for i in 0..<n where nulls[i] == 0 { t[m] = keys[i]; m += 1 }
-                        guard m >= top.limit else { return nil }
-                        return Selection.kthSmallest(UnsafeMutableBufferPointer(start: t, count: m), ascending ? top.limit - 1 : m - top.limit)
-                    }
-                }
+                let blockBound = computed ? top.blockBound(keys, nulls, n) : nil
                 for i in 0..<n {
                     if let b = blockBound {
                         if nulls[i] != 0 { if nullsLast { continue } } else if ascending ? keys[i] > b : keys[i] < b { continue }
