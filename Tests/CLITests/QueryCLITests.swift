@@ -143,6 +143,18 @@ import Testing
         #expect(blocks >= 15 && scanned >= 1 && scanned < blocks / 2, "\(top.stderr)")
     }
 
+    /// An IPADDRESS range on an address column is one range to the block indexes (`--explain`)
+    /// and counts what the same network written as a CIDR counts.
+    @Test func addressRangesAsIndexRanges() throws {
+        let a = try #require(Self.archive)
+        let range = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE CAST(destinationaddress AS IPADDRESS) "
+                                 + "BETWEEN IPADDRESS '10.0.0.0' AND IPADDRESS '10.255.255.255'", "--format", "csv", "--explain"])
+        let cidr = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE contains('10.0.0.0/8', CAST(destinationaddress AS IPADDRESS))",
+                                "--format", "csv"])
+        #expect(range.status == 0 && range.stdout == cidr.stdout && range.stdout != "n\r\n0\r\n", "\(range)\n\(cidr)")
+        #expect(range.stderr.contains("block index pruning: dstaddr in [10.0.0.0,10.255.255.255]\n"), "\(range.stderr)")
+    }
+
     /// A query whose memory passes --memory-limit stops with a message and exit status 1,
     /// prints none of its result, and the same query runs under the default limit.
     @Test func memoryLimitStopsAQueryThatNeedsMore() throws {

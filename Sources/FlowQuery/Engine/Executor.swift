@@ -114,8 +114,8 @@ public enum QueryEngine {
         // ORDER BY a time or integer column ... LIMIT n: the blocks most likely to hold the first
         // rows are scanned first, and a block none of whose rows can enter is passed over.
         let topBounds = TopRows.blockBounds(plan, archive, &blocks, &everyRow)
-        func scan(fallibleCodes: Bool) -> SharedScan {
-            let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers, fallibleCodes: fallibleCodes)
+        func scan(fallible: Bool) -> SharedScan {
+            let shared = SharedScan(plan: plan, archive: archive, blocks: blocks, workers: workers, fallible: fallible)
             shared.everyRow = everyRow
             shared.exactRanges = exact
             shared.topBounds = topBounds
@@ -123,16 +123,16 @@ public enum QueryEngine {
             return shared
         }
         let t1 = Sys.monotonicNanos()
-        var shared = scan(fallibleCodes: true)
-        var filterMode = shared.vectorFilter != nil ? "by column kernels" : "row by row"
-        if shared.failure is KernelUndecided {
+        var shared = scan(fallible: true)
+        let rerun = shared.failure is KernelUndecided
+        if rerun {
             // A term decided per dictionary code, or an expression computed over columns, failed
             // (for a code, or a row the row evaluator might never reach): run again with such
             // terms row by row, where the error is raised only by a row that reaches the term.
-            shared = scan(fallibleCodes: false)
-            filterMode = (shared.vectorFilter != nil ? "by column kernels" : "row by row")
-                + " (a term computed per dictionary value or over columns failed; the scan ran again with it evaluated per row)"
+            shared = scan(fallible: false)
         }
+        let filterMode = (shared.vectorFilter != nil ? "by column kernels" : "row by row")
+            + (rerun ? " (a term computed per dictionary value or over columns failed; the scan ran again with it evaluated per row)" : "")
         if let e = shared.failure { throw e }
         let t2 = Sys.monotonicNanos()
         let keyWords = shared.partials.first?.aggregator?.layout.width
@@ -295,11 +295,10 @@ final class SharedScan: @unchecked Sendable {
     /// Of `keyAddressSlots`, those nothing else reads (WHERE kernels aside): never expanded.
     let keyOnlyAddressSlots: Set<Int>
 
-    /// `fallibleCodes`: WHERE terms of one text or address column that may fail are decided per
-    /// dictionary code (see `VectorFilter.Kernel.perCode`).
-    init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int, fallibleCodes: Bool = false) {
+    /// `fallible`: WHERE terms that may fail are column kernels too (see `VectorFilter.init`).
+    init(plan: QueryPlan, archive: ArchiveReader, blocks: [(Int, Int)], workers: Int, fallible: Bool = false) {
         self.plan = plan
-        vectorFilter = plan.filter.flatMap { VectorFilter($0, fallible: fallibleCodes) }
+        vectorFilter = plan.filter.flatMap { VectorFilter($0, fallible: fallible) }
         codeOnly = Self.codeOnlySlots(plan, vectorFilter)
         let fs = plan.filter?.slots ?? []
         filterSlots = fs

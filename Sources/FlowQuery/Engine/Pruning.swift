@@ -370,8 +370,12 @@ extension Binder {
         if case .constant = bound {} else {
             // A constant expression the binder leaves to run time (to_unixtime of a timestamp).
             var reads = !bound.slots.isEmpty
-            bound.forEach { if case .joined = $0 { reads = true } else if case .groupKey = $0 { reads = true }
-                            else if case .aggregate = $0 { reads = true } else if case .parameter = $0 { reads = true } }
+            bound.forEach { x in
+                switch x {
+                case .joined, .groupKey, .aggregate, .parameter: reads = true
+                default: break
+                }
+            }
             guard !reads, let v = try? Evaluator.eval(bound, EvalContext()) else { return nil }
             bound = .constant(v)
         }

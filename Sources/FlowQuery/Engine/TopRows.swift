@@ -85,31 +85,45 @@ final class TopRows {
         }
     }
 
-    /// Keeps in `sel[0..<n]` (in order) the rows that may enter: not strictly worse than the
-    /// block's bound or the worst kept row by the first key. Returns how many; all `n` when the
-    /// key cannot be computed here (the row evaluator then raises its error).
-    func candidates(_ data: BlockData, _ sel: UnsafeMutablePointer<Int32>, _ n: Int) throws -> Int {
-        guard let fk = firstKey, limit > 0 else { return limit > 0 ? n : 0 }
-        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, n)) { kb in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, n)) { nb in
+    /// Calls `offer(i, key)` for each `i` in `0..<n` (in order) whose row `sel[i]` may enter:
+    /// not strictly worse by the first key than the block's bound or the worst kept row (read
+    /// before each row, so rows `offer` keeps tighten it for the next), with the row's first key
+    /// as `firstKey` computes it (nil: NULL). When the key cannot be computed here, every row
+    /// is offered with nil (the row evaluator then raises the error for its row).
+    func forEachCandidate(_ data: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, _ offer: (Int, Int64?) throws -> Void) throws {
+        guard limit > 0 else { return }
+        try withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, n)) { kb in
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, n)) { nb in
                 let keys = kb.baseAddress!, nulls = nb.baseAddress!
-                guard (try? fk.evaluate(data, sel, n, keys, nulls)) != nil else { return n }
+                guard let fk = firstKey, (try? fk.evaluate(data, sel, n, keys, nulls)) != nil else {
+                    for i in 0..<n { try offer(i, nil) }
+                    return
+                }
                 let asc = ascending[0], nullsLast = !nullsFirst[0]
-                let b = blockBound(keys, nulls, n), t = threshold
-                var kept = 0
+                let b = blockBound(keys, nulls, n)
                 for i in 0..<n {
+                    let t = threshold
                     if nulls[i] != 0 {
                         if nullsLast && (b != nil || t != nil) { continue }
+                        try offer(i, nil)
                     } else {
                         if let b, asc ? keys[i] > b : keys[i] < b { continue }
                         if let t, asc ? keys[i] > t : keys[i] < t { continue }
+                        try offer(i, keys[i])
                     }
-                    sel[kept] = sel[i]
-                    kept += 1
                 }
-                return kept
             }
         }
+    }
+
+    /// Keeps in `sel[0..<n]` (in order) the rows `forEachCandidate` offers; returns how many.
+    func candidates(_ data: BlockData, _ sel: UnsafeMutablePointer<Int32>, _ n: Int) throws -> Int {
+        var kept = 0
+        try forEachCandidate(data, sel, n) { i, _ in
+            sel[kept] = sel[i]  // (the keys were computed before any is moved)
+            kept += 1
+        }
+        return kept
     }
 
     /// What a block's index says of the first ORDER BY key.
@@ -234,30 +248,15 @@ final class TopRows {
 }
 
 extension SharedScan {
-    /// The rows `sel[0..<n]` offered to a worker's best rows (see `TopRows`).
+    /// The rows `sel[0..<n]` offered to a worker's best rows (see `TopRows`): ORDER BY values
+    /// made only for the rows `forEachCandidate` offers, outputs only for those that enter.
     func keepBest(_ top: TopRows, _ data: BlockData, _ c: inout EvalContext, _ sel: UnsafePointer<Int32>, _ n: Int) throws {
-        try withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, n)) { kb in
-            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, n)) { nb in
-                let keys = kb.baseAddress!, nulls = nb.baseAddress!
-                var computed = false
-                if let fk = top.firstKey {
-                    // An error is left to the row evaluator below, which raises it for its row.
-                    computed = (try? fk.evaluate(data, sel, n, keys, nulls)) != nil
-                }
-                let ascending = top.ascending[0], nullsLast = !top.nullsFirst[0]
-                let blockBound = computed ? top.blockBound(keys, nulls, n) : nil
-                for i in 0..<n {
-                    if let b = blockBound {
-                        if nulls[i] != 0 { if nullsLast { continue } } else if ascending ? keys[i] > b : keys[i] < b { continue }
-                    }
-                    if computed, nulls[i] == 0, let t = top.threshold, ascending ? keys[i] > t : keys[i] < t { continue }
-                    c.row = Int(sel[i])
-                    let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
-                    guard top.admits(order) else { continue }
-                    let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
-                    top.insert(values, order, first: computed && nulls[i] == 0 ? keys[i] : nil)
-                }
-            }
+        try top.forEachCandidate(data, sel, n) { i, first in
+            c.row = Int(sel[i])
+            let order = try plan.orderBy.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
+            guard top.admits(order) else { return }
+            let values = try plan.outputs.map { Evaluator.value(try Evaluator.eval($0.expr, c), c) }
+            top.insert(values, order, first: first)
         }
     }
 }

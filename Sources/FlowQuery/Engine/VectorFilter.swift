@@ -54,9 +54,10 @@ struct VectorFilter {
 
     let kernels: [Kernel]
 
-    /// nil when the clause has a shape the kernels do not cover. With `fallible`, predicates of
-    /// one text or address column that may fail are decided per dictionary code too (see
-    /// `Kernel.perCode`).
+    /// nil when the clause has a shape the kernels do not cover. With `fallible`, terms that may
+    /// fail are kernels too: predicates of one text or address column decided per dictionary
+    /// code (`Kernel.perCode`) and comparisons of expressions over columns (`compareExpr`);
+    /// such a kernel throws `KernelUndecided` when it fails.
     init?(_ e: CExpr, fallible: Bool = false) {
         var ks: [Kernel] = []
         // ANDs within the AND (contains() on an IPv6 network binds to one) are terms too.
@@ -281,7 +282,7 @@ struct VectorFilter {
     }
 
     /// Fills `mask` (one byte per row) with 1 where every kernel is TRUE; throws
-    /// `KernelUndecided` when a per-code predicate fails for a code.
+    /// `KernelUndecided` when a fallible kernel fails (for a code or a row).
     func evaluate(_ b: BlockData, _ mask: inout [UInt8]) throws(KernelUndecided) {
         let rows = b.rows
         if mask.count < rows { mask = [UInt8](repeating: 1, count: rows) } else {
