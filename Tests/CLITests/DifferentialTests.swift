@@ -397,6 +397,12 @@ import Testing
         Case(sql: "SELECT action, count_if(numbytes > 1000) AS big, count_if(destinationport = 3333) AS pool, round(avg(numbytes), 2) AS a, round(sum(numbytes), -3) AS k, abs(min(numbytes) - max(numbytes)) AS r, greatest(max(sourceport), max(destinationport)) AS g, least(min(sourceport), min(destinationport)) AS l, if(count(*) > 1000, 'many', 'few') AS f, nullif(count(*), 0) AS c FROM vpcflow GROUP BY action ORDER BY action", ordered: true,
              // DuckDB's count_if is NULL over NULLs only (Trino's is 0).
              duck: "SELECT action, count(CASE WHEN numbytes > 1000 THEN 1 END) AS big, count(CASE WHEN destinationport = 3333 THEN 1 END) AS pool, round(avg(numbytes), 2) AS a, round(sum(numbytes), -3) AS k, abs(min(numbytes) - max(numbytes)) AS r, greatest(max(sourceport), max(destinationport)) AS g, least(min(sourceport), min(destinationport)) AS l, if(count(*) > 1000, 'many', 'few') AS f, nullif(count(*), 0) AS c FROM vpcflow GROUP BY action ORDER BY action"),
+        // Global aggregates: min/max of integer columns from the block indexes (every row, and
+        // the blocks a time window covers whole), and sums over whole blocks with NULL rows.
+        Case(sql: "SELECT min(starttime) AS a, max(endtime) AS b, min(numbytes) AS c, max(numpackets) AS d, min(sourceport) AS e, max(destinationport) AS f, count(*) AS n FROM vpcflow", ordered: true),
+        Case(sql: "SELECT min(numbytes) AS lo, max(numbytes) AS hi, min(endtime) AS e, count(*) AS n FROM vpcflow WHERE starttime BETWEEN 1699925000 AND 1700100000", ordered: true),
+        Case(sql: "SELECT sum(numbytes) AS b, avg(numpackets) AS p, count(numbytes) AS c, sum(starttime) AS t, min(numpackets) AS m, count(*) AS n FROM vpcflow", ordered: true),
+        Case(sql: "SELECT sum(numbytes) AS b, min(numpackets) AS p, max(endtime - starttime) AS d, sum(endtime - starttime) AS s, count(numbytes) AS c FROM vpcflow WHERE action = 'REJECT'", ordered: true),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

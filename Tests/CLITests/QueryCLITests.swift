@@ -118,6 +118,39 @@ import Testing
         #expect(pruned.stderr.contains("block index pruning: start in [946684800,"), "\(pruned.stderr)")
     }
 
+    /// min and max of integer columns with no GROUP BY are read from the blocks' indexes when
+    /// every row of a block counts (no WHERE, or a time window covering the block): --explain
+    /// says so, and each answer is the one of the same aggregate computed from the rows
+    /// (`x + 0`). A column the archive does not hold (v2 logs have no tcp-flags) is NULL.
+    @Test func extremesFromTheIndexes() throws {
+        let scratch = try Scratch("index-extremes")
+        defer { scratch.remove() }
+        let logs = scratch.sub("logs"), arc = scratch.sub("a.arc"), v2logs = scratch.sub("v2"), v2 = scratch.sub("v2.arc")
+        #expect(try CLI.run(["generate", "--out", logs, "--records", "12000", "--files", "2", "--quiet"]).status == 0)
+        #expect(try CLI.run(["ingest", arc, logs, "--block-rows", "1024", "--quiet"]).status == 0)
+        let columns = ["starttime", "endtime", "numbytes", "numpackets", "sourceport", "destinationport", "protocol"]
+        let aggregates = columns.flatMap { ["min(\($0))", "max(\($0))"] }
+        let computed = columns.flatMap { ["min(\($0) + 0)", "max(\($0) + 0)"] }
+        let start = try CLI.run(["query", arc, "SELECT approx_percentile(starttime, 0.5) FROM vpcflow", "--format", "csv"])
+        let middle = start.stdout.split(separator: "\r\n").last.map(String.init) ?? "0"
+        // No WHERE; a window every block lies in whole; a window that cuts blocks (read).
+        for (filter, counted) in [("", true), (" WHERE starttime >= 1000", true), (" WHERE starttime >= \(middle)", false)] {
+            let fromIndexes = try CLI.run(["query", arc, "SELECT \(aggregates.joined(separator: ", ")), count(*) FROM vpcflow\(filter)",
+                                           "--format", "csv", "--explain"])
+            let fromRows = try CLI.run(["query", arc, "SELECT \(computed.joined(separator: ", ")), count(*) FROM vpcflow\(filter)",
+                                        "--format", "csv", "--explain"])
+            #expect(fromIndexes.status == 0 && fromRows.status == 0, "\(fromIndexes)\n\(fromRows)")
+            #expect(fromIndexes.stdout.split(separator: "\r\n").last == fromRows.stdout.split(separator: "\r\n").last,
+                    "\(filter): \(fromIndexes.stdout) vs \(fromRows.stdout)")
+            #expect(fromIndexes.stderr.contains("counted from their indexes") == counted, "\(fromIndexes.stderr)")
+            #expect(!fromRows.stderr.contains("counted from their indexes"), "\(fromRows.stderr)")
+        }
+        #expect(try CLI.run(["generate", "--out", v2logs, "--records", "2000", "--files", "1", "--fields", "v2", "--quiet"]).status == 0)
+        #expect(try CLI.run(["ingest", v2, v2logs, "--quiet"]).status == 0)
+        let absent = try CLI.run(["query", v2, "SELECT min(tcp_flags) AS f, max(numbytes) > 0 AS b FROM vpcflow", "--format", "csv", "--explain"])
+        #expect(absent.status == 0 && absent.stdout == "f,b\r\n,true\r\n" && absent.stderr.contains("counted from their indexes"), "\(absent)")
+    }
+
     /// The latest flows (ORDER BY a time DESC LIMIT n): the blocks whose times come last are read
     /// first and the others passed over (counted as skipped), and the rows are the first n of the
     /// same query without LIMIT.

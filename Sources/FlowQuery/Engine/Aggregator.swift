@@ -810,11 +810,18 @@ final class Aggregator {
         if layout.parts.isEmpty {
             // A global aggregate (no GROUP BY): one group, no keys to build, hash or look up.
             ensureGlobalGroup()
+            // Every row of the block (a selection is ascending, so its first and last say so).
+            if joinRows == nil, n > 0, n == b.rows, sel[0] == 0, sel[n - 1] == Int32(truncatingIfNeeded: n - 1) {
+                consumeWholeBlock(b, n)
+                if !doneWhole.contains(false) { return }
+            } else {
+                for j in doneWhole.indices { doneWhole[j] = false }
+            }
             groupIDs.update(repeating: 0, count: Self.batch)
             var start = 0
             while start < n {
                 let m = min(Self.batch, n - start)
-                try update(b, sel + start, m, joinRows.map { $0 + start })
+                try update(b, sel + start, m, joinRows.map { $0 + start }, global: true)
                 start += m
             }
             return
@@ -1220,6 +1227,49 @@ final class Aggregator {
         growStates()
     }
 
+    /// For a global aggregate (no GROUP BY) of count(*) and min/max of integer columns, with at
+    /// least one min/max: per aggregate, the column and direction of a min/max (nil for
+    /// count(*)). A block every row of which is aggregated then needs only its indexes: an
+    /// intRange index holds the least and greatest non-null value of its chunk (Formats/
+    /// ARCHIVE.md, "1: intRange"), so `SELECT min(starttime), max(endtime)` reads no chunk.
+    private(set) lazy var indexExtremes: [IndexExtreme?]? = {
+        guard layout.parts.isEmpty, joined == nil else { return nil }
+        var out: [IndexExtreme?] = []
+        for kind in kinds {
+            switch kind {
+            case .countStar: out.append(nil)
+            case .extreme(.column(let slot), let tag, let isMax) where tag == VectorExpr.bigint:
+                out.append(IndexExtreme(slot: slot, isMax: isMax))
+            default: return nil
+            }
+        }
+        return out.contains { $0 != nil } ? out : nil
+    }()
+
+    struct IndexExtreme {
+        let slot: Int
+        let isMax: Bool
+    }
+
+    /// Adds a block of `rows` rows whose min/max aggregates take `values` (per aggregate of
+    /// `indexExtremes`: the block's least or greatest value, nil where the column has none).
+    func addIndexedBlock(rows: Int, _ values: [Int64?]) {
+        ensureGlobalGroup()
+        for (j, kind) in kinds.enumerated() {
+            switch kind {
+            case .countStar:
+                counts[j][0] &+= Int64(rows)
+            case .extreme(_, _, let isMax):
+                guard let x = values[j] else { continue }
+                let best = extremes[j].unsafelyUnwrapped.base
+                if counts[j][0] == 0 || (isMax ? x > best[0] : x < best[0]) { best[0] = x }
+                counts[j][0] &+= 1
+            default:
+                preconditionFailure("addIndexedBlock for an aggregate indexExtremes does not cover")
+            }
+        }
+    }
+
     /// Whether every aggregate is count(*) and there is no GROUP BY: rows need only be counted.
     var countsOnly: Bool {
         layout.parts.isEmpty && joined == nil && kinds.allSatisfy { if case .countStar = $0 { return true }; return false }
@@ -1466,10 +1516,15 @@ final class Aggregator {
         stateCount = n
     }
 
-    private func update(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int, _ joinRows: UnsafePointer<Int32>?) throws {
+    /// `global`: every row is in group 0 (no GROUP BY). Counts, sums and extremes then run in
+    /// registers: `sum[gid[i]] += x` with every `gid[i]` 0 was a load and a store of one word
+    /// per row, each waiting for the one before (half of `SELECT sum(numbytes)`).
+    private func update(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int, _ joinRows: UnsafePointer<Int32>?,
+                        global: Bool = false) throws {
         let gid = groupIDs
         for (j, kind) in kinds.enumerated() {
             let count = counts[j].base
+            if global, try doneWhole[j] || updateGlobal(j, kind, b, sel, m) { continue }
             switch kind {
             case .countStar:
                 for i in 0..<m { count[Int(gid[i])] &+= 1 }
@@ -1515,6 +1570,124 @@ final class Aggregator {
             }
         }
     }
+
+    /// `update` of aggregate `j` in the one group of a global aggregate, when its kind allows;
+    /// false otherwise.
+    private func updateGlobal(_ j: Int, _ kind: AggKind, _ b: BlockData, _ sel: UnsafePointer<Int32>, _ m: Int) throws -> Bool {
+        let count = counts[j].base
+        switch kind {
+        case .countStar:
+            count[0] &+= Int64(m)
+        case .countExpr(let e):
+            try e.evaluate(b, sel, m, ints, nulls)
+            var c = 0
+            for i in 0..<m { c &+= Int(nulls[i] ^ 1) }
+            count[0] &+= Int64(c)
+        case .sum(let e):
+            try e.evaluate(b, sel, m, ints, nulls)
+            let (total, c) = Self.maskedSum(UnsafeRawPointer(ints).assumingMemoryBound(to: UInt64.self), nulls, m, signed: true)
+            sums[j].unsafelyUnwrapped.base[0] &+= total
+            count[0] &+= Int64(c)
+        case .extreme(let e, _, let isMax):
+            try e.evaluate(b, sel, m, ints, nulls)
+            let (best, c) = Self.maskedExtreme(ints, nulls, m, isMax: isMax)
+            addExtreme(j, best, count: c, isMax: isMax)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Folds `c` values whose least or greatest is `best` into aggregate `j`'s one group.
+    @inline(__always)
+    private func addExtreme(_ j: Int, _ best: Int64, count c: Int, isMax: Bool) {
+        guard c > 0 else { return }
+        let count = counts[j].base
+        let stored = extremes[j].unsafelyUnwrapped.base
+        if count[0] == 0 || (isMax ? best > stored[0] : best < stored[0]) { stored[0] = best }
+        count[0] &+= Int64(c)
+    }
+
+    /// The exact sum of the `n` (at most 2^20) values at `v` whose null flag is 0, and how many
+    /// they are. Each value is split into its high 32 bits (arithmetic shift when `signed`) and
+    /// its low 32, summed apart in 64-bit lanes that cannot overflow for 2^20 values: exact,
+    /// and the loops vectorize (a 128-bit add per row does not, and `present ? x : 0` compiled
+    /// to a branch per row).
+    @inline(__always)
+    static func maskedSum(_ v: UnsafePointer<UInt64>, _ nulls: UnsafePointer<UInt8>?, _ n: Int, signed: Bool) -> (Int128, Int) {
+        precondition(n <= 1 << 20)
+        var high: UInt64 = 0, low: UInt64 = 0, nullCount = 0
+        if let nulls {
+            for i in 0..<n {
+                let x = v[i] & (UInt64(nulls[i]) &- 1)
+                high &+= signed ? UInt64(bitPattern: Int64(bitPattern: x) &>> 32) : x &>> 32
+                low &+= x & 0xFFFF_FFFF
+                nullCount &+= Int(nulls[i])
+            }
+        } else {
+            for i in 0..<n {
+                let x = v[i]
+                high &+= signed ? UInt64(bitPattern: Int64(bitPattern: x) &>> 32) : x &>> 32
+                low &+= x & 0xFFFF_FFFF
+            }
+        }
+        let top = signed ? Int128(Int64(bitPattern: high)) : Int128(high)
+        return (top &<< 32 &+ Int128(low), n &- nullCount)
+    }
+
+    /// The least (or greatest) of the `n` values at `v` whose null flag is 0, and how many
+    /// they are (0: `best` means nothing). Null rows take the identity of the fold instead of
+    /// a branch.
+    @inline(__always)
+    static func maskedExtreme(_ v: UnsafePointer<Int64>, _ nulls: UnsafePointer<UInt8>?, _ n: Int, isMax: Bool) -> (Int64, Int) {
+        var best = isMax ? Int64.min : Int64.max
+        let identity = best
+        var nullCount = 0
+        if let nulls {
+            for i in 0..<n {
+                let keep = Int64(nulls[i]) &- 1
+                let x = (v[i] & keep) | (identity & ~keep)
+                best = isMax ? Swift.max(best, x) : Swift.min(best, x)
+                nullCount &+= Int(nulls[i])
+            }
+        } else {
+            for i in 0..<n { best = isMax ? Swift.max(best, v[i]) : Swift.min(best, v[i]) }
+        }
+        return (best, n &- nullCount)
+    }
+
+    /// A global aggregate over every row of block `b` (`n` rows, no join): count(*), and
+    /// count, sum, avg, min and max of integer columns, straight from the decoded arrays (no
+    /// selection gathered into a batch). Marks what it did in `doneWhole`.
+    private func consumeWholeBlock(_ b: BlockData, _ n: Int) {
+        for (j, kind) in kinds.enumerated() {
+            doneWhole[j] = true
+            switch kind {
+            case .countStar:
+                counts[j][0] &+= Int64(n)
+            case .countColumn(let slot, let fieldKind) where fieldKind != .string && fieldKind != .address:
+                guard let nl = b.views[slot].nulls else { counts[j][0] &+= Int64(n); continue }
+                var nullCount = 0
+                for i in 0..<n { nullCount &+= Int(nl[i]) }
+                counts[j][0] &+= Int64(n &- nullCount)
+            case .sum(.column(let slot)):
+                guard let v = b.views[slot].values else { doneWhole[j] = false; continue }
+                let (total, c) = Self.maskedSum(v, b.views[slot].nulls, n, signed: false)
+                sums[j].unsafelyUnwrapped.base[0] &+= total
+                counts[j][0] &+= Int64(c)
+            case .extreme(.column(let slot), _, let isMax):
+                guard let v = b.views[slot].values else { doneWhole[j] = false; continue }
+                let (best, c) = Self.maskedExtreme(UnsafeRawPointer(v).assumingMemoryBound(to: Int64.self), b.views[slot].nulls, n,
+                                                   isMax: isMax)
+                addExtreme(j, best, count: c, isMax: isMax)
+            default:
+                doneWhole[j] = false
+            }
+        }
+    }
+
+    /// Per aggregate: done for the current block by `consumeWholeBlock`.
+    private lazy var doneWhole = [Bool](repeating: false, count: kinds.count)
 
     // MARK: merging workers
 

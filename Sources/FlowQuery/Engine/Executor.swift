@@ -450,6 +450,27 @@ final class SharedScan: @unchecked Sendable {
         }
     }
 
+    /// Per aggregate of `Aggregator.indexExtremes`, block `b`'s least or greatest value of its
+    /// column from the column's intRange index (nil: no chunk, so NULL in every row); nil when
+    /// a column's chunk has no range to give (all NULL, or an index kind this reader does not
+    /// take for exact), and the block is then decoded.
+    func extremesFromIndexes(_ seg: SegmentReader, _ b: Int, _ extremes: [Aggregator.IndexExtreme?]) throws -> [Int64?]? {
+        var values: [Int64?] = []
+        for x in extremes {
+            guard let x else { values.append(nil); continue }
+            let def = plan.columns[x.slot]
+            guard let ci = seg.columnIndex(named: def.archiveName), seg.blocks[b].chunk(forColumn: ci) != nil else {
+                values.append(nil)
+                continue
+            }
+            guard let r = seg.blockIndex(b, column: ci)?.intRange, r.min <= r.max else { return nil }
+            if def.kind == .uint64 { try Self.checkBigintRange(seg, b, ci, def.archiveName) }
+            guard r.max <= UInt64(Int64.max) else { return nil }
+            values.append(Int64(x.isMax ? r.max : r.min))
+        }
+        return values
+    }
+
     /// Counters are bigint: a uint64 value above 2^63 - 1 (the writer rejects them; an archive
     /// from another writer may hold one) fails the query rather than reading as a negative number.
     static func checkBigintRange(_ seg: SegmentReader, _ b: Int, _ ci: Int, _ name: String) throws {
@@ -475,6 +496,16 @@ final class SharedScan: @unchecked Sendable {
             p.rowsMatched += rows
             p.blocksCounted += 1
             agg.addRows(rows)
+            return
+        }
+        if let segment, joinTable == nil, let agg = p.aggregator, let extremes = agg.indexExtremes,
+           plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil),
+           let values = try extremesFromIndexes(segment, bi, extremes) {
+            // min/max of integer columns (and count(*)) over every row of the block: its indexes.
+            let rows = segment.blocks[bi].rows
+            p.rowsMatched += rows
+            p.blocksCounted += 1
+            agg.addIndexedBlock(rows: rows, values)
             return
         }
         if let segment, vectorFilter != nil, joinTable == nil, let agg = p.aggregator, agg.countsOnly, let exact = exactRanges,
