@@ -403,6 +403,12 @@ import Testing
         Case(sql: "SELECT min(numbytes) AS lo, max(numbytes) AS hi, min(endtime) AS e, count(*) AS n FROM vpcflow WHERE starttime BETWEEN 1699925000 AND 1700100000", ordered: true),
         Case(sql: "SELECT sum(numbytes) AS b, avg(numpackets) AS p, count(numbytes) AS c, sum(starttime) AS t, min(numpackets) AS m, count(*) AS n FROM vpcflow", ordered: true),
         Case(sql: "SELECT sum(numbytes) AS b, min(numpackets) AS p, max(endtime - starttime) AS d, sum(endtime - starttime) AS s, count(numbytes) AS c FROM vpcflow WHERE action = 'REJECT'", ordered: true),
+        // GROUP BY a CASE of constants: one key (rows aggregated by branch), with other keys, no
+        // ELSE (a NULL group), conditions on text, NULL ports and IN lists long and short.
+        Case(sql: "SELECT CASE WHEN destinationport IN (80, 443) THEN 'web' WHEN destinationport = 53 THEN 'dns' WHEN destinationport IS NULL THEN 'none' ELSE 'other' END AS k, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true),
+        Case(sql: "SELECT CASE WHEN action = 'REJECT' THEN 'blocked' WHEN sourceport < 1024 THEN 'service' END AS k, protocol, count(*) AS n FROM vpcflow WHERE numpackets > 1 GROUP BY 1, 2 ORDER BY 1, 2", ordered: true,
+             duck: "SELECT CASE WHEN action = 'REJECT' THEN 'blocked' WHEN sourceport < 1024 THEN 'service' END AS k, protocol, count(*) AS n FROM vpcflow WHERE numpackets > 1 GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2 NULLS LAST"),
+        Case(sql: "SELECT CASE WHEN destinationport IN (3333, 4444, 14444, 45700, 5555, 7777, 8888, 9999, 3334) THEN 1 WHEN destinationport BETWEEN 1 AND 1023 THEN 2 ELSE 3 END AS k, count(*) AS n, max(numbytes) AS m FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

@@ -477,6 +477,13 @@ indirect enum VectorCondition {
     }
 
     /// `out[i]`: 1 TRUE, 0 FALSE, 2 NULL.
+    /// out[i] = 1 where `test` holds for the value of selected row i, else 0.
+    @inline(__always)
+    private static func each(_ values: UnsafePointer<Int64>, _ sel: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>,
+                             _ test: (Int64) -> Bool) {
+        for i in 0..<n { out[i] = test(values[Int(sel[i])]) ? 1 : 0 }
+    }
+
     private func truth(_ b: BlockData, _ sel: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<UInt8>) {
         switch self {
         case .int, .intRange, .intIn:
@@ -485,20 +492,36 @@ indirect enum VectorCondition {
             case .int(let s, _, _), .intRange(let s, _, _), .intIn(let s, _): slot = s
             default: return
             }
+            // One loop per kind (and operator), the NULL flags applied after: a switch per row
+            // and a hashed Set lookup per row were most of a CASE over ports.
             let v = b.views[slot]
-            let values = v.values.unsafelyUnwrapped
-            for i in 0..<n {
-                let r = Int(sel[i])
-                if let nl = v.nulls, nl[r] == 1 { out[i] = 2; continue }
-                let x = Int64(bitPattern: values[r])
-                let pass: Bool
-                switch self {
-                case .int(_, let op, let k): pass = VectorFilter.test(x < k ? -1 : (x > k ? 1 : 0), op)
-                case .intRange(_, let lo, let hi): pass = x >= lo && x <= hi
-                case .intIn(_, let set): pass = set.contains(x)
-                default: pass = false
+            let values = UnsafeRawPointer(v.values.unsafelyUnwrapped).assumingMemoryBound(to: Int64.self)
+            switch self {
+            case .int(_, let op, let k):
+                switch op {
+                case .equal: Self.each(values, sel, n, out) { $0 == k }
+                case .notEqual: Self.each(values, sel, n, out) { $0 != k }
+                case .less: Self.each(values, sel, n, out) { $0 < k }
+                case .lessOrEqual: Self.each(values, sel, n, out) { $0 <= k }
+                case .greater: Self.each(values, sel, n, out) { $0 > k }
+                case .greaterOrEqual: Self.each(values, sel, n, out) { $0 >= k }
+                default: Self.each(values, sel, n, out) { VectorFilter.test($0 < k ? -1 : ($0 > k ? 1 : 0), op) }
                 }
-                out[i] = pass ? 1 : 0
+            case .intRange(_, let lo, let hi):
+                Self.each(values, sel, n, out) { $0 >= lo && $0 <= hi }
+            case .intIn(_, let set) where set.count <= 8:
+                // A few values (ports): compared in turn, no hashing.
+                var list = Array(set)
+                while list.count < 8 { list.append(list[0]) }
+                let a = list[0], b = list[1], c = list[2], d = list[3], e = list[4], f = list[5], g = list[6], h = list[7]
+                Self.each(values, sel, n, out) { x in (x == a) || (x == b) || (x == c) || (x == d) || (x == e) || (x == f) || (x == g) || (x == h) }
+            case .intIn(_, let set):
+                Self.each(values, sel, n, out) { set.contains($0) }
+            default:
+                return
+            }
+            if let nl = v.nulls {
+                for i in 0..<n where nl[Int(sel[i])] == 1 { out[i] = 2 }
             }
         case .text(let slot, let decide):
             let dict = b.strings[slot]!.dictionary
