@@ -409,6 +409,12 @@ import Testing
         Case(sql: "SELECT CASE WHEN action = 'REJECT' THEN 'blocked' WHEN sourceport < 1024 THEN 'service' END AS k, protocol, count(*) AS n FROM vpcflow WHERE numpackets > 1 GROUP BY 1, 2 ORDER BY 1, 2", ordered: true,
              duck: "SELECT CASE WHEN action = 'REJECT' THEN 'blocked' WHEN sourceport < 1024 THEN 'service' END AS k, protocol, count(*) AS n FROM vpcflow WHERE numpackets > 1 GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2 NULLS LAST"),
         Case(sql: "SELECT CASE WHEN destinationport IN (3333, 4444, 14444, 45700, 5555, 7777, 8888, 9999, 3334) THEN 1 WHEN destinationport BETWEEN 1 AND 1023 THEN 2 ELSE 3 END AS k, count(*) AS n, max(numbytes) AS m FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true),
+        // One key that is a function of one text column: computed per dictionary code, the rows
+        // aggregated by code (codes of a block that map to one key meet in the group table).
+        Case(sql: "SELECT substr(interfaceid, 1, 6) AS p, count(*) AS n, sum(numbytes) AS b, min(starttime) AS t FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true),
+        Case(sql: "SELECT coalesce(instanceid, 'none') AS i, count(*) AS n FROM vpcflow WHERE protocol = 6 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 5", ordered: true),
+        Case(sql: "SELECT lower(logstatus) AS s, count(*) AS n, count(numbytes) AS c FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT lower(logstatus) AS s, count(*) AS n, count(numbytes) AS c FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

@@ -856,6 +856,31 @@ final class Aggregator {
                     return
                 }
             case .computed:
+                if let (slot, p) = perCodeKeys[0], let column = b.strings[slot] {
+                    // A function of one text column (substr(interfaceid, 1, 6), lower(action)):
+                    // computed once per dictionary code a selected row holds (so an error is a
+                    // row's own), then the rows aggregated by code as for the column itself.
+                    let codes = b.views[slot].codes.unsafelyUnwrapped
+                    let entries = column.dictionary.count + 1
+                    codeKeys.removeAll(keepingCapacity: true)
+                    codeKeys.append(contentsOf: repeatElement(nil, count: entries))
+                    var c = EvalContext(block: b)
+                    for i in 0..<n {
+                        let code = Int(codes[Int(sel[i])])
+                        if codeKeys[code] != nil { continue }
+                        c.parameter = code == 0 ? .null : .text(slot: slot, code: UInt32(code))
+                        codeKeys[code] = strings.pack(try Evaluator.eval(p, c), c)
+                    }
+                    try codeKeys.withUnsafeBufferPointer { known in
+                        try consumeByCode(b, sel, n, codes: codes, entries: entries) { code, k in
+                            for i in 0..<w { k[i] = 0 }
+                            let packed = known[code].unsafelyUnwrapped
+                            if packed.tag == 0 { k[0] = 1; return 0 }
+                            return f[0].write(UInt64(packed.tag), k) | f[1].write(packed.a, k) | f[2].write(packed.b, k)
+                        }
+                    }
+                    return
+                }
                 guard let (branch, results) = constantCases[0] else { break }
                 // A CASE of constants: the branch number is the code (0 for NULL), so the rows
                 // are aggregated in a few counters and only those reach the group table.
@@ -1736,6 +1761,16 @@ final class Aggregator {
         }
         return (.choose(branches, otherwise: last), results)
     }
+
+    /// Per key of the layout: for a computed key that is a function of one text or address
+    /// column alone, that column's slot and the function of `.parameter` (see `PerCode`).
+    private lazy var perCodeKeys: [(Int, CExpr)?] = layout.parts.map { part in
+        guard joined == nil, case .computed(let e) = part, let slot = PerCode.onlySlot(e),
+              let p = PerCode.substituting(e, slot, .parameter, mayFail: true) else { return nil }
+        return (slot, p)
+    }
+    /// The current block's key per dictionary code (see `perCodeKeys`), nil where not computed.
+    private var codeKeys: [PackedScalar?] = []
 
     /// Per aggregate: done for the current block by `consumeWholeBlock`.
     private lazy var doneWhole = [Bool](repeating: false, count: kinds.count)
