@@ -415,6 +415,12 @@ import Testing
         Case(sql: "SELECT coalesce(instanceid, 'none') AS i, count(*) AS n FROM vpcflow WHERE protocol = 6 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 5", ordered: true),
         Case(sql: "SELECT lower(logstatus) AS s, count(*) AS n, count(numbytes) AS c FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
              duck: "SELECT lower(logstatus) AS s, count(*) AS n, count(numbytes) AS c FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
+        // Generic states fed from vectors: max_by/min_by with many ties (protocol) and a
+        // timestamp ordering value, variances and approx_percentile with no GROUP BY.
+        Case(sql: "SELECT action, max_by(destinationport, protocol) AS p, min_by(sourceaddress, from_unixtime(starttime)) AS s, max_by(interfaceid, numbytes - numpackets) AS i, count(*) AS n FROM vpcflow GROUP BY action ORDER BY action", ordered: true,
+             duck: "SELECT action, first(destinationport ORDER BY protocol DESC, destinationport) FILTER (WHERE protocol IS NOT NULL) AS p, first(sourceaddress ORDER BY starttime, sourceaddress) FILTER (WHERE starttime IS NOT NULL) AS s, first(interfaceid ORDER BY numbytes - numpackets DESC, interfaceid) FILTER (WHERE numbytes - numpackets IS NOT NULL) AS i, count(*) AS n FROM vpcflow GROUP BY action ORDER BY action NULLS LAST"),
+        Case(sql: "SELECT round(stddev(numbytes), 3) AS s, round(var_pop(numpackets), 3) AS v, approx_percentile(numbytes, 0.5) AS m, approx_percentile(endtime - starttime, 0.9) AS d, count(*) AS n FROM vpcflow", ordered: true,
+             duck: "SELECT round(stddev(numbytes), 3) AS s, round(var_pop(numpackets), 3) AS v, quantile_disc(numbytes, 0.5) AS m, quantile_disc(endtime - starttime, 0.9) AS d, count(*) AS n FROM vpcflow"),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

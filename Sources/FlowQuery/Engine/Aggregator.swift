@@ -1617,6 +1617,10 @@ final class Aggregator {
                 var c = EvalContext(block: b)
                 c.joined = joined
                 let spec = specs[j]
+                if joinRows == nil, let (v, tag) = genericVectors[j] {
+                    try updateGeneric(spec, gi, v, tag, b, sel, m, &c)
+                    continue
+                }
                 for i in 0..<m {
                     c.row = Int(sel[i])
                     if let joinRows { c.joinRow = Int(joinRows[i]) }
@@ -1771,6 +1775,74 @@ final class Aggregator {
     }
     /// The current block's key per dictionary code (see `perCodeKeys`), nil where not computed.
     private var codeKeys: [PackedScalar?] = []
+
+    /// Per aggregate kept as a generic state whose numeric input the vectors compute (the
+    /// ordering value of max_by/min_by, the argument of a variance or approx_percentile): that
+    /// expression and its result tag. nil elsewhere.
+    private lazy var genericVectors: [(VectorExpr, UInt8)?] = specs.indices.map { j in
+        guard case .generic = kinds[j] else { return nil }
+        let spec = specs[j]
+        switch spec.function {
+        case .maxBy, .minBy:
+            // The argument is read only for rows that may win, so it must be one that cannot
+            // fail (a column): the row evaluator would have computed it for every row.
+            guard case .column? = spec.argument, let by = spec.by else { return nil }
+            return VectorExpr.compile(by)
+        case .varianceSample, .variancePopulation, .stddevSample, .stddevPopulation, .approxPercentile:
+            guard let a = spec.argument, let (v, tag) = VectorExpr.compile(a), tag == VectorExpr.bigint else { return nil }
+            return (v, tag)
+        default:
+            return nil
+        }
+    }
+
+    /// `update` of generic aggregate `gi` (see `genericVectors`) from its input computed a batch
+    /// at a time: the same states, updated in the same order, as `AggState.update` per row
+    /// (which walked the expression tree for each row: max_by over 20 M rows 516 ms).
+    private func updateGeneric(_ spec: AggregateSpec, _ gi: Int, _ v: VectorExpr, _ tag: UInt8, _ b: BlockData,
+                               _ sel: UnsafePointer<Int32>, _ m: Int, _ c: inout EvalContext) throws {
+        try v.evaluate(b, sel, m, ints, nulls)
+        let gid = groupIDs
+        let packedTag: UInt8 = tag == VectorExpr.timestamp ? 7 : tag == VectorExpr.date ? 8 : 1
+        switch spec.function {
+        case .maxBy, .minBy:
+            let isMax = spec.function == .maxBy
+            for i in 0..<m where nulls[i] == 0 {
+                let st = generic + (Int(gid[i]) * genericCount + gi)
+                let y = ints[i]
+                if let kept = st.pointee.bestBy {
+                    // A row whose ordering value is strictly worse cannot win: only counted.
+                    let best = Int64(bitPattern: kept.a)
+                    if isMax ? y < best : y > best { st.pointee.count += 1; continue }
+                }
+                c.row = Int(sel[i])
+                let x = strings.pack(try Evaluator.eval(spec.argument!, c), c)
+                let packedY = PackedScalar(tag: packedTag, a: UInt64(bitPattern: y), b: 0)
+                st.pointee.count += 1
+                if st.pointee.bestBy == nil || AggState.better(packedY, x, than: st.pointee.bestBy!, st.pointee.bestPacked!, spec.function, strings) {
+                    st.pointee.bestBy = packedY
+                    st.pointee.bestPacked = x
+                }
+            }
+        case .approxPercentile:
+            // (bigint arguments only: see `genericVectors`.)
+            for i in 0..<m where nulls[i] == 0 {
+                let st = generic + (Int(gid[i]) * genericCount + gi)
+                if st.pointee.numbers == nil { st.pointee.numbers = [] }
+                st.pointee.numbers!.append(ints[i])
+            }
+        default:
+            // Variances: Welford's update, as `AggState.update` does it.
+            for i in 0..<m where nulls[i] == 0 {
+                let st = generic + (Int(gid[i]) * genericCount + gi)
+                let x = Double(ints[i])
+                st.pointee.count += 1
+                let delta = x - st.pointee.mean
+                st.pointee.mean += delta / Double(st.pointee.count)
+                st.pointee.m2 += delta * (x - st.pointee.mean)
+            }
+        }
+    }
 
     /// Per aggregate: done for the current block by `consumeWholeBlock`.
     private lazy var doneWhole = [Bool](repeating: false, count: kinds.count)
