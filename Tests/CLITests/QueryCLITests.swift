@@ -129,8 +129,8 @@ import Testing
         #expect(try CLI.run(["generate", "--out", logs, "--records", "12000", "--files", "2", "--quiet"]).status == 0)
         #expect(try CLI.run(["ingest", arc, logs, "--block-rows", "1024", "--quiet"]).status == 0)
         let columns = ["starttime", "endtime", "numbytes", "numpackets", "sourceport", "destinationport", "protocol"]
-        let aggregates = columns.flatMap { ["min(\($0))", "max(\($0))"] }
-        let computed = columns.flatMap { ["min(\($0) + 0)", "max(\($0) + 0)"] }
+        let aggregates = columns.flatMap { ["min(\($0))", "max(\($0))"] } + ["min(from_unixtime(starttime))", "max(from_unixtime(endtime))"]
+        let computed = columns.flatMap { ["min(\($0) + 0)", "max(\($0) + 0)"] } + ["min(from_unixtime(starttime + 0))", "max(from_unixtime(endtime + 0))"]
         let start = try CLI.run(["query", arc, "SELECT approx_percentile(starttime, 0.5) FROM vpcflow", "--format", "csv"])
         let middle = start.stdout.split(separator: "\r\n").last.map(String.init) ?? "0"
         // No WHERE; a window every block lies in whole; a window that cuts blocks (read).

@@ -1285,7 +1285,10 @@ final class Aggregator {
             switch kind {
             case .countStar: out.append(nil)
             case .extreme(.column(let slot), let tag, let isMax) where tag == VectorExpr.bigint:
-                out.append(IndexExtreme(slot: slot, isMax: isMax))
+                out.append(IndexExtreme(slot: slot, isMax: isMax, seconds: false))
+            case .extreme(.fromUnixtime(.column(let slot)), let tag, let isMax) where tag == VectorExpr.timestamp:
+                // min(from_unixtime(starttime)): the conversion keeps the order.
+                out.append(IndexExtreme(slot: slot, isMax: isMax, seconds: true))
             default: return nil
             }
         }
@@ -1295,6 +1298,8 @@ final class Aggregator {
     struct IndexExtreme {
         let slot: Int
         let isMax: Bool
+        /// from_unixtime of the column: the value in milliseconds.
+        let seconds: Bool
     }
 
     /// Adds a block of `rows` rows whose min/max aggregates take `values` (per aggregate of

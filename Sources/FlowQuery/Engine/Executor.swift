@@ -466,7 +466,15 @@ final class SharedScan: @unchecked Sendable {
             guard let r = seg.blockIndex(b, column: ci)?.intRange, r.min <= r.max else { return nil }
             if def.kind == .uint64 { try Self.checkBigintRange(seg, b, ci, def.archiveName) }
             guard r.max <= UInt64(Int64.max) else { return nil }
-            values.append(Int64(x.isMax ? r.max : r.min))
+            let v = Int64(x.isMax ? r.max : r.min)
+            if x.seconds {
+                // Both ends in from_unixtime's range, so every value between is; else the block
+                // is read, and the conversion fails as it would have.
+                guard r.max <= UInt64(Int64.max / 1000) else { return nil }
+                values.append(v * 1000)
+            } else {
+                values.append(v)
+            }
         }
         return values
     }
