@@ -81,6 +81,16 @@ import Testing
         #expect(unreached.status == 0 && unreached.stdout == "n\r\n0\r\n", "\(unreached)")
         let reached = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'REJECT' OR \(zero)", "--format", "csv"])
         #expect(reached.status == 1 && reached.stdout.isEmpty && reached.stderr.contains("Division by zero"), "\(reached)")
+        // Overflow of bigint arithmetic over columns: an error where a row reaches it, in WHERE
+        // and in an aggregate, and none for rows every earlier term rejects.
+        let big = "numbytes * 4611686018427387904"
+        let overflows = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE \(big) > 0", "--format", "csv"])
+        #expect(overflows.status == 1 && overflows.stdout.isEmpty && overflows.stderr.contains("bigint overflow in ")
+                && overflows.stderr.contains(" * 4611686018427387904"), "\(overflows)")
+        let summed = try CLI.run(["query", a, "SELECT sum(\(big)) AS s FROM vpcflow", "--format", "csv"])
+        #expect(summed.status == 1 && summed.stderr.contains("bigint overflow in "), "\(summed)")
+        let skipped = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'NONE' AND \(big) > 0", "--format", "csv"])
+        #expect(skipped.status == 0 && skipped.stdout == "n\r\n0\r\n", "\(skipped)")
     }
 
     /// An integer column compared with a double constant is rewritten as integer bounds (so the

@@ -338,6 +338,26 @@ indirect enum VectorExpr {
                 try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { rn in
                     let right = rv.baseAddress!, rightNulls = rn.baseAddress!
                     try r.evaluate(b, sel, n, right, rightNulls)
+                    if op == .add || op == .subtract || op == .multiply {
+                        // One loop per operator without a branch per row: each result computed
+                        // (a NULL row's is meaningless), overflow noted where the row is not
+                        // NULL, and the first such row reported as the row evaluator would.
+                        var bad: UInt8 = 0
+                        switch op {
+                        case .add: Self.combine(out, right, nulls, rightNulls, n, &bad) { $0.addingReportingOverflow($1) }
+                        case .subtract: Self.combine(out, right, nulls, rightNulls, n, &bad) { $0.subtractingReportingOverflow($1) }
+                        default: Self.combine(out, right, nulls, rightNulls, n, &bad) { $0.multipliedReportingOverflow(by: $1) }
+                        }
+                        guard bad != 0 else { return }
+                        try l.evaluate(b, sel, n, out, nulls)  // the left operands again, to name the failing row's
+                        for i in 0..<n where nulls[i] | rightNulls[i] == 0 {
+                            let x = out[i], y = right[i]
+                            let o = op == .add ? x.addingReportingOverflow(y).overflow
+                                : op == .subtract ? x.subtractingReportingOverflow(y).overflow : x.multipliedReportingOverflow(by: y).overflow
+                            if o { throw QueryRuntimeError(description: "bigint overflow in \(x) \(op.rawValue) \(y)") }
+                        }
+                        throw QueryRuntimeError(description: "bigint overflow in \(op.rawValue)")  // (not reached: a row overflowed)
+                    }
                     for i in 0..<n {
                         nulls[i] |= rightNulls[i]
                         // A NULL operand makes the result NULL without evaluating it (no error),
@@ -366,6 +386,23 @@ indirect enum VectorExpr {
 }
 
 extension VectorExpr {
+    /// out[i] = f(out[i], right[i]) for every i, nulls[i] |= rightNulls[i], and `bad` set where
+    /// f overflowed on a row that is not NULL.
+    @inline(__always)
+    static func combine(_ out: UnsafeMutablePointer<Int64>, _ right: UnsafePointer<Int64>, _ nulls: UnsafeMutablePointer<UInt8>,
+                        _ rightNulls: UnsafePointer<UInt8>, _ n: Int, _ bad: inout UInt8,
+                        _ f: (Int64, Int64) -> (partialValue: Int64, overflow: Bool)) {
+        var flags: UInt8 = 0
+        for i in 0..<n {
+            let isNull = nulls[i] | rightNulls[i]
+            nulls[i] = isNull
+            let (v, o) = f(out[i], right[i])
+            out[i] = v
+            flags |= (o ? 1 : 0) & (isNull ^ 1)
+        }
+        bad = flags
+    }
+
     /// `r` computed for the rows of `sel[0..<n]` whose `nulls` flag is 0, as the row evaluator
     /// computes a strict function's later argument only when the ones before it are not NULL
     /// (so an error of `r` on another row is not raised); `body` gets its values and NULL flags
