@@ -421,6 +421,10 @@ import Testing
              duck: "SELECT action, first(destinationport ORDER BY protocol DESC, destinationport) FILTER (WHERE protocol IS NOT NULL) AS p, first(sourceaddress ORDER BY starttime, sourceaddress) FILTER (WHERE starttime IS NOT NULL) AS s, first(interfaceid ORDER BY numbytes - numpackets DESC, interfaceid) FILTER (WHERE numbytes - numpackets IS NOT NULL) AS i, count(*) AS n FROM vpcflow GROUP BY action ORDER BY action NULLS LAST"),
         Case(sql: "SELECT round(stddev(numbytes), 3) AS s, round(var_pop(numpackets), 3) AS v, approx_percentile(numbytes, 0.5) AS m, approx_percentile(endtime - starttime, 0.9) AS d, count(*) AS n FROM vpcflow", ordered: true,
              duck: "SELECT round(stddev(numbytes), 3) AS s, round(var_pop(numpackets), 3) AS v, quantile_disc(numbytes, 0.5) AS m, quantile_disc(endtime - starttime, 0.9) AS d, count(*) AS n FROM vpcflow"),
+        // CASE inside aggregates (blended branch by branch): columns and constants as results,
+        // a NULL column result, no ELSE, conditions on text and integers.
+        Case(sql: "SELECT action, sum(CASE WHEN flow_direction = 'ingress' THEN numbytes WHEN destinationport < 1024 THEN numpackets END) AS s, count(CASE WHEN protocol = 17 THEN 1 WHEN numbytes > 5000 THEN numbytes ELSE NULL END) AS c, max(CASE WHEN logstatus = 'OK' THEN endtime ELSE 0 END) AS m FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT action, sum(CASE WHEN flow_direction = 'ingress' THEN numbytes WHEN destinationport < 1024 THEN numpackets END) AS s, count(CASE WHEN protocol = 17 THEN 1 WHEN numbytes > 5000 THEN numbytes ELSE NULL END) AS c, max(CASE WHEN logstatus = 'OK' THEN endtime ELSE 0 END) AS m FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

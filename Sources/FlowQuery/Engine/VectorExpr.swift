@@ -237,22 +237,26 @@ indirect enum VectorExpr {
                     let value = vb.baseAddress!
                     taken.update(repeating: 0, count: n)
                     nulls.update(repeating: 1, count: n)
+                    out.update(repeating: 0, count: n)
+                    // Each branch's results blended in by masks, not a branch per row (which
+                    // went either way by the row: sum(CASE WHEN flow_direction = 'ingress' ...)).
+                    func blend(_ take: (Int) -> UInt8) {
+                        for i in 0..<n {
+                            let t = take(i)
+                            let wide = 0 &- Int64(t), narrow = 0 &- t
+                            out[i] = (value[i] & wide) | (out[i] & ~wide)
+                            nulls[i] = (valueNulls[i] & narrow) | (nulls[i] & ~narrow)
+                            taken[i] |= t
+                        }
+                    }
                     for (cond, result) in branches {
                         cond.evaluate(b, sel, n, chosen)  // 1 where TRUE
-                        for i in 0..<n { chosen[i] &= taken[i] ^ 1 }
                         try result.evaluate(b, sel, n, value, valueNulls)
-                        for i in 0..<n where chosen[i] == 1 {
-                            taken[i] = 1
-                            out[i] = value[i]
-                            nulls[i] = valueNulls[i]
-                        }
+                        blend { chosen[$0] & (taken[$0] ^ 1) }
                     }
                     if let otherwise {
                         try otherwise.evaluate(b, sel, n, value, valueNulls)
-                        for i in 0..<n where taken[i] == 0 {
-                            out[i] = value[i]
-                            nulls[i] = valueNulls[i]
-                        }
+                        blend { taken[$0] ^ 1 }
                     }
                 }
             }
