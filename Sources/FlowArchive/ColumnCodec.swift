@@ -695,23 +695,36 @@ enum ColumnCodec {
         let nested = RawChunk(bytes: Array(c.bytes[r.offset..<c.bytes.count]), rows: exceptionCount, encoding: nestedEncoding,
                               width: Int(width), flags: flags, context: c.context + " exceptions")
         let exceptions = try decodeAddresses(nested)
-        var col = AddressColumn()
-        col.reserveCapacity(c.rows)
+        // The reference's arrays copied whole, then the flagged rows overwritten: the flags are
+        // walked a byte at a time and mostly zero (a row appended at a time was most of reading
+        // pkt-srcaddr, and a tenth of SELECT * over a block).
+        var high = reference.high, low = reference.low
+        var nulls = reference.nulls ?? [], nullCount = reference.nullCount
         var k = 0
-        let b0 = bits.startIndex
-        for i in 0..<c.rows {
-            if bits[b0 + (i >> 3)] & (1 << UInt8(i & 7)) != 0 {
+        let rows = c.rows, b0 = bits.startIndex
+        for byteIndex in 0..<(rows + 7) / 8 {
+            var byte = bits[b0 + byteIndex]
+            while byte != 0 {
+                let i = byteIndex &* 8 &+ byte.trailingZeroBitCount
+                byte &= byte &- 1
+                if i >= rows { break }  // flags past the last row mean nothing
                 guard k < exceptions.count else { throw ArchiveError("\(c.context): fewer exceptions than flagged rows") }
-                if let a = exceptions.value(k) { col.append(a) } else { col.appendNull() }
+                let wasNull = !nulls.isEmpty && nulls[i] == 1
+                if let a = exceptions.value(k) {
+                    high[i] = a.high
+                    low[i] = a.low
+                    if wasNull { nulls[i] = 0; nullCount -= 1 }
+                } else {
+                    high[i] = 0
+                    low[i] = 0
+                    if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: rows) }
+                    if !wasNull { nulls[i] = 1; nullCount += 1 }
+                }
                 k += 1
-            } else if let a = reference.value(i) {
-                col.append(a)
-            } else {
-                col.appendNull()
             }
         }
         guard k == exceptions.count else { throw ArchiveError("\(c.context): more exceptions than flagged rows") }
-        return col
+        return AddressColumn(high: high, low: low, nulls: nulls, nullCount: nullCount)
     }
 
     static func decodeAddresses(_ c: RawChunk) throws -> AddressColumn {
@@ -1048,6 +1061,31 @@ public struct AddressCodes: Sendable {
     }
 
     /// The column expanded to one address per row.
+    /// `materialized()` at rows `sel[0..<n]` only (ascending): the other rows hold 0 and are
+    /// not NULL, and `nullCount` counts the selected rows that are. For a few rows of a block
+    /// (a top-n's candidates, the rows a selective WHERE passes) the dictionary is read in
+    /// place rather than expanded.
+    public func materialized(selected sel: UnsafePointer<Int32>, _ n: Int) -> AddressColumn {
+        let codes = codes, rows = codes.count
+        var outHigh = [UInt64](repeating: 0, count: rows), outLow = [UInt64](repeating: 0, count: rows)
+        var nulls: [UInt8]? = nil
+        var nullCount = 0
+        for i in 0..<n {
+            let r = Int(sel[i])
+            let code = Int(codes[r])
+            if code == 0 {
+                if nulls == nil { nulls = [UInt8](repeating: 0, count: rows) }
+                nulls![r] = 1
+                nullCount += 1
+                continue
+            }
+            let a = entries.entry(code)
+            outHigh[r] = a.high
+            outLow[r] = a.low
+        }
+        return AddressColumn(high: outHigh, low: outLow, nulls: nulls, nullCount: nullCount)
+    }
+
     public func materialized() -> AddressColumn {
         let codes = codes, rows = codes.count
         let (high, low) = entries.arrays

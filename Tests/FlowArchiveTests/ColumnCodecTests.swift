@@ -76,7 +76,14 @@ import Testing
             pkt.low[i] = 0xFFFF_0A00_0001  // ::ffff:10.0.0.1 (a NAT gateway's address)
             if pkt.nulls != nil { pkt.nulls![i] = 0 }
         }
+        // And some NULL where the reference has an address (an exception that is NULL).
+        for _ in 0..<30 {
+            let i = Int.random(in: 0..<src.count, using: &rng)
+            if pkt.nulls == nil { pkt.nulls = [UInt8](repeating: 0, count: pkt.count) }
+            pkt.nulls![i] = 1
+        }
         pkt = AddressColumn.rebuilt(pkt)
+        #expect(src.nullCount > 0 && pkt.nullCount > 0)
         let e = try #require(ColumnCodec.encode(pkt, sameAs: src, referenceName: "srcaddr"))
         #expect(e.encoding == .addressSameAs)
         let plain = ColumnCodec.encode(pkt, dictionary: AddressDictionary(pkt))
@@ -87,6 +94,7 @@ import Testing
         #expect(try ColumnCodec.sameAsReference(chunk) == "srcaddr")
         let back = try ColumnCodec.decodeAddresses(chunk, sameAs: src)
         for i in 0..<pkt.count { #expect(back.value(i) == pkt.value(i)) }
+        #expect(back == pkt, "NULL flags, NULL count and the zeroed values of NULL rows too")
         // Mostly different columns are not encoded this way.
         #expect(ColumnCodec.encode(Fixtures.addresses(10_000, seed: 77), sameAs: src, referenceName: "srcaddr") == nil)
     }

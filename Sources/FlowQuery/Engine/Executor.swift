@@ -420,10 +420,13 @@ final class SharedScan: @unchecked Sendable {
                     continue
                 }
                 // Dictionary codes for the kernels of WHERE; rows only where something else reads them.
-                let codes = (vectorFilter != nil || keyAddressSlots.contains(slot)) ? try seg.addressCodes(block: b, column: ci) : nil
+                // (And for a few selected rows: only theirs are then expanded.)
+                let codes = (vectorFilter != nil || keyAddressSlots.contains(slot) || selected != nil)
+                    ? try seg.addressCodes(block: b, column: ci) : nil
                 data.addressCodes[slot] = codes
                 if let codes {
-                    data.addresses[slot] = codeOnly.contains(slot) || keyOnlyAddressSlots.contains(slot) ? nil : codes.materialized()
+                    data.addresses[slot] = codeOnly.contains(slot) || keyOnlyAddressSlots.contains(slot) ? nil
+                        : selected.map { codes.materialized(selected: $0.0, $0.1) } ?? codes.materialized()
                 } else {
                     data.addresses[slot] = try seg.addresses(block: b, column: ci)
                 }
