@@ -943,10 +943,32 @@ public final class AddressEntries: @unchecked Sendable {
 
     /// Whether each family is strictly ascending (in IPADDRESS order: 128-bit unsigned).
     func isAscending() -> Bool {
-        for e in 2..<max(2, count) where e != v4Count + 1 {
-            if !(entry(e - 1) < entry(e)) { return false }
+        guard let v4, let v6 else {
+            for e in 2..<max(2, count) where e != v4Count + 1 {
+                if !(entry(e - 1) < entry(e)) { return false }
+            }
+            return true
         }
-        return true
+        // Over the bytes where they lie, each family in one loop that does not stop early
+        // (an entry at a time through `entry` was a fifteenth of a cold CIDR count).
+        var descending = false
+        var i = 1
+        while i < v4Count {
+            let a = UInt32(littleEndian: v4.loadUnaligned(fromByteOffset: 4 * (i - 1), as: UInt32.self))
+            let b = UInt32(littleEndian: v4.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            descending = descending || a >= b
+            i += 1
+        }
+        i = 1
+        while i < v6Count {
+            let ah = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * (i - 1), as: UInt64.self))
+            let al = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * (i - 1) + 8, as: UInt64.self))
+            let bh = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self))
+            let bl = UInt64(littleEndian: v6.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+            descending = descending || ah > bh || (ah == bh && al >= bl)
+            i += 1
+        }
+        return !descending
     }
 
     /// Every entry as two 64-bit halves, index 0 NULL's (0, 0).

@@ -99,5 +99,13 @@ import Testing
         #expect(!d.ascending)
         let e = try ColumnCodec.decodeAddressCodes(Self.chunk(v4: [1, 1], v6: []))
         #expect(!e.ascending, "entries must be strictly ascending")
+        // IPv6 entries compare by their high word, then their low word.
+        for (v6, ascending) in [([IPAddress(high: 4, low: 3), IPAddress(high: 4, low: 9)], true),
+                                ([IPAddress(high: 4, low: 9), IPAddress(high: 4, low: 3)], false),
+                                ([IPAddress(high: 4, low: 9), IPAddress(high: 4, low: 9)], false),
+                                ([IPAddress(high: 4, low: .max), IPAddress(high: 5, low: 0)], true)] {
+            let f = try ColumnCodec.decodeAddressCodes(Self.chunk(v4: [7, 8], v6: v6))
+            #expect(f.ascending == ascending, "\(v6)")
+        }
     }
 }
