@@ -425,6 +425,11 @@ import Testing
         // a NULL column result, no ELSE, conditions on text and integers.
         Case(sql: "SELECT action, sum(CASE WHEN flow_direction = 'ingress' THEN numbytes WHEN destinationport < 1024 THEN numpackets END) AS s, count(CASE WHEN protocol = 17 THEN 1 WHEN numbytes > 5000 THEN numbytes ELSE NULL END) AS c, max(CASE WHEN logstatus = 'OK' THEN endtime ELSE 0 END) AS m FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
              duck: "SELECT action, sum(CASE WHEN flow_direction = 'ingress' THEN numbytes WHEN destinationport < 1024 THEN numpackets END) AS s, count(CASE WHEN protocol = 17 THEN 1 WHEN numbytes > 5000 THEN numbytes ELSE NULL END) AS c, max(CASE WHEN logstatus = 'OK' THEN endtime ELSE 0 END) AS m FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
+        // Two address columns compared (NAT: the packet's address is not the interface's); NULL
+        // on either side is never TRUE, also under NOT and in an OR.
+        Case(sql: "SELECT count(*) AS n, count(pkt_srcaddr) AS p FROM vpcflow WHERE sourceaddress <> pkt_srcaddr", ordered: true),
+        Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE NOT (pkt_dstaddr = destinationaddress) OR sourceaddress = pkt_srcaddr AND destinationport < 100 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 20", ordered: true,
+             duck: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE NOT (pkt_dstaddr = destinationaddress) OR sourceaddress = pkt_srcaddr AND destinationport < 100 GROUP BY 1 ORDER BY n DESC, 1 NULLS LAST LIMIT 20"),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

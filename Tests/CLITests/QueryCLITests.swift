@@ -161,6 +161,29 @@ import Testing
         #expect(absent.status == 0 && absent.stdout == "f,b\r\n,true\r\n" && absent.stderr.contains("counted from their indexes"), "\(absent)")
     }
 
+    /// Two address columns compared by a column kernel: a row where either is NULL is never
+    /// TRUE, also when only one side is (v2 logs have no pkt-srcaddr; v5 logs do).
+    @Test func addressColumnsComparedWithNullsOnOneSide() throws {
+        let scratch = try Scratch("address-pairs")
+        defer { scratch.remove() }
+        let v2 = scratch.sub("v2"), v5 = scratch.sub("v5"), arc = scratch.sub("a.arc")
+        #expect(try CLI.run(["generate", "--out", v2, "--records", "3000", "--files", "1", "--fields", "v2", "--seed", "3", "--quiet"]).status == 0)
+        #expect(try CLI.run(["generate", "--out", v5, "--records", "3000", "--files", "1", "--seed", "4", "--quiet"]).status == 0)
+        #expect(try CLI.run(["ingest", arc, v2, v5, "--quiet"]).status == 0)
+        func count(_ filter: String) throws -> String {
+            let r = try CLI.run(["query", arc, "SELECT count(*) AS n FROM vpcflow WHERE \(filter)", "--format", "csv", "--explain"])
+            #expect(r.status == 0 && r.stderr.contains("by column kernels"), "\(r)")
+            return r.stdout
+        }
+        let differ = try count("sourceaddress <> pkt_srcaddr")
+        #expect(differ == (try count("sourceaddress <> pkt_srcaddr AND pkt_srcaddr IS NOT NULL AND sourceaddress IS NOT NULL")))
+        #expect(differ == (try count("NOT (pkt_srcaddr = sourceaddress)")))
+        let all = try count("sourceaddress IS NOT NULL AND pkt_srcaddr IS NOT NULL")
+        let same = try count("sourceaddress = pkt_srcaddr")
+        let n = { (s: String) in Int(s.split(separator: "\r\n").last ?? "") ?? -1 }
+        #expect(n(same) + n(differ) == n(all) && n(differ) > 0 && n(same) > 0, "\(same) \(differ) \(all)")
+    }
+
     /// The latest flows (ORDER BY a time DESC LIMIT n): the blocks whose times come last are read
     /// first and the others passed over (counted as skipped), and the rows are the first n of the
     /// same query without LIMIT.

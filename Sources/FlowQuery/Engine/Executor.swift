@@ -847,14 +847,15 @@ final class SharedScan: @unchecked Sendable {
     static func codeOnlySlots(_ plan: QueryPlan, _ filter: VectorFilter?) -> Set<Int> {
         guard let filter else { return [] }
         let elsewhere = plan.expressionsBesidesFilter.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
-        var slots = Set<Int>()
+        var slots = Set<Int>(), rowsNeeded = elsewhere
         for k in filter.kernels.flatMap(\.all) {
             switch k {
             case .addressPrefix(let slot, _, _, _), .addressIn(let slot, _, _), .perCode(let slot, _): slots.insert(slot)
+            case .addressPair(let slot, let other, _): rowsNeeded.formUnion([slot, other])  // compared row by row
             default: break
             }
         }
-        return slots.subtracting(elsewhere).filter { plan.columns[$0].kind == .address }
+        return slots.subtracting(rowsNeeded).filter { plan.columns[$0].kind == .address }
     }
 
     // MARK: finishing

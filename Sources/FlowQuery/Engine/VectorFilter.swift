@@ -20,6 +20,9 @@ struct VectorFilter {
         case isNull(slot: Int, kind: FieldKind, negated: Bool)
         /// address column = / <> / [NOT] IN text constants, compared as 128-bit values.
         case addressIn(slot: Int, values: [IPAddress], negated: Bool)
+        /// address column = another (negated: <>), compared as 128-bit values (an address's
+        /// text is canonical, so as text too): `srcaddr <> pkt_srcaddr`, traffic through NAT.
+        case addressPair(slot: Int, other: Int, negated: Bool)
         /// integer column [NOT] BETWEEN two constants.
         case intRange(slot: Int, low: Int64, high: Int64, negated: Bool)
         /// integer column [NOT] IN integer constants.
@@ -123,6 +126,8 @@ struct VectorFilter {
         case .compare(let op, .column(let slot, .address), .constant(.string(let lit))) where op == .equal || op == .notEqual,
              .compare(let op, .constant(.string(let lit)), .column(let slot, .address)) where op == .equal || op == .notEqual:
             return .addressIn(slot: slot, values: addresses([lit]), negated: (op == .notEqual) != negated)
+        case .compare(let op, .column(let slot, .address), .column(let other, .address)) where op == .equal || op == .notEqual:
+            return .addressPair(slot: slot, other: other, negated: (op == .notEqual) != negated)
         case .inList(.column(let slot, .address), let items, let n):
             let lits = items.compactMap { i -> String? in if case .constant(.string(let s)) = i { return s }; return nil }
             guard lits.count == items.count else { return nil }
@@ -371,6 +376,15 @@ struct VectorFilter {
                 }
             }
             if let nulls = v.nulls { VectorFilter.clearNulls(nulls, m, rows) }
+        case .addressPair(let slot, let other, let negated):
+            let v = b.views[slot], w = b.views[other]
+            let ha = v.high!, la = v.low!, hb = w.high!, lb = w.low!
+            for i in 0..<rows {
+                let eq = ha[i] == hb[i] && la[i] == lb[i]
+                m[i] &= (eq != negated) ? 1 : 0
+            }
+            if let nulls = v.nulls { VectorFilter.clearNulls(nulls, m, rows) }
+            if let nulls = w.nulls { VectorFilter.clearNulls(nulls, m, rows) }
         case .intRange(let slot, let low, let high, let negated):
             let v = b.views[slot]
             let vals = v.values!
