@@ -430,6 +430,12 @@ import Testing
         Case(sql: "SELECT count(*) AS n, count(pkt_srcaddr) AS p FROM vpcflow WHERE sourceaddress <> pkt_srcaddr", ordered: true),
         Case(sql: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE NOT (pkt_dstaddr = destinationaddress) OR sourceaddress = pkt_srcaddr AND destinationport < 100 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 20", ordered: true,
              duck: "SELECT destinationport, count(*) AS n FROM vpcflow WHERE NOT (pkt_dstaddr = destinationaddress) OR sourceaddress = pkt_srcaddr AND destinationport < 100 GROUP BY 1 ORDER BY n DESC, 1 NULLS LAST LIMIT 20"),
+        // Integer functions of one text column inside vector expressions (per dictionary code):
+        // in WHERE, in aggregates and in a GROUP BY key, NULL text and NULL ports included.
+        Case(sql: "SELECT count(*) AS n FROM vpcflow WHERE length(interfaceid) + sourceport > 30000", ordered: true),
+        Case(sql: "SELECT sum(length(instanceid)) AS s, max(strpos(interfaceid, 'a')) AS p, min(length(logstatus) * 10) AS l, count(*) AS n FROM vpcflow", ordered: true),
+        Case(sql: "SELECT length(interfaceid) + protocol AS k, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY 1 ORDER BY 1", ordered: true,
+             duck: "SELECT length(interfaceid) + protocol AS k, count(*) AS n, sum(numbytes) AS b FROM vpcflow GROUP BY 1 ORDER BY 1 NULLS LAST"),
     ]
 
     @Test("flowarc and DuckDB give the same answers", arguments: cases)

@@ -161,6 +161,21 @@ import Testing
         #expect(absent.status == 0 && absent.stdout == "f,b\r\n,true\r\n" && absent.stderr.contains("counted from their indexes"), "\(absent)")
     }
 
+    /// A function of one text column that may fail, computed per dictionary code inside a
+    /// vector expression, fails as the same function evaluated row by row does (one worker:
+    /// the first failing row is then the same).
+    @Test func perCodeFunctionsFailAsRowsDo() throws {
+        let a = try #require(Self.archive)
+        let vector = try CLI.run(["query", a, "SELECT sum(CAST(substr(interfaceid, 6, 1) AS BIGINT)) AS s FROM vpcflow", "--threads", "1"])
+        let rows = try CLI.run(["query", a, "SELECT sum(CAST(substr(interfaceid, 6, 1) AS BIGINT) + length(action)) AS s FROM vpcflow", "--threads", "1"])
+        #expect(vector.status == 1 && vector.stdout.isEmpty && vector.stderr.contains("Cannot cast '"), "\(vector)")
+        #expect(vector.stderr == rows.stderr, "\(vector.stderr) vs \(rows.stderr)")
+        // Where no row reaches the failing value, nothing fails.
+        let unreached = try CLI.run(["query", a, "SELECT count(*) AS n FROM vpcflow WHERE action = 'NONE' AND length(interfaceid) / 0 + sourceport > 0",
+                                     "--format", "csv"])
+        #expect(unreached.status == 0 && unreached.stdout == "n\r\n0\r\n", "\(unreached)")
+    }
+
     /// Two address columns compared by a column kernel: a row where either is NULL is never
     /// TRUE, also when only one side is (v2 logs have no pkt-srcaddr; v5 logs do).
     @Test func addressColumnsComparedWithNullsOnOneSide() throws {

@@ -57,7 +57,14 @@ final class BlockData {
 
     /// Points the views at the loaded arrays. The arrays are not mutated until the next load, and
     /// their storage stays where it is while this object holds them.
+    /// Bumped by each `makeViews()`: values kept per dictionary code (`perCodeMemos`) are the
+    /// current block's only while it is unchanged.
+    private(set) var generation = 0
+    /// Per `VectorExpr.perCode` (by its id): its values by dictionary code for block `generation`.
+    var perCodeMemos: [Int: PerCodeMemo] = [:]
+
     func makeViews() {
+        generation &+= 1
         for s in 0..<slotCount {
             var v = SlotView()
             if let c = ints[s] {
@@ -685,4 +692,12 @@ struct DateFormat: Sendable, Equatable {
         if !literal.isEmpty { pieces.append(.literal(literal)) }
         self.pieces = pieces
     }
+}
+
+/// The values of one `VectorExpr.perCode` by dictionary code, for one block: state 0 not
+/// computed, 1 a value, 2 NULL.
+final class PerCodeMemo {
+    var generation = -1
+    var values: [Int64] = []
+    var states: [UInt8] = []
 }
