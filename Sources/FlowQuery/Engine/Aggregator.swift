@@ -360,6 +360,13 @@ struct KeyLayout {
         width = max(1, (bit + 63) >> 6)
     }
 
+    /// Writes a computed key's packed value (not NULL) into its three fields (`fields` of a
+    /// `.computed` part); returns the bits beyond the fields (see `KeyField.write`).
+    @inline(__always)
+    static func writeComputed(_ p: PackedScalar, _ fields: [KeyField], _ key: UnsafeMutablePointer<UInt64>) -> UInt64 {
+        fields[0].write(UInt64(p.tag), key) | fields[1].write(p.a, key) | fields[2].write(p.b, key)
+    }
+
     /// Whether key k is NULL in `key`.
     @inline(__always)
     static func isNull(_ k: Int, _ key: UnsafePointer<UInt64>) -> Bool { (key[k >> 6] &>> UInt64(k & 63)) & 1 == 1 }
@@ -876,7 +883,7 @@ final class Aggregator {
                             for i in 0..<w { k[i] = 0 }
                             let packed = known[code].unsafelyUnwrapped
                             if packed.tag == 0 { k[0] = 1; return 0 }
-                            return f[0].write(UInt64(packed.tag), k) | f[1].write(packed.a, k) | f[2].write(packed.b, k)
+                            return KeyLayout.writeComputed(packed, f, k)
                         }
                     }
                     return
@@ -898,7 +905,7 @@ final class Aggregator {
                     for i in 0..<w { k[i] = 0 }
                     if code == 0 { k[0] = 1; return 0 }
                     let p = packed[code - 1]
-                    return f[0].write(UInt64(p.tag), k) | f[1].write(p.a, k) | f[2].write(p.b, k)
+                    return KeyLayout.writeComputed(p, f, k)
                 }
                 return
             default:
@@ -1311,10 +1318,7 @@ final class Aggregator {
             case .countStar:
                 counts[j][0] &+= Int64(rows)
             case .extreme(_, _, let isMax):
-                guard let x = values[j] else { continue }
-                let best = extremes[j].unsafelyUnwrapped.base
-                if counts[j][0] == 0 || (isMax ? x > best[0] : x < best[0]) { best[0] = x }
-                counts[j][0] &+= 1
+                if let x = values[j] { addExtreme(j, x, count: 1, isMax: isMax) }
             default:
                 preconditionFailure("addIndexedBlock for an aggregate indexExtremes does not cover")
             }
@@ -1480,10 +1484,7 @@ final class Aggregator {
                 /// Row i's key value, packed (tag 0: NULL), into this key's words.
                 func put(_ i: Int, _ p: PackedScalar) {
                     if p.tag == 0 { kw[i * w + nullWord] |= bit; return }
-                    let key = kw + i * w
-                    _ = fields[0].write(UInt64(p.tag), key)
-                    _ = fields[1].write(p.a, key)
-                    _ = fields[2].write(p.b, key)
+                    _ = KeyLayout.writeComputed(p, fields, kw + i * w)
                 }
                 if let (branch, results) = constantCases[k] {
                     // CASE WHEN ... THEN 'web' ... ELSE 'other' END: each row's branch number by
