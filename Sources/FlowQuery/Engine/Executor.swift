@@ -13,7 +13,8 @@ public struct QueryStats: Sendable {
     public var segmentsSkipped = 0
     public var rowsScanned = 0
     public var rowsMatched = 0
-    /// Blocks counted from their indexes alone (every row matches WHERE, and only count(*) is asked).
+    /// Blocks answered from their indexes alone (every row matches WHERE, and only count(*) and
+    /// min/max of integer columns are asked).
     public var blocksCounted = 0
     /// Pages of paged integer chunks (format 2.0) counted or skipped by their min/max alone, in
     /// blocks that were read (count(*) over WHERE on integer ranges).
@@ -499,8 +500,9 @@ final class SharedScan: @unchecked Sendable {
         }
         let segment = si >= 0 ? archive.opened(si) : nil  // nil: FROM (subquery), no archive row
         var selectedCount = 0
-        if let segment, joinTable == nil, let agg = p.aggregator, agg.countsOnly,
-           plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil) {
+        // Every row of the block passes WHERE (there is none, or its indexes say so).
+        let wholeBlock = plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil)
+        if let segment, joinTable == nil, let agg = p.aggregator, agg.countsOnly, wholeBlock {
             // count(*) alone, with no WHERE or over a block every row of which matches by its
             // indexes: the directory's row count, nothing read.
             let rows = segment.blocks[bi].rows
@@ -509,8 +511,7 @@ final class SharedScan: @unchecked Sendable {
             agg.addRows(rows)
             return
         }
-        if let segment, joinTable == nil, let agg = p.aggregator, let extremes = agg.indexExtremes,
-           plan.filter == nil || (idx < everyRow.count && everyRow[idx] && vectorFilter != nil),
+        if let segment, joinTable == nil, wholeBlock, let agg = p.aggregator, let extremes = agg.indexExtremes,
            let values = try extremesFromIndexes(segment, bi, extremes) {
             // min/max of integer columns (and count(*)) over every row of the block: its indexes.
             let rows = segment.blocks[bi].rows
